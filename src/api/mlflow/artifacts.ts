@@ -1,0 +1,3 @@
+import type { ApiContext } from '../context.js';
+
+export function registerArtifactRoutes(_ctx: ApiContext): void {}

@@ -1,0 +1,3 @@
+import type { ApiContext } from '../context.js';
+
+export function registerRegistryRoutes(_ctx: ApiContext): void {}

@@ -1,0 +1,148 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { ERROR_STATUS, HangarError, isHangarError } from '../core/errors.js';
+import type { Config } from '../core/config.js';
+import type { Store } from '../store/port.js';
+import type { ArtifactStore } from '../artifacts/port.js';
+import type { ApiContext, Handler } from './context.js';
+import { registerMlflowRoutes } from './mlflow/index.js';
+
+export const HANGAR_VERSION = '0.1.0';
+/** The MLflow version whose wire contract Hangar speaks; `/version` answers it. */
+export const MLFLOW_COMPAT_VERSION = '2.12.2';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface ServerDeps {
+  config: Config;
+  store: Store;
+  artifacts: ArtifactStore;
+  /** pino options or false; the CLI passes its logger settings. */
+  logger?: boolean | object;
+}
+
+/** Build the HTTP server: MLflow-compatible routes, Hangar routes, one error mapping. */
+export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const { config, store, artifacts } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    // MLflow clients send `run_id` in both query and body, and ids are strings; keep the
+    // query parser simple and let the route schemas coerce.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
+    disableRequestLogging: true,
+  });
+
+  app.decorateRequest('principal', 'anonymous');
+  app.decorateRequest('audit', null);
+  app.decorateRequest('json', null);
+
+  // Every body arrives as a Buffer; JSON is parsed in preHandler so that MLflow's content-type
+  // rules (400 INVALID_PARAMETER_VALUE, not fastify's 415) and raw artifact uploads both work.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (req) => {
+    req.principal = 'anonymous';
+    req.audit = null;
+  });
+
+  app.setErrorHandler((err: FastifyError | HangarError | Error, req, reply) => {
+    if (isHangarError(err)) {
+      return reply.status(err.httpStatus).send({ error_code: err.code, message: err.message });
+    }
+    const fe = err as FastifyError;
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.status(413).send({
+        error_code: 'PAYLOAD_TOO_LARGE',
+        message: `Request body exceeds the server's limit of ${config.bodyLimitBytes} bytes.`,
+      });
+    }
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.status(400).send({ error_code: 'BAD_REQUEST', message: fe.message });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ error_code: 'INTERNAL_ERROR', message: 'Internal server error; the cause is in the server log.' });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({
+      error_code: 'ENDPOINT_NOT_FOUND',
+      message: `No endpoint for ${req.method} ${req.url.split('?')[0]}.`,
+    });
+  });
+
+  // The audit trail: one row per mutating request, written before the response leaves, so an
+  // acknowledged write always has its row.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!MUTATING.has(req.method) || req.routeOptions.url === undefined) return payload;
+    const note = req.audit;
+    await store.appendAudit({
+      timestamp: Date.now(),
+      principal: req.principal,
+      action: `${req.method} ${req.routeOptions.url}`,
+      entityType: note?.entityType ?? null,
+      entityId: note?.entityId ?? null,
+      status: reply.statusCode,
+      before: note?.before === undefined ? null : JSON.stringify(note.before),
+      after: note?.after === undefined ? null : JSON.stringify(note.after),
+      requestId: req.id,
+    });
+    return payload;
+  });
+
+  app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
+  app.get('/version', async (_req, reply) => reply.type('text/plain').send(MLFLOW_COMPAT_VERSION));
+
+  const ctx: ApiContext = {
+    app,
+    config,
+    store,
+    artifacts,
+    mlflow(method, path, handler) {
+      const wrapped: Handler = async (req, reply) => {
+        req.json = readJson(req);
+        const result = await handler(req, reply);
+        if (reply.sent) return reply;
+        return reply.type('application/json').send(result ?? {});
+      };
+      for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
+        app.route({ method, url: `${prefix}${path}`, handler: wrapped });
+      }
+    },
+  };
+  registerMlflowRoutes(ctx);
+  return app;
+}
+
+/**
+ * MLflow's body rules: a POST needs `Content-Type: application/json` (parameters such as
+ * charset are ignored); PATCH and DELETE bodies are read as JSON when present. GET input is
+ * the query string.
+ */
+function readJson(req: FastifyRequest): unknown {
+  if (req.method === 'GET') return req.query ?? {};
+  const raw = req.body as Buffer | undefined;
+  const contentType = req.headers['content-type'];
+  if (req.method === 'POST') {
+    if (contentType === undefined) {
+      throw new HangarError('INVALID_PARAMETER_VALUE', 'Bad Request. Content-Type header is missing.');
+    }
+    const mime = contentType.split(';')[0]!.trim().toLowerCase();
+    if (mime !== 'application/json') {
+      throw new HangarError('INVALID_PARAMETER_VALUE', "Bad Request. Content-Type must be one of ['application/json'].");
+    }
+  }
+  if (raw === undefined || raw.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new HangarError('INVALID_PARAMETER_VALUE', `Malformed JSON in request body: ${(e as Error).message}`, { field: '(body)' });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new HangarError('INVALID_PARAMETER_VALUE', 'Request body must be a JSON object.', { field: '(body)' });
+  }
+  return parsed;
+}
+
+export { ERROR_STATUS };
