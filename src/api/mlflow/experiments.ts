@@ -29,6 +29,12 @@ const SearchExperiments = z.object({
   page_token: z.string().nullish(),
 });
 
+const ListExperiments = z.object({
+  view_type: viewType,
+  max_results: intLike.optional(),
+  page_token: z.string().nullish(),
+});
+
 const UpdateExperiment = z.object({ experiment_id: idString, new_name: z.string().nullish() });
 
 const SetExperimentTag = z.object({
@@ -90,6 +96,20 @@ export function registerExperimentRoutes(ctx: ApiContext): void {
   };
   ctx.mlflow('POST', '/experiments/search', search);
   ctx.mlflow('GET', '/experiments/search', search);
+
+  // MLflow 1.x's list endpoint, gone from MLflow 2 but still called by older clients (the npm
+  // `mlflow` package among them): a search without filter or order.
+  ctx.mlflow('GET', '/experiments/list', async (req) => {
+    const input = parseInput(ListExperiments, req.json);
+    const page = await store.searchExperiments({
+      viewType: input.view_type,
+      filter: [],
+      orderBy: [],
+      maxResults: resolveMaxResults(input.max_results, EXPERIMENTS_MAX_RESULTS, EXPERIMENTS_MAX_RESULTS),
+      pageToken: input.page_token || undefined,
+    });
+    return pageToWire('experiments', page.items.map(experimentToWire), page.nextPageToken);
+  });
 
   ctx.mlflow('POST', '/experiments/update', async (req) => {
     const input = parseInput(UpdateExperiment, req.json);
