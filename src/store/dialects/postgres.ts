@@ -1,0 +1,77 @@
+/**
+ * PostgreSQL engine: a `pg` Pool behind Kysely's PostgresDialect. `pg` is imported only when
+ * a PostgreSQL URI is opened, so the embedded SQLite default never loads it.
+ */
+import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import type { Pool, PoolConfig } from 'pg';
+import { HangarError } from '../../core/errors.js';
+import type { Database } from '../schema.js';
+import type { Engine } from './engine.js';
+
+const INT8_OID = 20;
+
+export async function createPostgresEngine(uri: string): Promise<Engine> {
+  const { default: pg } = await import('pg');
+  const config: PoolConfig = {
+    connectionString: uri,
+    max: 10,
+    // BIGINT (timestamps, steps, ids, counts) comes back as a JS number instead of a string.
+    // Epoch milliseconds and MLflow steps stay far below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  };
+  const pool: Pool = new pg.Pool(config);
+  // An idle client that loses its server emits 'error' on the pool; without a listener that
+  // would crash the process. The next query gets a fresh connection.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+
+  return {
+    name: 'postgres',
+    db,
+    maxParameters: 60_000,
+    identityType: 'bigint',
+    identity: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
+    clusteredTable: (table) => table,
+    like(expr: RawBuilder<unknown>, pattern: string, caseInsensitive: boolean): RawBuilder<boolean> {
+      // Backslash is PostgreSQL's default LIKE escape; stated anyway so it never depends on settings.
+      return caseInsensitive ? sql<boolean>`(${expr} ilike ${pattern} escape '\\')` : sql<boolean>`(${expr} like ${pattern} escape '\\')`;
+    },
+    binaryCollation: sql` collate "C"`,
+    forUpdate: sql` for update`,
+    translateError: translatePgError,
+    isRetryable: (e) => {
+      const code = pgCode(e);
+      return code === '40001' || code === '40P01';
+    },
+    async resetIdentity(table: string, column: string): Promise<void> {
+      await sql`select setval(pg_get_serial_sequence(${table}, ${column}), greatest((select max(${sql.ref(column)}) from ${sql.table(table)}), 0) + 1, false)`.execute(db);
+    },
+    async tableExists(table: string): Promise<boolean> {
+      const found = await sql<{ exists: boolean }>`select to_regclass(${table}) is not null as exists`.execute(db);
+      return found.rows[0]?.exists === true;
+    },
+    destroy: () => db.destroy(),
+  };
+}
+
+function pgCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function translatePgError(error: unknown): HangarError | null {
+  const code = pgCode(error);
+  if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) return null;
+  if (code === '23505') return new HangarError('RESOURCE_ALREADY_EXISTS', 'An entity with that key already exists.', { cause: error });
+  if (code === '23503') return new HangarError('RESOURCE_DOES_NOT_EXIST', 'A referenced entity does not exist.', { cause: error });
+  if (code === '40001' || code === '40P01') {
+    return new HangarError('RESOURCE_CONFLICT', 'A concurrent change conflicted with this request; retry it.', { cause: error });
+  }
+  if (code === '57P01' || code === '57P03' || code.startsWith('08')) {
+    return new HangarError('TEMPORARILY_UNAVAILABLE', 'The metadata database is unavailable; retry the request.', { cause: error });
+  }
+  return null;
+}

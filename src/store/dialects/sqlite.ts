@@ -1,0 +1,228 @@
+/**
+ * SQLite engine: better-sqlite3 behind Kysely, with a driver of our own for two reasons the
+ * stock `SqliteDriver` does not cover: write transactions start with `BEGIN IMMEDIATE` (so two
+ * processes sharing a file queue on `busy_timeout` instead of failing on a lock upgrade), and
+ * prepared statements are cached (logBatch runs the same few statements thousands of times).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type QueryResult,
+  type RawBuilder,
+  type TransactionSettings,
+} from 'kysely';
+import { HangarError } from '../../core/errors.js';
+import type { Database } from '../schema.js';
+import type { Engine } from './engine.js';
+
+const STATEMENT_CACHE_SIZE = 256;
+
+class CachingConnection implements DatabaseConnection {
+  readonly #db: BetterSqlite3.Database;
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+  }
+
+  #prepare(text: string): BetterSqlite3.Statement {
+    let stmt = this.#statements.get(text);
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(text);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+        // Map iterates in insertion order: drop the oldest entry.
+        this.#statements.delete(this.#statements.keys().next().value!);
+      }
+      this.#statements.set(text, stmt);
+    }
+    return stmt;
+  }
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      const stmt = this.#prepare(query.sql);
+      if (stmt.reader) return Promise.resolve({ rows: stmt.all(query.parameters) as R[] });
+      const { changes, lastInsertRowid } = stmt.run(query.parameters);
+      return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    for (const row of this.#prepare(query.sql).iterate(query.parameters)) yield { rows: [row as R] };
+  }
+}
+
+/** One connection shared in turn: SQLite serialises writers anyway, and this keeps reads cheap. */
+class QueueDriver implements Driver {
+  readonly #open: () => Promise<BetterSqlite3.Database>;
+  #db: BetterSqlite3.Database | undefined;
+  #connection: CachingConnection | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #release: (() => void) | undefined;
+
+  constructor(open: () => Promise<BetterSqlite3.Database>) {
+    this.#open = open;
+  }
+
+  async init(): Promise<void> {
+    this.#db = await this.#open();
+    this.#connection = new CachingConnection(this.#db);
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const previous = this.#queue;
+    let release!: () => void;
+    this.#queue = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    this.#release = release;
+    return this.#connection!;
+  }
+
+  async releaseConnection(): Promise<void> {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    // Read-only transactions stay deferred so they never take the write lock.
+    const begin = settings.accessMode === 'read only' ? 'begin' : 'begin immediate';
+    await connection.executeQuery(CompiledQuery.raw(begin));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async destroy(): Promise<void> {
+    this.#db?.close();
+  }
+}
+
+class QueueDialect implements Dialect {
+  readonly #open: () => Promise<BetterSqlite3.Database>;
+  constructor(open: () => Promise<BetterSqlite3.Database>) {
+    this.#open = open;
+  }
+  createDriver(): Driver {
+    return new QueueDriver(this.#open);
+  }
+  createQueryCompiler(): SqliteQueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+  createAdapter(): SqliteAdapter {
+    return new SqliteAdapter();
+  }
+  createIntrospector(db: Kysely<unknown>): SqliteIntrospector {
+    return new SqliteIntrospector(db);
+  }
+}
+
+/**
+ * Turn a LIKE pattern (with `%`, `_` and backslash escapes) into a GLOB pattern, because
+ * SQLite's LIKE ignores ASCII case and GLOB is its case-sensitive matcher.
+ */
+export function likeToGlob(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) {
+      out += globLiteral(pattern[++i]!);
+    } else if (c === '%') {
+      out += '*';
+    } else if (c === '_') {
+      out += '?';
+    } else {
+      out += globLiteral(c);
+    }
+  }
+  return out;
+}
+
+function globLiteral(c: string): string {
+  return c === '*' || c === '?' || c === '[' ? `[${c}]` : c;
+}
+
+/** The file path a `sqlite:` URI names, or `:memory:`. */
+export function sqlitePath(uri: string): string {
+  const rest = uri.replace(/^sqlite:\/\//, '');
+  if (rest === ':memory:' || rest === '/:memory:') return ':memory:';
+  // `sqlite:////abs` (SQLAlchemy's absolute form) and `sqlite:///abs` both mean /abs.
+  const path = rest.replace(/^\/+/, '/');
+  if (!path.startsWith('/')) {
+    throw new HangarError('INVALID_PARAMETER_VALUE', `SQLite URI must name an absolute path (sqlite:///abs/path.db): ${uri}`);
+  }
+  return path;
+}
+
+export function createSqliteEngine(uri: string): Engine {
+  const path = sqlitePath(uri);
+  const open = async (): Promise<BetterSqlite3.Database> => {
+    const { default: BetterSqlite } = await import('better-sqlite3');
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new BetterSqlite(path);
+    // WAL lets readers run beside the writer; FULL syncs the WAL on every commit, so an
+    // acknowledged write survives a power cut (NORMAL could lose the last transactions).
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 10000');
+    db.pragma('foreign_keys = ON');
+    return db;
+  };
+  const db = new Kysely<Database>({ dialect: new QueueDialect(open) });
+
+  return {
+    name: 'sqlite',
+    db,
+    maxParameters: 32_000,
+    identityType: 'integer',
+    identity: (col) => col.primaryKey().autoIncrement(),
+    clusteredTable: (table) => table.modifyEnd(sql`without rowid`),
+    like(expr: RawBuilder<unknown>, pattern: string, caseInsensitive: boolean): RawBuilder<boolean> {
+      // SQLite's LIKE folds ASCII case only; that is what ILIKE gets here.
+      return caseInsensitive ? sql<boolean>`(${expr} like ${pattern} escape '\\')` : sql<boolean>`(${expr} glob ${likeToGlob(pattern)})`;
+    },
+    binaryCollation: sql``,
+    forUpdate: sql``,
+    translateError: translateSqliteError,
+    isRetryable: () => false,
+    // AUTOINCREMENT keeps sqlite_sequence at the largest id ever inserted, explicit ids included.
+    resetIdentity: async () => {},
+    async tableExists(table: string): Promise<boolean> {
+      const found = await sql`select 1 from sqlite_master where type = 'table' and name = ${table}`.execute(db);
+      return found.rows.length > 0;
+    },
+    destroy: () => db.destroy(),
+  };
+}
+
+function translateSqliteError(error: unknown): HangarError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return null;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new HangarError('RESOURCE_ALREADY_EXISTS', 'An entity with that key already exists.', { cause: error });
+  }
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    return new HangarError('RESOURCE_DOES_NOT_EXIST', 'A referenced entity does not exist.', { cause: error });
+  }
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED') {
+    return new HangarError('TEMPORARILY_UNAVAILABLE', 'The metadata database is busy; retry the request.', { cause: error });
+  }
+  return null;
+}

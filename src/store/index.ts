@@ -1,0 +1,4 @@
+/** The metadata store: the port, its domain types and `openStore`, which picks an adapter by URI. */
+export type { Store } from './port.js';
+export * from './types.js';
+export { openStore, STORE_SCHEMES, type OpenStoreOptions } from './open.js';

@@ -1,0 +1,61 @@
+/**
+ * Numbered schema migrations, applied in order by Kysely's Migrator (which records them in
+ * `hangar_migration` and serialises concurrent migrators through `hangar_migration_lock`).
+ * A migration file is named `NNNN-what.ts` and exports `up(db, engine)`; its number is the
+ * schema version it brings the database to.
+ */
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { HangarError } from '../../core/errors.js';
+import type { Engine } from '../dialects/engine.js';
+import * as m0001 from './0001-initial.js';
+
+interface StoreMigration {
+  name: string;
+  up(db: Kysely<unknown>, engine: Engine): Promise<void>;
+}
+
+const MIGRATIONS: readonly StoreMigration[] = [{ name: '0001-initial', up: m0001.up }];
+
+/** The schema version this code expects. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+function migrator(engine: Engine): Migrator {
+  const provider: MigrationProvider = {
+    getMigrations: () =>
+      Promise.resolve(
+        Object.fromEntries(
+          MIGRATIONS.map((m): [string, Migration] => [m.name, { up: (db: Kysely<unknown>) => m.up(db, engine) }]),
+        ),
+      ),
+  };
+  return new Migrator({
+    db: engine.db,
+    provider,
+    migrationTableName: 'hangar_migration',
+    migrationLockTableName: 'hangar_migration_lock',
+  });
+}
+
+function versionOf(name: string): number {
+  return Number.parseInt(name.slice(0, 4), 10);
+}
+
+/** Apply every pending migration; returns the schema version now in place. */
+export async function migrateToLatest(engine: Engine): Promise<number> {
+  const { error, results } = await migrator(engine).migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new HangarError('INTERNAL_ERROR', `Schema migration ${failed} failed.`, { cause: error });
+  }
+  return currentSchemaVersion(engine);
+}
+
+/**
+ * The highest migration recorded in the database; 0 for an empty database. Read from the
+ * migration table itself, so a database upgraded by newer code reports its newer version.
+ */
+export async function currentSchemaVersion(engine: Engine): Promise<number> {
+  if (!(await engine.tableExists('hangar_migration'))) return 0;
+  const rows = await sql<{ name: string }>`select name from hangar_migration`.execute(engine.db);
+  return rows.rows.reduce((max, r) => Math.max(max, versionOf(r.name)), 0);
+}

@@ -1,0 +1,243 @@
+/**
+ * Kysely row types of the metadata database. These are the stored shapes (snake_case, numbers
+ * for flags, integer experiment ids); `kysely-store.ts` maps them to the domain types of
+ * `types.ts`. Both engines share this schema: SQLite through type affinity, PostgreSQL with
+ * BIGINT read back as JS numbers (see `dialects/postgres.ts`).
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface ExperimentsTable {
+  experiment_id: Generated<number>;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+  deleted_time: number | null;
+}
+
+export interface ExperimentTagsTable {
+  experiment_id: number;
+  key: string;
+  value: string;
+}
+
+export interface RunsTable {
+  run_id: string;
+  experiment_id: number;
+  name: string;
+  user_id: string;
+  status: string;
+  start_time: number | null;
+  end_time: number | null;
+  artifact_uri: string;
+  lifecycle_stage: string;
+  deleted_time: number | null;
+}
+
+export interface KeyValueOfRun {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+/**
+ * One metric point. NaN is stored as value 0 with `is_nan = 1` (SQLite would turn NaN into
+ * NULL, and NULL cannot take part in the primary key that deduplicates identical points).
+ */
+export interface MetricsTable {
+  run_id: string;
+  key: string;
+  value: number;
+  is_nan: number;
+  timestamp: number;
+  step: number;
+}
+
+/** The latest point per (run, key): greatest step, then timestamp, then value (NaN lowest). */
+export type LatestMetricsTable = MetricsTable;
+
+export interface DatasetsTable {
+  dataset_id: string;
+  experiment_id: number;
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+}
+
+export interface RunInputsTable {
+  input_id: string;
+  run_id: string;
+  dataset_id: string;
+  /** Insertion order within the run, so inputs come back in the order they were logged. */
+  position: number;
+}
+
+export interface RunInputTagsTable {
+  input_id: string;
+  key: string;
+  value: string;
+}
+
+export interface RunOutputsTable {
+  run_id: string;
+  model_id: string;
+  step: number;
+}
+
+export interface RegisteredModelsTable {
+  name: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  user_id: string | null;
+  description: string;
+  /** Highest version number ever handed out; deleted numbers are never reused. */
+  last_version: number;
+}
+
+export interface RegisteredModelTagsTable {
+  name: string;
+  key: string;
+  value: string;
+}
+
+export interface ModelVersionsTable {
+  name: string;
+  version: number;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  user_id: string | null;
+  current_stage: string;
+  description: string;
+  source: string;
+  storage_location: string;
+  run_id: string;
+  run_link: string;
+  status: string;
+  status_message: string | null;
+  model_id: string | null;
+}
+
+export interface ModelVersionTagsTable {
+  name: string;
+  version: number;
+  key: string;
+  value: string;
+}
+
+export interface RegisteredModelAliasesTable {
+  name: string;
+  alias: string;
+  version: number;
+}
+
+export interface LoggedModelsTable {
+  model_id: string;
+  experiment_id: number;
+  name: string;
+  artifact_location: string;
+  creation_timestamp_ms: number;
+  last_updated_timestamp_ms: number;
+  status: string;
+  status_message: string | null;
+  model_type: string;
+  source_run_id: string | null;
+  lifecycle_stage: string;
+}
+
+export interface LoggedModelKeyValue {
+  model_id: string;
+  key: string;
+  value: string;
+}
+
+export interface LoggedModelMetricsTable {
+  model_id: string;
+  run_id: string;
+  key: string;
+  value: number;
+  is_nan: number;
+  timestamp: number;
+  step: number;
+  dataset_name: string | null;
+  dataset_digest: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  timestamp: number;
+  principal: string;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  status: number;
+  before_json: string | null;
+  after_json: string | null;
+  request_id: string | null;
+}
+
+export interface Database {
+  experiments: ExperimentsTable;
+  experiment_tags: ExperimentTagsTable;
+  runs: RunsTable;
+  run_tags: KeyValueOfRun;
+  params: KeyValueOfRun;
+  metrics: MetricsTable;
+  latest_metrics: LatestMetricsTable;
+  datasets: DatasetsTable;
+  run_inputs: RunInputsTable;
+  run_input_tags: RunInputTagsTable;
+  run_outputs: RunOutputsTable;
+  registered_models: RegisteredModelsTable;
+  registered_model_tags: RegisteredModelTagsTable;
+  model_versions: ModelVersionsTable;
+  model_version_tags: ModelVersionTagsTable;
+  registered_model_aliases: RegisteredModelAliasesTable;
+  logged_models: LoggedModelsTable;
+  logged_model_tags: LoggedModelKeyValue;
+  logged_model_params: LoggedModelKeyValue;
+  logged_model_metrics: LoggedModelMetricsTable;
+  audit_log: AuditLogTable;
+}
+
+export type TableName = keyof Database;
+
+export type ExperimentRow = Selectable<ExperimentsTable>;
+export type RunRow = Selectable<RunsTable>;
+export type MetricRow = Selectable<MetricsTable>;
+export type ModelVersionRow = Selectable<ModelVersionsTable>;
+export type RegisteredModelRow = Selectable<RegisteredModelsTable>;
+export type LoggedModelRow = Selectable<LoggedModelsTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type NewMetricRow = Insertable<MetricsTable>;
+
+/**
+ * Every table in an order where parents come before children, for copying and for purging.
+ * The identity column of each table that has one is named so copy can reset its sequence.
+ */
+export const TABLES_IN_DEPENDENCY_ORDER: ReadonlyArray<{ table: TableName; identity?: string }> = [
+  { table: 'experiments', identity: 'experiment_id' },
+  { table: 'experiment_tags' },
+  { table: 'runs' },
+  { table: 'run_tags' },
+  { table: 'params' },
+  { table: 'metrics' },
+  { table: 'latest_metrics' },
+  { table: 'datasets' },
+  { table: 'run_inputs' },
+  { table: 'run_input_tags' },
+  { table: 'logged_models' },
+  { table: 'logged_model_tags' },
+  { table: 'logged_model_params' },
+  { table: 'logged_model_metrics' },
+  { table: 'run_outputs' },
+  { table: 'registered_models' },
+  { table: 'registered_model_tags' },
+  { table: 'model_versions' },
+  { table: 'model_version_tags' },
+  { table: 'registered_model_aliases' },
+  { table: 'audit_log', identity: 'id' },
+];
