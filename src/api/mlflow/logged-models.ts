@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { artifactUriToStorePath, checkArtifactPath } from '../../artifacts/index.js';
 import { HangarError, invalidParam } from '../../core/errors.js';
 import { newLoggedModelId, newRunName } from '../../core/ids.js';
 import { parseLoggedModelFilter, parseLoggedModelOrderBy, type LoggedModelOrderField } from '../../store/filter/index.js';
@@ -38,22 +39,6 @@ function checkTags(tags: readonly Tag[], field: string): Tag[] {
     if (t.key === '') throw invalidParam(`Invalid ${field}: a tag key must not be empty.`, field);
   }
   return [...tags];
-}
-
-/**
- * The artifact-store path of a LoggedModel's artifact location. Proxied locations
- * (`mlflow-artifacts:/<exp>/models/<id>/artifacts`) map to `<exp>/models/<id>/artifacts`;
- * locations under the store's own root URI map to the rest of the URI. Anything else is not in
- * this server's store. (A local stand-in for the artifact module's URI helper.)
- */
-export function storePathOf(location: string, rootUri: string): string | null {
-  const trimmed = location.replace(/\/+$/, '');
-  const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/i.exec(trimmed);
-  if (proxied !== null) return proxied[1]!;
-  const root = rootUri.replace(/\/+$/, '');
-  if (trimmed === root) return '';
-  if (trimmed.startsWith(`${root}/`)) return trimmed.slice(root.length + 1);
-  return null;
 }
 
 export function registerLoggedModelRoutes(ctx: ApiContext): void {
@@ -197,11 +182,9 @@ export function registerLoggedModelRoutes(ctx: ApiContext): void {
   ctx.mlflow('GET', '/logged-models/:model_id/artifacts/directories', async (req) => {
     const q = parseInput(z.object({ artifact_directory_path: textOrNull, artifact_path: textOrNull }), req.json);
     const model = await store.getLoggedModel(modelIdOf(req));
-    const dir = (q.artifact_directory_path ?? q.artifact_path ?? '').replace(/^\/+|\/+$/g, '');
-    if (dir.split('/').some((s) => s === '..')) {
-      throw invalidParam(`Invalid artifact path '${dir}': it has a '..' segment.`, 'artifact_directory_path');
-    }
-    const root = storePathOf(model.artifactLocation, ctx.artifacts.rootUri);
+    const field = q.artifact_directory_path === undefined || q.artifact_directory_path === null ? 'artifact_path' : 'artifact_directory_path';
+    const dir = checkArtifactPath((q.artifact_directory_path ?? q.artifact_path ?? '').replace(/^\/+|\/+$/g, ''), { allowRoot: true, field });
+    const root = artifactUriToStorePath(model.artifactLocation, ctx.artifacts.rootUri);
     if (root === null) {
       throw new HangarError(
         'NOT_IMPLEMENTED',
