@@ -18,7 +18,7 @@ const ExperimentId = z.object({ experiment_id: idString });
 const CreateExperiment = z.object({
   name: z.string(),
   artifact_location: z.string().nullish(),
-  tags: listOf(tagSchema).optional(),
+  tags: z.array(tagSchema).nullish(),
 });
 
 const SearchExperiments = z.object({

@@ -425,7 +425,9 @@ describe('runs/log-model', () => {
 
   it('rejects model_json that is not JSON or lacks a mandatory field', async () => {
     const runId = await createRun();
-    expectInvalid(await post('/runs/log-model', { run_id: runId, model_json: '{not json' }), 'model_json');
+    const notJson = await post('/runs/log-model', { run_id: runId, model_json: '{not json' });
+    expectInvalid(notJson);
+    expect(notJson.body.message).toContain('is not a valid JSON');
     const missing = await post('/runs/log-model', { run_id: runId, model_json: JSON.stringify({ run_id: runId, artifact_path: 'm' }) });
     expectInvalid(missing);
     expect(missing.body.message).toContain("Model json is missing mandatory fields: {'flavors', 'utc_time_created'}");
@@ -518,7 +520,8 @@ describe('runs/search', () => {
     expect(over.body.message).toContain('50000');
     expectInvalid(await post('/runs/search', { experiment_ids: [experimentId], filter: 'metrics.rmse <' }));
     expectInvalid(await post('/runs/search', { experiment_ids: [experimentId], order_by: ['colour ASC'] }));
-    expectInvalid(await post('/runs/search', { experiment_ids: 'x', max_results: 'many' }), 'max_results');
+    expectInvalid(await post('/runs/search', { experiment_ids: [experimentId], max_results: 'many' }), 'max_results');
+    expectInvalid(await post('/runs/search', { experiment_ids: experimentId }), 'experiment_ids');
   });
 
   it('answers an experiment without runs with {}', async () => {

@@ -97,16 +97,16 @@ const CreateRun = z.object({
   user_id: z.string().nullish(),
   run_name: z.string().nullish(),
   start_time: intLike.nullish(),
-  tags: listOf(tagSchema).optional(),
+  tags: z.array(tagSchema).nullish(),
 });
 const RunIdOnly = withRunId({});
 const UpdateRun = withRunId({ status: runStatus.nullish(), end_time: intLike.nullish(), run_name: z.string().nullish() });
 const SearchRuns = z.object({
-  experiment_ids: listOf(idString).optional(),
+  experiment_ids: z.array(idString).nullish(),
   filter: z.string().nullish(),
   run_view_type: viewType,
   max_results: intLike.optional(),
-  order_by: listOf(z.string()).optional(),
+  order_by: z.array(z.string()).nullish(),
   page_token: z.string().nullish(),
 });
 const LogParam = withRunId({ key: z.string(), value: paramValue });
@@ -114,28 +114,25 @@ const SetTag = withRunId({ key: z.string(), value: paramValue });
 const DeleteTag = withRunId({ key: requiredString });
 const LogMetric = withRunId(metricFields);
 const LogBatch = withRunId({
-  metrics: listOf(z.object(metricFields)).nullish(),
-  params: listOf(z.object({ key: z.string(), value: paramValue })).nullish(),
-  tags: listOf(tagSchema).nullish(),
+  metrics: z.array(z.object(metricFields)).nullish(),
+  params: z.array(z.object({ key: z.string(), value: paramValue })).nullish(),
+  tags: z.array(tagSchema).nullish(),
 });
 const LogModel = withRunId({ model_json: requiredString });
-const LogInputs = withRunId({
-  datasets: listOf(
-    z.object({
-      tags: listOf(tagSchema).nullish(),
-      dataset: z.object({
-        name: z.string(),
-        digest: z.string(),
-        source_type: z.string(),
-        source: z.string(),
-        schema: optionalString,
-        profile: optionalString,
-      }),
-    }),
-  ).nullish(),
+const DatasetInputSchema = z.object({
+  tags: z.array(tagSchema).nullish(),
+  dataset: z.object({
+    name: z.string(),
+    digest: z.string(),
+    source_type: z.string(),
+    source: z.string(),
+    schema: optionalString,
+    profile: optionalString,
+  }),
 });
+const LogInputs = withRunId({ datasets: z.array(DatasetInputSchema).nullish() });
 const LogOutputs = withRunId({
-  models: listOf(z.object({ model_id: requiredString, step: intLike.nullish() })),
+  models: z.array(z.object({ model_id: requiredString, step: intLike.nullish() })),
 });
 const GetMetricHistory = withRunId({
   metric_key: requiredString,
