@@ -1,0 +1,364 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { loadConfig, type Config } from '../core/config.js';
+import { HangarError, isHangarError } from '../core/errors.js';
+import { HANGAR_VERSION } from '../api/server.js';
+import { openArtifactStore, s3OptionsFromEnv } from '../artifacts/index.js';
+import { HangarClient } from '../client/index.js';
+import { runDemoScenario } from '../demo/scenario.js';
+import { parseDuration } from './duration.js';
+import { collectGarbage } from './gc.js';
+import { experimentsList, modelsList, modelsResolve, modelsShow, runsSearch } from './read-commands.js';
+import { openCheckedStore, redact, startServer } from './serve.js';
+import { copyStore, openStore } from '../store/index.js';
+import { formatTime } from './table.js';
+
+/** Where the CLI reads and writes; tests pass their own. */
+export interface CliIo {
+  /** Standard output (text is written as given; lines end in `\n`). */
+  out(text: string): void;
+  /** Standard error. */
+  err(text: string): void;
+  /** The environment; only the CLI reads it. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Resolves with the signal name when a long-running command (server, demo) should stop. */
+  untilShutdown(): Promise<string>;
+}
+
+const DEFAULT_TRACKING_URI = 'http://127.0.0.1:5000';
+
+function intOption(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Not a whole number.');
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`Must be between ${min} and ${max}.`);
+    return n;
+  };
+}
+
+/** `--experiment-ids 1,2 --experiment-ids 3` → `['1', '2', '3']`. */
+function idList(value: string, previous: string[] | undefined): string[] {
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  ];
+}
+
+function repeatable(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+interface StoreFlags {
+  home?: string;
+  backendStoreUri?: string;
+  artifactsDestination?: string;
+}
+
+function configFrom(io: CliIo, flags: StoreFlags & { host?: string; port?: number; logLevel?: string }): Config {
+  return loadConfig({
+    home: flags.home ?? io.env.HANGAR_HOME,
+    host: flags.host,
+    port: flags.port,
+    backendStoreUri: flags.backendStoreUri,
+    artifactsDestination: flags.artifactsDestination,
+    logLevel: flags.logLevel,
+  });
+}
+
+function storeOptions(cmd: Command, withArtifacts: boolean): Command {
+  cmd
+    .option('--backend-store-uri <uri>', 'sqlite:///path/to/hangar.db or postgresql://user@host:port/db (default: SQLite under the home)')
+    .option('--home <dir>', 'where the embedded default keeps its files (default: $HANGAR_HOME or ./.hangar)');
+  if (withArtifacts) cmd.option('--artifacts-destination <uri>', 'local path, file:// URI or s3://bucket/prefix (default: <home>/artifacts)');
+  return cmd;
+}
+
+function clientOptions(cmd: Command, io: CliIo): Command {
+  return cmd
+    .addOption(
+      new Option('--tracking-uri <uri>', 'the Hangar or MLflow server to ask')
+        .default(io.env.MLFLOW_TRACKING_URI ?? DEFAULT_TRACKING_URI, io.env.MLFLOW_TRACKING_URI === undefined ? DEFAULT_TRACKING_URI : '$MLFLOW_TRACKING_URI'),
+    )
+    .option('--json', 'print JSON instead of a table');
+}
+
+function clientFor(io: CliIo, trackingUri: string): HangarClient {
+  // A CLI user is waiting: retry a busy server a little, not for minutes.
+  return new HangarClient({ trackingUri, token: io.env.MLFLOW_TRACKING_TOKEN, maxRetries: 2, backoffMs: 250, timeoutMs: 30_000 });
+}
+
+/** Build the `hangar` command tree. A new program per invocation: commander keeps state on it. */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('hangar')
+    .description("Hangar: an open-source MLOps platform. Its tracking and model-registry server speaks MLflow's REST API.")
+    .version(HANGAR_VERSION, '-V, --version')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  hangar demo                          start a local server, log a demo run, register a model, keep serving
+  hangar server --port 5000            run the server on ./.hangar (SQLite + local artifacts)
+  hangar runs search --filter "metrics.val_rmse < 1" --order-by "metrics.val_rmse ASC"
+  hangar models resolve models:/hangar-demo-model/Staging
+
+Read commands ask the server at --tracking-uri (default $MLFLOW_TRACKING_URI or ${DEFAULT_TRACKING_URI}).`,
+  );
+
+  // --- server ------------------------------------------------------------------------
+  const server = program
+    .command('server')
+    .description('run the tracking and model-registry server')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), 5000)
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info');
+  storeOptions(server, true)
+    .addHelpText(
+      'after',
+      `
+A fresh database is created and migrated; a database at an older schema version is refused until
+you run \`hangar db upgrade\`. Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.
+
+Examples:
+  hangar server
+  hangar server --host 0.0.0.0 --port 8080 --home /srv/hangar
+  hangar server --backend-store-uri postgresql://hangar@db:5432/hangar --artifacts-destination s3://bucket/hangar`,
+    )
+    .action(async (o: StoreFlags & { host: string; port: number; logLevel: string }) => {
+      const config = configFrom(io, o);
+      const running = await startServer(config, {
+        logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+        artifactOptions: { s3: s3OptionsFromEnv(io.env) },
+      });
+      io.out(
+        `Hangar ${HANGAR_VERSION} listening on ${running.url}\n` +
+          `  backend store  ${redact(config.backendStoreUri)}\n` +
+          `  artifacts      ${config.artifactsDestination}\n`,
+      );
+      const signal = await io.untilShutdown();
+      io.out(`${signal}: shutting down\n`);
+      await running.close();
+    });
+
+  // --- db ----------------------------------------------------------------------------
+  const db = program.command('db').description('manage the metadata database');
+  storeOptions(db.command('upgrade').description('apply pending schema migrations'), false)
+    .addHelpText('after', '\nBack up the database first. Example:\n  hangar db upgrade --backend-store-uri postgresql://hangar@db:5432/hangar')
+    .action(async (o: StoreFlags) => {
+      const config = configFrom(io, o);
+      const store = await openStore(config.backendStoreUri, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: false });
+      try {
+        const before = await store.schemaStatus();
+        if (before.current === before.latest) {
+          io.out(`Schema already at version ${before.latest}; nothing to do.\n`);
+          return;
+        }
+        if (before.current > before.latest) {
+          throw new HangarError('SCHEMA_OUT_OF_DATE', `The database schema (version ${before.current}) is newer than this Hangar (${before.latest}); upgrade Hangar.`);
+        }
+        const now = await store.migrate();
+        io.out(`Schema upgraded from version ${before.current} to ${now} (${redact(config.backendStoreUri)}).\n`);
+      } finally {
+        await store.close();
+      }
+    });
+  db.command('copy')
+    .description('copy every entity from one metadata database to another (e.g. SQLite to PostgreSQL)')
+    .requiredOption('--from <uri>', 'source database URI')
+    .requiredOption('--to <uri>', 'destination database URI (migrated if fresh)')
+    .addHelpText('after', '\nExample:\n  hangar db copy --from sqlite:///$PWD/.hangar/hangar.db --to postgresql://hangar@db:5432/hangar')
+    .action(async (o: { from: string; to: string }) => {
+      const from = await openCheckedStore(o.from);
+      try {
+        const to = await openCheckedStore(o.to);
+        try {
+          const counts = await copyStore(from, to);
+          io.out(`Copied ${redact(o.from)} → ${redact(o.to)}: ${describeCounts(counts)}\n`);
+        } finally {
+          await to.close();
+        }
+      } finally {
+        await from.close();
+      }
+    });
+
+  // --- gc ----------------------------------------------------------------------------
+  const gc = program
+    .command('gc')
+    .description('permanently remove deleted runs and experiments, with their artifacts')
+    .option('--older-than <age>', 'only what was deleted at least this long ago: 30d, 12h, 1d2h30m, 0 for all', '30d')
+    .option('--run-ids <ids>', 'only these deleted runs (comma-separated)', idList)
+    .option('--experiment-ids <ids>', 'only these deleted experiments (comma-separated)', idList);
+  storeOptions(gc, true)
+    .addHelpText('after', '\nExamples:\n  hangar gc                      purge what was deleted over 30 days ago\n  hangar gc --older-than 0       purge everything deleted\n  hangar gc --run-ids 3f2a…,9bc1…')
+    .action(async (o: StoreFlags & { olderThan: string; runIds?: string[]; experimentIds?: string[] }) => {
+      const olderThanMs = parseDuration(o.olderThan);
+      const config = configFrom(io, o);
+      const store = await openCheckedStore(config.backendStoreUri);
+      try {
+        const artifacts = await openArtifactStore(config.artifactsDestination, { s3: s3OptionsFromEnv(io.env) });
+        try {
+          const now = Date.now();
+          const r = await collectGarbage(store, artifacts, { olderThanMs, runIds: o.runIds, experimentIds: o.experimentIds, now });
+          io.out(
+            `Purged ${plural(r.runs.length, 'run')} and ${plural(r.experiments.length, 'experiment')} deleted before ${formatTime(now - olderThanMs)} UTC.\n`,
+          );
+          for (const id of r.runs) io.out(`  run ${id}\n`);
+          for (const id of r.experiments) io.out(`  experiment ${id}\n`);
+          for (const uri of r.skippedArtifacts) io.out(`  kept artifacts outside the artifact store: ${uri}\n`);
+        } finally {
+          await artifacts.close();
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+  // --- read commands -----------------------------------------------------------------
+  const experiments = program.command('experiments').description('experiments on a tracking server');
+  clientOptions(experiments.command('list').description('list experiments'), io)
+    .option('--view <view>', 'active, deleted or all', 'active')
+    .option('--filter <filter>', "e.g. \"name LIKE 'churn%'\"")
+    .option('--max-results <n>', 'at most this many', intOption(1, 1_000_000), 1000)
+    .addHelpText('after', '\nExample:\n  hangar experiments list --view all --json')
+    .action(async (o: { trackingUri: string; json?: boolean; view: string; filter?: string; maxResults: number }) => {
+      io.out(await experimentsList(clientFor(io, o.trackingUri), o));
+    });
+
+  const runs = program.command('runs').description('runs on a tracking server');
+  clientOptions(runs.command('search').description('search runs (all active experiments unless --experiment-ids)'), io)
+    .option('--experiment-ids <ids>', 'comma-separated experiment ids', idList)
+    .option('--filter <filter>', "MLflow filter, e.g. \"metrics.rmse < 1 and params.model = 'linear'\"")
+    .option('--order-by <clause>', 'e.g. "metrics.rmse ASC" (repeatable)', repeatable)
+    .option('--max-results <n>', 'at most this many runs', intOption(1, 1_000_000), 100)
+    .option('--view <view>', 'active, deleted or all', 'active')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  hangar runs search --experiment-ids 1 --filter "metrics.val_rmse < 1.2" --order-by "metrics.val_rmse ASC"
+  hangar runs search --filter "params.model_type = 'linear-regression'" --max-results 5 --json`,
+    )
+    .action(async (o: { trackingUri: string; json?: boolean; experimentIds?: string[]; filter?: string; orderBy?: string[]; maxResults: number; view: string }) => {
+      io.out(await runsSearch(clientFor(io, o.trackingUri), o));
+    });
+
+  const models = program.command('models').description('registered models on a tracking server');
+  clientOptions(models.command('list').description('list registered models with their latest version per stage'), io)
+    .option('--filter <filter>', "e.g. \"name LIKE 'churn%'\"")
+    .option('--max-results <n>', 'at most this many', intOption(1, 1_000_000), 1000)
+    .action(async (o: { trackingUri: string; json?: boolean; filter?: string; maxResults: number }) => {
+      io.out(await modelsList(clientFor(io, o.trackingUri), o));
+    });
+  clientOptions(models.command('show').argument('<name>', 'registered model name').description('show a registered model and its versions'), io)
+    .addHelpText('after', '\nExample:\n  hangar models show hangar-demo-model')
+    .action(async (name: string, o: { trackingUri: string; json?: boolean }) => {
+      io.out(await modelsShow(clientFor(io, o.trackingUri), name, o));
+    });
+  clientOptions(
+    models
+      .command('resolve')
+      .argument('<uri>', 'models:/NAME/VERSION, models:/NAME/STAGE, models:/NAME/latest, models:/NAME@ALIAS, models:/m-<id> or runs:/RUN/PATH')
+      .description('resolve a model URI to its version and artifact location'),
+    io,
+  )
+    .addHelpText('after', '\nExamples:\n  hangar models resolve models:/hangar-demo-model/Staging\n  hangar models resolve models:/hangar-demo-model@champion --json')
+    .action(async (uri: string, o: { trackingUri: string; json?: boolean }) => {
+      io.out(await modelsResolve(clientFor(io, o.trackingUri), uri, o));
+    });
+
+  // --- demo --------------------------------------------------------------------------
+  program
+    .command('demo')
+    .description('start Hangar locally, log a demo run, register its model in Staging, then keep serving')
+    .option('--no-serve', 'exit after the scenario instead of serving')
+    .option('--port <port>', 'TCP port (default 5000; a free one with --no-serve)', intOption(0, 65535))
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--home <dir>', 'where the demo keeps its files (default: $HANGAR_HOME or ./.hangar)')
+    .addHelpText('after', '\nThis is what `npm start` runs. Running it again reuses the experiment and model and adds a version.')
+    .action(async (o: { serve: boolean; port?: number; host: string; home?: string }) => {
+      const config = configFrom(io, { home: o.home, host: o.host, port: o.port ?? (o.serve ? 5000 : 0), logLevel: 'warn' });
+      const running = await startServer(config, { logger: false, artifactOptions: { s3: s3OptionsFromEnv(io.env) } });
+      try {
+        io.out(`Hangar ${HANGAR_VERSION} demo: server ${running.url}, home ${config.home}\n`);
+        const client = new HangarClient({ trackingUri: running.url, maxRetries: 2, backoffMs: 100 });
+        await runDemoScenario(client, { log: (line) => io.out(`  ${line}\n`) });
+        if (!o.serve) {
+          io.out('Done (--no-serve): server stopped.\n');
+          return;
+        }
+        io.out(
+          `\nServing on ${running.url}; press Ctrl+C to stop. Try:\n` +
+            `  MLFLOW_TRACKING_URI=${running.url} npx hangar runs search\n` +
+            `  MLFLOW_TRACKING_URI=${running.url} npx hangar models show hangar-demo-model\n`,
+        );
+        const signal = await io.untilShutdown();
+        io.out(`${signal}: shutting down\n`);
+      } finally {
+        await running.close();
+      }
+    });
+
+  return program;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function describeCounts(counts: unknown): string {
+  if (counts === null || typeof counts !== 'object') return 'done.';
+  return `${Object.entries(counts as Record<string, unknown>)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ')}.`;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** The process's own streams, environment and signals. */
+export function processIo(): CliIo {
+  return {
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+    env: process.env,
+    untilShutdown: waitForSignal,
+  };
+}
+
+/**
+ * Run the CLI on `args` (without `node` and the script) and return the exit code. Errors are
+ * printed as `ERROR_CODE: message`, without a stack trace.
+ */
+export async function runCli(args: string[], io: CliIo = processIo()): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and --version "exit" with 0; usage errors were already printed by commander.
+      return e.exitCode;
+    }
+    if (isHangarError(e)) {
+      io.err(`${e.code}: ${e.message}\n`);
+      return 1;
+    }
+    io.err(`INTERNAL_ERROR: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,151 @@
+import { ApiError, errorFromResponse } from './errors.js';
+
+/** What fetch accepts as a request body (the DOM lib, which names it, is not loaded). */
+export type BodyInit = NonNullable<RequestInit['body']>;
+
+/** Query-string values; arrays repeat the key (`k=a&k=b`), undefined values are left out. */
+export type Query = Record<string, string | number | boolean | string[] | undefined>;
+
+export interface TransportOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:5000` (a path prefix is kept). */
+  trackingUri: string;
+  /** Sent as `Authorization: Bearer <token>` when set. */
+  token?: string | undefined;
+  /** Retries after the first attempt, for retryable answers. */
+  maxRetries: number;
+  /** First backoff delay in ms; doubles with each retry, with jitter. */
+  backoffMs: number;
+  /** Upper bound of one backoff delay (and of a honoured `Retry-After`). */
+  maxBackoffMs: number;
+  /** Per-attempt timeout in ms. */
+  timeoutMs: number;
+  /** The fetch implementation; Node's global by default. */
+  fetch: typeof fetch;
+  /** How to wait between attempts; replaced in tests. */
+  sleep: (ms: number) => Promise<void>;
+  /** User-Agent header. */
+  userAgent: string;
+}
+
+export interface RequestOptions {
+  /** Query parameters (GET, DELETE with query, artifact listing). */
+  query?: Query | undefined;
+  /** JSON body. */
+  json?: unknown;
+  /** A raw body, built afresh for every attempt so that streams can be retried. */
+  body?: (() => BodyInit | Promise<BodyInit>) | undefined;
+  /** Content type of a raw body. */
+  contentType?: string | undefined;
+  /**
+   * True when sending the request twice has the same effect as once. Only such requests are
+   * retried after a 503; a 429 is retried for any request, because a rate-limited request was
+   * refused before the server acted on it.
+   */
+  idempotent: boolean;
+}
+
+/**
+ * HTTP transport over `fetch`: builds URLs, sends JSON, turns error answers into ApiErrors and
+ * retries with exponential backoff where that is safe.
+ */
+export class Transport {
+  readonly baseUrl: string;
+
+  constructor(private readonly opts: TransportOptions) {
+    this.baseUrl = opts.trackingUri.replace(/\/+$/, '');
+  }
+
+  /** Send a request and parse the JSON answer (`{}` for an empty body). */
+  async json<T>(method: string, path: string, req: RequestOptions): Promise<T> {
+    const res = await this.send(method, path, req);
+    const text = await res.text();
+    if (text.trim() === '') return {} as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (e) {
+      throw new ApiError('INTERNAL_ERROR', `The server answered ${method} ${path} with a body that is not JSON.`, {
+        status: res.status,
+        request: `${method} ${path}`,
+        cause: e,
+      });
+    }
+  }
+
+  /** Send a request and return the successful Response (the caller reads the body). */
+  async send(method: string, path: string, req: RequestOptions): Promise<Response> {
+    const url = this.url(path, req.query);
+    const label = `${method} ${path}`;
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, Accept: 'application/json' };
+      if (this.opts.token !== undefined && this.opts.token !== '') headers.Authorization = `Bearer ${this.opts.token}`;
+      let body: BodyInit | undefined;
+      if (req.json !== undefined) {
+        headers['Content-Type'] = 'application/json';
+        body = JSON.stringify(req.json);
+      } else if (req.body !== undefined) {
+        headers['Content-Type'] = req.contentType ?? 'application/octet-stream';
+        body = await req.body();
+      }
+      let res: Response;
+      try {
+        const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: AbortSignal.timeout(this.opts.timeoutMs) };
+        if (body !== undefined) {
+          init.body = body;
+          // Node's fetch needs this to send a stream body.
+          init.duplex = 'half';
+        }
+        res = await this.opts.fetch(url, init);
+      } catch (e) {
+        throw networkError(e, this.baseUrl, label);
+      }
+      if (res.ok) return res;
+      const text = await res.text().catch(() => '');
+      const err = errorFromResponse(res.status, text, label);
+      if (attempt < this.opts.maxRetries && retryable(res.status, err.serverCode, req.idempotent)) {
+        await this.opts.sleep(this.delay(attempt, res.headers.get('retry-after')));
+        continue;
+      }
+      throw err;
+    }
+  }
+
+  url(path: string, query?: Query): string {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const item of v) qs.append(k, item);
+      else qs.append(k, String(v));
+    }
+    const s = qs.toString();
+    return `${this.baseUrl}${path}${s === '' ? '' : `?${s}`}`;
+  }
+
+  private delay(attempt: number, retryAfter: string | null): number {
+    const max = this.opts.maxBackoffMs;
+    if (retryAfter !== null) {
+      const seconds = Number(retryAfter);
+      if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, max);
+      const date = Date.parse(retryAfter);
+      if (!Number.isNaN(date)) return Math.min(Math.max(date - Date.now(), 0), max);
+    }
+    const exp = this.opts.backoffMs * 2 ** attempt;
+    // Jitter in [exp/2, exp] keeps clients that failed together from retrying together.
+    return Math.min(exp / 2 + Math.random() * (exp / 2), max);
+  }
+}
+
+function retryable(status: number, serverCode: string, idempotent: boolean): boolean {
+  if (status === 429) return true;
+  // SCHEMA_OUT_OF_DATE is a 503 that no amount of waiting fixes.
+  if (status === 503) return idempotent && serverCode !== 'SCHEMA_OUT_OF_DATE';
+  return false;
+}
+
+function networkError(e: unknown, baseUrl: string, label: string): ApiError {
+  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') {
+    return new ApiError('TEMPORARILY_UNAVAILABLE', `No answer from ${baseUrl} for ${label} before the timeout.`, { status: 0, request: label, cause: e });
+  }
+  const detail = err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+  return new ApiError('TEMPORARILY_UNAVAILABLE', `Cannot reach the tracking server at ${baseUrl} (${detail}).`, { status: 0, request: label, cause: e });
+}

@@ -1,0 +1,18 @@
+/**
+ * `hangar/client`: a typed TypeScript SDK over Hangar's MLflow-compatible REST API. It imports
+ * no server code and needs nothing beyond Node 20's global `fetch`.
+ *
+ * ```ts
+ * import { HangarClient } from 'hangar/client';
+ * const client = new HangarClient({ trackingUri: 'http://127.0.0.1:5000' });
+ * const { experiment } = await client.getOrCreateExperiment('churn');
+ * const run = await client.createRun(experiment.experimentId, { runName: 'baseline' });
+ * await client.logBatch(run.info.runId, { params: { lr: '0.1' }, metrics: [{ key: 'loss', value: 0.3, step: 1 }] });
+ * await client.endRun(run.info.runId);
+ * ```
+ */
+export { HangarClient, paginate, proxyPath, type HangarClientOptions } from './client.js';
+export { ApiError, isApiError, errorFromResponse } from './errors.js';
+export { parseModelUri, canonicalStage } from './model-uri.js';
+export { HangarError, isHangarError, type ErrorCode } from '../core/errors.js';
+export * from './types.js';
