@@ -2,3 +2,4 @@
 export type { Store } from './port.js';
 export * from './types.js';
 export { openStore, STORE_SCHEMES, type OpenStoreOptions } from './open.js';
+export { copyStore, type CopyReport } from './copy.js';

@@ -197,6 +197,11 @@ export class KyselyStore implements Store {
     this.#rowsFor = (columns) => Math.max(1, Math.min(1000, Math.floor(engine.maxParameters / columns)));
   }
 
+  /** The engine under a store this module opened, for `copyStore`; undefined for any other Store. */
+  static engineOf(store: unknown): Engine | undefined {
+    return store instanceof KyselyStore ? store.#e : undefined;
+  }
+
   // --- transactions ----------------------------------------------------------------------
 
   async #tx<T>(mode: 'read' | 'write', fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {

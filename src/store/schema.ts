@@ -215,29 +215,29 @@ export type AuditRow = Selectable<AuditLogTable>;
 export type NewMetricRow = Insertable<MetricsTable>;
 
 /**
- * Every table in an order where parents come before children, for copying and for purging.
- * The identity column of each table that has one is named so copy can reset its sequence.
+ * Every table in an order where parents come before children (for copying between databases),
+ * with its primary key (the order rows are read in) and its database-assigned id column if any.
  */
-export const TABLES_IN_DEPENDENCY_ORDER: ReadonlyArray<{ table: TableName; identity?: string }> = [
-  { table: 'experiments', identity: 'experiment_id' },
-  { table: 'experiment_tags' },
-  { table: 'runs' },
-  { table: 'run_tags' },
-  { table: 'params' },
-  { table: 'metrics' },
-  { table: 'latest_metrics' },
-  { table: 'datasets' },
-  { table: 'run_inputs' },
-  { table: 'run_input_tags' },
-  { table: 'logged_models' },
-  { table: 'logged_model_tags' },
-  { table: 'logged_model_params' },
-  { table: 'logged_model_metrics' },
-  { table: 'run_outputs' },
-  { table: 'registered_models' },
-  { table: 'registered_model_tags' },
-  { table: 'model_versions' },
-  { table: 'model_version_tags' },
-  { table: 'registered_model_aliases' },
-  { table: 'audit_log', identity: 'id' },
+export const TABLES_IN_DEPENDENCY_ORDER: ReadonlyArray<{ table: TableName; key: readonly string[]; identity?: string }> = [
+  { table: 'experiments', key: ['experiment_id'], identity: 'experiment_id' },
+  { table: 'experiment_tags', key: ['experiment_id', 'key'] },
+  { table: 'runs', key: ['run_id'] },
+  { table: 'run_tags', key: ['run_id', 'key'] },
+  { table: 'params', key: ['run_id', 'key'] },
+  { table: 'metrics', key: ['run_id', 'key', 'step', 'timestamp', 'value', 'is_nan'] },
+  { table: 'latest_metrics', key: ['run_id', 'key'] },
+  { table: 'datasets', key: ['dataset_id'] },
+  { table: 'run_inputs', key: ['input_id'] },
+  { table: 'run_input_tags', key: ['input_id', 'key'] },
+  { table: 'logged_models', key: ['model_id'] },
+  { table: 'logged_model_tags', key: ['model_id', 'key'] },
+  { table: 'logged_model_params', key: ['model_id', 'key'] },
+  { table: 'logged_model_metrics', key: ['model_id', 'key', 'step', 'timestamp', 'run_id', 'value', 'is_nan'] },
+  { table: 'run_outputs', key: ['run_id', 'model_id', 'step'] },
+  { table: 'registered_models', key: ['name'] },
+  { table: 'registered_model_tags', key: ['name', 'key'] },
+  { table: 'model_versions', key: ['name', 'version'] },
+  { table: 'model_version_tags', key: ['name', 'version', 'key'] },
+  { table: 'registered_model_aliases', key: ['name', 'alias'] },
+  { table: 'audit_log', key: ['id'], identity: 'id' },
 ];
