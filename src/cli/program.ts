@@ -8,8 +8,8 @@ import { runDemoScenario } from '../demo/scenario.js';
 import { parseDuration } from './duration.js';
 import { collectGarbage } from './gc.js';
 import { experimentsList, modelsList, modelsResolve, modelsShow, runsSearch } from './read-commands.js';
-import { openCheckedStore, redact, startServer } from './serve.js';
-import { copyStore, openStore } from '../store/index.js';
+import { openCheckedStore, PROXIED_ARTIFACT_ROOT, redact, startServer } from './serve.js';
+import { copyStore, openStore, type CopyReport } from '../store/index.js';
 import { formatTime } from './table.js';
 
 /** Where the CLI reads and writes; tests pass their own. */
@@ -150,7 +150,7 @@ Examples:
     .addHelpText('after', '\nBack up the database first. Example:\n  hangar db upgrade --backend-store-uri postgresql://hangar@db:5432/hangar')
     .action(async (o: StoreFlags) => {
       const config = configFrom(io, o);
-      const store = await openStore(config.backendStoreUri, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: false });
+      const store = await openStore(config.backendStoreUri, { defaultArtifactRoot: PROXIED_ARTIFACT_ROOT, migrate: false });
       try {
         const before = await store.schemaStatus();
         if (before.current === before.latest) {
@@ -172,12 +172,13 @@ Examples:
     .requiredOption('--to <uri>', 'destination database URI (migrated if fresh)')
     .addHelpText('after', '\nExample:\n  hangar db copy --from sqlite:///$PWD/.hangar/hangar.db --to postgresql://hangar@db:5432/hangar')
     .action(async (o: { from: string; to: string }) => {
-      const from = await openCheckedStore(o.from);
+      // copyStore checks both schema versions itself and migrates a fresh destination.
+      const from = await openStore(o.from, { defaultArtifactRoot: PROXIED_ARTIFACT_ROOT, migrate: false });
       try {
-        const to = await openCheckedStore(o.to);
+        const to = await openStore(o.to, { defaultArtifactRoot: PROXIED_ARTIFACT_ROOT, migrate: false });
         try {
-          const counts = await copyStore(from, to);
-          io.out(`Copied ${redact(o.from)} → ${redact(o.to)}: ${describeCounts(counts)}\n`);
+          const report = await copyStore(from, to);
+          io.out(`Copied ${redact(o.from)} → ${redact(o.to)}: ${describeCopy(report)}\n`);
         } finally {
           await to.close();
         }
@@ -310,12 +311,11 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function describeCounts(counts: unknown): string {
-  if (counts === null || typeof counts !== 'object') return 'done.';
-  return `${Object.entries(counts as Record<string, unknown>)
-    .filter(([, v]) => typeof v === 'number')
-    .map(([k, v]) => `${v} ${k}`)
-    .join(', ')}.`;
+/** `1234 rows (experiments 2, runs 10, metrics 1200, …)`, leaving out empty tables. */
+function describeCopy(report: CopyReport): string {
+  const entries = Object.entries(report).filter(([, n]) => n > 0);
+  const total = entries.reduce((s, [, n]) => s + n, 0);
+  return `${plural(total, 'row')}${entries.length > 0 ? ` (${entries.map(([t, n]) => `${t} ${n}`).join(', ')})` : ''}.`;
 }
 
 function waitForSignal(): Promise<string> {

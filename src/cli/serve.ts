@@ -36,33 +36,41 @@ export interface RunningServer {
 }
 
 /**
- * Open the metadata store and bring its schema to the expected version. A fresh database is
- * migrated; one at an older version is refused with SCHEMA_OUT_OF_DATE naming
- * `hangar db upgrade`, because upgrading in place is a decision the operator makes (after a
- * backup), not something a restart should do silently.
+ * Open the metadata store and bring its schema to the expected version (see `checkSchema`).
+ * The store is closed again when the check fails.
  */
 export async function openCheckedStore(backendStoreUri: string): Promise<Store> {
   const store = await openStore(backendStoreUri, { defaultArtifactRoot: PROXIED_ARTIFACT_ROOT, migrate: false });
   try {
-    const { current, latest } = await store.schemaStatus();
-    if (current === 0) {
-      await store.migrate();
-    } else if (current < latest) {
-      throw new HangarError(
-        'SCHEMA_OUT_OF_DATE',
-        `The database schema is at version ${current} and this Hangar needs version ${latest}. ` +
-          `Back up the database, then run \`hangar db upgrade --backend-store-uri ${redact(backendStoreUri)}\`.`,
-      );
-    } else if (current > latest) {
-      throw new HangarError(
-        'SCHEMA_OUT_OF_DATE',
-        `The database schema is at version ${current}, newer than this Hangar understands (${latest}). Upgrade Hangar.`,
-      );
-    }
+    await checkSchema(store, backendStoreUri);
     return store;
   } catch (e) {
     await store.close().catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * A fresh database (schema version 0) is migrated; one at an older version is refused with
+ * SCHEMA_OUT_OF_DATE naming `hangar db upgrade`, because upgrading in place is a decision the
+ * operator makes (after a backup), not something a restart should do silently. A database
+ * newer than this code is refused too.
+ */
+export async function checkSchema(store: Pick<Store, 'schemaStatus' | 'migrate'>, backendStoreUri: string): Promise<void> {
+  const { current, latest } = await store.schemaStatus();
+  if (current === 0) {
+    await store.migrate();
+  } else if (current < latest) {
+    throw new HangarError(
+      'SCHEMA_OUT_OF_DATE',
+      `The database schema is at version ${current} and this Hangar needs version ${latest}. ` +
+        `Back up the database, then run \`hangar db upgrade --backend-store-uri ${redact(backendStoreUri)}\`.`,
+    );
+  } else if (current > latest) {
+    throw new HangarError(
+      'SCHEMA_OUT_OF_DATE',
+      `The database schema is at version ${current}, newer than this Hangar understands (${latest}). Upgrade Hangar.`,
+    );
   }
 }
 
