@@ -54,7 +54,8 @@ function validateName(kind: string, name: string, field: string): void {
   if (!VALID_NAME.test(name)) {
     throw invalidParam(`Invalid ${kind} name: '${name}'. ${BAD_CHARACTERS}`, field);
   }
-  const norm = normPath(name);
+  // Only a name with a slash can normalise to something else; the hot path skips the split.
+  const norm = name.includes('/') ? normPath(name) : name === '' ? '.' : name;
   if (norm !== name || norm === '.' || norm.startsWith('..') || norm.startsWith('/')) {
     throw invalidParam(
       `Invalid ${kind} name: '${name}'. Names may be treated as files in certain cases, and must not resolve to ` +
@@ -97,6 +98,11 @@ export function validateExperimentName(name: string, field = 'name'): void {
 export function validateMetric(m: Metric, prefix = ''): void {
   validateName('metric', m.key, `${prefix}key`);
   validateLength('Metric name', MAX_ENTITY_KEY_LENGTH, m.key, `${prefix}key`);
+  validatePoint(m, prefix);
+}
+
+/** The per-point half of validateMetric: timestamp and step. */
+function validatePoint(m: Metric, prefix: string): void {
   if (!Number.isSafeInteger(m.timestamp) || m.timestamp < 0) {
     throw invalidParam(
       `Got invalid timestamp ${m.timestamp} for metric '${m.key}' (value=${m.value}). ` +
@@ -158,7 +164,16 @@ export function validateBatch(batch: { metrics: Metric[]; params: Tag[]; tags: T
   validateBatchLimit('params', MAX_PARAMS_PER_BATCH, params.length);
   validateBatchLimit('tags', MAX_TAGS_PER_BATCH, tags.length);
   validateBatchLimit('metrics, params, and tags', MAX_ENTITIES_PER_BATCH, metrics.length + params.length + tags.length);
-  for (let i = 0; i < metrics.length; i++) validateMetric(metrics[i]!, `metrics.${i}.`);
+  // A batch repeats a few keys many times (one per step); check each key's name once.
+  const checkedKeys = new Set<string>();
+  for (let i = 0; i < metrics.length; i++) {
+    const m = metrics[i]!;
+    if (checkedKeys.has(m.key)) validatePoint(m, `metrics.${i}.`);
+    else {
+      validateMetric(m, `metrics.${i}.`);
+      checkedKeys.add(m.key);
+    }
+  }
   for (let i = 0; i < params.length; i++) validateParam(params[i]!, `params.${i}.`);
   for (let i = 0; i < tags.length; i++) validateRunTag(tags[i]!, `tags.${i}.`);
   if (params.length > 1) {
