@@ -1,16 +1,29 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../core/config.js';
 import { HangarError, isHangarError } from '../core/errors.js';
-import { HANGAR_VERSION } from '../api/server.js';
-import { openArtifactStore, s3OptionsFromEnv } from '../artifacts/index.js';
 import { HangarClient } from '../client/index.js';
 import { runDemoScenario } from '../demo/scenario.js';
+import type { CopyReport } from '../store/index.js';
 import { parseDuration } from './duration.js';
-import { collectGarbage } from './gc.js';
 import { experimentsList, modelsList, modelsResolve, modelsShow, runsSearch } from './read-commands.js';
-import { openCheckedStore, PROXIED_ARTIFACT_ROOT, redact, startServer } from './serve.js';
-import { copyStore, openStore, type CopyReport } from '../store/index.js';
 import { formatTime } from './table.js';
+import { redact } from './redact.js';
+
+// Server-side modules (fastify, the stores, their drivers) load inside the commands that use
+// them, so that `hangar --help` and the read commands, which only need the SDK, start fast.
+const serverSide = async () => {
+  const [serve, store, artifacts, gc] = await Promise.all([
+    import('./serve.js'),
+    import('../store/index.js'),
+    import('../artifacts/index.js'),
+    import('./gc.js'),
+  ]);
+  return { ...serve, ...store, ...artifacts, ...gc };
+};
+
+/** The package version, from package.json (two levels up from both src/cli and dist/cli). */
+export const CLI_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliIo {
@@ -93,7 +106,7 @@ function clientFor(io: CliIo, trackingUri: string): HangarClient {
 export function createProgram(io: CliIo): Command {
   const program = new Command('hangar')
     .description("Hangar: an open-source MLOps platform. Its tracking and model-registry server speaks MLflow's REST API.")
-    .version(HANGAR_VERSION, '-V, --version')
+    .version(CLI_VERSION, '-V, --version')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -130,12 +143,13 @@ Examples:
     )
     .action(async (o: StoreFlags & { host: string; port: number; logLevel: string }) => {
       const config = configFrom(io, o);
+      const { startServer, s3OptionsFromEnv } = await serverSide();
       const running = await startServer(config, {
         logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
         artifactOptions: { s3: s3OptionsFromEnv(io.env) },
       });
       io.out(
-        `Hangar ${HANGAR_VERSION} listening on ${running.url}\n` +
+        `Hangar ${CLI_VERSION} listening on ${running.url}\n` +
           `  backend store  ${redact(config.backendStoreUri)}\n` +
           `  artifacts      ${config.artifactsDestination}\n`,
       );
@@ -150,6 +164,7 @@ Examples:
     .addHelpText('after', '\nBack up the database first. Example:\n  hangar db upgrade --backend-store-uri postgresql://hangar@db:5432/hangar')
     .action(async (o: StoreFlags) => {
       const config = configFrom(io, o);
+      const { openStore, PROXIED_ARTIFACT_ROOT } = await serverSide();
       const store = await openStore(config.backendStoreUri, { defaultArtifactRoot: PROXIED_ARTIFACT_ROOT, migrate: false });
       try {
         const before = await store.schemaStatus();
@@ -173,6 +188,7 @@ Examples:
     .addHelpText('after', '\nExample:\n  hangar db copy --from sqlite:///$PWD/.hangar/hangar.db --to postgresql://hangar@db:5432/hangar')
     .action(async (o: { from: string; to: string }) => {
       // copyStore checks both schema versions itself and migrates a fresh destination.
+      const { openStore, copyStore, PROXIED_ARTIFACT_ROOT } = await serverSide();
       const from = await openStore(o.from, { defaultArtifactRoot: PROXIED_ARTIFACT_ROOT, migrate: false });
       try {
         const to = await openStore(o.to, { defaultArtifactRoot: PROXIED_ARTIFACT_ROOT, migrate: false });
@@ -199,6 +215,7 @@ Examples:
     .action(async (o: StoreFlags & { olderThan: string; runIds?: string[]; experimentIds?: string[] }) => {
       const olderThanMs = parseDuration(o.olderThan);
       const config = configFrom(io, o);
+      const { openCheckedStore, openArtifactStore, s3OptionsFromEnv, collectGarbage } = await serverSide();
       const store = await openCheckedStore(config.backendStoreUri);
       try {
         const artifacts = await openArtifactStore(config.artifactsDestination, { s3: s3OptionsFromEnv(io.env) });
@@ -283,9 +300,10 @@ Examples:
     .addHelpText('after', '\nThis is what `npm start` runs. Running it again reuses the experiment and model and adds a version.')
     .action(async (o: { serve: boolean; port?: number; host: string; home?: string }) => {
       const config = configFrom(io, { home: o.home, host: o.host, port: o.port ?? (o.serve ? 5000 : 0), logLevel: 'warn' });
+      const { startServer, s3OptionsFromEnv } = await serverSide();
       const running = await startServer(config, { logger: false, artifactOptions: { s3: s3OptionsFromEnv(io.env) } });
       try {
-        io.out(`Hangar ${HANGAR_VERSION} demo: server ${running.url}, home ${config.home}\n`);
+        io.out(`Hangar ${CLI_VERSION} demo: server ${running.url}, home ${config.home}\n`);
         const client = new HangarClient({ trackingUri: running.url, maxRetries: 2, backoffMs: 100 });
         await runDemoScenario(client, { log: (line) => io.out(`  ${line}\n`) });
         if (!o.serve) {

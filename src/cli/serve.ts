@@ -6,6 +6,7 @@ import { createServer } from '../api/server.js';
 import { openStore, type Store } from '../store/index.js';
 import { openArtifactStore, type OpenArtifactStoreOptions } from '../artifacts/index.js';
 import type { ArtifactStore } from '../artifacts/index.js';
+import { redact } from './redact.js';
 
 /** Runs and experiments get proxied artifact URIs, so remote clients upload through the server. */
 export const PROXIED_ARTIFACT_ROOT = 'mlflow-artifacts:';
@@ -138,15 +139,4 @@ async function listen(app: FastifyInstance, config: Config): Promise<void> {
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-/** A URI with any password replaced, safe to print. */
-export function redact(uri: string): string {
-  try {
-    const u = new URL(uri);
-    if (u.password !== '') u.password = '***';
-    return u.href;
-  } catch {
-    return uri;
-  }
 }
