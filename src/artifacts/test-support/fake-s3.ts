@@ -25,7 +25,8 @@ export interface FakeS3 {
  * of another key, gets 404 NoSuchUpload, and DELETE ?uploadId removes the staged parts (204).
  * Its ListObjectsV2 misses common prefixes deeper than one level and cannot page on Node 20
  * (its continuation tokens use a cipher OpenSSL 3 dropped), so the front answers ListObjectsV2
- * itself from s3rver's flat key list. Everything else goes to s3rver untouched.
+ * itself from s3rver's flat key list. s3rver also writes objects in place, so writes of one key
+ * are queued to end as S3's atomic replacement does. Everything else goes to s3rver untouched.
  */
 export async function startFakeS3(bucket = 'hangar-test'): Promise<FakeS3> {
   const directory = mkdtempSync(join(tmpdir(), 'hangar-s3rver-'));
@@ -39,6 +40,7 @@ export async function startFakeS3(bucket = 'hangar-test'): Promise<FakeS3> {
         '<Message>The specified upload does not exist.</Message></Error>',
     );
   };
+  const writing = new Map<string, Promise<void>>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const uploadId = url.searchParams.get('uploadId');
@@ -60,6 +62,25 @@ export async function startFakeS3(bucket = 'hangar-test'): Promise<FakeS3> {
         (xml) => res.writeHead(200, { 'content-type': 'application/xml' }).end(xml),
         (e: unknown) => res.writeHead(500).end(String(e)),
       );
+      return;
+    }
+    const objectKey = /^\/[^/]+\/.+/.test(url.pathname) ? url.pathname : null;
+    const writesObject = (req.method === 'PUT' && uploadId === null) || (req.method === 'POST' && uploadId !== null);
+    if (objectKey !== null && writesObject) {
+      // s3rver writes objects in place; S3 replaces them atomically. One write per key at a time
+      // gives the same outcome for concurrent writers: the last one wins whole.
+      const previous = writing.get(objectKey) ?? Promise.resolve();
+      const mine = previous.then(
+        () =>
+          new Promise<void>((resolve) => {
+            res.once('close', () => resolve());
+            handle(req, res);
+          }),
+      );
+      writing.set(objectKey, mine);
+      void mine.then(() => {
+        if (writing.get(objectKey) === mine) writing.delete(objectKey);
+      });
       return;
     }
     handle(req, res);
