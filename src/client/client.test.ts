@@ -416,6 +416,22 @@ describe('artifacts', () => {
     await expectApiError(client.readArtifact(root, 'missing.txt'), 'RESOURCE_DOES_NOT_EXIST', 404);
   });
 
+  it('round-trips empty files, from a buffer and from disk', async () => {
+    const run = await newRun();
+    const root = { runId: run.info.runId };
+    await client.putArtifact(root, 'empty-buffer.txt', '');
+    const empty = join(scratch, 'empty-file.bin');
+    await writeFile(empty, '');
+    await client.logArtifact(root, empty);
+    expect(await client.listArtifacts(root)).toEqual([
+      { path: 'empty-buffer.txt', isDir: false, fileSize: 0 },
+      { path: 'empty-file.bin', isDir: false, fileSize: 0 },
+    ]);
+    const dest = join(scratch, 'empty-download');
+    await client.downloadArtifacts(root, 'empty-file.bin', dest);
+    expect((await readFile(join(dest, 'empty-file.bin'))).length).toBe(0);
+  });
+
   it('reaches a LoggedModel\'s artifacts and refuses paths that escape the root', async () => {
     const run = await newRun();
     const lm = await client.createLoggedModel({ experimentId: run.info.experimentId, name: 'm' });

@@ -175,8 +175,8 @@ export class HangarClient {
   }
 
   /**
-   * The active experiment with that name, created when missing (what `mlflow.set_experiment`
-   * does). Tolerates a concurrent creator. INVALID_STATE when the name belongs to a deleted
+   * The active experiment with that name, created (with `opts`) when missing, as
+   * `mlflow.set_experiment` does. Tolerates a concurrent creator. INVALID_STATE when the name belongs to a deleted
    * experiment.
    */
   async getOrCreateExperiment(name: string, opts: CreateExperimentOptions = {}): Promise<{ experiment: Experiment; created: boolean }> {
