@@ -37,9 +37,14 @@ describe.each(fixtures.map((f) => [f.file.replace(/\.json$/, ''), f.fixture] as 
         if (e instanceof MissingVariable) throw new Error(`${e.message} (an earlier step failed)`);
         throw e;
       }
+      // Alternatives are tried on a copy of the variables, so a rejected one captures nothing.
       const tried: Mismatch[][] = [];
       for (const expectation of expectationsOf(step)) {
-        const mismatches = checkResponse(expectation, result, vars);
+        const scratch: Vars = new Map(vars);
+        const mismatches = checkResponse(expectation, result, scratch);
+        if (mismatches.length === 0 || result.status === expectation.status) {
+          for (const [k, v] of scratch) vars.set(k, v);
+        }
         if (mismatches.length === 0) return;
         tried.push(mismatches);
       }

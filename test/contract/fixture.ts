@@ -186,7 +186,11 @@ export async function sendStep(base: string, step: Step, vars: Vars): Promise<Ht
   return send(target, step.request.method, headers, body);
 }
 
-/** Check a response against one expectation; captures land in `vars` only when it all matches. */
+/**
+ * Check a response against one expectation. Captures land in `vars` when the status matches,
+ * even if another field does not: each captured value passed its own matcher, and later steps
+ * should still run so that one wrong field reads as one failure, not a cascade.
+ */
 export function checkResponse(expect: Expect, res: HttpResult, vars: Vars): Mismatch[] {
   const scratch: Vars = new Map(vars);
   const out: Mismatch[] = [];
@@ -206,6 +210,6 @@ export function checkResponse(expect: Expect, res: HttpResult, vars: Vars): Mism
     const got = res.headers[name.toLowerCase()];
     out.push(...match(want, Array.isArray(got) ? got.join(', ') : got, scratch, `header ${name}`));
   }
-  if (out.length === 0) for (const [k, v] of scratch) vars.set(k, v);
+  if (res.status === expect.status) for (const [k, v] of scratch) vars.set(k, v);
   return out;
 }
