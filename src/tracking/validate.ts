@@ -90,6 +90,13 @@ export function validateExperimentName(name: string, field = 'name'): void {
   validateLength('Experiment name', MAX_EXPERIMENT_NAME_LENGTH, name, field);
 }
 
+/** An experiment's artifact location may be anything but a `runs:/` URI, which points into a run. */
+export function validateArtifactLocation(location: string, field = 'artifact_location'): void {
+  if (location.startsWith('runs:')) {
+    throw invalidParam(`Artifact location cannot be a runs:/ URI. Given: '${location}'`, field);
+  }
+}
+
 /**
  * One metric point: a legal key of at most 250 characters, a non-negative integer timestamp and
  * an integer step. The value is already a number (NaN and ±Infinity included) by the time it

@@ -145,6 +145,12 @@ for (const engine of ENGINES) {
         expect(e.artifact_location).toBe('s3://bucket/x');
       });
 
+      it('refuses a runs:/ URI as artifact location', async () => {
+        const r = await post('/experiments/create', { name: unique('runs-uri'), artifact_location: 'runs:/abc/model' });
+        expect(r.status).toBe(400);
+        expect(r.body.message).toBe("Artifact location cannot be a runs:/ URI. Given: 'runs:/abc/model'");
+      });
+
       it('answers a duplicate name with 400 RESOURCE_ALREADY_EXISTS', async () => {
         const name = unique('dup');
         await createExperiment(name);

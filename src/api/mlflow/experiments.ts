@@ -5,6 +5,7 @@ import {
   EXPERIMENTS_DEFAULT_MAX_RESULTS,
   EXPERIMENTS_MAX_RESULTS,
   resolveMaxResults,
+  validateArtifactLocation,
   validateExperimentId,
   validateExperimentName,
   validateExperimentTag,
@@ -67,6 +68,7 @@ export function registerExperimentRoutes(ctx: ApiContext): void {
   ctx.mlflow('POST', '/experiments/create', async (req) => {
     const input = parseInput(CreateExperiment, req.json);
     validateExperimentName(input.name);
+    if (input.artifact_location) validateArtifactLocation(input.artifact_location);
     const tags = input.tags ?? [];
     tags.forEach((t, i) => validateExperimentTag(t, `tags.${i}.`));
     const experimentId = await store.createExperiment({

@@ -181,6 +181,12 @@ for (const engine of ENGINES) {
         expect(longTag.body.message).toContain('exceeded length limit of 5000');
       });
 
+      it('refuses a run in a deleted experiment with 400', async () => {
+        const exp = await store.createExperiment({ name: unique('deleted-exp') });
+        await store.deleteExperiment(exp);
+        expectInvalid(await post('/runs/create', { experiment_id: exp }));
+      });
+
       it('answers an unknown experiment with 404', async () => {
         const r = await post('/runs/create', { experiment_id: '987654321' });
         expect(r.status).toBe(404);
@@ -224,6 +230,14 @@ for (const engine of ENGINES) {
 
         expectInvalid(await post('/runs/update', { run_id: runId, status: 'DONE' }), 'status');
         expectInvalid(await post('/runs/update', { run_id: runId, end_time: 'later' }), 'end_time');
+      });
+
+      it('refuses to update or tag a deleted run with 400', async () => {
+        const runId = await createRun();
+        await post('/runs/delete', { run_id: runId });
+        expectInvalid(await post('/runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() }));
+        expectInvalid(await post('/runs/set-tag', { run_id: runId, key: 'k', value: 'v' }));
+        expectInvalid(await post('/runs/log-parameter', { run_id: runId, key: 'k', value: 'v' }));
       });
 
       it('accepts the status as its proto number', async () => {
