@@ -8,7 +8,7 @@
  * page by page with keyset paging so big metric tables never load into memory at once; the
  * destination is written in one transaction, so a failed copy leaves it as it was.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type QueryResult, type RawBuilder, type Transaction } from 'kysely';
 import { HangarError } from '../core/errors.js';
 import type { Engine } from './dialects/engine.js';
 import { KyselyStore } from './kysely-store.js';
@@ -105,9 +105,9 @@ async function copyTable(
   let last: unknown[] | null = null;
   let copied = 0;
   for (;;) {
-    const after = last === null ? sql`` : sql`where (${keyList}) > (${sql.join(last)})`;
-    const page = await sql<Record<string, unknown>>`select * from ${sql.table(table)} ${after} order by ${keyList} limit ${PAGE_SIZE}`.execute(src);
-    const rows = page.rows;
+    const after: RawBuilder<unknown> = last === null ? sql`` : sql`where (${keyList}) > (${sql.join(last)})`;
+    const page: QueryResult<Record<string, unknown>> = await sql<Record<string, unknown>>`select * from ${sql.table(table)} ${after} order by ${keyList} limit ${PAGE_SIZE}`.execute(src);
+    const rows: Array<Record<string, unknown>> = page.rows;
     if (rows.length === 0) return copied;
     const columns = Object.keys(rows[0]!);
     const perStatement = Math.max(1, Math.floor(target.maxParameters / columns.length));
@@ -116,7 +116,7 @@ async function copyTable(
       await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${values}`.execute(dst);
     }
     copied += rows.length;
-    const tail = rows[rows.length - 1]!;
+    const tail: Record<string, unknown> = rows[rows.length - 1]!;
     last = key.map((k) => tail[k]);
     if (rows.length < PAGE_SIZE) return copied;
   }

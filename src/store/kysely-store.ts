@@ -65,6 +65,8 @@ export interface KyselyStoreOptions {
 
 const RUN_NAME_TAG = 'mlflow.runName';
 const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';
+/** How long a transaction keeps retrying transient lock conflicts before giving up. */
+const RETRY_BUDGET_MS = 15_000;
 /** Ids per `IN (…)` list when loading a page's children; well under both engines' parameter caps. */
 const IN_LIST_SIZE = 5_000;
 
@@ -205,16 +207,18 @@ export class KyselyStore implements Store {
   // --- transactions ----------------------------------------------------------------------
 
   async #tx<T>(mode: 'read' | 'write', fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + RETRY_BUDGET_MS;
     for (let attempt = 0; ; attempt++) {
       try {
         const builder = mode === 'read' ? this.#db.transaction().setAccessMode('read only') : this.#db.transaction();
         return await builder.execute(fn);
       } catch (e) {
         if (isHangarError(e)) throw e;
-        // Deadlocks and serialization failures are transient on PostgreSQL: the whole
-        // transaction is safe to run again because nothing of it committed.
-        if (this.#e.isRetryable(e) && attempt < 5) {
-          await sleep(5 * 2 ** attempt + Math.random() * 10);
+        // Transient conflicts (a SQLite file locked by another process, a PostgreSQL deadlock
+        // or serialization failure) roll the whole transaction back, so running it again is
+        // safe. Waiting here, not in the driver, keeps this process's event loop free.
+        if (this.#e.isRetryable(e) && Date.now() < deadline) {
+          await sleep(Math.min(2 ** attempt, 100) + Math.random() * 5);
           continue;
         }
         throw this.#translate(e);
@@ -345,7 +349,7 @@ export class KyselyStore implements Store {
     });
   }
 
-  searchExperiments(query: SearchQuery & { viewType: ViewType }): Promise<Page<Experiment>> {
+  async searchExperiments(query: SearchQuery & { viewType: ViewType }): Promise<Page<Experiment>> {
     const offset = decodeOffsetToken(query.pageToken);
     const where = andAll([lifecycleFilter('e.lifecycle_stage', query.viewType), ...whereClauses(this.#e, EXPERIMENT_SEARCH, query.filter)]);
     const order = orderClauses(this.#e, EXPERIMENT_SEARCH, query.orderBy, [attr('creation_time', false), attr('experiment_id', true)]);
@@ -574,7 +578,7 @@ export class KyselyStore implements Store {
     }
   }
 
-  logBatch(runId: string, batch: { metrics?: Metric[]; params?: Tag[]; tags?: Tag[] }): Promise<void> {
+  async logBatch(runId: string, batch: { metrics?: Metric[]; params?: Tag[]; tags?: Tag[] }): Promise<void> {
     const metrics = batch.metrics ?? [];
     const params = batch.params ?? [];
     const tags = batch.tags ?? [];
@@ -697,7 +701,7 @@ export class KyselyStore implements Store {
     });
   }
 
-  getMetricHistory(runId: string, key: string, page?: { maxResults?: number; pageToken?: string }): Promise<Page<Metric>> {
+  async getMetricHistory(runId: string, key: string, page?: { maxResults?: number; pageToken?: string }): Promise<Page<Metric>> {
     const offset = decodeOffsetToken(page?.pageToken);
     const max = page?.maxResults;
     return this.#read(async (trx) => {
@@ -744,10 +748,10 @@ export class KyselyStore implements Store {
     });
   }
 
-  searchRuns(query: SearchQuery & { experimentIds: string[]; viewType: ViewType }): Promise<Page<Run>> {
+  async searchRuns(query: SearchQuery & { experimentIds: string[]; viewType: ViewType }): Promise<Page<Run>> {
     const offset = decodeOffsetToken(query.pageToken);
     const experimentIds = query.experimentIds.map(experimentIdNumber).filter((id): id is number => id !== null);
-    if (experimentIds.length === 0) return Promise.resolve({ items: [] });
+    if (experimentIds.length === 0) return { items: [] };
     const where = andAll([
       sql<boolean>`r.experiment_id in (${sql.join(experimentIds)})`,
       lifecycleFilter('r.lifecycle_stage', query.viewType),
@@ -983,7 +987,7 @@ export class KyselyStore implements Store {
     });
   }
 
-  searchRegisteredModels(query: SearchQuery): Promise<Page<RegisteredModel>> {
+  async searchRegisteredModels(query: SearchQuery): Promise<Page<RegisteredModel>> {
     const offset = decodeOffsetToken(query.pageToken);
     const where = andAll(whereClauses(this.#e, REGISTERED_MODEL_SEARCH, query.filter));
     const order = orderClauses(this.#e, REGISTERED_MODEL_SEARCH, query.orderBy, [attr('name', true)]);
@@ -1111,16 +1115,14 @@ export class KyselyStore implements Store {
     });
   }
 
-  transitionModelVersionStage(name: string, version: number, stage: Stage, archiveExisting: boolean): Promise<ModelVersion> {
+  async transitionModelVersionStage(name: string, version: number, stage: Stage, archiveExisting: boolean): Promise<ModelVersion> {
     if (!STAGES.includes(stage)) {
-      return Promise.reject(invalidParam(`Invalid Model Version stage: ${stage}. Value must be one of ${STAGES.join(', ')}.`, 'stage'));
+      throw invalidParam(`Invalid Model Version stage: ${stage}. Value must be one of ${STAGES.join(', ')}.`, 'stage');
     }
     if (archiveExisting && stage !== 'Staging' && stage !== 'Production') {
-      return Promise.reject(
-        invalidParam(
-          `Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. Valid stages are Staging, Production`,
-          'archive_existing_versions',
-        ),
+      throw invalidParam(
+        `Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. Valid stages are Staging, Production`,
+        'archive_existing_versions',
       );
     }
     return this.#write(async (trx) => {
@@ -1165,7 +1167,7 @@ export class KyselyStore implements Store {
     });
   }
 
-  searchModelVersions(query: SearchQuery): Promise<Page<ModelVersion>> {
+  async searchModelVersions(query: SearchQuery): Promise<Page<ModelVersion>> {
     const offset = decodeOffsetToken(query.pageToken);
     const where = andAll(whereClauses(this.#e, MODEL_VERSION_SEARCH, query.filter));
     const order = orderClauses(this.#e, MODEL_VERSION_SEARCH, query.orderBy, [
@@ -1378,10 +1380,10 @@ export class KyselyStore implements Store {
     });
   }
 
-  searchLoggedModels(query: SearchQuery & { experimentIds: string[] }): Promise<Page<LoggedModel>> {
+  async searchLoggedModels(query: SearchQuery & { experimentIds: string[] }): Promise<Page<LoggedModel>> {
     const offset = decodeOffsetToken(query.pageToken);
     const experimentIds = query.experimentIds.map(experimentIdNumber).filter((id): id is number => id !== null);
-    if (experimentIds.length === 0) return Promise.resolve({ items: [] });
+    if (experimentIds.length === 0) return { items: [] };
     const where = andAll([
       sql<boolean>`lm.experiment_id in (${sql.join(experimentIds)})`,
       sql<boolean>`lm.lifecycle_stage = 'active'`,
@@ -1415,7 +1417,7 @@ export class KyselyStore implements Store {
     });
   }
 
-  listAudit(query: { maxResults: number; pageToken?: string; entityType?: string; entityId?: string }): Promise<Page<AuditEntry>> {
+  async listAudit(query: { maxResults: number; pageToken?: string; entityType?: string; entityId?: string }): Promise<Page<AuditEntry>> {
     const before = decodeKeysetToken(query.pageToken);
     return this.#read(async (trx) => {
       let q = trx.selectFrom('audit_log').selectAll();

@@ -57,6 +57,12 @@ export interface Engine {
   resetIdentity(table: string, column: string): Promise<void>;
   /** Whether `table` exists where unqualified names resolve (PostgreSQL: the search path). */
   tableExists(table: string): Promise<boolean>;
+  /**
+   * The schema unqualified names resolve to (PostgreSQL's `current_schema()`), so migration
+   * bookkeeping lands beside the tables even when several schemas share a database; undefined
+   * on SQLite, which has no schemas.
+   */
+  currentSchema(): Promise<string | undefined>;
   /** Close the driver. */
   destroy(): Promise<void>;
 }

@@ -53,6 +53,10 @@ export async function createPostgresEngine(uri: string): Promise<Engine> {
       const found = await sql<{ exists: boolean }>`select to_regclass(${table}) is not null as exists`.execute(db);
       return found.rows[0]?.exists === true;
     },
+    async currentSchema(): Promise<string | undefined> {
+      const found = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+      return found.rows[0]?.schema ?? undefined;
+    },
     destroy: () => db.destroy(),
   };
 }

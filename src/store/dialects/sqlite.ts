@@ -181,7 +181,9 @@ export function createSqliteEngine(uri: string): Engine {
     // acknowledged write survives a power cut (NORMAL could lose the last transactions).
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 10000');
+    // Wait only briefly inside SQLite: its busy handler blocks the event loop. Longer waits
+    // happen in the store's retry loop (isRetryable below), asynchronously.
+    db.pragma('busy_timeout = 50');
     db.pragma('foreign_keys = ON');
     return db;
   };
@@ -201,13 +203,17 @@ export function createSqliteEngine(uri: string): Engine {
     binaryCollation: sql``,
     forUpdate: sql``,
     translateError: translateSqliteError,
-    isRetryable: () => false,
+    isRetryable: (e) => {
+      const code = (e as { code?: unknown } | null)?.code;
+      return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+    },
     // AUTOINCREMENT keeps sqlite_sequence at the largest id ever inserted, explicit ids included.
     resetIdentity: async () => {},
     async tableExists(table: string): Promise<boolean> {
       const found = await sql`select 1 from sqlite_master where type = 'table' and name = ${table}`.execute(db);
       return found.rows.length > 0;
     },
+    currentSchema: () => Promise.resolve(undefined),
     destroy: () => db.destroy(),
   };
 }

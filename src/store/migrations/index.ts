@@ -19,7 +19,8 @@ const MIGRATIONS: readonly StoreMigration[] = [{ name: '0001-initial', up: m0001
 /** The schema version this code expects. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 
-function migrator(engine: Engine): Migrator {
+async function migrator(engine: Engine): Promise<Migrator> {
+  const schema = await engine.currentSchema();
   const provider: MigrationProvider = {
     getMigrations: () =>
       Promise.resolve(
@@ -33,6 +34,8 @@ function migrator(engine: Engine): Migrator {
     provider,
     migrationTableName: 'hangar_migration',
     migrationLockTableName: 'hangar_migration_lock',
+    // Without a schema Kysely looks for its tables in every schema and may find another's.
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
 }
 
@@ -42,7 +45,7 @@ function versionOf(name: string): number {
 
 /** Apply every pending migration; returns the schema version now in place. */
 export async function migrateToLatest(engine: Engine): Promise<number> {
-  const { error, results } = await migrator(engine).migrateToLatest();
+  const { error, results } = await (await migrator(engine)).migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new HangarError('INTERNAL_ERROR', `Schema migration ${failed} failed.`, { cause: error });
