@@ -130,10 +130,12 @@ for (const engine of ENGINES) {
     });
 
     describe('runs/create', () => {
-      it('generates an id and a name when none is given, and answers without inputs', async () => {
+      it('generates an id and a name when none is given, and answers with inputs but no outputs', async () => {
         const r = await post('/runs/create', { experiment_id: experimentId, user_id: 'unknown', start_time: 1795669677375 });
         expect(r.status).toBe(200);
-        expect(Object.keys(r.body.run)).toEqual(['info', 'data']);
+        // MLflow 3 answers `inputs: {}` here (mlflow3-wire.md §1); `outputs` only on get and search.
+        expect(Object.keys(r.body.run)).toEqual(['info', 'data', 'inputs']);
+        expect(r.body.run.inputs).toEqual({});
         const info = r.body.run.info;
         expect(Object.keys(info)).toEqual([
           'run_uuid', 'experiment_id', 'run_name', 'user_id', 'status', 'start_time', 'artifact_uri', 'lifecycle_stage', 'run_id',

@@ -176,8 +176,7 @@ export function registerRunRoutes(ctx: ApiContext): void {
       startTime,
       tags,
     });
-    // MLflow 2.12's create answers without `inputs` (mlflow-wire.md §1.5).
-    return { run: runToWire(run, { withIO: false }) };
+    return { run: runToWire(run, 'create') };
   });
 
   ctx.mlflow('GET', '/runs/get', async (req) => {

@@ -163,17 +163,18 @@ export function modelOutputToWire(o: ModelOutput): { model_id: string; step: num
 }
 
 /**
- * A run as `runs/get` and `runs/search` answer it: with `inputs` (`{}` when there are none) and
- * MLflow 3's `outputs`. `runs/create` answers without them (`withIO: false`).
+ * A run as MLflow answers it. `full` (runs/get, runs/search): with `inputs` (`{}` when there are
+ * none) and MLflow 3's `outputs`. `create` (runs/create): with `inputs` but no `outputs`, as an
+ * MLflow 3 server answers (mlflow3-wire.md §1); MLflow 2.12 left `inputs` out there too, and
+ * clients of both versions accept either.
  */
-export function runToWire(run: Run, opts: { withIO: boolean } = { withIO: true }): WireRun {
-  const out: WireRun = { info: runInfoToWire(run.info), data: runDataToWire(run.data) };
-  if (opts.withIO) {
-    const inputs: WireRunInputs = {};
-    if (run.inputs.datasetInputs.length > 0) inputs.dataset_inputs = run.inputs.datasetInputs.map(datasetInputToWire);
+export function runToWire(run: Run, shape: 'full' | 'create' = 'full'): WireRun {
+  const inputs: WireRunInputs = {};
+  if (run.inputs.datasetInputs.length > 0) inputs.dataset_inputs = run.inputs.datasetInputs.map(datasetInputToWire);
+  const out: WireRun = { info: runInfoToWire(run.info), data: runDataToWire(run.data), inputs };
+  if (shape === 'full') {
     const outputs: WireRunOutputs = {};
     if (run.outputs.modelOutputs.length > 0) outputs.model_outputs = run.outputs.modelOutputs.map(modelOutputToWire);
-    out.inputs = inputs;
     out.outputs = outputs;
   }
   return out;
