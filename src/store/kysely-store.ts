@@ -65,6 +65,15 @@ export interface KyselyStoreOptions {
 
 const RUN_NAME_TAG = 'mlflow.runName';
 const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';
+const METRIC_COLUMNS = ['run_pk', 'key', 'step', 'timestamp', 'value', 'is_nan'] as const;
+/** Replace the latest point only with a later one: greater step, then timestamp, then value, NaN lowest (as isLaterPoint). */
+const LATEST_METRIC_UPSERT = `on conflict (run_pk, key) do update set
+  step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
+  where excluded.step > latest_metrics.step
+    or (excluded.step = latest_metrics.step and excluded.timestamp > latest_metrics.timestamp)
+    or (excluded.step = latest_metrics.step and excluded.timestamp = latest_metrics.timestamp
+        and excluded.is_nan <= latest_metrics.is_nan
+        and (excluded.is_nan < latest_metrics.is_nan or excluded.value > latest_metrics.value))`;
 /** How long a transaction keeps retrying transient lock conflicts before giving up. */
 const RETRY_BUDGET_MS = 15_000;
 /** Ids per `IN (…)` list when loading a page's children; well under both engines' parameter caps. */
@@ -83,7 +92,7 @@ const RUN_SEARCH: SearchSpec = {
   },
   param: { table: 'params', link: (t) => `${t}.run_id = r.run_id` },
   tag: { table: 'run_tags', link: (t) => `${t}.run_id = r.run_id` },
-  metric: { table: 'latest_metrics', link: (t) => `${t}.run_id = r.run_id`, latest: true },
+  metric: { table: 'latest_metrics', link: (t) => `${t}.run_pk = r.run_pk`, latest: true },
   datasetRunColumn: 'r.run_id',
 };
 
@@ -452,6 +461,7 @@ export class KyselyStore implements Store {
   async #loadRuns(trx: Db, rows: readonly RunRow[]): Promise<Run[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.run_id);
+    const pks = rows.map((r) => r.run_pk);
     const tags = [];
     const params = [];
     const metrics = [];
@@ -460,7 +470,6 @@ export class KyselyStore implements Store {
     for (const part of chunk(ids, IN_LIST_SIZE)) {
       tags.push(...(await trx.selectFrom('run_tags').select(['run_id', 'key', 'value']).where('run_id', 'in', part).execute()));
       params.push(...(await trx.selectFrom('params').select(['run_id', 'key', 'value']).where('run_id', 'in', part).execute()));
-      metrics.push(...(await trx.selectFrom('latest_metrics').selectAll().where('run_id', 'in', part).execute()));
       inputs.push(
         ...(await trx
           .selectFrom('run_inputs as i')
@@ -471,6 +480,9 @@ export class KyselyStore implements Store {
       );
       outputs.push(...(await trx.selectFrom('run_outputs').selectAll().where('run_id', 'in', part).execute()));
     }
+    for (const part of chunk(pks, IN_LIST_SIZE)) {
+      metrics.push(...(await trx.selectFrom('latest_metrics').selectAll().where('run_pk', 'in', part).execute()));
+    }
     const inputTags = [];
     for (const part of chunk(
       inputs.map((i) => i.input_id),
@@ -480,14 +492,14 @@ export class KyselyStore implements Store {
     }
     const tagsBy = groupBy(tags, (t) => t.run_id);
     const paramsBy = groupBy(params, (t) => t.run_id);
-    const metricsBy = groupBy(metrics, (t) => t.run_id);
+    const metricsBy = groupBy(metrics, (t) => String(t.run_pk));
     const inputsBy = groupBy(inputs, (t) => t.run_id);
     const outputsBy = groupBy(outputs, (t) => t.run_id);
     const inputTagsBy = groupBy(inputTags, (t) => t.input_id);
     return rows.map((row) => ({
       info: toRunInfo(row),
       data: {
-        metrics: (metricsBy.get(row.run_id) ?? []).map(toMetric).sort((a, b) => compareText(a.key, b.key)),
+        metrics: (metricsBy.get(String(row.run_pk)) ?? []).map(toMetric).sort((a, b) => compareText(a.key, b.key)),
         params: toTags(paramsBy.get(row.run_id) ?? []),
         tags: toTags(tagsBy.get(row.run_id) ?? []),
       },
@@ -513,7 +525,7 @@ export class KyselyStore implements Store {
       if (experiment.lifecycle_stage !== 'active') throw experimentNotActive(input.experimentId, experiment.lifecycle_stage);
       const existing = await trx.selectFrom('runs').select('run_id').where('run_id', '=', input.runId).executeTakeFirst();
       if (existing !== undefined) throw alreadyExists(`Run with id=${input.runId} already exists.`);
-      const row: RunRow = {
+      const values = {
         run_id: input.runId,
         experiment_id: experiment.experiment_id,
         name: input.runName,
@@ -525,7 +537,8 @@ export class KyselyStore implements Store {
         lifecycle_stage: 'active',
         deleted_time: null,
       };
-      await trx.insertInto('runs').values(row).execute();
+      const { run_pk } = await trx.insertInto('runs').values(values).returning('run_pk').executeTakeFirstOrThrow();
+      const row: RunRow = { ...values, run_pk };
       const tags = lastPerKey([...input.tags.filter((t) => t.key !== RUN_NAME_TAG), { key: RUN_NAME_TAG, value: input.runName }]);
       await trx
         .insertInto('run_tags')
@@ -596,9 +609,9 @@ export class KyselyStore implements Store {
       );
     }
     return this.#write(async (trx) => {
-      await this.#activeRunRow(trx, runId);
+      const run = await this.#activeRunRow(trx, runId);
       if (seen.size > 0) await this.#logParams(trx, runId, seen);
-      if (metrics.length > 0) await this.#logMetrics(trx, runId, metrics);
+      if (metrics.length > 0) await this.#logMetrics(trx, run, metrics);
       if (tags.length > 0) {
         await this.#upsertRunTags(trx, runId, tags);
         const runName = lastPerKey(tags).find((t) => t.key === RUN_NAME_TAG);
@@ -627,43 +640,35 @@ export class KyselyStore implements Store {
     }
   }
 
-  async #logMetrics(trx: Db, runId: string, metrics: readonly Metric[]): Promise<void> {
-    const rows = metrics.map((m) => ({ run_id: runId, key: m.key, step: m.step, timestamp: m.timestamp, ...encodeMetricValue(m.value) }));
-    for (const part of chunk(rows, this.#rowsFor(6))) {
-      await trx.insertInto('metrics').values(part).onConflict((oc) => oc.doNothing()).execute();
-    }
+  async #logMetrics(trx: Db, run: RunRow, metrics: readonly Metric[]): Promise<void> {
+    const runId = run.run_id;
+    const rows = metrics.map((m) => {
+      const { value, is_nan } = encodeMetricValue(m.value);
+      return { key: m.key, step: m.step, timestamp: m.timestamp, value, is_nan };
+    });
+    await this.#e.insertRows(
+      trx,
+      'metrics',
+      METRIC_COLUMNS,
+      rows.map((r) => [run.run_pk, r.key, r.step, r.timestamp, r.value, r.is_nan]),
+      'on conflict do nothing',
+    );
 
-    // Reduce to one candidate per key first: PostgreSQL refuses an upsert that touches a row twice.
+    // Reduce to one candidate per key first: PostgreSQL refuses an upsert that touches a row
+    // twice, and it saves SQLite the redundant work.
     const latest = new Map<string, (typeof rows)[number]>();
     for (const row of rows) {
       const current = latest.get(row.key);
       if (current === undefined || isLaterPoint(row, current)) latest.set(row.key, row);
     }
     const candidates = [...latest.values()].sort((a, b) => compareText(a.key, b.key));
-    for (const part of chunk(candidates, this.#rowsFor(6))) {
-      await trx
-        .insertInto('latest_metrics')
-        .values(part)
-        .onConflict((oc) =>
-          oc
-            .columns(['run_id', 'key'])
-            .doUpdateSet({
-              step: (eb) => eb.ref('excluded.step'),
-              timestamp: (eb) => eb.ref('excluded.timestamp'),
-              value: (eb) => eb.ref('excluded.value'),
-              is_nan: (eb) => eb.ref('excluded.is_nan'),
-            })
-            // Same ordering as isLaterPoint: step, timestamp, then value with NaN lowest.
-            .where(
-              sql<boolean>`excluded.step > latest_metrics.step
-                or (excluded.step = latest_metrics.step and excluded.timestamp > latest_metrics.timestamp)
-                or (excluded.step = latest_metrics.step and excluded.timestamp = latest_metrics.timestamp
-                    and excluded.is_nan <= latest_metrics.is_nan
-                    and (excluded.is_nan < latest_metrics.is_nan or excluded.value > latest_metrics.value))`,
-            ),
-        )
-        .execute();
-    }
+    await this.#e.insertRows(
+      trx,
+      'latest_metrics',
+      METRIC_COLUMNS,
+      candidates.map((r) => [run.run_pk, r.key, r.step, r.timestamp, r.value, r.is_nan]),
+      LATEST_METRIC_UPSERT,
+    );
 
     const linked = metrics.filter((m) => m.modelId !== undefined && m.modelId !== null && m.modelId !== '');
     if (linked.length > 0) {
@@ -705,11 +710,11 @@ export class KyselyStore implements Store {
     const offset = decodeOffsetToken(page?.pageToken);
     const max = page?.maxResults;
     return this.#read(async (trx) => {
-      await this.#runRow(trx, runId);
+      const run = await this.#runRow(trx, runId);
       let q = trx
         .selectFrom('metrics')
         .select(['key', 'value', 'is_nan', 'timestamp', 'step'])
-        .where('run_id', '=', runId)
+        .where('run_pk', '=', run.run_pk)
         .where('key', '=', key)
         .orderBy('step')
         .orderBy('timestamp')
@@ -733,12 +738,13 @@ export class KyselyStore implements Store {
       if (runIds.length === 0) return [];
       let q = trx
         .selectFrom('metrics')
-        .select(['run_id', 'key', 'value', 'is_nan', 'timestamp', 'step'])
-        .where('run_id', 'in', runIds)
-        .where('key', '=', key);
-      if (range.startStep !== undefined) q = q.where('step', '>=', range.startStep);
-      if (range.endStep !== undefined) q = q.where('step', '<=', range.endStep);
-      const rows = await q.orderBy('run_id').orderBy('step').orderBy('timestamp').execute();
+        .innerJoin('runs', 'runs.run_pk', 'metrics.run_pk')
+        .select(['runs.run_id', 'metrics.key', 'metrics.value', 'metrics.is_nan', 'metrics.timestamp', 'metrics.step'])
+        .where('runs.run_id', 'in', runIds)
+        .where('metrics.key', '=', key);
+      if (range.startStep !== undefined) q = q.where('metrics.step', '>=', range.startStep);
+      if (range.endStep !== undefined) q = q.where('metrics.step', '<=', range.endStep);
+      const rows = await q.orderBy('runs.run_id').orderBy('metrics.step').orderBy('metrics.timestamp').execute();
       const byRun = groupBy(rows, (r) => r.run_id);
       const out: Array<Metric & { runId: string }> = [];
       for (const runId of new Set(runIds)) {

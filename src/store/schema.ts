@@ -23,6 +23,8 @@ export interface ExperimentTagsTable {
 }
 
 export interface RunsTable {
+  /** Compact integer key the metric tables use instead of `run_id`. */
+  run_pk: Generated<number>;
   run_id: string;
   experiment_id: number;
   name: string;
@@ -46,7 +48,7 @@ export interface KeyValueOfRun {
  * NULL, and NULL cannot take part in the primary key that deduplicates identical points).
  */
 export interface MetricsTable {
-  run_id: string;
+  run_pk: number;
   key: string;
   value: number;
   is_nan: number;
@@ -221,11 +223,11 @@ export type NewMetricRow = Insertable<MetricsTable>;
 export const TABLES_IN_DEPENDENCY_ORDER: ReadonlyArray<{ table: TableName; key: readonly string[]; identity?: string }> = [
   { table: 'experiments', key: ['experiment_id'], identity: 'experiment_id' },
   { table: 'experiment_tags', key: ['experiment_id', 'key'] },
-  { table: 'runs', key: ['run_id'] },
+  { table: 'runs', key: ['run_pk'], identity: 'run_pk' },
   { table: 'run_tags', key: ['run_id', 'key'] },
   { table: 'params', key: ['run_id', 'key'] },
-  { table: 'metrics', key: ['run_id', 'key', 'step', 'timestamp', 'value', 'is_nan'] },
-  { table: 'latest_metrics', key: ['run_id', 'key'] },
+  { table: 'metrics', key: ['run_pk', 'key', 'step', 'timestamp', 'value', 'is_nan'] },
+  { table: 'latest_metrics', key: ['run_pk', 'key'] },
   { table: 'datasets', key: ['dataset_id'] },
   { table: 'run_inputs', key: ['input_id'] },
   { table: 'run_input_tags', key: ['input_id', 'key'] },

@@ -27,6 +27,19 @@ export async function createPostgresEngine(uri: string): Promise<Engine> {
   // would crash the process. The next query gets a fresh connection.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const typeCache = new Map<string, Map<string, string>>();
+  /** Column name → SQL type of `table` in the current schema, read once from the catalog. */
+  const columnTypes = async (trx: Kysely<Database>, table: string): Promise<Map<string, string>> => {
+    let types = typeCache.get(table);
+    if (types === undefined) {
+      const found = await sql<{ column_name: string; data_type: string }>`
+        select column_name, data_type from information_schema.columns
+        where table_schema = current_schema() and table_name = ${table}`.execute(trx);
+      types = new Map(found.rows.map((r) => [r.column_name, r.data_type]));
+      typeCache.set(table, types);
+    }
+    return types;
+  };
 
   return {
     name: 'postgres',
@@ -35,6 +48,18 @@ export async function createPostgresEngine(uri: string): Promise<Engine> {
     identityType: 'bigint',
     identity: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
     clusteredTable: (table) => table,
+    async insertRows(trx, table, columns, rows, conflict): Promise<void> {
+      if (rows.length === 0) return;
+      // One array parameter per column, whatever the row count: far cheaper for pg to send and
+      // for the server to plan than thousands of scalar parameters.
+      const types = await columnTypes(trx, table);
+      const arrays = columns.map((c, i) => {
+        const type = types.get(c);
+        if (type === undefined) throw new HangarError('INTERNAL_ERROR', `Unknown column ${table}.${c}.`);
+        return sql`${rows.map((r) => r[i])}::${sql.raw(type)}[]`;
+      });
+      await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)}) ${sql.raw(conflict)}`.execute(trx);
+    },
     like(expr: RawBuilder<unknown>, pattern: string, caseInsensitive: boolean): RawBuilder<boolean> {
       // Backslash is PostgreSQL's default LIKE escape; stated anyway so it never depends on settings.
       return caseInsensitive ? sql<boolean>`(${expr} ilike ${pattern} escape '\\')` : sql<boolean>`(${expr} like ${pattern} escape '\\')`;

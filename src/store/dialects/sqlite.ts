@@ -173,6 +173,9 @@ export function sqlitePath(uri: string): string {
 
 export function createSqliteEngine(uri: string): Engine {
   const path = sqlitePath(uri);
+  // The one connection, kept for insertRows; set when the driver opens it.
+  let raw: BetterSqlite3.Database | undefined;
+  const rowStatements = new Map<string, BetterSqlite3.Statement>();
   const open = async (): Promise<BetterSqlite3.Database> => {
     const { default: BetterSqlite } = await import('better-sqlite3');
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -185,6 +188,9 @@ export function createSqliteEngine(uri: string): Engine {
     // happen in the store's retry loop (isRetryable below), asynchronously.
     db.pragma('busy_timeout = 50');
     db.pragma('foreign_keys = ON');
+    // 64 MiB of page cache (the default is 2 MiB): metric history B-trees stay in memory.
+    db.pragma('cache_size = -65536');
+    raw = db;
     return db;
   };
   const db = new Kysely<Database>({ dialect: new QueueDialect(open) });
@@ -196,6 +202,25 @@ export function createSqliteEngine(uri: string): Engine {
     identityType: 'integer',
     identity: (col) => col.primaryKey().autoIncrement(),
     clusteredTable: (table) => table.modifyEnd(sql`without rowid`),
+    insertRows(_trx, table, columns, rows, conflict): Promise<void> {
+      // A write transaction holds the single connection (QueueDriver), so running statements on
+      // it directly stays inside that transaction; refuse anything else.
+      if (raw === undefined || !raw.inTransaction) {
+        return Promise.reject(new HangarError('INTERNAL_ERROR', 'insertRows needs an open write transaction.'));
+      }
+      const text = `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')}) ${conflict}`;
+      let stmt = rowStatements.get(text);
+      if (stmt === undefined) {
+        stmt = raw.prepare(text);
+        rowStatements.set(text, stmt);
+      }
+      try {
+        for (const row of rows) stmt.run(row);
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+      return Promise.resolve();
+    },
     like(expr: RawBuilder<unknown>, pattern: string, caseInsensitive: boolean): RawBuilder<boolean> {
       // SQLite's LIKE folds ASCII case only; that is what ILIKE gets here.
       return caseInsensitive ? sql<boolean>`(${expr} like ${pattern} escape '\\')` : sql<boolean>`(${expr} glob ${likeToGlob(pattern)})`;
