@@ -90,16 +90,24 @@ export interface Store {
    * INVALID_PARAMETER_VALUE and MLflow's message; the same value again is a no-op. A metric
    * point identical in key, value, timestamp and step to a stored one is not stored again.
    * Metrics with `modelId` are also recorded against that LoggedModel. A `mlflow.runName`
-   * tag renames the run.
+   * tag renames the run. The run's latest value per key is the point with the greatest
+   * (step, timestamp, value); at equal step and timestamp NaN ranks below every number.
    */
   logBatch(runId: string, batch: { metrics?: Metric[]; params?: Tag[]; tags?: Tag[] }): Promise<void>;
   /** RESOURCE_DOES_NOT_EXIST when the tag is absent. */
   deleteRunTag(runId: string, key: string): Promise<void>;
   /** The full history of one metric, ordered by step, timestamp. */
   getMetricHistory(runId: string, key: string, page?: { maxResults?: number; pageToken?: string }): Promise<Page<Metric>>;
-  /** History of one metric for several runs, steps within [startStep, endStep]. */
+  /**
+   * History of one metric for several runs, steps within [startStep, endStep]. `maxResults`
+   * caps the distinct steps per run: above it, steps are sampled evenly, keeping the first and
+   * last, with every point at a chosen step.
+   */
   getMetricHistoryBulk(runIds: string[], key: string, range: { startStep?: number; endStep?: number; maxResults: number }): Promise<Array<Metric & { runId: string }>>;
-  /** Default order: start_time DESC, run_id ASC. */
+  /**
+   * Default order: start_time DESC, run_id ASC. Ordering on a metric, param or tag puts runs
+   * without it last in both directions (for metrics, NaN just before those).
+   */
   searchRuns(query: SearchQuery & { experimentIds: string[]; viewType: ViewType }): Promise<Page<Run>>;
   /** Record dataset inputs (datasets are deduplicated per experiment by name and digest). */
   logInputs(runId: string, inputs: DatasetInput[]): Promise<void>;
