@@ -219,8 +219,16 @@ export class KyselyStore implements Store {
     const deadline = Date.now() + RETRY_BUDGET_MS;
     for (let attempt = 0; ; attempt++) {
       try {
-        const builder = mode === 'read' ? this.#db.transaction().setAccessMode('read only') : this.#db.transaction();
-        return await builder.execute(fn);
+        if (mode === 'read') return await this.#db.transaction().setAccessMode('read only').execute(fn);
+        let durable: Promise<void> | null = null;
+        const result = await this.#db.transaction().execute(async (trx) => {
+          const value = await fn(trx);
+          durable = this.#e.commitWaiter();
+          return value;
+        });
+        // Acknowledge only once the write is on disk (SQLite commits writes in groups).
+        if (durable !== null) await durable;
+        return result;
       } catch (e) {
         if (isHangarError(e)) throw e;
         // Transient conflicts (a SQLite file locked by another process, a PostgreSQL deadlock

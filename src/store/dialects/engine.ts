@@ -71,7 +71,13 @@ export interface Engine {
    * on SQLite, which has no schemas.
    */
   currentSchema(): Promise<string | undefined>;
-  /** Close the driver. */
+  /**
+   * Called at the end of a write transaction's body: a promise that settles once that
+   * transaction is durable, for engines that commit in groups (SQLite), or null when the commit
+   * itself makes it durable (PostgreSQL). It rejects when the group failed to commit.
+   */
+  commitWaiter(): Promise<void> | null;
+  /** Close the driver (an open commit group is committed first). */
   destroy(): Promise<void>;
 }
 

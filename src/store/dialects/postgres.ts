@@ -82,6 +82,7 @@ export async function createPostgresEngine(uri: string): Promise<Engine> {
       const found = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
       return found.rows[0]?.schema ?? undefined;
     },
+    commitWaiter: () => null,
     destroy: () => db.destroy(),
   };
 }
