@@ -84,7 +84,9 @@ export class LocalArtifactStore implements ArtifactStore {
       await rename(tmp, target);
     } catch (e) {
       await unlink(tmp).catch(() => undefined);
-      for (const s of sources) s.destroy();
+      // Drain what the client still sends rather than destroying the request, so the error
+      // response reaches it instead of a reset connection.
+      for (const s of sources) s.resume();
       throw this.translate(e, path);
     }
   }

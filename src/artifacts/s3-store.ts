@@ -159,7 +159,8 @@ export class S3ArtifactStore implements ArtifactStore {
       for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) await upload(next.value);
       await this.send((c) => c.send(new sdk.CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } })), path);
     } catch (e) {
-      body.destroy();
+      // Drain rather than destroy, so the error response reaches the client.
+      body.resume();
       await this.client.send(new sdk.AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
       throw e;
     }
