@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { loadConfig, type Config } from '../core/config.js';
+import { Command, CommanderError } from 'commander';
 import { HangarError, isHangarError } from '../core/errors.js';
 import { HangarClient } from '../client/index.js';
 import { runDemoScenario } from '../demo/scenario.js';
@@ -9,98 +7,22 @@ import { parseDuration } from './duration.js';
 import { experimentsList, modelsList, modelsResolve, modelsShow, runsSearch } from './read-commands.js';
 import { formatTime } from './table.js';
 import { redact } from './redact.js';
-
-// Server-side modules (fastify, the stores, their drivers) load inside the commands that use
-// them, so that `hangar --help` and the read commands, which only need the SDK, start fast.
-const serverSide = async () => {
-  const [serve, store, artifacts, gc] = await Promise.all([
-    import('./serve.js'),
-    import('../store/index.js'),
-    import('../artifacts/index.js'),
-    import('./gc.js'),
-  ]);
-  return { ...serve, ...store, ...artifacts, ...gc };
-};
-
-/** The package version, from package.json (two levels up from both src/cli and dist/cli). */
-export const CLI_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-
-/** Where the CLI reads and writes; tests pass their own. */
-export interface CliIo {
-  /** Standard output (text is written as given; lines end in `\n`). */
-  out(text: string): void;
-  /** Standard error. */
-  err(text: string): void;
-  /** The environment; only the CLI reads it. */
-  env: Readonly<Record<string, string | undefined>>;
-  /** Resolves with the signal name when a long-running command (server, demo) should stop. */
-  untilShutdown(): Promise<string>;
-}
-
-const DEFAULT_TRACKING_URI = 'http://127.0.0.1:5000';
-
-function intOption(min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Not a whole number.');
-    const n = Number(value);
-    if (n < min || n > max) throw new InvalidArgumentError(`Must be between ${min} and ${max}.`);
-    return n;
-  };
-}
-
-/** `--experiment-ids 1,2 --experiment-ids 3` → `['1', '2', '3']`. */
-function idList(value: string, previous: string[] | undefined): string[] {
-  return [
-    ...(previous ?? []),
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
-  ];
-}
-
-function repeatable(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-interface StoreFlags {
-  home?: string;
-  backendStoreUri?: string;
-  artifactsDestination?: string;
-}
-
-function configFrom(io: CliIo, flags: StoreFlags & { host?: string; port?: number; logLevel?: string }): Config {
-  return loadConfig({
-    home: flags.home ?? io.env.HANGAR_HOME,
-    host: flags.host,
-    port: flags.port,
-    backendStoreUri: flags.backendStoreUri,
-    artifactsDestination: flags.artifactsDestination,
-    logLevel: flags.logLevel,
-  });
-}
-
-function storeOptions(cmd: Command, withArtifacts: boolean): Command {
-  cmd
-    .option('--backend-store-uri <uri>', 'sqlite:///path/to/hangar.db or postgresql://user@host:port/db (default: SQLite under the home)')
-    .option('--home <dir>', 'where the embedded default keeps its files (default: $HANGAR_HOME or ./.hangar)');
-  if (withArtifacts) cmd.option('--artifacts-destination <uri>', 'local path, file:// URI or s3://bucket/prefix (default: <home>/artifacts)');
-  return cmd;
-}
-
-function clientOptions(cmd: Command, io: CliIo): Command {
-  return cmd
-    .addOption(
-      new Option('--tracking-uri <uri>', 'the Hangar or MLflow server to ask')
-        .default(io.env.MLFLOW_TRACKING_URI ?? DEFAULT_TRACKING_URI, io.env.MLFLOW_TRACKING_URI === undefined ? DEFAULT_TRACKING_URI : '$MLFLOW_TRACKING_URI'),
-    )
-    .option('--json', 'print JSON instead of a table');
-}
-
-function clientFor(io: CliIo, trackingUri: string): HangarClient {
-  // A CLI user is waiting: retry a busy server a little, not for minutes.
-  return new HangarClient({ trackingUri, token: io.env.MLFLOW_TRACKING_TOKEN, maxRetries: 2, backoffMs: 250, timeoutMs: 30_000 });
-}
+import { registerCommandModules } from './commands/index.js';
+import {
+  CLI_VERSION,
+  clientFor,
+  clientOptions,
+  configFrom,
+  idList,
+  intOption,
+  repeatable,
+  serverSide,
+  storeOptions,
+  DEFAULT_TRACKING_URI,
+  type CliIo,
+  type StoreFlags,
+} from './options.js';
+export { CLI_VERSION, type CliIo } from './options.js';
 
 /** Build the `hangar` command tree. A new program per invocation: commander keeps state on it. */
 export function createProgram(io: CliIo): Command {
@@ -322,6 +244,7 @@ Examples:
       }
     });
 
+  registerCommandModules({ program, io, models });
   return program;
 }
 

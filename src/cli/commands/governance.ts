@@ -1,0 +1,3 @@
+import type { CommandContext } from './context.js';
+
+export function registerGovernanceCommands(_ctx: CommandContext): void {}

@@ -1,0 +1,16 @@
+import type { CommandContext } from './context.js';
+import { registerModelCommands } from './models.js';
+import { registerValidationCommands } from './validation.js';
+import { registerGovernanceCommands } from './governance.js';
+
+export type { CommandContext } from './context.js';
+
+/**
+ * Command modules, one file per capability, so that each area adds its commands without
+ * touching the others. Helpers for options and clients are exported from program.ts.
+ */
+export function registerCommandModules(ctx: CommandContext): void {
+  registerModelCommands(ctx);
+  registerValidationCommands(ctx);
+  registerGovernanceCommands(ctx);
+}
