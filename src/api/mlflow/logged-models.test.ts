@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalArtifactStore } from '../../artifacts/index.js';
 import type { ArtifactStore } from '../../artifacts/port.js';
@@ -11,51 +10,10 @@ import { loadConfig } from '../../core/config.js';
 import { newRunId } from '../../core/ids.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/port.js';
-import { pgSkipReason, pgUrl } from '../../../test/support/services.js';
+import { storeEngines } from '../../../test/support/engines.js';
 import { createServer } from '../server.js';
 
-/**
- * The routes run against both store engines. PostgreSQL gets a database of its own per file, so
- * migrations never race other suites and nothing is left behind.
- */
-interface EngineUnderTest {
-  title: string;
-  skip: boolean;
-  /** The store URI to open; `dir` is the suite's temp directory. */
-  open(dir: string): Promise<string>;
-  close(): Promise<void>;
-}
-
-function postgresEngine(url: string): EngineUnderTest {
-  const db = `hangar_t_${randomBytes(6).toString('hex')}`;
-  const admin = async <T>(f: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await f(client);
-    } finally {
-      await client.end();
-    }
-  };
-  return {
-    title: 'on PostgreSQL',
-    skip: false,
-    async open() {
-      await admin((c) => c.query(`CREATE DATABASE ${db}`));
-      const u = new URL(url);
-      u.pathname = `/${db}`;
-      return u.href;
-    },
-    close: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)).then(() => undefined),
-  };
-}
-
-const ENGINES: EngineUnderTest[] = [
-  { title: 'on SQLite', skip: false, open: async (dir) => `sqlite:///${join(dir, 'hangar.db')}`, close: async () => {} },
-  pgUrl === null
-    ? { title: `on PostgreSQL (skipped: ${pgSkipReason || 'no server'})`, skip: true, open: () => Promise.reject(new Error('no PostgreSQL')), close: async () => {} }
-    : postgresEngine(pgUrl),
-];
+const ENGINES = storeEngines();
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

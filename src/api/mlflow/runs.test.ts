@@ -3,14 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactStore } from '../../artifacts/port.js';
 import { loadConfig } from '../../core/config.js';
 import { newLoggedModelId } from '../../core/ids.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/port.js';
-import { pgSkipReason, pgUrl } from '../../../test/support/services.js';
+import { storeEngines } from '../../../test/support/engines.js';
 import { createServer } from '../server.js';
 
 /** The tracking routes never touch artifacts; any call here is a bug. */
@@ -24,48 +23,7 @@ const noArtifacts: ArtifactStore = {
   close: () => Promise.resolve(),
 };
 
-/**
- * Every test runs on both store engines. PostgreSQL gets a database of its own per file, so
- * migrations never race other suites and nothing is left behind.
- */
-interface EngineUnderTest {
-  title: string;
-  skip: boolean;
-  /** The store URI to open in the suite's temp directory. */
-  open(dir: string): Promise<string>;
-  close(): Promise<void>;
-}
-
-function postgresEngine(url: string): EngineUnderTest {
-  const db = `hangar_t_${randomBytes(6).toString('hex')}`;
-  const admin = async (statement: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  return {
-    title: 'on PostgreSQL',
-    skip: false,
-    async open() {
-      await admin(`CREATE DATABASE ${db}`);
-      const u = new URL(url);
-      u.pathname = `/${db}`;
-      return u.href;
-    },
-    close: () => admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`),
-  };
-}
-
-const ENGINES: EngineUnderTest[] = [
-  { title: 'on SQLite', skip: false, open: async (dir) => `sqlite:///${join(dir, 'hangar.db')}`, close: async () => {} },
-  pgUrl === null
-    ? { title: `on PostgreSQL (skipped: ${pgSkipReason || 'no server'})`, skip: true, open: () => Promise.reject(new Error('no PostgreSQL')), close: async () => {} }
-    : postgresEngine(pgUrl),
-];
+const ENGINES = storeEngines();
 
 let dir: string;
 let store: Store;
