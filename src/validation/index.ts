@@ -1,0 +1,18 @@
+/**
+ * Validation: MetricThreshold gates, champion/challenger comparison, deployment of the validated
+ * version, and compliance checks on a registered model version.
+ */
+export {
+  assertValid,
+  metricThreshold,
+  MetricThresholdSchema,
+  thresholdFromInput,
+  thresholdToInput,
+  validateMetrics,
+  type MetricThreshold,
+  type MetricThresholdInput,
+  type MetricThresholdOptions,
+  type MetricValidationResult,
+  type ValidateOptions,
+  type ValidationResult,
+} from './thresholds.js';
