@@ -16,3 +16,14 @@ export {
   type ValidateOptions,
   type ValidationResult,
 } from './thresholds.js';
+export {
+  defaultProjectConfig,
+  loadProjectConfig,
+  parseProjectConfig,
+  PROJECT_FILE_NAMES,
+  VALIDATION_MODES,
+  type ComplianceRules,
+  type GateSettings,
+  type ProjectConfig,
+  type ValidationMode,
+} from './config.js';

@@ -1,0 +1,184 @@
+import { readFile, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { HangarError } from '../core/errors.js';
+import { MetricThresholdSchema, thresholdFromInput, type MetricThreshold } from './thresholds.js';
+
+/**
+ * The project file (`hangar.yaml`, `hangar.yml` or `hangar.json`): the rules a model must meet on
+ * its way to production. Only the `compliance` and `validation` sections are read here; other
+ * top-level sections belong to other parts of Hangar and pass through untouched. Inside these
+ * two sections unknown keys are errors, so a typo cannot silently switch a rule off.
+ *
+ * ```yaml
+ * compliance:
+ *   required_tags: [owner, use_case]
+ *   required_metrics: [roc_auc]
+ *   description: true        # every boolean rule defaults to true; set false to switch it off
+ * validation:
+ *   mode: enabled            # disabled | dry_run | enabled (default dry_run, MLOps Stacks' job default)
+ *   thresholds:
+ *     roc_auc: { threshold: 0.6, min_relative_change: 0.01, greater_is_better: true }
+ * ```
+ */
+
+export const VALIDATION_MODES = ['disabled', 'dry_run', 'enabled'] as const;
+export type ValidationMode = (typeof VALIDATION_MODES)[number];
+
+const ComplianceSchema = z
+  .object({
+    required_tags: z.array(z.string().min(1)).default([]),
+    required_metrics: z.array(z.string().min(1)).default([]),
+    description: z.boolean().default(true),
+    signature: z.boolean().default(true),
+    input_example: z.boolean().default(true),
+    dataset_lineage: z.boolean().default(true),
+    environment: z.boolean().default(true),
+  })
+  .strict();
+
+const ValidationSchema = z
+  .object({
+    mode: z.enum(VALIDATION_MODES).default('dry_run'),
+    thresholds: z.record(z.string().min(1), MetricThresholdSchema).default({}),
+    /** Compare with the champion (`@champion`, else the Production version). */
+    baseline: z.boolean().default(true),
+    mlflow_compat: z.boolean().default(false),
+  })
+  .strict();
+
+const ProjectFileSchema = z
+  .object({
+    compliance: ComplianceSchema.default(ComplianceSchema.parse({})),
+    validation: ValidationSchema.default(ValidationSchema.parse({})),
+  })
+  .loose();
+
+/** The compliance rules, each switched on or off (lists empty = nothing required). */
+export interface ComplianceRules {
+  /** Version tags that must be present and non-empty. */
+  requiredTags: string[];
+  /** Metrics the version's run must have logged. */
+  requiredMetrics: string[];
+  /** The version must have a description (the validation gate's appended block does not count). */
+  description: boolean;
+  /** The MLmodel must carry an input signature. */
+  signature: boolean;
+  /** The MLmodel must reference a saved input example. */
+  inputExample: boolean;
+  /** The version's run must record at least one dataset input. */
+  datasetLineage: boolean;
+  /** The package must capture its execution environment (runtime, lockfile digest, code commit). */
+  environment: boolean;
+}
+
+/** The validation gate's settings. */
+export interface GateSettings {
+  /** What a failure does: nothing (`disabled`), recorded only (`dry_run`), or blocks (`enabled`). */
+  mode: ValidationMode;
+  /** Metric name → bounds, checked. */
+  thresholds: Record<string, MetricThreshold>;
+  /** Compare with the champion when there is one. */
+  baseline: boolean;
+  /** MLflow's signed relative change on negative baselines (see `ValidateOptions`). */
+  mlflowCompat: boolean;
+}
+
+/** A parsed, checked, frozen project file. */
+export interface ProjectConfig {
+  /** The file it came from, or null for the defaults. */
+  path: string | null;
+  /** Compliance rules. */
+  compliance: ComplianceRules;
+  /** Gate settings. */
+  validation: GateSettings;
+}
+
+export const PROJECT_FILE_NAMES = ['hangar.yaml', 'hangar.yml', 'hangar.json'] as const;
+
+/**
+ * Parse a project file's text (YAML, of which JSON is a subset). Throws INVALID_PARAMETER_VALUE
+ * naming the field (`compliance.required_tags.0`, `validation.thresholds.auc.greater_is_better`)
+ * and the file.
+ */
+export function parseProjectConfig(text: string, path: string | null = null): ProjectConfig {
+  const where = path === null ? 'project config' : path;
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (e) {
+    throw new HangarError('INVALID_PARAMETER_VALUE', `${where}: not valid YAML or JSON: ${(e as Error).message}`, { cause: e });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new HangarError('INVALID_PARAMETER_VALUE', `${where}: the top level must be a mapping.`);
+  }
+  const parsed = ProjectFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const fieldPath = [...issue.path.map(String), ...(keys.length === 1 ? keys : [])];
+    const field = fieldPath.join('.');
+    const message = issue.code === 'unrecognized_keys' ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}` : issue.message;
+    throw new HangarError('INVALID_PARAMETER_VALUE', `${where}: invalid value for '${field || '(top level)'}': ${message}`, { field });
+  }
+  const { compliance: c, validation: v } = parsed.data;
+  let thresholds: Record<string, MetricThreshold>;
+  try {
+    thresholds = Object.fromEntries(Object.entries(v.thresholds).map(([metric, t]) => [metric, thresholdFromInput(t, `validation.thresholds.${metric}`)]));
+  } catch (e) {
+    if (e instanceof HangarError) throw new HangarError(e.code, `${where}: ${e.message}`, { field: e.field, cause: e });
+    throw e;
+  }
+  return deepFreeze({
+    path,
+    compliance: {
+      requiredTags: c.required_tags,
+      requiredMetrics: c.required_metrics,
+      description: c.description,
+      signature: c.signature,
+      inputExample: c.input_example,
+      datasetLineage: c.dataset_lineage,
+      environment: c.environment,
+    },
+    validation: { mode: v.mode, thresholds, baseline: v.baseline, mlflowCompat: v.mlflow_compat },
+  });
+}
+
+/** The defaults, as if from an empty file: every boolean compliance rule on, no thresholds, dry run. */
+export function defaultProjectConfig(): ProjectConfig {
+  return parseProjectConfig('{}');
+}
+
+/**
+ * Read the project file at `path`, or else the first of `hangar.yaml`, `hangar.yml`,
+ * `hangar.json` in `dir`; the defaults when there is none. A path given explicitly must exist.
+ */
+export async function loadProjectConfig(path: string | undefined, dir: string): Promise<ProjectConfig> {
+  if (path !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (e) {
+      throw new HangarError('RESOURCE_DOES_NOT_EXIST', `Cannot read the project file ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    return parseProjectConfig(text, path);
+  }
+  for (const name of PROJECT_FILE_NAMES) {
+    const candidate = join(dir, name);
+    const exists = await access(candidate).then(
+      () => true,
+      () => false,
+    );
+    if (exists) return parseProjectConfig(await readFile(candidate, 'utf8'), candidate);
+  }
+  return defaultProjectConfig();
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
