@@ -1,0 +1,33 @@
+/**
+ * Data: tables read from Parquet and CSV files (through DuckDB) into typed arrays, and the
+ * feature frames learners train on. Issue 4 adds datasets, feature tables and the online store.
+ */
+export {
+  readTable,
+  getColumn,
+  tableSchema,
+  tableDigest,
+  isQuery,
+  sqlString,
+  sqlIdent,
+  fileRelation,
+  type Table,
+  type Column,
+  type NumberColumn,
+  type BooleanColumn,
+  type TimestampColumn,
+  type StringColumn,
+  type ReadTableOptions,
+} from './table.js';
+export {
+  toFeatureFrame,
+  tableFeatures,
+  inferProblem,
+  dateParts,
+  MAX_INFERRED_CLASSES,
+  type Feature,
+  type FeatureFrame,
+  type FeatureFrameOptions,
+  type PreparedData,
+  type Problem,
+} from './frame.js';
