@@ -8,13 +8,17 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import { HangarError } from '../../core/errors.js';
 import type { Engine } from '../dialects/engine.js';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-governance.js';
 
 interface StoreMigration {
   name: string;
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
 }
 
-const MIGRATIONS: readonly StoreMigration[] = [{ name: '0001-initial', up: m0001.up }];
+const MIGRATIONS: readonly StoreMigration[] = [
+  { name: '0001-initial', up: m0001.up },
+  { name: '0002-governance', up: m0002.up },
+];
 
 /** The schema version this code expects. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
