@@ -27,3 +27,26 @@ export {
   type ProjectConfig,
   type ValidationMode,
 } from './config.js';
+export {
+  authoredDescription,
+  COMPLIANCE_RULES,
+  DESCRIPTION_SEPARATOR,
+  formatComplianceReport,
+  runComplianceChecks,
+  type ComplianceCheck,
+  type ComplianceReport,
+  type ComplianceRule,
+  type ComplianceSubject,
+  type EnvironmentFacts,
+  type PackageFacts,
+} from './compliance.js';
+export { loadComplianceSubject, packageFactsFromMLmodel, recordComplianceReport } from './subject.js';
+export {
+  assertPromotable,
+  checkPromotion,
+  isGuardedPromotion,
+  promotionBlockers,
+  type PromotionCheck,
+  type PromotionOptions,
+  type PromotionTarget,
+} from './promotion.js';
