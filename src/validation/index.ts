@@ -50,3 +50,17 @@ export {
   type PromotionOptions,
   type PromotionTarget,
 } from './promotion.js';
+export {
+  assertGatePassed,
+  findBaseline,
+  formatMetricsComparison,
+  formatThresholds,
+  runGate,
+  runLinkFor,
+  type Evaluator,
+  type GateOptions,
+  type GateResult,
+  type GateStatus,
+  type ValidationCompletedEvent,
+} from './gate.js';
+export { deployVersion, type DeployResult } from './deploy.js';
