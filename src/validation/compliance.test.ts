@@ -185,16 +185,25 @@ describe('promotion blockers', () => {
     );
   });
 
-  it('passed checks and dry-run failures do not block; an enabled gate failure does; unchecked versions only with requireChecks', () => {
+  it('compliance failures block Staging and Production, not None or Archived', () => {
+    const tags = { compliance_status: 'failed', 'compliance.signature': 'FAIL: the MLmodel has no input signature' };
+    expect(promotionBlockers(tags, { toStage: 'Staging' })).toEqual(['compliance check signature failed: the MLmodel has no input signature']);
+    expect(promotionBlockers(tags, { toStage: 'Archived' })).toEqual([]);
+    expect(promotionBlockers({ compliance_status: 'failed' })).toEqual(['compliance checks failed']);
+  });
+
+  it('passed checks and dry-run failures do not block; an enabled gate failure blocks Production only; unchecked versions only with requireChecks', () => {
     expect(promotionBlockers([{ key: 'compliance_status', value: 'passed' }, { key: 'validation_status', value: 'dry_run_failed' }])).toEqual([]);
     expect(promotionBlockers({ validation_status: 'failed' })[0]).toContain('the validation gate failed');
+    expect(promotionBlockers({ validation_status: 'failed' }, { toStage: 'staging' })).toEqual([]);
     expect(promotionBlockers({})).toEqual([]);
     expect(promotionBlockers({}, { requireChecks: true })).toEqual(['compliance checks have not been run (hangar validate MODEL_URI)']);
   });
 
-  it('guards moves to Production and onto champion only', () => {
+  it('guards moves to Staging, Production and onto champion only', () => {
     expect(isGuardedPromotion({ stage: 'production' })).toBe(true);
-    expect(isGuardedPromotion({ stage: 'Staging' })).toBe(false);
+    expect(isGuardedPromotion({ stage: 'Staging' })).toBe(true);
+    expect(isGuardedPromotion({ stage: 'None' })).toBe(false);
     expect(isGuardedPromotion({ alias: 'champion' })).toBe(true);
     expect(isGuardedPromotion({ alias: 'challenger' })).toBe(false);
   });

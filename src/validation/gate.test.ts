@@ -226,6 +226,12 @@ describe('compliance against the registry', () => {
     expect(again.passed).toBe(true);
     await recordComplianceReport(client, again);
     expect((await deployVersion(client, name, 1)).stage).toBe('Production');
+
+    // A rule switched off later loses its old verdict tag.
+    const off = parseProjectConfig('compliance: { signature: false }').compliance;
+    await recordComplianceReport(client, runComplianceChecks(await loadComplianceSubject(client, `models:/${name}/1`), off));
+    expect(await tag(name, 1, 'compliance.signature')).toBeUndefined();
+    expect(await tag(name, 1, 'compliance.description')).toMatch(/^PASS: /);
   });
 
   it('a version without a package fails the package rules with the cause', async () => {

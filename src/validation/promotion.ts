@@ -7,17 +7,19 @@ import { COMPLIANCE_RULES } from './compliance.js';
  * and the validation gate record on it. Pure over the tags, so the server's approval path (which
  * reads tags from its store) and the SDK (which reads them over HTTP) apply the same rule.
  *
- * What counts as promotion: a move to `Production` or onto the `champion` alias (the two are kept
- * in step). Moves to Staging and Archived are never blocked, so a failed candidate can still be
- * staged for a look and archived.
- *
- * Blocking: a `compliance_status` of `failed` (one message per failed rule), and a
- * `validation_status` of `failed` (the gate ran in `enabled` mode). `dry_run_failed` does not
- * block, as MLOps Stacks' dry run lets deployment proceed. With `requireChecks`, a version on
- * which the compliance checks never ran is blocked too.
+ * What counts as promotion: a move to `Staging` or `Production`, or onto the `champion` alias
+ * (kept in step with Production). Moves to None and Archived are never blocked. The rule is the
+ * same as the governance service's default promotion check, which the server applies to direct
+ * transitions, approvals and alias moves:
+ * - `compliance_status=failed` blocks Staging and Production, one message per failed rule;
+ * - `validation_status=failed` (the gate ran in `enabled` mode) blocks Production;
+ *   `dry_run_failed` blocks nothing, as MLOps Stacks' dry run lets deployment proceed;
+ * - with `requireChecks`, a version on which the compliance checks never ran is blocked too.
  */
 
 export interface PromotionOptions {
+  /** The stage the version would enter. Default `Production`. */
+  toStage?: string;
   /** Block versions with no `compliance_status` tag. Default false. */
   requireChecks?: boolean;
 }
@@ -25,9 +27,9 @@ export interface PromotionOptions {
 /** The stage or alias a promotion targets. */
 export type PromotionTarget = { stage: string } | { alias: string };
 
-/** True when moving to `target` is a promotion to production that the checks guard. */
+/** True when moving to `target` is a promotion the checks guard. */
 export function isGuardedPromotion(target: PromotionTarget): boolean {
-  return 'stage' in target ? target.stage.toLowerCase() === 'production' : target.alias === 'champion';
+  return 'stage' in target ? ['staging', 'production'].includes(target.stage.toLowerCase()) : target.alias === 'champion';
 }
 
 /**
@@ -37,6 +39,8 @@ export function isGuardedPromotion(target: PromotionTarget): boolean {
 export function promotionBlockers(tags: readonly Tag[] | Readonly<Record<string, string>>, opts: PromotionOptions = {}): string[] {
   const map = new Map<string, string>(Array.isArray(tags) ? (tags as readonly Tag[]).map((t) => [t.key, t.value]) : Object.entries(tags));
   const blockers: string[] = [];
+  const toStage = (opts.toStage ?? 'Production').toLowerCase();
+  if (!isGuardedPromotion({ stage: toStage })) return blockers;
   const compliance = map.get('compliance_status');
   if (compliance === 'failed') {
     const failed = COMPLIANCE_RULES.flatMap((rule) => {
@@ -47,7 +51,7 @@ export function promotionBlockers(tags: readonly Tag[] | Readonly<Record<string,
   } else if (compliance === undefined && opts.requireChecks) {
     blockers.push('compliance checks have not been run (hangar validate MODEL_URI)');
   }
-  if (map.get('validation_status') === 'failed') {
+  if (toStage === 'production' && map.get('validation_status') === 'failed') {
     blockers.push('the validation gate failed (validation_status=failed); see the version description for the validation run');
   }
   return blockers;
@@ -61,7 +65,7 @@ export interface PromotionCheck {
   blockers: string[];
 }
 
-/** Read `name`/`version`'s tags and decide whether it may become champion / move to Production. */
+/** Read `name`/`version`'s tags and decide whether it may move to `opts.toStage` (default Production, i.e. champion). */
 export async function checkPromotion(client: HangarClient, name: string, version: number | string, opts: PromotionOptions = {}): Promise<PromotionCheck> {
   const mv = await client.getModelVersion(name, version);
   const blockers = promotionBlockers(mv.tags, opts);

@@ -116,12 +116,19 @@ const TAG_VALUE_MAX = 5000;
 
 /**
  * Record a report on its version: `compliance_status` = `passed` | `failed`, and one
- * `compliance.<rule>` tag per rule = `PASS|FAIL|SKIP: <reason>`. These tags are what
- * `promotionBlockers` reads, so a failed check blocks promotion wherever that is consulted.
+ * `compliance.<rule>` tag per checked rule = `PASS|FAIL: <reason>` (a rule switched off has its
+ * tag removed, so an old verdict does not linger). These tags are what `promotionBlockers` and
+ * the governance service's promotion check read, so a failed check blocks promotion.
  */
 export async function recordComplianceReport(client: HangarClient, report: ComplianceReport): Promise<void> {
+  const existing = new Set((await client.getModelVersion(report.name, report.version)).tags.map((t) => t.key));
   for (const c of report.checks) {
-    await client.setModelVersionTag(report.name, report.version, `compliance.${c.rule}`, `${c.status}: ${c.reason}`.slice(0, TAG_VALUE_MAX));
+    const key = `compliance.${c.rule}`;
+    if (c.status === 'SKIP') {
+      if (existing.has(key)) await client.deleteModelVersionTag(report.name, report.version, key);
+      continue;
+    }
+    await client.setModelVersionTag(report.name, report.version, key, `${c.status}: ${c.reason}`.slice(0, TAG_VALUE_MAX));
   }
   // The status goes last, so a reader that sees it also sees the per-rule tags it summarises.
   await client.setModelVersionTag(report.name, report.version, 'compliance_status', report.passed ? 'passed' : 'failed');
