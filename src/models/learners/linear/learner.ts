@@ -246,16 +246,16 @@ export const linearLearner: Learner<Partial<LinearParams>> = {
 
     const validation = options.validation;
     const validationInputs = validation ? encodeInputs(lay.terms, validation.frame) : undefined;
-    const metricName = problem === 'regression' ? 'rmse' : 'log_loss';
+    // Per iteration: `train_loss` and `validation_loss`, RMSE for regression and mean log loss otherwise.
     const trainInputs = { rows: frame.rows, numeric: frame.features.map((f) => (f.kind === 'numeric' ? f.values : null)), codes: lay.codes };
     const report = options.onIteration
       ? (iteration: number, _value: number, w: Float64Array) => {
           const metrics: Record<string, number> = {
-            [`train_${metricName}`]: lossOf(problem, applyLink(problem, linearScores(lay.terms, trainInputs, w, outputs), outputs, target), labels, outputs),
+            train_loss: lossOf(problem, applyLink(problem, linearScores(lay.terms, trainInputs, w, outputs), outputs, target), labels, outputs),
           };
           if (validation && validationInputs) {
             const pred = applyLink(problem, linearScores(lay.terms, validationInputs, w, outputs), outputs, target);
-            metrics[`validation_${metricName}`] = lossOf(problem, pred, validation.labels, outputs);
+            metrics.validation_loss = lossOf(problem, pred, validation.labels, outputs);
           }
           options.onIteration!(iteration, metrics);
         }
@@ -282,17 +282,17 @@ export const linearLearner: Learner<Partial<LinearParams>> = {
     });
     const json: LinearModelJSON = {
       kind: problem === 'regression' ? 'linear' : 'logistic',
-      format: 1,
+      format_version: 1,
       problem,
       intercept: Array.from(w.subarray(lay.interceptAt, lay.interceptAt + outputs)),
       terms: lay.terms,
-      importance,
+      feature_importance: importance,
       params: { ...params },
       training: { iterations: result.iterations, converged: result.converged },
     };
     if (target) json.target = target;
     // The learner sees class indices only; `hangar train` puts the real labels in the JSON.
-    if (problem !== 'regression') json.classLabels = Array.from({ length: classes }, (_, k) => String(k));
+    if (problem !== 'regression') json.class_labels = Array.from({ length: classes }, (_, k) => String(k));
     return new LinearModel(json);
   },
 };

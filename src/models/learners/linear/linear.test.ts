@@ -34,7 +34,7 @@ describe('linear learner: ridge regression', () => {
       ],
     };
     const iterations: number[] = [];
-    const model = await linearLearner.fit(frame, y, { problem: 'regression', params: { alpha: 0, tol: 1e-10, max_iter: 500 }, onIteration: (i, m) => (iterations.push(i), expect(m.train_rmse).toBeGreaterThanOrEqual(0)) });
+    const model = await linearLearner.fit(frame, y, { problem: 'regression', params: { alpha: 0, tol: 1e-10, max_iter: 500 }, onIteration: (i, m) => (iterations.push(i), expect(m.train_loss).toBeGreaterThanOrEqual(0)) });
     expect(iterations.length).toBeGreaterThan(1);
     const json = model.toJSON() as { terms: Array<{ name: string; mean?: number; std?: number; coef: number[] | number[][] }> };
     const t1 = json.terms[0]!;
@@ -114,7 +114,7 @@ describe('linear learner: logistic regression', () => {
       if (row.indexOf(Math.max(...row)) === y[i]) correct++;
     }
     expect(correct / n).toBeGreaterThan(0.9);
-    expect(seen.at(-1)!.validation_log_loss).toBeLessThan(seen[0]!.validation_log_loss!);
+    expect(seen.at(-1)!.validation_loss).toBeLessThan(seen[0]!.validation_loss!);
   });
 });
 
@@ -136,7 +136,7 @@ describe('linear model JSON', () => {
   });
 
   it('refuses JSON of another kind, and a frame missing a feature names it', async () => {
-    expect(() => linearFromJSON({ kind: 'gbdt', format: 1 })).toThrow(/Not a linear model/);
+    expect(() => linearFromJSON({ kind: 'gbdt', format_version: 1 })).toThrow(/Not a linear model/);
     const frame: FeatureFrame = { rows: 2, features: [{ name: 'x', kind: 'numeric', values: Float64Array.of(1, 2) }] };
     const model = await linearLearner.fit(frame, Float64Array.of(1, 2), { problem: 'regression', params: {} });
     expect(() => model.predict({ rows: 1, features: [] })).toThrow(/Missing feature 'x'/);

@@ -34,16 +34,16 @@ export type LinearTerm = LinearNumericTerm | LinearCategoricalTerm;
 export interface LinearModelJSON {
   kind: 'linear' | 'logistic';
   /** Format version of this JSON. */
-  format: 1;
+  format_version: 1;
   problem: Problem;
-  classLabels?: string[];
+  class_labels?: string[];
   /** Regression only: the target was standardised with these before fitting. */
   target?: { mean: number; std: number };
   /** One intercept per output. */
   intercept: number[];
   terms: LinearTerm[];
   /** Standard deviation of each term's contribution to the score on the training data. */
-  importance: Record<string, number>;
+  feature_importance: Record<string, number>;
   /** The hyperparameters it was trained with. */
   params: Record<string, unknown>;
   /** Optimiser iterations run, and whether it converged. */
@@ -176,7 +176,7 @@ export class LinearModel implements TabularModel {
     this.kind = json.kind;
     this.problem = json.problem;
     this.schema = json.terms.map((t) => (t.kind === 'numeric' ? { name: t.name, kind: 'numeric' as const } : { name: t.name, kind: 'categorical' as const, categories: t.categories }));
-    if (json.classLabels) this.classLabels = json.classLabels;
+    if (json.class_labels) this.classLabels = json.class_labels;
     this.outputs = json.intercept.length;
     this.weights = packWeights(json.terms, json.intercept);
   }
@@ -187,7 +187,7 @@ export class LinearModel implements TabularModel {
   }
 
   featureImportance(): Record<string, number> {
-    return { ...this.json.importance };
+    return { ...this.json.feature_importance };
   }
 
   toJSON(): Record<string, unknown> {
@@ -198,8 +198,8 @@ export class LinearModel implements TabularModel {
 /** A linear or logistic model from its JSON; INVALID_PARAMETER_VALUE when the JSON is not one. */
 export function linearFromJSON(json: Record<string, unknown>): LinearModel {
   const j = json as Partial<LinearModelJSON>;
-  if ((j.kind !== 'linear' && j.kind !== 'logistic') || j.format !== 1) {
-    throw new HangarError('INVALID_PARAMETER_VALUE', `Not a linear model JSON (kind ${JSON.stringify(j.kind)}, format ${JSON.stringify(j.format)})`, { field: 'kind' });
+  if ((j.kind !== 'linear' && j.kind !== 'logistic') || j.format_version !== 1) {
+    throw new HangarError('INVALID_PARAMETER_VALUE', `Not a linear model JSON (kind ${JSON.stringify(j.kind)}, format_version ${JSON.stringify(j.format_version)})`, { field: 'kind' });
   }
   if (!Array.isArray(j.terms) || !Array.isArray(j.intercept) || typeof j.problem !== 'string') {
     throw invalidParam('Linear model JSON lacks terms, intercept or problem', 'terms');
