@@ -36,9 +36,9 @@ describe('metrics against scikit-learn', () => {
     // (0.9,0.1) 1, (0.2,0.9) 0, (0.2,0.1) 1 → 2.5 / 4.
     expect(rocAuc(Float64Array.of(1, 0, 1, 0), Float64Array.of(0.9, 0.9, 0.2, 0.1))).toBe(0.625);
     const pr = precisionRecallCurve(Float64Array.of(1, 0, 1, 0), Float64Array.of(0.9, 0.9, 0.2, 0.1));
-    // Thresholds 0.2 (P 2/3, R 1) and 0.9 (P 1/2, R 1/2); 0.1 dropped once full recall is reached.
-    expect(pr.recall).toEqual([1, 0.5, 0]);
-    expect(pr.precision).toEqual([2 / 3, 0.5, 1]);
+    // sklearn 1.2.1: thresholds 0.1 (P 1/2, R 1), 0.2 (P 2/3, R 1), 0.9 (P 1/2, R 1/2), then (R 0, P 1).
+    expect(pr.recall).toEqual([1, 1, 0.5, 0]);
+    expect(pr.precision).toEqual([0.5, 2 / 3, 0.5, 1]);
   });
 
   it('leaves AUC out when only one class occurs', () => {

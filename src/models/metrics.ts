@@ -77,18 +77,15 @@ export function rocCurve(y: ArrayLike<number>, score: ArrayLike<number>): { fpr:
 }
 
 /**
- * Precision–recall curve as sklearn 1.2's `precision_recall_curve`: one point per distinct
- * score, from the lowest threshold up to the one where full recall is first reached, then the
- * point (recall 0, precision 1). Ordered by decreasing recall.
+ * Precision–recall curve as scikit-learn 1.2's `precision_recall_curve`: one point per distinct
+ * score, lowest threshold first (decreasing recall), then the point (recall 0, precision 1).
  */
 export function precisionRecallCurve(y: ArrayLike<number>, score: ArrayLike<number>): { precision: number[]; recall: number[] } {
   const { tps, fps } = thresholdCounts(y, score);
   const p = tps.at(-1) ?? 0;
-  // Thresholds below the first one that reaches full recall add nothing.
-  const last = tps.findIndex((t) => t === p);
   const precision: number[] = [];
   const recall: number[] = [];
-  for (let k = last; k >= 0; k--) {
+  for (let k = tps.length - 1; k >= 0; k--) {
     const predicted = tps[k]! + fps[k]!;
     precision.push(predicted === 0 ? 0 : tps[k]! / predicted);
     recall.push(p === 0 ? NaN : tps[k]! / p);
