@@ -126,7 +126,7 @@ describe('compliance rules', () => {
     const failing = runComplianceChecks(subject({ version: version({ description: '' }) }), defaultProjectConfig().compliance);
     const text = formatComplianceReport(failing);
     expect(text.split('\n')).toContain('FAIL  description       the version has no description');
-    expect(text).toContain('Compliance checks FAILED for models:/churn/3: 1 rule failed; promotion to Production is blocked.');
+    expect(text).toContain('Compliance checks FAILED for models:/churn/3: 1 rule failed; promotion to Staging and Production is blocked.');
   });
 });
 

@@ -176,7 +176,7 @@ export function formatComplianceReport(report: ComplianceReport): string {
   lines.push(
     report.passed
       ? `Compliance checks passed for ${report.modelUri}.`
-      : `Compliance checks FAILED for ${report.modelUri}: ${failed} rule${failed === 1 ? '' : 's'} failed; promotion to Production is blocked.`,
+      : `Compliance checks FAILED for ${report.modelUri}: ${failed} rule${failed === 1 ? '' : 's'} failed; promotion to Staging and Production is blocked.`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,168 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../program.js';
+import { testIo } from '../test-support/cli.js';
+import { startLiveServer, type LiveServer } from '../test-support/live-server.js';
+import { registerValidationCommands, type EvaluatorFactory } from './validation.js';
+
+/** `hangar validate`, `hangar gate` and `hangar deploy` against a live server. */
+
+let live: LiveServer;
+let dir: string;
+beforeAll(async () => {
+  live = await startLiveServer('hangar-cli-validation-');
+  dir = await mkdtemp(join(tmpdir(), 'hangar-cli-validation-cfg-'));
+});
+afterAll(async () => {
+  await live?.close();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[]) {
+  const t = testIo();
+  const code = await runCli([...args, '--tracking-uri', live.url], t.io);
+  return { code, out: t.out(), err: t.err() };
+}
+
+let n = 0;
+/** A version with a complete package (MLmodel with signature, example and environment), a run with a metric and a dataset. */
+async function packagedVersion(opts: { tags?: Record<string, string>; description?: string } = {}): Promise<string> {
+  const c = live.client;
+  const name = `cli-val-${++n}`;
+  await c.createRegisteredModel(name);
+  const { experiment } = await c.getOrCreateExperiment('cli-validation');
+  const run = await c.createRun(experiment.experimentId);
+  await c.logMetric(run.info.runId, 'roc_auc', 0.7);
+  await c.logInputs(run.info.runId, [{ dataset: { name: 'flights', digest: 'abc', sourceType: 'local', source: '{}' } }]);
+  await c.putArtifact(
+    { runId: run.info.runId },
+    'model/MLmodel',
+    `flavors: {hangar.tabular: {}}\nsignature: {inputs: '[{"type": "double", "name": "distance"}]'}\n` +
+      `saved_input_example_info: {artifact_path: input_example.json, type: dataframe}\nhangar_env: {node_version: v20.1.0, lockfile_digest: abc}\n`,
+  );
+  await c.createModelVersion({ name, source: `${run.info.artifactUri}/model`, runId: run.info.runId, tags: opts.tags, description: opts.description });
+  return name;
+}
+
+describe('hangar validate', () => {
+  it('prints one line per rule, records the tags, exits 0 when every rule passes', async () => {
+    const name = await packagedVersion({ tags: { owner: 'ml' }, description: 'Delay classifier.' });
+    const cfg = join(dir, 'pass.yaml');
+    await writeFile(cfg, 'compliance: { required_tags: [owner], required_metrics: [roc_auc] }\n');
+    const r = await cli(['validate', `models:/${name}/1`, '--config', cfg]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toHaveLength(8);
+    expect(lines.slice(0, 7).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'PASS required_tags',
+      'PASS description',
+      'PASS signature',
+      'PASS input_example',
+      'PASS required_metrics',
+      'PASS dataset_lineage',
+      'PASS environment',
+    ]);
+    expect(lines[7]).toBe(`Compliance checks passed for models:/${name}/1.`);
+    const tags = Object.fromEntries((await live.client.getModelVersion(name, 1)).tags.map((t) => [t.key, t.value]));
+    expect(tags.compliance_status).toBe('passed');
+    expect(tags['compliance.environment']).toBe('PASS: node 20.1.0, dependencies abc, no code commit');
+  });
+
+  it('exits 1 on a failed rule with the reason, records it, and --json gives the report', async () => {
+    const name = await packagedVersion();
+    const cfg = join(dir, 'fail.yaml');
+    await writeFile(cfg, 'compliance: { required_tags: [owner] }\n');
+    const r = await cli(['validate', `models:/${name}/1`, '--config', cfg]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^FAIL {2}required_tags {5}missing version tags: owner$/m);
+    expect(r.out).toMatch(/^FAIL {2}description {7}the version has no description$/m);
+    expect(r.out).toContain('2 rules failed; promotion to Staging and Production is blocked.');
+    expect((await live.client.getModelVersion(name, 1)).tags.find((t) => t.key === 'compliance_status')?.value).toBe('failed');
+
+    const j = await cli(['validate', `models:/${name}/1`, '--config', cfg, '--json', '--no-record']);
+    expect(j.code).toBe(1);
+    const report = JSON.parse(j.out) as { passed: boolean; recorded: boolean; checks: Array<{ rule: string; status: string }> };
+    expect(report.passed).toBe(false);
+    expect(report.recorded).toBe(false);
+    expect(report.checks.filter((c) => c.status === 'FAIL').map((c) => c.rule)).toEqual(['required_tags', 'description']);
+
+    // The recorded failure blocks deployment.
+    const d = await cli(['deploy', name, '1']);
+    expect(d.code).toBe(1);
+    expect(d.err).toContain('BAD_REQUEST: Model');
+    expect(d.err).toContain('compliance check required_tags failed: missing version tags: owner');
+  });
+
+  it('a bad project file fails naming the field', async () => {
+    const name = await packagedVersion();
+    const cfg = join(dir, 'bad.yaml');
+    await writeFile(cfg, 'validation: { thresholds: { auc: { threshold: 0.6 } } }\n');
+    const r = await cli(['validate', `models:/${name}/1`, '--config', cfg]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`INVALID_PARAMETER_VALUE: ${cfg}: validation.thresholds.auc.greater_is_better is required and must be true or false.\n`);
+  });
+});
+
+describe('hangar gate and hangar deploy', () => {
+  /** A program with only the validation commands and an evaluator scoring by version number. */
+  async function gate(args: string[], scores: Record<number, Record<string, number>>) {
+    const t = testIo();
+    const program = new Command('hangar').exitOverride().configureOutput({ writeOut: (s) => t.io.out(s), writeErr: (s) => t.io.err(s) });
+    const factory: EvaluatorFactory = async (_client, data, target) => {
+      expect([data, target]).toEqual(['holdout.parquet', 'delayed']);
+      return async (uri) => scores[Number(/\/(\d+)$/.exec(uri)![1])]!;
+    };
+    registerValidationCommands({ program, io: t.io, models: program.command('models') }, factory);
+    let code = 0;
+    try {
+      await program.parseAsync(['gate', ...args, '--data', 'holdout.parquet', '--target', 'delayed', '--tracking-uri', live.url], { from: 'user' });
+    } catch (e) {
+      if (!(e instanceof CommanderError)) throw e;
+      code = e.exitCode;
+    }
+    return { code, out: t.out(), err: t.err() };
+  }
+
+  it('enabled: passes → challenger; deploy makes it champion; a worse candidate fails with exit 1; dry run records but exits 0', async () => {
+    const name = await packagedVersion();
+    const cfg = join(dir, 'gate.yaml');
+    await writeFile(cfg, 'validation: { mode: enabled, thresholds: { roc_auc: { threshold: 0.6, min_absolute_change: 0.01, greater_is_better: true } } }\n');
+    const first = await gate([`models:/${name}/1`, '--config', cfg], { 1: { roc_auc: 0.65 } });
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('baseline   none (no champion): change bounds skipped');
+    expect(first.out).toMatch(/^PASS {2}roc_auc = 0\.65$/m);
+    expect(first.out).toMatch(/Validation PASSED: alias challenger set; validation_status=approved; run http:\/\/127\.0\.0\.1:\d+\/#\/experiments\/\d+\/runs\/[0-9a-f]{32}\n$/);
+
+    const d = await cli(['deploy', name, '1']);
+    expect(d.code).toBe(0);
+    expect(d.out).toBe(`champion → ${name} v1; challenger alias removed; stage Production\n`);
+
+    const { experiment } = await live.client.getOrCreateExperiment('cli-validation');
+    const run = await live.client.createRun(experiment.experimentId);
+    await live.client.createModelVersion({ name, source: `${run.info.artifactUri}/model`, runId: run.info.runId });
+    const worse = await gate([`models:/${name}/2`, '--config', cfg], { 1: { roc_auc: 0.65 }, 2: { roc_auc: 0.655 } });
+    expect(worse.code).toBe(1);
+    expect(worse.out).toContain(`baseline   v1 (models:/${name}@champion)`);
+    expect(worse.out).toMatch(/^FAIL {2}roc_auc = 0\.655 {2}baseline 0\.65$/m);
+    expect(worse.out).toContain('Metric roc_auc minimum absolute change check failed: candidate model roc_auc = 0.655, baseline model roc_auc = 0.65, roc_auc threshold = 0.66.');
+    expect(worse.out).toContain('Validation FAILED: deployment blocked; validation_status=failed');
+
+    const dry = await gate([`models:/${name}/2`, '--config', cfg, '--mode', 'dry_run', '--json'], { 1: { roc_auc: 0.65 }, 2: { roc_auc: 0.655 } });
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.out)).toMatchObject({ mode: 'dry_run', passed: false, blocking: false, status: 'dry_run_failed' });
+
+    const off = await gate([`models:/${name}/2`, '--config', cfg, '--mode', 'disabled'], {});
+    expect(off).toEqual({ code: 0, out: 'Validation gate disabled: nothing evaluated or recorded.\n', err: '' });
+  });
+
+  it('deploy refuses a version that is not a number', async () => {
+    const r = await cli(['deploy', 'x', 'latest']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("INVALID_PARAMETER_VALUE: VERSION must be a version number, got 'latest'.\n");
+  });
+});
