@@ -5,6 +5,7 @@ import type { Store } from '../store/port.js';
 import type { ArtifactStore } from '../artifacts/port.js';
 import type { ApiContext, Handler } from './context.js';
 import { registerMlflowRoutes } from './mlflow/index.js';
+import { registerHangar } from './hangar/index.js';
 
 export const HANGAR_VERSION = '0.1.0';
 /** The MLflow version whose wire contract Hangar speaks; `/version` answers it. */
@@ -112,6 +113,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   };
   registerMlflowRoutes(ctx);
+  registerHangar(ctx);
   return app;
 }
 

@@ -22,6 +22,17 @@ export const ConfigSchema = z.object({
   bodyLimitBytes: z.coerce.number().int().positive().default(64 * 1024 * 1024),
   /** Log level for the server's structured log. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Require API tokens (`--auth`): callers without one get `defaultPermission`, read-only unless set. */
+  auth: z.boolean().default(false),
+  /**
+   * Permission level of callers without a token, on every registered model. Default: CAN_MANAGE
+   * without `auth` (the single-user embedded default), CAN_READ with it.
+   */
+  defaultPermission: z
+    .enum(['NO_PERMISSIONS', 'CAN_READ', 'CAN_EDIT', 'CAN_MANAGE_STAGING_VERSIONS', 'CAN_MANAGE_PRODUCTION_VERSIONS', 'CAN_MANAGE'])
+    .optional(),
+  /** Let webhooks deliver to loopback and private addresses (off by default: SSRF guard). */
+  webhookAllowPrivateHosts: z.boolean().default(false),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
@@ -34,6 +45,9 @@ export interface ConfigInput {
   artifactsDestination?: string | undefined;
   bodyLimitBytes?: number | string | undefined;
   logLevel?: string | undefined;
+  auth?: boolean | undefined;
+  defaultPermission?: string | undefined;
+  webhookAllowPrivateHosts?: boolean | undefined;
 }
 
 /** Default SQLite URI for a Hangar home directory. */

@@ -329,6 +329,17 @@ export class GovernanceTx {
     return { name: row.name, creator: row.user_id };
   }
 
+  /** The principal's explicit grant on a model, or null. */
+  async grant(name: string, principal: string): Promise<string | null> {
+    const row = await this.#trx
+      .selectFrom('model_permissions')
+      .select('level')
+      .where('name', '=', name)
+      .where('principal', '=', principal)
+      .executeTakeFirst();
+    return row?.level ?? null;
+  }
+
   async version(name: string, version: number): Promise<VersionState> {
     const row = await this.#trx
       .selectFrom('model_versions')
@@ -498,7 +509,13 @@ export class GovernanceStore {
 
   /** The governance store beside a metadata store opened by `openStore`. */
   static for(store: Store, clock?: Clock): GovernanceStore {
-    const engine = KyselyStore.engineOf(store);
+    let engine: Engine | undefined;
+    try {
+      engine = KyselyStore.engineOf(store);
+    } catch {
+      // A Proxy around a KyselyStore (tests wrap stores to observe calls) hides its engine.
+      engine = undefined;
+    }
     if (engine === undefined) {
       throw new HangarError('NOT_IMPLEMENTED', 'Governance needs a metadata store opened by openStore (SQLite or PostgreSQL).');
     }

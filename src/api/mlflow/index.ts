@@ -4,6 +4,7 @@ import { registerRunRoutes } from './runs.js';
 import { registerRegistryRoutes } from './registry.js';
 import { registerLoggedModelRoutes } from './logged-models.js';
 import { registerArtifactRoutes } from './artifacts.js';
+import { registerGovernanceRoutes } from './governance.js';
 
 /** All MLflow REST 2.0 routes. */
 export function registerMlflowRoutes(ctx: ApiContext): void {
@@ -12,4 +13,5 @@ export function registerMlflowRoutes(ctx: ApiContext): void {
   registerRegistryRoutes(ctx);
   registerLoggedModelRoutes(ctx);
   registerArtifactRoutes(ctx);
+  registerGovernanceRoutes(ctx);
 }

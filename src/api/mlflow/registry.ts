@@ -18,6 +18,7 @@ import {
 import type { Tag } from '../../store/types.js';
 import type { ApiContext, AuditNote } from '../context.js';
 import { intLike, parseInput, tagSchema } from '../input.js';
+import { optionalGovernanceOf, principalOf } from '../hangar/auth.js';
 import { listParam, modelVersionToWire, pageSize, registeredModelToWire } from './registry-wire.js';
 
 /**
@@ -259,7 +260,11 @@ export function registerRegistryRoutes(ctx: ApiContext): void {
     checkArchiveExisting(stage, archive);
     const note = audit(req, 'model_version', versionId(name, v));
     note.before = await store.getModelVersion(name, v);
-    const version = await store.transitionModelVersionStage(name, v, stage, archive);
+    // Through governance: permission by from/to stage, activity log, champion kept on Production.
+    const governance = optionalGovernanceOf(store);
+    if (governance === undefined) await store.transitionModelVersionStage(name, v, stage, archive);
+    else await governance.transitionStage(principalOf(req), { name, version: v, stage, archiveExisting: archive });
+    const version = await store.getModelVersion(name, v);
     note.after = version;
     return { model_version: modelVersionToWire(version) };
   });
@@ -317,7 +322,9 @@ export function registerRegistryRoutes(ctx: ApiContext): void {
     const v = parseVersion(body.version);
     const note = audit(req, 'registered_model', name);
     note.before = await store.getRegisteredModel(name);
-    await store.setAlias(name, body.alias, v);
+    const governance = optionalGovernanceOf(store);
+    if (governance === undefined) await store.setAlias(name, body.alias, v);
+    else await governance.setAlias(principalOf(req), { name, alias: body.alias, version: v });
     note.after = await store.getRegisteredModel(name);
     return {};
   });
@@ -336,7 +343,9 @@ export function registerRegistryRoutes(ctx: ApiContext): void {
     validateAliasName(body.alias);
     const note = audit(req, 'registered_model', name);
     note.before = await store.getRegisteredModel(name);
-    await store.deleteAlias(name, body.alias);
+    const governance = optionalGovernanceOf(store);
+    if (governance === undefined) await store.deleteAlias(name, body.alias);
+    else await governance.deleteAlias(principalOf(req), { name, alias: body.alias });
     note.after = await store.getRegisteredModel(name);
     return {};
   });

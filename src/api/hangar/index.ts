@@ -1,0 +1,15 @@
+import type { ApiContext } from '../context.js';
+import { installGovernance } from './auth.js';
+import { registerHangarRoutes } from './routes.js';
+
+export { principalOf, governanceOf } from './auth.js';
+export { HANGAR_API } from './routes.js';
+
+/**
+ * Governance on the server: authentication, permission checks, registry events, and Hangar's
+ * routes under `/api/2.0/hangar`. Registered after the MLflow routes.
+ */
+export function registerHangar(ctx: ApiContext): void {
+  installGovernance(ctx);
+  registerHangarRoutes(ctx);
+}

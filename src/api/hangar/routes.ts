@@ -1,0 +1,140 @@
+/**
+ * Hangar's own governance REST routes under `/api/2.0/hangar/…`: who am I, tokens, model
+ * permissions, activities, promotion history and rollback, the delivery log, and raising
+ * events (e.g. `validation.completed`) from outside the server.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { HangarError } from '../../core/errors.js';
+import { REGISTRY_EVENTS, parseLevel } from '../../governance/index.js';
+import type { ApiContext, Handler } from '../context.js';
+import { intLike, parseInput } from '../input.js';
+import { parseVersion } from '../mlflow/registry.js';
+import { governanceOf, principalOf } from './auth.js';
+import { activityToWire, deliveryToWire, permissionToWire, tokenToWire } from './wire.js';
+
+export const HANGAR_API = '/api/2.0/hangar';
+
+/** JSON input as the MLflow routes read it: the query for GET, the JSON body otherwise. */
+function jsonOf(req: FastifyRequest): unknown {
+  if (req.method === 'GET') return req.query ?? {};
+  const raw = req.body;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return req.method === 'DELETE' ? (req.query ?? {}) : {};
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch (e) {
+    throw new HangarError('INVALID_PARAMETER_VALUE', `Malformed JSON in request body: ${(e as Error).message}`, { field: '(body)' });
+  }
+}
+
+function route(ctx: ApiContext, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, handler: Handler): void {
+  ctx.app.route({
+    method,
+    url: `${HANGAR_API}${path}`,
+    handler: async (req: FastifyRequest, reply: FastifyReply) => {
+      req.json = jsonOf(req);
+      const result = await handler(req, reply);
+      if (reply.sent) return reply;
+      return reply.type('application/json').send(result ?? {});
+    },
+  });
+}
+
+const versionInput = z.union([z.string(), z.number()]);
+
+export function registerHangarRoutes(ctx: ApiContext): void {
+  const gov = () => governanceOf(ctx.store);
+
+  route(ctx, 'GET', '/whoami', async (req) => {
+    const p = principalOf(req);
+    return { user: p.name, is_admin: p.isAdmin, authenticated: p.authenticated, auth_required: gov().auth, default_permission: gov().defaultPermission };
+  });
+
+  // --- tokens (admins; the CLI also manages them directly on the database) ------------------------
+
+  route(ctx, 'POST', '/tokens/create', async (req) => {
+    const body = parseInput(z.object({ user: z.string().min(1), is_admin: z.boolean().optional(), description: z.string().nullish() }), req.json);
+    gov().requireAdmin(principalOf(req), 'create tokens');
+    req.audit = { entityType: 'token', entityId: body.user };
+    const { token, record } = await gov().createToken({ principal: body.user, isAdmin: body.is_admin ?? false, description: body.description ?? null });
+    req.audit.entityId = record.tokenId;
+    req.audit.after = tokenToWire(record);
+    return { token, token_info: tokenToWire(record) };
+  });
+
+  route(ctx, 'GET', '/tokens/list', async (req) => {
+    const q = parseInput(z.object({ user: z.string().optional() }), req.json);
+    gov().requireAdmin(principalOf(req), 'list tokens');
+    return { tokens: (await gov().store.listTokens(q.user)).map(tokenToWire) };
+  });
+
+  route(ctx, 'POST', '/tokens/revoke', async (req) => {
+    const body = parseInput(z.object({ token_id: z.string().min(1) }), req.json);
+    gov().requireAdmin(principalOf(req), 'revoke tokens');
+    req.audit = { entityType: 'token', entityId: body.token_id };
+    return { token_info: tokenToWire(await gov().store.revokeToken(body.token_id)) };
+  });
+
+  // --- permissions ------------------------------------------------------------------------------
+
+  route(ctx, 'GET', '/permissions/list', async (req) => {
+    const q = parseInput(z.object({ name: z.string().min(1) }), req.json);
+    return { permissions: (await gov().listPermissions(principalOf(req), q.name)).map(permissionToWire) };
+  });
+
+  route(ctx, 'POST', '/permissions/set', async (req) => {
+    const body = parseInput(z.object({ name: z.string().min(1), principal: z.string().min(1), level: z.string() }), req.json);
+    const level = parseLevel(body.level);
+    req.audit = { entityType: 'registered_model', entityId: body.name };
+    const permission = await gov().setPermission(principalOf(req), body.name, body.principal, level);
+    req.audit.after = permissionToWire(permission);
+    return { permission: permissionToWire(permission) };
+  });
+
+  route(ctx, 'DELETE', '/permissions/delete', async (req) => {
+    const body = parseInput(z.object({ name: z.string().min(1), principal: z.string().min(1) }), req.json);
+    req.audit = { entityType: 'registered_model', entityId: body.name };
+    await gov().deletePermission(principalOf(req), body.name, body.principal);
+    return {};
+  });
+
+  // --- activities, history, rollback --------------------------------------------------------------
+
+  route(ctx, 'GET', '/activities/list', async (req) => {
+    const q = parseInput(z.object({ name: z.string().min(1), version: versionInput }), req.json);
+    const activities = await gov().listActivities(principalOf(req), q.name, parseVersion(q.version));
+    return { activities: activities.map(activityToWire) };
+  });
+
+  route(ctx, 'GET', '/models/history', async (req) => {
+    const q = parseInput(z.object({ name: z.string().min(1) }), req.json);
+    return { history: (await gov().history(principalOf(req), q.name)).map(activityToWire) };
+  });
+
+  route(ctx, 'POST', '/models/rollback', async (req) => {
+    const body = parseInput(z.object({ name: z.string().min(1), comment: z.string().nullish() }), req.json);
+    req.audit = { entityType: 'registered_model', entityId: body.name };
+    const result = await gov().rollback(principalOf(req), { name: body.name, comment: body.comment });
+    req.audit.after = result;
+    return { from_version: String(result.from), to_version: String(result.to), activities: result.activities.map(activityToWire) };
+  });
+
+  // --- webhook delivery log and events ----------------------------------------------------------------
+
+  route(ctx, 'GET', '/webhooks/deliveries', async (req) => {
+    const q = parseInput(z.object({ webhook_id: z.string().optional(), max_results: intLike.optional() }), req.json);
+    gov().requireAdmin(principalOf(req), 'read webhook deliveries');
+    const deliveries = await gov().store.listDeliveries({ ...(q.webhook_id === undefined ? {} : { webhookId: q.webhook_id }), maxResults: q.max_results ?? 100 });
+    return { deliveries: deliveries.map(deliveryToWire) };
+  });
+
+  route(ctx, 'POST', '/events/emit', async (req) => {
+    const body = parseInput(z.object({ event: z.enum(REGISTRY_EVENTS), data: z.record(z.string(), z.unknown()) }), req.json);
+    const name = body.data.name;
+    if (typeof name === 'string' && name !== '') await gov().require(principalOf(req), name, 'CAN_EDIT', `raise ${body.event}`);
+    else gov().requireAdmin(principalOf(req), `raise ${body.event} without a model name`);
+    req.audit = { entityType: 'event', entityId: body.event };
+    await gov().emit(body.event, body.data);
+    return {};
+  });
+}
