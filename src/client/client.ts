@@ -370,6 +370,15 @@ export class HangarClient {
   }
 
   /** MLflow 3: record the LoggedModels a run produced. */
+  /**
+   * Record a model logged to the run (`runs/log-model`, what MLflow's `log_model` calls): the
+   * server appends the MLmodel (its JSON form) to the run tag `mlflow.log-model.history`. The
+   * model files travel separately through the artifact calls.
+   */
+  async recordLoggedModel(runId: string, mlmodel: Record<string, unknown>): Promise<void> {
+    await this.post('/runs/log-model', { run_id: runId, model_json: JSON.stringify(mlmodel) }, false);
+  }
+
   async logOutputs(runId: string, models: ModelOutput[]): Promise<void> {
     await this.post('/runs/outputs', { run_id: runId, models: models.map((m) => ({ model_id: m.modelId, step: m.step })) }, true);
   }

@@ -66,7 +66,7 @@ describe('metrics against scikit-learn', () => {
     expect(m.rmse).toBeCloseTo(0.5495452665613635, 14);
     expect(m.mae).toBeCloseTo(0.42, 14);
     expect(m.r2).toBeCloseTo(0.9578212290502793, 14);
-    expect(m.mape / 90071992547410.19).toBeCloseTo(1, 12);
+    expect(m.mape! / 90071992547410.19).toBeCloseTo(1, 12);
     expect(m.max_error).toBe(1);
     expect(m.root_mean_squared_error).toBe(m.rmse);
     expect(m.mean_on_target).toBeCloseTo(2.3, 14);

@@ -201,3 +201,20 @@ export function inferSignatureFromRows(rows: ReadonlyArray<Record<string, unknow
   for (const k of order) if (rows.some((r) => !(k in r))) missing.add(k);
   return { inputs: order.map((k) => column(k, types.get(k) ?? 'string', !missing.has(k))) };
 }
+
+/** A table column as the data layer types it (`readTable`). */
+export interface TypedColumn {
+  name: string;
+  type: 'number' | 'boolean' | 'timestamp' | 'string';
+}
+
+/**
+ * The signature of a table's raw columns (number → double, boolean → boolean, timestamp →
+ * datetime, string → string), leaving out the target and excluded columns. This is what a
+ * caller sends to predict, before derived features (date parts) are computed.
+ */
+export function inferSignatureFromColumns(columns: readonly TypedColumn[], exclude: readonly string[] = []): ModelSignature {
+  const skip = new Set(exclude);
+  const types: Record<TypedColumn['type'], ColumnType> = { number: 'double', boolean: 'boolean', timestamp: 'datetime', string: 'string' };
+  return { inputs: columns.filter((c) => !skip.has(c.name)).map((c) => column(c.name, types[c.type])) };
+}
