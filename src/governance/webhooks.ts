@@ -224,6 +224,7 @@ export class WebhookDispatcher {
   readonly #log: (message: string, detail?: unknown) => void;
   readonly #queue: Array<() => Promise<void>> = [];
   #running = 0;
+  #dispatching = 0;
   #closed = false;
   readonly #idleWaiters: Array<() => void> = [];
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -252,6 +253,17 @@ export class WebhookDispatcher {
    */
   async dispatch(events: readonly RegistryEvent[]): Promise<void> {
     if (events.length === 0 || this.#closed) return;
+    // Counted as busy from the first moment, so idle() never resolves before the jobs are queued.
+    this.#dispatching++;
+    try {
+      await this.#dispatch(events);
+    } finally {
+      this.#dispatching--;
+      this.#settleIdle();
+    }
+  }
+
+  async #dispatch(events: readonly RegistryEvent[]): Promise<void> {
     const hooks = (await this.#store.listWebhooks()).filter((w) => w.status === 'ACTIVE');
     const jobs: Array<{ id: string; webhook: Webhook; event: string; payload: string }> = [];
     for (const event of events) {
@@ -315,7 +327,7 @@ export class WebhookDispatcher {
   }
 
   #busy(): boolean {
-    return this.#running > 0 || this.#queue.length > 0 || this.#timers.size > 0;
+    return this.#dispatching > 0 || this.#running > 0 || this.#queue.length > 0 || this.#timers.size > 0;
   }
 
   #settleIdle(): void {

@@ -132,13 +132,15 @@ export function installGovernance(ctx: ApiContext): Governance | undefined {
     if (MUTATING.has(req.method)) governance.requireWriter(principal, `call ${key}`);
   });
 
-  // Registry writes the route handlers perform themselves raise their events once answered.
-  app.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode !== 200 || !MUTATING.has(req.method) || req.routeOptions.url === undefined) return;
+  // Registry writes the route handlers perform themselves raise their events once the handler
+  // has committed; dispatch runs in the background, so the answer is not held up.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode !== 200 || !MUTATING.has(req.method) || req.routeOptions.url === undefined) return payload;
     const path = mlflowPath(req.routeOptions.url);
-    if (path === undefined) return;
+    if (path === undefined) return payload;
     const raised = registryEvent(`${req.method} ${path}`, req);
     if (raised !== undefined) void governance.emit(raised.name, raised.data).catch((e: unknown) => req.log.warn({ err: e }, 'webhook dispatch failed'));
+    return payload;
   });
 
   app.addHook('onReady', async () => {
