@@ -1,3 +1,151 @@
+import { Option } from 'commander';
 import type { CommandContext } from './context.js';
+import { clientFor, clientOptions, idList, intOption, repeatable, type CliIo } from '../options.js';
+import { formatNumber, formatTable } from '../table.js';
 
-export function registerModelCommands(_ctx: CommandContext): void {}
+/** Model commands: `hangar train` here; `hangar evaluate` is added beside it. */
+export function registerModelCommands(ctx: CommandContext): void {
+  registerTrainCommand(ctx);
+}
+
+// --- hangar train ------------------------------------------------------------------------
+
+interface TrainFlags {
+  data: string;
+  target: string;
+  problem?: 'binary' | 'multiclass' | 'regression';
+  learner: string;
+  param?: string[];
+  holdout?: string;
+  exclude?: string[];
+  experiment: string;
+  runName?: string;
+  register?: string;
+  search?: 'grid' | 'random';
+  trials?: number;
+  seed: number;
+  threads?: number;
+  trackingUri: string;
+  json?: boolean;
+}
+
+function registerTrainCommand({ program, io }: CommandContext): void {
+  clientOptions(
+    program
+      .command('train')
+      .description('train a model on a Parquet or CSV file, track the run, evaluate it on a holdout and optionally register it')
+      .requiredOption('--data <path|sql>', ".parquet or .csv file, or a query: \"select … from 'flights.parquet' where …\"")
+      .requiredOption('--target <column>', 'the label column')
+      .addOption(new Option('--problem <problem>', 'default: inferred from the target').choices(['binary', 'multiclass', 'regression']))
+      .addOption(new Option('--learner <learner>', 'the learner').choices(['gbdt', 'linear']).default('gbdt'))
+      .option('--param <key=value>', 'a hyperparameter (repeatable); with --search, a comma list of candidates', repeatable)
+      .option('--holdout <path|sql>', 'data to evaluate on (same forms as --data)')
+      .option('--exclude <columns>', 'columns that are not features (comma-separated, repeatable)', idList)
+      .option('--experiment <name>', 'experiment to log to (created when missing)', 'Default')
+      .option('--run-name <name>', 'name of the run (the parent run with --search)')
+      .option('--register <name>', 'register the model (the best trial with --search) as a new version of this model')
+      .addOption(new Option('--search <mode>', 'hyperparameter search over the --param lists, as child runs').choices(['grid', 'random']))
+      .option('--trials <n>', 'random search: trials to run (default 10); grid: at most this many', intOption(1, 100_000))
+      .option('--seed <n>', 'random search seed', intOption(0, 2 ** 31 - 1), 0)
+      .option('--threads <n>', 'worker threads for training (default: every core)', intOption(1, 1024)),
+    io,
+  )
+    .addHelpText(
+      'after',
+      `
+Metrics (on --holdout, else on the training rows): binary auc, log_loss, accuracy, precision, recall, f1;
+multiclass accuracy, macro_f1, log_loss; regression rmse, mae, r2, mape. Progress goes to stderr.
+
+Examples:
+  hangar train --data train.parquet --target churned --holdout test.parquet --register churn
+  hangar train --data "select *, delay > 15 as late from 'flights.parquet'" --target late --exclude delay
+  hangar train --data train.csv --target price --learner linear --param alpha=0.01
+  hangar train --data train.parquet --target y --search grid --param learning_rate=0.05,0.1 --param max_leaf_nodes=15,31`,
+    )
+    .action(async (o: TrainFlags) => {
+      const [{ train }, { search, parseParamArgs }] = await Promise.all([import('../../models/train.js'), import('../../models/search.js')]);
+      const client = clientFor(io, o.trackingUri);
+      const { fixed, space } = parseParamArgs(o.param ?? [], o.search !== undefined);
+      const onProgress = o.json ? undefined : progressPrinter(io);
+      const common = {
+        client,
+        data: o.data,
+        target: o.target,
+        problem: o.problem,
+        holdout: o.holdout,
+        exclude: o.exclude,
+        learner: o.learner,
+        experiment: o.experiment,
+        runName: o.runName,
+        register: o.register,
+        threads: o.threads,
+        onProgress,
+      };
+      if (o.search) {
+        const r = await search({ ...common, mode: o.search, space, fixed, trials: o.trials, seed: o.seed });
+        if (o.json) {
+          io.out(
+            `${JSON.stringify(
+              {
+                parent_run_id: r.parentRunId,
+                experiment_id: r.experimentId,
+                metric: r.metric,
+                best: { run_id: r.best.result.runId, params: r.best.params, metrics: r.best.result.metrics, model_uri: r.best.result.modelUri },
+                trials: r.trials.map((t) => ({ run_id: t.result.runId, params: t.params, metrics: t.result.metrics })),
+                registered: r.registered ?? null,
+              },
+              null,
+              2,
+            )}\n`,
+          );
+          return;
+        }
+        const names = Object.keys(r.best.result.metrics);
+        io.out(`Search ${o.search}: parent run ${r.parentRunId}, ${r.trials.length} trials ranked by ${r.metric.name} on the ${r.metric.on} data\n`);
+        io.out(
+          formatTable(
+            ['run', ...Object.keys(space), ...names, 'best'],
+            r.trials.map((t) => [t.result.runId, ...Object.keys(space).map((k) => t.params[k]), ...names.map((n) => formatNumber(t.result.metrics[n] ?? NaN)), t === r.best ? '*' : '']),
+          ),
+        );
+        io.out(`Best: run ${r.best.result.runId} (${r.best.result.modelUri})\n`);
+        if (r.registered) io.out(`Registered ${r.registered.name} version ${r.registered.version}\n`);
+        return;
+      }
+      const r = await train({ ...common, params: fixed });
+      if (o.json) {
+        io.out(
+          `${JSON.stringify(
+            {
+              run_id: r.runId,
+              experiment_id: r.experimentId,
+              learner: r.learner,
+              problem: r.problem,
+              model_uri: r.modelUri,
+              evaluated_on: r.evaluatedOn,
+              metrics: r.metrics,
+              rows: r.rows,
+              timings_ms: r.timings,
+              registered: r.registered ?? null,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+        return;
+      }
+      io.out(`Run ${r.runId} (experiment ${r.experimentId}): ${r.learner}, ${r.problem}, ${r.rows.train} training rows, model ${r.modelUri}\n`);
+      io.out(formatTable(['metric', r.evaluatedOn === 'holdout' ? `holdout (${r.rows.holdout} rows)` : 'training rows (no --holdout)'], Object.entries(r.metrics).map(([k, v]) => [k, formatNumber(v)])));
+      if (r.registered) io.out(`Registered ${r.registered.name} version ${r.registered.version}\n`);
+    });
+}
+
+/** Progress lines on stderr: phases, the first iteration and every tenth. */
+function progressPrinter(io: CliIo) {
+  return (p: { kind: 'phase'; message: string } | { kind: 'iteration'; iteration: number; metrics: Record<string, number> }): void => {
+    if (p.kind === 'phase') io.err(`${p.message}\n`);
+    else if (p.iteration === 1 || p.iteration % 10 === 0) {
+      io.err(`  iteration ${p.iteration}${Object.entries(p.metrics).map(([k, v]) => `  ${k} ${formatNumber(v)}`).join('')}\n`);
+    }
+  };
+}

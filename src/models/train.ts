@@ -1,0 +1,257 @@
+import { basename, extname, resolve } from 'node:path';
+import type { DatasetInput, HangarClient } from '../client/index.js';
+import { invalidParam } from '../core/errors.js';
+import { isQuery, readTable, tableDigest, tableSchema, toFeatureFrame, type PreparedData, type Problem, type Table } from '../data/index.js';
+import { learnerByName, resolveLearnerParams, withClassLabels, type TabularModel } from './learners/index.js';
+import { evaluatePredictions } from './metrics.js';
+
+/**
+ * `hangar train` as a library: load a table, train a learner, and track all of it on a
+ * tracking server through the SDK (params, per-iteration metrics, dataset inputs, the model,
+ * holdout metrics, and optionally a registered version).
+ */
+
+/** Metrics printed and logged per problem (Hangar's names, from metrics.ts). */
+export const HEADLINE_METRICS: Readonly<Record<Problem, readonly string[]>> = {
+  binary: ['auc', 'log_loss', 'accuracy', 'precision', 'recall', 'f1'],
+  multiclass: ['accuracy', 'macro_f1', 'log_loss'],
+  regression: ['rmse', 'mae', 'r2', 'mape'],
+};
+
+/** What a training run reports while it works. */
+export type TrainProgress =
+  | { kind: 'phase'; message: string }
+  | { kind: 'iteration'; iteration: number; metrics: Record<string, number> };
+
+export interface DataOptions {
+  /** A .parquet or .csv path, or a SQL query over files (`select … from 'f.parquet'`). */
+  data: string;
+  /** The label column. */
+  target: string;
+  /** Inferred from the target when absent. */
+  problem?: Problem;
+  /** Data to evaluate on (same forms as `data`). */
+  holdout?: string;
+  /** Columns that are not features. */
+  exclude?: string[];
+}
+
+/** Training and holdout data, loaded once (a search reuses it for every trial). */
+export interface LoadedData {
+  /** The label column. */
+  target: string;
+  train: PreparedData;
+  holdout?: PreparedData;
+  /** Dataset inputs to log on each run (training, and evaluation when there is a holdout). */
+  datasets: DatasetInput[];
+  /** Milliseconds spent reading and preparing. */
+  loadMs: number;
+}
+
+export interface TrainRunOptions {
+  /** `gbdt` (default) or `linear`. */
+  learner?: string;
+  /** Learner hyperparameters; strings are parsed by the learner. */
+  params?: Record<string, unknown>;
+  /** Experiment name (default `Default`). */
+  experiment?: string;
+  /** Run name. */
+  runName?: string;
+  /** Extra run tags. */
+  tags?: Record<string, string>;
+  /** Register the model under this name. */
+  register?: string;
+  /** Worker threads for the learner (default: every core). */
+  threads?: number;
+  /** Progress callback (phases and iterations). */
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export interface TrainOptions extends DataOptions, TrainRunOptions {
+  client: HangarClient;
+}
+
+export interface TrainResult {
+  runId: string;
+  experimentId: string;
+  problem: Problem;
+  learner: string;
+  model: TabularModel;
+  /** Holdout metrics (Hangar names), or training metrics when there is no holdout. */
+  metrics: Record<string, number>;
+  /** Which data `metrics` were computed on. */
+  evaluatedOn: 'holdout' | 'training';
+  /** Where the model was logged: `runs:/<run>/model`. */
+  modelUri: string;
+  /** The registered version, with `register`. */
+  registered?: { name: string; version: string };
+  rows: { train: number; holdout?: number };
+  /** Milliseconds per phase. */
+  timings: { loadMs: number; fitMs: number; evaluateMs: number; totalMs: number };
+}
+
+function datasetName(source: string): string {
+  return isQuery(source) ? 'query' : basename(source, extname(source));
+}
+
+function datasetInput(table: Table, context: 'training' | 'evaluation'): DatasetInput {
+  const source = isQuery(table.source) ? { query: table.source } : { uri: resolve(table.source) };
+  return {
+    tags: [{ key: 'mlflow.data.context', value: context }],
+    dataset: {
+      name: datasetName(table.source),
+      digest: tableDigest(table),
+      sourceType: isQuery(table.source) ? 'duckdb' : 'local',
+      source: JSON.stringify(source),
+      schema: tableSchema(table),
+      profile: JSON.stringify({ num_rows: table.rows, num_elements: table.rows * table.columns.length }),
+    },
+  };
+}
+
+/** Read and prepare the training (and holdout) data; the holdout is encoded as the training data was. */
+export async function loadTrainingData(options: DataOptions): Promise<LoadedData> {
+  const t0 = performance.now();
+  const [table, holdoutTable] = await Promise.all([readTable(options.data), options.holdout === undefined ? undefined : readTable(options.holdout)]);
+  const train = toFeatureFrame(table, { target: options.target, problem: options.problem, exclude: options.exclude });
+  if (train.frame.rows === 0) throw invalidParam(`No training rows in ${options.data} (after dropping rows without '${options.target}')`, 'data');
+  const datasets = [datasetInput(table, 'training')];
+  let holdout: PreparedData | undefined;
+  if (holdoutTable) {
+    const categories: Record<string, string[]> = {};
+    for (const f of train.frame.features) if (f.kind === 'categorical') categories[f.name] = f.categories;
+    holdout = toFeatureFrame(holdoutTable, { target: options.target, problem: train.problem, exclude: options.exclude, categories, classLabels: train.classLabels });
+    datasets.push(datasetInput(holdoutTable, 'evaluation'));
+  }
+  const out: LoadedData = { target: options.target, train, datasets, loadMs: performance.now() - t0 };
+  if (holdout) out.holdout = holdout;
+  return out;
+}
+
+/** Metrics of a model on prepared data: the headline metrics of its problem. */
+export function evaluateModel(model: TabularModel, data: PreparedData): Record<string, number> {
+  const all = evaluatePredictions(data.problem, data.labels, model.predict(data.frame), data.classLabels?.length ?? 2);
+  const out: Record<string, number> = {};
+  for (const name of HEADLINE_METRICS[data.problem]) if (all[name] !== undefined) out[name] = all[name];
+  return out;
+}
+
+/** Run params as MLflow stores them: text, `None` for null (as MLflow's Python client writes it). */
+function paramText(params: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = v === null || v === undefined ? 'None' : String(v);
+  return out;
+}
+
+/**
+ * Train one model on loaded data inside a new run of `experimentId`, and log everything.
+ * The run ends FINISHED, or FAILED (and the error is rethrown) when anything fails after it started.
+ */
+export async function trainRun(client: HangarClient, experimentId: string, data: LoadedData, options: TrainRunOptions & { parentRunId?: string }): Promise<TrainResult> {
+  const t0 = performance.now();
+  const learnerName = options.learner ?? 'gbdt';
+  const learner = learnerByName(learnerName);
+  const params = resolveLearnerParams(learnerName, options.params ?? {});
+  const { train, holdout } = data;
+  const progress = options.onProgress ?? (() => undefined);
+
+  const tags: Record<string, string> = {
+    'mlflow.source.type': 'LOCAL',
+    'mlflow.source.name': 'hangar train',
+    'hangar.learner': learnerName,
+    'hangar.problem': train.problem,
+    'hangar.target': data.target,
+    ...options.tags,
+  };
+  if (options.parentRunId) tags['mlflow.parentRunId'] = options.parentRunId;
+  const run = await client.createRun(experimentId, { runName: options.runName, tags });
+  const runId = run.info.runId;
+  try {
+    await client.logBatch(runId, { params: { learner: learnerName, problem: train.problem, ...paramText(params) } });
+    await client.logInputs(runId, data.datasets);
+
+    progress({ kind: 'phase', message: `training ${learnerName} (${train.problem}) on ${train.frame.rows} rows × ${train.frame.features.length} features` });
+    const history: Array<{ key: string; value: number; step: number; timestamp: number }> = [];
+    const fitStart = performance.now();
+    let model = await learner.fit(train.frame, train.labels, {
+      problem: train.problem,
+      classes: train.classLabels?.length,
+      params,
+      threads: options.threads,
+      onIteration: (iteration, metrics) => {
+        const timestamp = Date.now();
+        for (const [key, value] of Object.entries(metrics)) history.push({ key, value, step: iteration, timestamp });
+        progress({ kind: 'iteration', iteration, metrics });
+      },
+    });
+    const fitMs = performance.now() - fitStart;
+    if (train.classLabels) model = withClassLabels(model, train.classLabels);
+
+    progress({ kind: 'phase', message: holdout ? `evaluating on ${holdout.frame.rows} holdout rows` : 'evaluating on the training rows (no --holdout)' });
+    const evalStart = performance.now();
+    const trainingMetrics = evaluateModel(model, train);
+    const holdoutMetrics = holdout ? evaluateModel(model, holdout) : undefined;
+    const evaluateMs = performance.now() - evalStart;
+
+    const now = Date.now();
+    const metrics = [
+      ...history,
+      ...Object.entries(trainingMetrics).map(([k, value]) => ({ key: `training_${k}`, value, step: 0, timestamp: now })),
+      ...Object.entries(holdoutMetrics ?? {}).map(([key, value]) => ({ key, value, step: 0, timestamp: now })),
+      { key: 'fit_seconds', value: fitMs / 1000, step: 0, timestamp: now },
+    ];
+    await client.logBatch(runId, { metrics });
+
+    progress({ kind: 'phase', message: 'logging the model' });
+    const modelUri = await logTabularModel(client, runId, model);
+    let registered: TrainResult['registered'];
+    if (options.register) {
+      registered = await registerRunModel(client, options.register, runId, run.info.artifactUri);
+      progress({ kind: 'phase', message: `registered ${options.register} version ${registered.version}` });
+    }
+    await client.endRun(runId, 'FINISHED');
+    const result: TrainResult = {
+      runId,
+      experimentId,
+      problem: train.problem,
+      learner: learnerName,
+      model,
+      metrics: holdoutMetrics ?? trainingMetrics,
+      evaluatedOn: holdoutMetrics ? 'holdout' : 'training',
+      modelUri,
+      rows: { train: train.frame.rows },
+      timings: { loadMs: data.loadMs, fitMs, evaluateMs, totalMs: data.loadMs + performance.now() - t0 },
+    };
+    if (holdout) result.rows.holdout = holdout.frame.rows;
+    if (registered) result.registered = registered;
+    return result;
+  } catch (e) {
+    await client.endRun(runId, 'FAILED').catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Save a trained model under the run's `model/` artifact path. Until the model package format
+ * (MLmodel, `hangar.tabular` flavor) is wired in, this is the model's JSON as `model/model.json`.
+ */
+export async function logTabularModel(client: HangarClient, runId: string, model: TabularModel): Promise<string> {
+  await client.putArtifact({ runId }, 'model/model.json', JSON.stringify(model.toJSON()));
+  return `runs:/${runId}/model`;
+}
+
+/** Register the model a run logged under `model/` as a new version of `name` (created when missing). */
+export async function registerRunModel(client: HangarClient, name: string, runId: string, artifactUri: string): Promise<{ name: string; version: string }> {
+  await client.getOrCreateRegisteredModel(name);
+  const version = await client.createModelVersion({ name, source: `${artifactUri}/model`, runId });
+  return { name, version: String(version.version) };
+}
+
+/** Load the data, train, track, evaluate and (optionally) register: `hangar train`. */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const progress = options.onProgress ?? (() => undefined);
+  progress({ kind: 'phase', message: `loading ${options.data}` });
+  const data = await loadTrainingData(options);
+  const experimentId = (await options.client.getOrCreateExperiment(options.experiment ?? 'Default')).experiment.experimentId;
+  return trainRun(options.client, experimentId, data, options);
+}
