@@ -6,5 +6,5 @@
 export * from './package/index.js';
 export * from './flavors/index.js';
 export * from './metrics.js';
-export { logModel, loadModel, hasColumnSignature, type LogModelOptions, type LoggedModelResult, type LoadModelOptions, type RemoteLoadedModel } from './sdk.js';
+export * from './evaluate/index.js';
 export type { Feature, FeatureFrame, Labels, Learner, FitOptions, Problem, TabularModel, NumericFeature, CategoricalFeature } from './learners/types.js';
