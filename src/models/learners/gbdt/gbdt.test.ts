@@ -1,0 +1,256 @@
+import { describe, expect, it } from 'vitest';
+import type { FeatureFrame, FitOptions } from '../types.js';
+import { HangarError } from '../../../core/errors.js';
+import { GBDT_DEFAULTS, gbdtFromJSON, gbdtLearner, type GbdtModel, type GbdtParams } from './index.js';
+import { Rng } from './rng.js';
+import { auc, syntheticFlights } from './bench-gbdt.js';
+
+function numericFrame(cols: Record<string, Float64Array>): FeatureFrame {
+  const names = Object.keys(cols);
+  return { rows: cols[names[0]!]!.length, features: names.map((name) => ({ name, kind: 'numeric' as const, values: cols[name]! })) };
+}
+
+function uniform(n: number, rng: Rng, lo = 0, hi = 1): Float64Array {
+  return Float64Array.from({ length: n }, () => lo + (hi - lo) * rng.next());
+}
+
+async function fit(frame: FeatureFrame, labels: Float64Array, options: Partial<FitOptions<Partial<GbdtParams>>> & { problem: FitOptions<GbdtParams>['problem'] }): Promise<GbdtModel> {
+  const params = { ...GBDT_DEFAULTS, early_stopping: false, ...options.params } as GbdtParams;
+  return (await gbdtLearner.fit(frame, labels, { threads: 1, ...options, params })) as GbdtModel;
+}
+
+function accuracy(p: Float64Array, y: Float64Array): number {
+  let ok = 0;
+  for (let i = 0; i < y.length; i++) if ((p[i]! > 0.5 ? 1 : 0) === y[i]) ok++;
+  return ok / y.length;
+}
+
+describe('gbdt learner: what it learns', () => {
+  it('learns a threshold and an XOR of two thresholds (binary)', async () => {
+    const rng = new Rng(1);
+    const n = 4000;
+    const a = uniform(n, rng, -1, 1);
+    const b = uniform(n, rng, -1, 1);
+    const noise = uniform(n, rng);
+    const xor = Float64Array.from(a, (v, i) => ((v > 0.2) !== (b[i]! > -0.3) ? 1 : 0));
+    const model = await fit(numericFrame({ a, b, noise }), xor, { problem: 'binary' });
+    expect(accuracy(model.predict(numericFrame({ a, b, noise })), xor)).toBeGreaterThan(0.97);
+    const imp = model.featureImportance();
+    expect(imp.noise!).toBeLessThan(imp.a! / 10);
+
+    const step = Float64Array.from(a, (v) => (v > 0.25 ? 1 : 0));
+    const stepModel = await fit(numericFrame({ a, noise }), step, { problem: 'binary', params: { max_iter: 20 } });
+    const root = (stepModel.toJSON().trees as Array<{ nodes: Array<{ threshold?: number; feature?: string }> }>)[0]!.nodes[0]!;
+    expect(root.feature).toBe('a');
+    expect(root.threshold!).toBeGreaterThan(0.2);
+    expect(root.threshold!).toBeLessThan(0.3);
+  });
+
+  it('fits a regression function with squared error', async () => {
+    const rng = new Rng(2);
+    const n = 5000;
+    const x = uniform(n, rng, 0, 6);
+    const z = uniform(n, rng);
+    const y = Float64Array.from(x, (v, i) => Math.sin(v) * 3 + (z[i]! > 0.5 ? 2 : 0));
+    const model = await fit(numericFrame({ x, z }), y, { problem: 'regression', params: { max_iter: 200 } });
+    const pred = model.predict(numericFrame({ x, z }));
+    let se = 0;
+    for (let i = 0; i < n; i++) se += (pred[i]! - y[i]!) ** 2;
+    expect(Math.sqrt(se / n)).toBeLessThan(0.15);
+    expect(model.classLabels).toBeUndefined();
+  });
+
+  it('separates three classes with softmax, K trees per iteration, rows of probabilities', async () => {
+    const rng = new Rng(3);
+    const n = 3000;
+    const x = uniform(n, rng);
+    const y = Float64Array.from(x, (v) => (v < 0.3 ? 0 : v < 0.7 ? 1 : 2));
+    const model = await fit(numericFrame({ x }), y, { problem: 'multiclass', classes: 3, params: { max_iter: 30 } });
+    const p = model.predict(numericFrame({ x }));
+    expect(p.length).toBe(3 * n);
+    let ok = 0;
+    for (let i = 0; i < n; i++) {
+      const row = [p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!];
+      expect(row[0]! + row[1]! + row[2]!).toBeCloseTo(1, 12);
+      if (row.indexOf(Math.max(...row)) === y[i]) ok++;
+    }
+    expect(ok / n).toBeGreaterThan(0.98);
+    expect((model.toJSON().trees as unknown[]).length).toBe(30 * 3);
+    expect(model.classLabels).toEqual(['0', '1', '2']);
+  });
+
+  it('learns a signal carried only by categories, with native categorical splits', async () => {
+    const rng = new Rng(4);
+    const n = 6000;
+    const categories = Array.from({ length: 40 }, (_, i) => `c${i}`);
+    const good = new Set([1, 5, 7, 12, 20, 33, 39]);
+    const codes = Int32Array.from({ length: n }, () => rng.below(40));
+    const y = Float64Array.from(codes, (c) => (good.has(c) ? 1 : 0));
+    const frame: FeatureFrame = { rows: n, features: [{ name: 'cat', kind: 'categorical', codes, categories }, { name: 'noise', kind: 'numeric', values: uniform(n, rng) }] };
+    const model = await fit(frame, y, { problem: 'binary', params: { max_iter: 10 } });
+    expect(accuracy(model.predict(frame), y)).toBe(1);
+    const root = (model.toJSON().trees as Array<{ nodes: Array<{ categories_left?: string[] }> }>)[0]!.nodes[0]!;
+    const left = new Set(root.categories_left);
+    // One split isolates the whole good set on one side.
+    const goodNames = [...good].map((c) => `c${c}`);
+    expect(goodNames.every((c) => left.has(c)) || goodNames.every((c) => !left.has(c))).toBe(true);
+
+    // Categories in another order at predict time map by label.
+    const shuffled = [...categories].reverse();
+    const recoded: FeatureFrame = { rows: n, features: [{ name: 'cat', kind: 'categorical', codes: Int32Array.from(codes, (c) => 39 - c), categories: shuffled }, frame.features[1]!] };
+    expect(model.predict(recoded)).toEqual(model.predict(frame));
+  });
+
+  it('keeps the rarest categories beyond max_bins in one "other" bin', async () => {
+    const rng = new Rng(5);
+    const n = 8000;
+    const categories = Array.from({ length: 300 }, (_, i) => `k${i}`);
+    // Codes 0..9 are common, the other 290 rare; the label depends on common codes only.
+    const codes = Int32Array.from({ length: n }, () => (rng.next() < 0.8 ? rng.below(10) : 10 + rng.below(290)));
+    const y = Float64Array.from(codes, (c) => (c < 5 ? 1 : 0));
+    const frame: FeatureFrame = { rows: n, features: [{ name: 'k', kind: 'categorical', codes, categories }] };
+    const model = await fit(frame, y, { problem: 'binary', params: { max_iter: 10, max_bins: 32 } });
+    expect(accuracy(model.predict(frame), y)).toBe(1);
+  });
+
+  it('learns a signal carried only by missingness, and the default direction of missing values', async () => {
+    const rng = new Rng(6);
+    const n = 5000;
+    const x = uniform(n, rng);
+    const missing = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
+    for (let i = 0; i < n; i++) if (missing[i] === 1) x[i] = NaN;
+    const codes = Int32Array.from({ length: n }, () => rng.below(4));
+    const catMissing = Float64Array.from({ length: n }, () => (rng.next() < 0.25 ? 1 : 0));
+    for (let i = 0; i < n; i++) if (catMissing[i] === 1) codes[i] = -1;
+    const y = Float64Array.from(missing, (m, i) => (m === 1 || catMissing[i] === 1 ? 1 : 0));
+    const frame: FeatureFrame = { rows: n, features: [{ name: 'x', kind: 'numeric', values: x }, { name: 'c', kind: 'categorical', codes, categories: ['a', 'b', 'c', 'd'] }] };
+    const model = await fit(frame, y, { problem: 'binary', params: { max_iter: 10 } });
+    expect(accuracy(model.predict(frame), y)).toBe(1);
+    // A numeric split that sends missing values one way and every value the other.
+    const nodes = (model.toJSON().trees as Array<{ nodes: Array<Record<string, unknown>> }>)[0]!.nodes;
+    expect(nodes.some((nd) => nd.feature === 'x' && nd.threshold === null)).toBe(true);
+  });
+});
+
+describe('gbdt learner: early stopping, metrics, determinism', () => {
+  it('stops when the validation loss stops improving and keeps the best iteration', async () => {
+    const rng = new Rng(7);
+    const n = 20_000;
+    const x = uniform(n, rng);
+    const y = Float64Array.from(x, (v) => (rng.next() < 0.3 + 0.4 * v ? 1 : 0));
+    const seen: Array<[number, Record<string, number>]> = [];
+    const model = await fit(numericFrame({ x }), y, {
+      problem: 'binary',
+      params: { max_iter: 500, early_stopping: 'auto', learning_rate: 0.3 },
+      onIteration: (i, m) => seen.push([i, m]),
+    });
+    const json = model.toJSON();
+    expect(seen.length).toBeLessThan(500);
+    expect(model.bestIteration).not.toBeNull();
+    expect(json.n_iterations).toBe(model.bestIteration);
+    expect(seen.length - model.bestIteration!).toBe(10);
+    expect(seen[0]![1]).toHaveProperty('train_loss');
+    expect(seen[0]![1]).toHaveProperty('validation_loss');
+    const losses = seen.map(([, m]) => m.validation_loss!);
+    expect(Math.min(...losses)).toBe(losses[model.bestIteration! - 1]);
+  });
+
+  it('uses a given validation set and reports its loss without stopping when early_stopping is false', async () => {
+    const rng = new Rng(8);
+    const x = uniform(2000, rng);
+    const y = Float64Array.from(x, (v) => v * 2);
+    const vx = uniform(500, rng);
+    const seen: number[] = [];
+    const model = await fit(numericFrame({ x }), y, {
+      problem: 'regression',
+      params: { max_iter: 25 },
+      validation: { frame: numericFrame({ x: vx }), labels: Float64Array.from(vx, (v) => v * 2) },
+      onIteration: (_, m) => seen.push(m.validation_loss!),
+    });
+    expect(seen.length).toBe(25);
+    expect(seen[24]!).toBeLessThan(seen[0]!);
+    expect(model.toJSON().n_iterations).toBe(25);
+  });
+
+  it('gives identical model JSON for the same data and random_state', async () => {
+    const { frame, labels } = syntheticFlights(30_000, 9);
+    const params = { max_iter: 15, early_stopping: true, binning_sample: 5000, random_state: 42 };
+    const a = await fit(frame, labels, { problem: 'binary', params });
+    const b = await fit(frame, labels, { problem: 'binary', params });
+    expect(JSON.stringify(b.toJSON())).toBe(JSON.stringify(a.toJSON()));
+    const c = await fit(frame, labels, { problem: 'binary', params: { ...params, random_state: 43 } });
+    expect(JSON.stringify(c.toJSON())).not.toBe(JSON.stringify(a.toJSON()));
+  });
+
+  it('builds the same model on worker threads as on the calling thread', async () => {
+    const { frame, labels } = syntheticFlights(40_000, 10);
+    const params = { max_iter: 8 };
+    const inProcess = await fit(frame, labels, { problem: 'binary', params, threads: 1 });
+    const workers = await fit(frame, labels, { problem: 'binary', params, threads: 2 });
+    const three = await fit(frame, labels, { problem: 'binary', params, threads: 3 });
+    expect(JSON.stringify(workers.toJSON())).toBe(JSON.stringify(inProcess.toJSON()));
+    expect(JSON.stringify(three.toJSON())).toBe(JSON.stringify(inProcess.toJSON()));
+    const y3 = Float64Array.from(labels, (v, i) => (v === 1 ? 2 : i % 2));
+    const multiA = await fit(frame, y3, { problem: 'multiclass', params: { max_iter: 3 }, threads: 1 });
+    const multiB = await fit(frame, y3, { problem: 'multiclass', params: { max_iter: 3 }, threads: 2 });
+    expect(JSON.stringify(multiB.toJSON())).toBe(JSON.stringify(multiA.toJSON()));
+  });
+});
+
+describe('gbdt model: JSON, prediction, errors', () => {
+  it('round-trips through JSON text with identical predictions and an identical JSON', async () => {
+    const { frame, labels } = syntheticFlights(20_000, 11);
+    const model = await fit(frame, labels, { problem: 'binary', params: { max_iter: 20 } });
+    const text = JSON.stringify(model.toJSON());
+    const back = gbdtFromJSON(JSON.parse(text) as Record<string, unknown>);
+    expect(JSON.stringify(back.toJSON())).toBe(text);
+    expect(back.predict(frame)).toEqual(model.predict(frame));
+    expect(auc(model.predict(frame), labels)).toBeGreaterThan(0.6);
+    const splits = (model.toJSON().feature_importance as { splits: Record<string, number> }).splits;
+    expect(Object.values(splits).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it('scores one row with scoreRow exactly as predict does', async () => {
+    const { frame, labels } = syntheticFlights(10_000, 12);
+    const model = await fit(frame, labels, { problem: 'binary', params: { max_iter: 10 } });
+    const batch = model.predict(frame);
+    const row = new Float64Array(frame.features.length);
+    for (let r = 0; r < 200; r++) {
+      frame.features.forEach((f, i) => (row[i] = f.kind === 'numeric' ? f.values[r]! : f.codes[r]!));
+      expect(model.scoreRow(row)).toBe(batch[r]);
+    }
+  });
+
+  it('refuses unknown and out-of-range parameters, naming them', async () => {
+    const frame = numericFrame({ x: new Float64Array([1, 2, 3, 4]) });
+    const y = new Float64Array([0, 1, 0, 1]);
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ max_leafs: 3 }, 'max_leafs'],
+      [{ learning_rate: 0 }, 'learning_rate'],
+      [{ max_bins: 256 }, 'max_bins'],
+      [{ max_iter: 2.5 }, 'max_iter'],
+      [{ early_stopping: 'yes' }, 'early_stopping'],
+      [{ validation_fraction: 1 }, 'validation_fraction'],
+      [{ max_leaf_nodes: null }, 'max_leaf_nodes'],
+    ];
+    for (const [params, field] of cases) {
+      const err = await gbdtLearner.fit(frame, y, { problem: 'binary', params: params as unknown as GbdtParams }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HangarError);
+      expect((err as HangarError).code).toBe('INVALID_PARAMETER_VALUE');
+      expect((err as HangarError).field).toBe(field);
+      expect((err as HangarError).message).toContain(field);
+    }
+    // Strings from --param KEY=VALUE are read as numbers and booleans.
+    const ok = await gbdtLearner.fit(frame, y, { problem: 'binary', params: { max_iter: '2', early_stopping: 'false', min_samples_leaf: '1' } as unknown as GbdtParams });
+    expect(ok.toJSON().n_iterations).toBe(2);
+  });
+
+  it('refuses labels that do not fit the problem, and frames missing a feature at predict time', async () => {
+    const frame = numericFrame({ x: new Float64Array([1, 2, 3, 4]) });
+    await expect(fit(frame, new Float64Array([0, 1, 2, 1]), { problem: 'binary' })).rejects.toMatchObject({ field: 'labels' });
+    await expect(fit(frame, new Float64Array([0, 1]), { problem: 'regression' })).rejects.toMatchObject({ field: 'labels' });
+    const model = await fit(frame, new Float64Array([0, 1, 0, 1]), { problem: 'binary', params: { min_samples_leaf: 1, max_iter: 2 } });
+    expect(() => model.predict(numericFrame({ y: new Float64Array([1]) }))).toThrow(/Missing feature 'x'/);
+    expect(() => gbdtFromJSON({ kind: 'linear' })).toThrow(HangarError);
+  });
+});

@@ -1,0 +1,303 @@
+import type { BinMapper } from './binning.js';
+import type { Executor, SharedState } from './pool.js';
+import { CTRL, JOB_HIST, runShare } from './kernels.js';
+
+/** Categories (bins) with fewer rows than this at a node are not ordered; they go right. Same as scikit-learn. */
+const MIN_CAT_SUPPORT = 10;
+/** A child needs at least this hessian sum (scikit-learn's min_hessian_to_split). */
+const MIN_HESSIAN = 1e-3;
+/** Nodes with fewer rows build their histograms on the main thread; waking workers costs more. */
+const PARALLEL_MIN_ROWS = 8192;
+
+/** A split chosen for a node, in bin space. */
+export interface Split {
+  feature: number;
+  gain: number;
+  /** Bins going left (value bins and the missing bin), as a 256-bit set. */
+  leftBins: Uint32Array;
+  /** Numeric only: value bins ≤ thresholdBin go left. */
+  thresholdBin: number;
+  missingLeft: boolean;
+  gl: number;
+  hl: number;
+  cl: number;
+  gr: number;
+  hr: number;
+  cr: number;
+}
+
+/** A node of a grown tree, in bin space; `tree-model.ts` turns it into raw thresholds. */
+export interface GrownNode {
+  depth: number;
+  count: number;
+  sumG: number;
+  sumH: number;
+  /** Leaf output (already scaled by the learning rate); 0 for internal nodes. */
+  value: number;
+  split: Split | null;
+  left: number;
+  right: number;
+  /** Row positions in `idx` (valid until the next tree). */
+  start: number;
+  end: number;
+}
+
+export interface GrowOptions {
+  learningRate: number;
+  l2: number;
+  minSamplesLeaf: number;
+  minGain: number;
+  maxLeaves: number;
+  maxDepth: number;
+}
+
+interface Candidate {
+  node: number;
+  slot: number;
+  split: Split | null;
+}
+
+/**
+ * Grows trees leaf-wise (best-first): the open leaf with the largest gain is split next, until
+ * `maxLeaves` leaves or no leaf can be split. Each split builds the histogram of the smaller
+ * child and derives the larger one by subtracting it from the parent's.
+ */
+export class TreeGrower {
+  private readonly slotLen: number;
+  private readonly freeSlots: number[] = [];
+  private readonly scratch: Uint32Array;
+  private readonly identity: Uint32Array;
+
+  constructor(
+    private readonly s: SharedState,
+    private readonly exec: Executor,
+    private readonly mappers: BinMapper[],
+    private readonly opts: GrowOptions,
+    private readonly slots: number,
+  ) {
+    this.slotLen = s.binOffsets[s.features]! * 3;
+    this.scratch = new Uint32Array(s.n);
+    this.identity = new Uint32Array(s.n);
+    for (let i = 0; i < s.n; i++) this.identity[i] = i;
+  }
+
+  /** Grows one tree on the gradients of class block `k`. Leaves keep their row ranges in `idx`. */
+  grow(k: number): GrownNode[] {
+    const s = this.s;
+    const o = this.opts;
+    s.idx.set(this.identity);
+    this.freeSlots.length = 0;
+    for (let i = this.slots - 1; i >= 0; i--) this.freeSlots.push(i);
+    const ghOff = k * 2 * s.n;
+
+    const rootSlot = this.freeSlots.pop()!;
+    this.buildHist(rootSlot, 0, s.n, true, ghOff);
+    const [G, H, C] = this.slotSums(rootSlot);
+    const nodes: GrownNode[] = [{ depth: 0, count: C, sumG: G, sumH: H, value: 0, split: null, left: -1, right: -1, start: 0, end: s.n }];
+    const open: Candidate[] = [];
+    let leaves = 1;
+    if (this.splittable(nodes[0]!) && leaves < o.maxLeaves) open.push({ node: 0, slot: rootSlot, split: this.findSplit(rootSlot, nodes[0]!) });
+
+    while (leaves < o.maxLeaves) {
+      let best = -1;
+      for (let i = 0; i < open.length; i++) {
+        const c = open[i]!;
+        if (c.split !== null && (best < 0 || c.split.gain > open[best]!.split!.gain)) best = i;
+      }
+      if (best < 0) break;
+      const cand = open[best]!;
+      open.splice(best, 1);
+      const split = cand.split!;
+      const parent = nodes[cand.node]!;
+      const mid = this.partition(parent, split);
+      const li = nodes.length;
+      const leftNode: GrownNode = { depth: parent.depth + 1, count: split.cl, sumG: split.gl, sumH: split.hl, value: 0, split: null, left: -1, right: -1, start: parent.start, end: mid };
+      const rightNode: GrownNode = { depth: parent.depth + 1, count: split.cr, sumG: split.gr, sumH: split.hr, value: 0, split: null, left: -1, right: -1, start: mid, end: parent.end };
+      nodes.push(leftNode, rightNode);
+      parent.split = split;
+      parent.left = li;
+      parent.right = li + 1;
+      leaves++;
+
+      const canL = this.splittable(leftNode);
+      const canR = this.splittable(rightNode);
+      if (leaves >= o.maxLeaves || (!canL && !canR)) {
+        this.freeSlots.push(cand.slot);
+        continue;
+      }
+      const leftSmaller = mid - parent.start <= parent.end - mid;
+      const small = leftSmaller ? leftNode : rightNode;
+      const smallSlot = this.freeSlots.pop()!;
+      this.buildHist(smallSlot, small.start, small.end, false, ghOff);
+      this.subtract(cand.slot, smallSlot);
+      const slotL = leftSmaller ? smallSlot : cand.slot;
+      const slotR = leftSmaller ? cand.slot : smallSlot;
+      if (canL) open.push({ node: li, slot: slotL, split: this.findSplit(slotL, leftNode) });
+      else this.freeSlots.push(slotL);
+      if (canR) open.push({ node: li + 1, slot: slotR, split: this.findSplit(slotR, rightNode) });
+      else this.freeSlots.push(slotR);
+    }
+
+    for (const node of nodes) {
+      if (node.split === null) node.value = (-o.learningRate * node.sumG) / (node.sumH + o.l2);
+    }
+    return nodes;
+  }
+
+  private splittable(node: GrownNode): boolean {
+    return node.count >= 2 * this.opts.minSamplesLeaf && node.depth < this.opts.maxDepth;
+  }
+
+  private buildHist(slot: number, start: number, end: number, all: boolean, ghOff: number): void {
+    const s = this.s;
+    const ctrl = s.ctrl;
+    ctrl[CTRL.TYPE] = JOB_HIST;
+    ctrl[CTRL.ARG] = slot * this.slotLen;
+    ctrl[CTRL.ARG + 1] = start;
+    ctrl[CTRL.ARG + 2] = end;
+    ctrl[CTRL.ARG + 3] = all ? 1 : 0;
+    ctrl[CTRL.ARG + 4] = ghOff;
+    if (this.exec.threads > 1 && end - start >= PARALLEL_MIN_ROWS) this.exec.run();
+    else runShare(0, 1, ctrl, s.bins, s.n, s.features, s.binOffsets, s.idx, s.gh, s.raw, s.y, s.hist);
+  }
+
+  private subtract(parentSlot: number, childSlot: number): void {
+    const h = this.s.hist;
+    const p = parentSlot * this.slotLen;
+    const c = childSlot * this.slotLen;
+    for (let i = 0; i < this.slotLen; i++) h[p + i]! -= h[c + i]!;
+  }
+
+  private slotSums(slot: number): [number, number, number] {
+    const h = this.s.hist;
+    const off = slot * this.slotLen;
+    const bins = this.s.binOffsets[1]!;
+    let g = 0;
+    let hs = 0;
+    let c = 0;
+    for (let b = 0; b < bins; b++) {
+      g += h[off + 3 * b]!;
+      hs += h[off + 3 * b + 1]!;
+      c += h[off + 3 * b + 2]!;
+    }
+    return [g, hs, c];
+  }
+
+  /** Stable partition of the node's rows: left rows first, order kept on both sides. */
+  private partition(node: GrownNode, split: Split): number {
+    const s = this.s;
+    const idx = s.idx;
+    const bits = split.leftBins;
+    const col = split.feature * s.n;
+    const bins = s.bins;
+    const scratch = this.scratch;
+    let l = node.start;
+    let rc = 0;
+    for (let i = node.start; i < node.end; i++) {
+      const r = idx[i]!;
+      const b = bins[col + r]!;
+      if ((bits[b >>> 5]! >>> (b & 31)) & 1) idx[l++] = r;
+      else scratch[rc++] = r;
+    }
+    idx.set(scratch.subarray(0, rc), l);
+    return l;
+  }
+
+  /** The best split of a node over every feature, or null when none meets the constraints. */
+  private findSplit(slot: number, node: GrownNode): Split | null {
+    const o = this.opts;
+    const h = this.s.hist;
+    const offs = this.s.binOffsets;
+    const G = node.sumG;
+    const H = node.sumH;
+    const C = node.count;
+    const l2 = o.l2;
+    const msl = o.minSamplesLeaf;
+    const parentTerm = (G * G) / (H + l2);
+    let best: Split | null = null;
+    let bestGain = o.minGain;
+
+    for (let f = 0; f < this.mappers.length; f++) {
+      const m = this.mappers[f]!;
+      const base = slot * this.slotLen + offs[f]! * 3;
+      const nb = m.nb;
+      const mg = h[base + 3 * nb]!;
+      const mh = h[base + 3 * nb + 1]!;
+      const mc = h[base + 3 * nb + 2]!;
+      if (m.kind === 'numeric') {
+        // Missing rows right (always), then missing rows left (only when the node has some).
+        for (let dir = 0; dir < (mc > 0 ? 2 : 1); dir++) {
+          let gl = dir === 1 ? mg : 0;
+          let hl = dir === 1 ? mh : 0;
+          let cl = dir === 1 ? mc : 0;
+          const lastT = dir === 0 && mc > 0 ? nb - 1 : nb - 2;
+          for (let t = 0; t <= lastT; t++) {
+            gl += h[base + 3 * t]!;
+            hl += h[base + 3 * t + 1]!;
+            cl += h[base + 3 * t + 2]!;
+            const cr = C - cl;
+            if (cl < msl) continue;
+            if (cr < msl) break;
+            const hr = H - hl;
+            if (hl < MIN_HESSIAN || hr < MIN_HESSIAN) continue;
+            const gr = G - gl;
+            const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentTerm;
+            if (gain > bestGain) {
+              bestGain = gain;
+              const missingLeft = mc > 0 ? dir === 1 : cl >= cr;
+              best = { feature: f, gain, leftBins: numericBits(t, nb, missingLeft), thresholdBin: t, missingLeft, gl, hl, cl, gr, hr, cr };
+            }
+          }
+        }
+      } else {
+        const used: number[] = [];
+        for (let b = 0; b <= nb; b++) if (h[base + 3 * b + 2]! >= MIN_CAT_SUPPORT) used.push(b);
+        if (used.length < 2) continue;
+        const ratio = new Float64Array(nb + 1);
+        for (const b of used) ratio[b] = h[base + 3 * b]! / (h[base + 3 * b + 1]! + MIN_CAT_SUPPORT);
+        used.sort((a, b) => ratio[a]! - ratio[b]! || a - b);
+        for (let dir = 0; dir < 2; dir++) {
+          let gl = 0;
+          let hl = 0;
+          let cl = 0;
+          for (let i = 0; i < used.length - 1; i++) {
+            const b = used[dir === 0 ? i : used.length - 1 - i]!;
+            gl += h[base + 3 * b]!;
+            hl += h[base + 3 * b + 1]!;
+            cl += h[base + 3 * b + 2]!;
+            const cr = C - cl;
+            if (cl < msl) continue;
+            if (cr < msl) break;
+            const hr = H - hl;
+            if (hl < MIN_HESSIAN || hr < MIN_HESSIAN) continue;
+            const gr = G - gl;
+            const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentTerm;
+            if (gain > bestGain) {
+              bestGain = gain;
+              const bits = new Uint32Array(8);
+              for (let j = 0; j <= i; j++) {
+                const bb = used[dir === 0 ? j : used.length - 1 - j]!;
+                bits[bb >>> 5]! |= 1 << (bb & 31);
+              }
+              let missingLeft = ((bits[nb >>> 5]! >>> (nb & 31)) & 1) === 1;
+              if (mc === 0) {
+                // No missing rows here: unseen ones follow the larger child, as scikit-learn does.
+                missingLeft = cl >= cr;
+                if (missingLeft) bits[nb >>> 5]! |= 1 << (nb & 31);
+              }
+              best = { feature: f, gain, leftBins: bits, thresholdBin: -1, missingLeft, gl, hl, cl, gr, hr, cr };
+            }
+          }
+        }
+      }
+    }
+    return best;
+  }
+}
+
+function numericBits(t: number, nb: number, missingLeft: boolean): Uint32Array {
+  const bits = new Uint32Array(8);
+  for (let b = 0; b <= t; b++) bits[b >>> 5]! |= 1 << (b & 31);
+  if (missingLeft) bits[nb >>> 5]! |= 1 << (nb & 31);
+  return bits;
+}

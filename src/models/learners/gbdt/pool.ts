@@ -1,0 +1,140 @@
+import { Worker } from 'node:worker_threads';
+import { HangarError } from '../../../core/errors.js';
+import { CTRL, JOB_EXIT, gradients, histAll, histIndexed, runShare, workerLoop } from './kernels.js';
+
+/** The buffers one fit shares with its workers. */
+export interface SharedState {
+  n: number;
+  features: number;
+  /** Histogram offset (in bins) of each feature, plus the total at the end. */
+  binOffsets: Int32Array;
+  ctrl: Int32Array;
+  bins: Uint8Array;
+  idx: Uint32Array;
+  gh: Float64Array;
+  raw: Float64Array;
+  y: Float64Array;
+  hist: Float64Array;
+}
+
+/**
+ * Runs jobs over `threads` shares: share 0 on the calling thread, the others on workers that
+ * wait on `ctrl` with Atomics, so a job costs a futex wake rather than a message round trip.
+ */
+export interface Executor {
+  readonly threads: number;
+  /** Runs the job written in `ctrl` on every share and returns when all are done. */
+  run(): void;
+  /** Stops the workers. */
+  close(): Promise<void>;
+}
+
+export function sharedState(n: number, features: number, binOffsets: Int32Array, k: number): SharedState {
+  return {
+    n,
+    features,
+    binOffsets,
+    ctrl: new Int32Array(new SharedArrayBuffer(CTRL.LENGTH * 4)),
+    bins: new Uint8Array(new SharedArrayBuffer(Math.max(1, n * features))),
+    idx: new Uint32Array(new SharedArrayBuffer(Math.max(1, n) * 4)),
+    gh: new Float64Array(new SharedArrayBuffer(Math.max(1, 2 * n * k) * 8)),
+    raw: new Float64Array(new SharedArrayBuffer(Math.max(1, n * k) * 8)),
+    y: new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8)),
+    hist: new Float64Array(0), // sized by allocHist once the slot count is known
+  };
+}
+
+export function allocHist(state: SharedState, slots: number): void {
+  const slotLen = state.binOffsets[state.features]! * 3;
+  state.hist = new Float64Array(new SharedArrayBuffer(Math.max(1, slots * slotLen) * 8));
+}
+
+// The worker's program: the kernels' own source text plus a bootstrap. See kernels.ts for why.
+const WORKER_SOURCE = [
+  "'use strict';",
+  "const { workerData } = require('node:worker_threads');",
+  histIndexed.toString(),
+  histAll.toString(),
+  gradients.toString(),
+  runShare.toString(),
+  workerLoop.toString(),
+  'workerLoop(workerData);',
+].join('\n');
+
+class InProcess implements Executor {
+  readonly threads = 1;
+  constructor(private readonly s: SharedState) {}
+  run(): void {
+    const s = this.s;
+    runShare(0, 1, s.ctrl, s.bins, s.n, s.features, s.binOffsets, s.idx, s.gh, s.raw, s.y, s.hist);
+  }
+  async close(): Promise<void> {}
+}
+
+class WorkerPool implements Executor {
+  constructor(
+    private readonly s: SharedState,
+    readonly threads: number,
+    private readonly workers: Worker[],
+  ) {}
+
+  run(): void {
+    const { ctrl } = this.s;
+    const s = this.s;
+    Atomics.store(ctrl, CTRL.DONE, 0);
+    Atomics.add(ctrl, CTRL.SEQ, 1);
+    Atomics.notify(ctrl, CTRL.SEQ);
+    runShare(0, this.threads, ctrl, s.bins, s.n, s.features, s.binOffsets, s.idx, s.gh, s.raw, s.y, s.hist);
+    const others = this.threads - 1;
+    for (let spin = 0; spin < 2000 && Atomics.load(ctrl, CTRL.DONE) < others; spin++);
+    for (;;) {
+      const done = Atomics.load(ctrl, CTRL.DONE);
+      if (done >= others) break;
+      Atomics.wait(ctrl, CTRL.DONE, done, 1000);
+    }
+    if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw new HangarError('INTERNAL_ERROR', 'A gbdt worker thread failed');
+  }
+
+  async close(): Promise<void> {
+    const { ctrl } = this.s;
+    ctrl[CTRL.TYPE] = JOB_EXIT;
+    Atomics.add(ctrl, CTRL.SEQ, 1);
+    Atomics.notify(ctrl, CTRL.SEQ);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** An executor over `threads` shares; 1 runs everything on the calling thread. */
+export async function startExecutor(state: SharedState, threads: number): Promise<Executor> {
+  if (threads <= 1) return new InProcess(state);
+  const workers: Worker[] = [];
+  const online: Array<Promise<void>> = [];
+  for (let t = 1; t < threads; t++) {
+    const w = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        t,
+        threads,
+        ctrl: state.ctrl.buffer,
+        bins: state.bins.buffer,
+        n: state.n,
+        features: state.features,
+        binOffsets: state.binOffsets,
+        idx: state.idx.buffer,
+        gh: state.gh.buffer,
+        raw: state.raw.buffer,
+        y: state.y.buffer,
+        hist: state.hist.buffer,
+      },
+    });
+    online.push(
+      new Promise((resolve, reject) => {
+        w.once('online', () => resolve());
+        w.once('error', reject);
+      }),
+    );
+    workers.push(w);
+  }
+  await Promise.all(online);
+  return new WorkerPool(state, threads, workers);
+}

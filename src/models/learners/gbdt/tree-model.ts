@@ -1,0 +1,316 @@
+import type { FeatureFrame, Problem, TabularModel } from '../types.js';
+import { HangarError } from '../../../core/errors.js';
+import { alignCodes, alignFeatures } from './binning.js';
+
+/** A node in the model's JSON: a leaf, a numeric split, or a categorical split. */
+export type GbdtJsonNode =
+  | { id: number; leaf: true; value: number; count: number }
+  | {
+      id: number;
+      feature: string;
+      /** Rows with value ≤ threshold go left; null means every non-missing value goes left. */
+      threshold: number | null;
+      missing: 'left' | 'right';
+      left: number;
+      right: number;
+      gain: number;
+      count: number;
+    }
+  | {
+      id: number;
+      feature: string;
+      /** Categories going left; every other category goes right, missing and unseen ones follow `missing`. */
+      categories_left: string[];
+      missing: 'left' | 'right';
+      left: number;
+      right: number;
+      gain: number;
+      count: number;
+    };
+
+export type SchemaEntry = { name: string; kind: 'numeric' } | { name: string; kind: 'categorical'; categories: string[] };
+
+/** The saved form of a gbdt model. */
+export interface GbdtJson {
+  kind: 'gbdt';
+  format_version: 1;
+  problem: Problem;
+  /** Outputs per row: 1 for binary and regression, the class count for multiclass. */
+  n_outputs: number;
+  class_labels?: string[];
+  schema: SchemaEntry[];
+  params: Record<string, unknown>;
+  /** Raw score before the first tree, per output. */
+  baseline: number[];
+  /** Boosting iterations kept (trees = iterations × n_outputs). */
+  n_iterations: number;
+  /** 1-based iteration with the best validation loss, when there was a validation set. */
+  best_iteration: number | null;
+  feature_importance: { gain: Record<string, number>; splits: Record<string, number> };
+  /** Trees in boosting order; tree t adds to output t mod n_outputs. */
+  trees: Array<{ output: number; nodes: GbdtJsonNode[] }>;
+}
+
+/**
+ * A trained gbdt model. Its trees are flattened into typed arrays for prediction; numeric
+ * thresholds are raw values, so scoring needs no bin edges.
+ */
+export class GbdtModel implements TabularModel {
+  readonly kind = 'gbdt';
+  readonly problem: Problem;
+  readonly schema: SchemaEntry[];
+  readonly classLabels?: string[];
+  /** Outputs per row (1, or the class count for multiclass). */
+  readonly outputs: number;
+  /** 1-based best iteration under early stopping, else null. */
+  readonly bestIteration: number | null;
+
+  private readonly json: GbdtJson;
+  private readonly nf: number;
+  private readonly baseline: Float64Array;
+  private readonly roots: Int32Array;
+  private readonly feat: Int32Array;
+  private readonly thr: Float64Array;
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  private readonly missL: Uint8Array;
+  private readonly catOff: Int32Array;
+  private readonly catBits: Uint32Array;
+  private readonly value: Float64Array;
+  private readonly catCount: Int32Array;
+  private readonly raw1: Float64Array;
+
+  constructor(json: GbdtJson) {
+    this.json = json;
+    this.problem = json.problem;
+    this.schema = json.schema;
+    if (json.class_labels !== undefined) this.classLabels = json.class_labels;
+    this.outputs = json.n_outputs;
+    this.bestIteration = json.best_iteration;
+    this.nf = json.schema.length;
+    this.baseline = Float64Array.from(json.baseline);
+    const featIndex = new Map(json.schema.map((s, i) => [s.name, i]));
+    this.catCount = Int32Array.from(json.schema, (s) => (s.kind === 'categorical' ? s.categories.length : -1));
+    const catIndex = json.schema.map((s) => (s.kind === 'categorical' ? new Map(s.categories.map((c, i) => [c, i])) : null));
+
+    let total = 0;
+    let words = 0;
+    for (const t of json.trees) {
+      total += t.nodes.length;
+      for (const n of t.nodes) {
+        if ('categories_left' in n) words += Math.ceil(Math.max(1, this.catCount[featIndex.get(n.feature) ?? 0]!) / 32);
+      }
+    }
+    this.roots = new Int32Array(json.trees.length);
+    this.feat = new Int32Array(total).fill(-1);
+    this.thr = new Float64Array(total);
+    this.left = new Int32Array(total);
+    this.right = new Int32Array(total);
+    this.missL = new Uint8Array(total);
+    this.catOff = new Int32Array(total).fill(-1);
+    this.catBits = new Uint32Array(words);
+    this.value = new Float64Array(total);
+    this.raw1 = new Float64Array(this.outputs);
+
+    let at = 0;
+    let wordAt = 0;
+    json.trees.forEach((tree, ti) => {
+      this.roots[ti] = at;
+      tree.nodes.forEach((n, i) => {
+        const g = at + i;
+        if ('leaf' in n) {
+          this.value[g] = n.value;
+          return;
+        }
+        const f = featIndex.get(n.feature);
+        if (f === undefined) throw badModel(`tree ${ti} node ${n.id} splits on unknown feature '${n.feature}'`);
+        this.feat[g] = f;
+        this.left[g] = at + n.left;
+        this.right[g] = at + n.right;
+        this.missL[g] = n.missing === 'left' ? 1 : 0;
+        if ('categories_left' in n) {
+          const index = catIndex[f];
+          if (!index) throw badModel(`tree ${ti} node ${n.id} has categories for numeric feature '${n.feature}'`);
+          this.catOff[g] = wordAt;
+          for (const c of n.categories_left) {
+            const code = index.get(c);
+            if (code !== undefined) this.catBits[wordAt + (code >>> 5)]! |= 1 << (code & 31);
+          }
+          wordAt += Math.ceil(Math.max(1, this.catCount[f]!) / 32);
+        } else {
+          this.thr[g] = n.threshold === null ? Infinity : n.threshold;
+        }
+      });
+      at += tree.nodes.length;
+    });
+  }
+
+  /** Raw feature values for every row, row-major, categorical codes in the model's category space (-1 missing). */
+  private matrix(frame: FeatureFrame): Float64Array {
+    const feats = alignFeatures(frame, this.schema);
+    const n = frame.rows;
+    const nf = this.nf;
+    const x = new Float64Array(n * nf);
+    for (let f = 0; f < nf; f++) {
+      const s = this.schema[f]!;
+      const feat = feats[f]!;
+      if (feat.kind !== s.kind) throw new HangarError('INVALID_PARAMETER_VALUE', `Feature '${s.name}' must be ${s.kind}, as in training`, { field: s.name });
+      if (s.kind === 'numeric' && feat.kind === 'numeric') {
+        const v = feat.values;
+        for (let r = 0; r < n; r++) x[r * nf + f] = v[r]!;
+      } else if (s.kind === 'categorical' && feat.kind === 'categorical') {
+        const codes = alignCodes(feat, s.categories);
+        const c = s.categories.length;
+        for (let r = 0; r < n; r++) {
+          const code = codes[r]!;
+          x[r * nf + f] = code >= 0 && code < c ? code : -1;
+        }
+      }
+    }
+    return x;
+  }
+
+  predict(frame: FeatureFrame): Float64Array {
+    const n = frame.rows;
+    const k = this.outputs;
+    const x = this.matrix(frame);
+    const raw = new Float64Array(n * k);
+    for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) raw[r * k + c] = this.baseline[c]!;
+    this.addTrees(x, n, raw);
+    this.link(raw, n);
+    return raw;
+  }
+
+  /** Raw scores (before the sigmoid or softmax), row-major rows × outputs. */
+  predictRaw(frame: FeatureFrame): Float64Array {
+    const n = frame.rows;
+    const k = this.outputs;
+    const raw = new Float64Array(n * k);
+    for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) raw[r * k + c] = this.baseline[c]!;
+    this.addTrees(this.matrix(frame), n, raw);
+    return raw;
+  }
+
+  private addTrees(x: Float64Array, n: number, raw: Float64Array): void {
+    const nf = this.nf;
+    const k = this.outputs;
+    const { roots, feat, thr, left, right, missL, catOff, catBits, value } = this;
+    for (let t = 0; t < roots.length; t++) {
+      const root = roots[t]!;
+      const out = t % k;
+      for (let r = 0; r < n; r++) {
+        const row = r * nf;
+        let nd = root;
+        let f = feat[nd]!;
+        while (f >= 0) {
+          const v = x[row + f]!;
+          const co = catOff[nd]!;
+          let goLeft: boolean;
+          if (co < 0) goLeft = v <= thr[nd]! || (v !== v && missL[nd] === 1);
+          else if (v < 0) goLeft = missL[nd] === 1;
+          else goLeft = ((catBits[co + (v >>> 5)]! >>> (v & 31)) & 1) === 1;
+          nd = goLeft ? left[nd]! : right[nd]!;
+          f = feat[nd]!;
+        }
+        raw[r * k + out]! += value[nd]!;
+      }
+    }
+  }
+
+  private link(raw: Float64Array, n: number): void {
+    const k = this.outputs;
+    if (this.problem === 'binary') {
+      for (let i = 0; i < n; i++) raw[i] = 1 / (1 + Math.exp(-raw[i]!));
+    } else if (this.problem === 'multiclass') {
+      for (let r = 0; r < n; r++) softmaxInPlace(raw, r * k, k);
+    }
+  }
+
+  /**
+   * Scores one row without allocating: `values` holds the features in schema order (numbers for
+   * numeric features, NaN when missing; category codes in the schema's order for categorical
+   * ones, -1 when missing or unknown). Writes `outputs` numbers into `out` (P(1), the value, or
+   * class probabilities) and returns out[0].
+   */
+  scoreRow(values: ArrayLike<number>, out: Float64Array = this.raw1): number {
+    const k = this.outputs;
+    const { roots, feat, thr, left, right, missL, catOff, catBits, value, catCount } = this;
+    for (let c = 0; c < k; c++) out[c] = this.baseline[c]!;
+    for (let t = 0; t < roots.length; t++) {
+      let nd = roots[t]!;
+      let f = feat[nd]!;
+      while (f >= 0) {
+        const v = values[f]!;
+        const co = catOff[nd]!;
+        let goLeft: boolean;
+        if (co < 0) goLeft = v <= thr[nd]! || (v !== v && missL[nd] === 1);
+        else if (!(v >= 0 && v < catCount[f]!)) goLeft = missL[nd] === 1;
+        else goLeft = ((catBits[co + (v >>> 5)]! >>> (v & 31)) & 1) === 1;
+        nd = goLeft ? left[nd]! : right[nd]!;
+        f = feat[nd]!;
+      }
+      out[t % k]! += value[nd]!;
+    }
+    if (this.problem === 'binary') out[0] = 1 / (1 + Math.exp(-out[0]!));
+    else if (this.problem === 'multiclass') softmaxInPlace(out, 0, k);
+    return out[0]!;
+  }
+
+  featureImportance(): Record<string, number> {
+    return { ...this.json.feature_importance.gain };
+  }
+
+  /** Split counts per feature. */
+  splitCounts(): Record<string, number> {
+    return { ...this.json.feature_importance.splits };
+  }
+
+  toJSON(): Record<string, unknown> {
+    return structuredClone(this.json) as unknown as Record<string, unknown>;
+  }
+}
+
+function softmaxInPlace(a: Float64Array, off: number, k: number): void {
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) if (a[off + c]! > max) max = a[off + c]!;
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    const e = Math.exp(a[off + c]! - max);
+    a[off + c] = e;
+    sum += e;
+  }
+  for (let c = 0; c < k; c++) a[off + c]! /= sum;
+}
+
+function badModel(message: string): HangarError {
+  return new HangarError('INVALID_PARAMETER_VALUE', `Invalid gbdt model: ${message}`, { field: 'model' });
+}
+
+/**
+ * Rebuilds a model from `toJSON()` output.
+ *
+ * @throws HangarError INVALID_PARAMETER_VALUE when the object is not a gbdt model of a known format.
+ */
+export function gbdtFromJSON(json: Record<string, unknown>): GbdtModel {
+  const j = json as Partial<GbdtJson>;
+  if (j.kind !== 'gbdt') throw badModel(`kind is ${JSON.stringify(j.kind)}, expected "gbdt"`);
+  if (j.format_version !== 1) throw badModel(`unknown format_version ${JSON.stringify(j.format_version)}`);
+  if (j.problem !== 'binary' && j.problem !== 'multiclass' && j.problem !== 'regression') throw badModel(`unknown problem ${JSON.stringify(j.problem)}`);
+  if (!Array.isArray(j.schema) || !Array.isArray(j.trees) || !Array.isArray(j.baseline)) throw badModel('schema, baseline and trees must be arrays');
+  const outputs = j.n_outputs;
+  if (typeof outputs !== 'number' || !Number.isInteger(outputs) || outputs < 1 || j.baseline.length !== outputs) throw badModel('n_outputs must match the baseline length');
+  j.trees.forEach((t, ti) => {
+    if (!Array.isArray(t?.nodes) || t.nodes.length === 0) throw badModel(`tree ${ti} has no nodes`);
+    const size = t.nodes.length;
+    t.nodes.forEach((n, i) => {
+      if (n.id !== i) throw badModel(`tree ${ti} node ${i} has id ${n.id}`);
+      if ('leaf' in n) {
+        if (typeof n.value !== 'number') throw badModel(`tree ${ti} leaf ${i} has no value`);
+      } else if (!(Number.isInteger(n.left) && Number.isInteger(n.right) && n.left > i && n.right > i && n.left < size && n.right < size)) {
+        // Children after their parent rules out cycles, so scoring always ends at a leaf.
+        throw badModel(`tree ${ti} node ${i} has children out of range`);
+      }
+    });
+  });
+  return new GbdtModel(structuredClone(j as GbdtJson));
+}
