@@ -35,7 +35,9 @@ async function model(n: number): Promise<string> {
 
 /** Scores by version number: `models:/NAME/V` → scores[V]. */
 function evaluator(scores: Record<number, Record<string, number>>, calls: string[] = []): Evaluator {
-  return async (uri) => {
+  return async (uri, ctx) => {
+    expect(ctx.role).toBe(calls.length === 0 ? 'candidate' : 'baseline');
+    expect(ctx.prefix).toBe(ctx.role === 'candidate' ? '' : 'baseline_');
     calls.push(uri);
     const v = Number(/\/(\d+)$/.exec(uri)![1]);
     return scores[v]!;
@@ -124,6 +126,21 @@ describe('validation gate', () => {
     expect((await aliases(name)).challenger).toBeUndefined();
     expect(() => assertGatePassed(r)).not.toThrow();
     expect((await checkPromotion(client, name, 2)).allowed).toBe(true);
+  });
+
+  it('an evaluator that logs into the validation run itself is not logged twice', async () => {
+    const name = await model(2);
+    await client.setRegisteredModelAlias(name, 'champion', 1);
+    const selfLogging: Evaluator = async (uri, ctx) => {
+      const metrics = { auc: uri.endsWith('/2') ? 0.8 : 0.7 };
+      await client.logMetric(ctx.runId, `${ctx.prefix}auc`, metrics.auc);
+      await client.putArtifact({ runId: ctx.runId }, `evaluation/${ctx.prefix}roc_curve_plot.svg`, '<svg/>');
+      return { metrics, logged: true };
+    };
+    const r = await runGate(client, { modelUri: `models:/${name}/2`, evaluate: selfLogging, settings: aucGate('enabled') });
+    expect(r.status).toBe('approved');
+    expect((await client.getMetricHistory(r.runId!, 'auc')).map((m) => m.value)).toEqual([0.8]);
+    expect((await client.getMetricHistory(r.runId!, 'baseline_auc')).map((m) => m.value)).toEqual([0.7]);
   });
 
   it('refuses an empty threshold set and a URI that is not a registered version', async () => {

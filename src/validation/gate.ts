@@ -11,8 +11,34 @@ import { metricThreshold, thresholdToInput, validateMetrics, type MetricThreshol
  * (deploy.ts) is the next task: it makes the validated version `champion`.
  */
 
-/** Scores one model on the gate's data: metric name → value. Bound to the data by the caller. */
-export type Evaluator = (modelUri: string) => Promise<Record<string, number>>;
+/** Where an evaluation happens: the validation run, and which side of the comparison it scores. */
+export interface EvaluationContext {
+  /** The validation run (open), for evaluators that log plots or metrics themselves. */
+  runId: string;
+  /** `candidate` or `baseline`. */
+  role: 'candidate' | 'baseline';
+  /** The prefix the role's metrics carry in the run: `` for the candidate, `baseline_` for the baseline. */
+  prefix: '' | 'baseline_';
+}
+
+/** What an evaluator returns when it also logged the metrics (under the context's prefix) itself. */
+export interface Evaluation {
+  /** Metric name → value, without the prefix. */
+  metrics: Record<string, number>;
+  /** True when the metrics are already in the run, so the gate does not log them again. */
+  logged: boolean;
+}
+
+/**
+ * Scores one model on the gate's data: metric name → value (or an `Evaluation`). Bound to the
+ * data by the caller; both models go through the same evaluator, so the comparison is like for like.
+ */
+export type Evaluator = (modelUri: string, context: EvaluationContext) => Promise<Record<string, number> | Evaluation>;
+
+function asEvaluation(r: Record<string, number> | Evaluation): Evaluation {
+  const m = (r as Evaluation).metrics;
+  return typeof m === 'object' && m !== null ? (r as Evaluation) : { metrics: r as Record<string, number>, logged: false };
+}
 
 /** What the gate reports when it has finished (also the `validation.completed` event's payload). */
 export interface ValidationCompletedEvent {
@@ -196,8 +222,10 @@ export async function runGate(client: HangarClient, opts: GateOptions): Promise<
   let result: GateResult;
   try {
     // Same data, same evaluator, one run: the comparison is like for like.
-    const candMetrics = await opts.evaluate(candidateUri);
-    const baseMetrics = baselineRef === null ? null : await opts.evaluate(`models:/${name}/${baselineRef.version}`);
+    const cand = asEvaluation(await opts.evaluate(candidateUri, { runId, role: 'candidate', prefix: '' }));
+    const base = baselineRef === null ? null : asEvaluation(await opts.evaluate(`models:/${name}/${baselineRef.version}`, { runId, role: 'baseline', prefix: 'baseline_' }));
+    const candMetrics = cand.metrics;
+    const baseMetrics = base?.metrics ?? null;
     log(`evaluated   ${candidateUri}${baselineRef === null ? ' (no champion to compare with)' : ` and baseline v${baselineRef.version}`}`);
 
     const { kept, skipped } = baselineRef === null ? withoutChangeBounds(settings.thresholds) : { kept: { ...settings.thresholds }, skipped: [] };
@@ -211,8 +239,8 @@ export async function runGate(client: HangarClient, opts: GateOptions): Promise<
         ...(opts.dataLabel === undefined ? {} : { validation_data: opts.dataLabel.slice(0, 6000) }),
       },
       metrics: [
-        ...Object.entries(candMetrics).map(([key, value]) => ({ key, value, timestamp: now })),
-        ...Object.entries(baseMetrics ?? {}).map(([key, value]) => ({ key: `baseline_${key}`, value, timestamp: now })),
+        ...(cand.logged ? [] : Object.entries(candMetrics).map(([key, value]) => ({ key, value, timestamp: now }))),
+        ...(base === null || base.logged ? [] : Object.entries(base.metrics).map(([key, value]) => ({ key: `baseline_${key}`, value, timestamp: now }))),
       ],
     });
     await client.putArtifact({ runId }, 'validation_thresholds.txt', formatThresholds(settings.thresholds));

@@ -57,6 +57,8 @@ export {
   formatThresholds,
   runGate,
   runLinkFor,
+  type Evaluation,
+  type EvaluationContext,
   type Evaluator,
   type GateOptions,
   type GateResult,
@@ -64,3 +66,4 @@ export {
   type ValidationCompletedEvent,
 } from './gate.js';
 export { deployVersion, type DeployResult } from './deploy.js';
+export { dataEvaluator } from './evaluator.js';

@@ -1,7 +1,7 @@
 import { CommanderError, Option } from 'commander';
 import { HangarError } from '../../core/errors.js';
 import type { HangarClient } from '../../client/index.js';
-import type { GateResult, ValidationCompletedEvent } from '../../validation/index.js';
+import type { Evaluator, GateResult, ValidationCompletedEvent } from '../../validation/index.js';
 import { clientFor, clientOptions } from '../options.js';
 import type { CommandContext } from './context.js';
 
@@ -23,10 +23,10 @@ function failed(): never {
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 /** The evaluator the gate uses: scores a model URI on a data file. Replaced in tests. */
-export type EvaluatorFactory = (client: HangarClient, data: string, target: string) => Promise<(modelUri: string) => Promise<Record<string, number>>>;
+export type EvaluatorFactory = (client: HangarClient, data: string, target: string) => Promise<Evaluator>;
 
-async function defaultEvaluator(client: HangarClient, data: string, target: string): Promise<(modelUri: string) => Promise<Record<string, number>>> {
-  const { dataEvaluator } = await import('../../validation/evaluator.js');
+async function defaultEvaluator(client: HangarClient, data: string, target: string): Promise<Evaluator> {
+  const { dataEvaluator } = await validation();
   return dataEvaluator(client, data, target);
 }
 
