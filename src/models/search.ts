@@ -174,8 +174,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     });
     let registered: SearchResult['registered'];
     if (options.register) {
-      const run = await client.getRun(best.result.runId);
-      registered = await registerRunModel(client, options.register, best.result.runId, run.info.artifactUri);
+      registered = await registerRunModel(client, options.register, best.result.runId, best.result.artifactUri);
       progress({ kind: 'phase', message: `registered ${options.register} version ${registered.version} (run ${best.result.runId})` });
     }
     await client.endRun(parentRunId, 'FINISHED');

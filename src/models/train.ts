@@ -2,6 +2,7 @@ import { basename, extname, resolve } from 'node:path';
 import type { DatasetInput, HangarClient } from '../client/index.js';
 import { invalidParam } from '../core/errors.js';
 import { isQuery, readTable, tableDigest, tableSchema, toFeatureFrame, type PreparedData, type Problem, type Table } from '../data/index.js';
+import { logModel } from './flavors/index.js';
 import { learnerByName, resolveLearnerParams, withClassLabels, type TabularModel } from './learners/index.js';
 import { evaluatePredictions } from './metrics.js';
 
@@ -44,6 +45,8 @@ export interface LoadedData {
   holdout?: PreparedData;
   /** Dataset inputs to log on each run (training, and evaluation when there is a holdout). */
   datasets: DatasetInput[];
+  /** The first training rows as the model takes them (raw columns, target and excluded ones left out). */
+  inputExample: Array<Record<string, unknown>>;
   /** Milliseconds spent reading and preparing. */
   loadMs: number;
 }
@@ -83,6 +86,8 @@ export interface TrainResult {
   evaluatedOn: 'holdout' | 'training';
   /** Where the model was logged: `runs:/<run>/model`. */
   modelUri: string;
+  /** The model package's artifact URI (a registered version's `source`). */
+  artifactUri: string;
   /** The registered version, with `register`. */
   registered?: { name: string; version: string };
   rows: { train: number; holdout?: number };
@@ -109,6 +114,26 @@ function datasetInput(table: Table, context: 'training' | 'evaluation'): Dataset
   };
 }
 
+const EXAMPLE_ROWS = 5;
+
+/** The first rows of a table as records: numbers (null for NaN), booleans, Dates and strings. */
+function exampleRows(table: Table, skip: Set<string>): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < Math.min(EXAMPLE_ROWS, table.rows); i++) {
+    const row: Record<string, unknown> = {};
+    for (const c of table.columns) {
+      if (skip.has(c.name)) continue;
+      if (c.type === 'string') row[c.name] = c.codes[i]! >= 0 ? c.categories[c.codes[i]!] : null;
+      else if (Number.isNaN(c.values[i]!)) row[c.name] = null;
+      else if (c.type === 'boolean') row[c.name] = c.values[i] === 1;
+      else if (c.type === 'timestamp') row[c.name] = new Date(c.values[i]!);
+      else row[c.name] = c.values[i];
+    }
+    out.push(row);
+  }
+  return out;
+}
+
 /** Read and prepare the training (and holdout) data; the holdout is encoded as the training data was. */
 export async function loadTrainingData(options: DataOptions): Promise<LoadedData> {
   const t0 = performance.now();
@@ -123,7 +148,8 @@ export async function loadTrainingData(options: DataOptions): Promise<LoadedData
     holdout = toFeatureFrame(holdoutTable, { target: options.target, problem: train.problem, exclude: options.exclude, categories, classLabels: train.classLabels });
     datasets.push(datasetInput(holdoutTable, 'evaluation'));
   }
-  const out: LoadedData = { target: options.target, train, datasets, loadMs: performance.now() - t0 };
+  const inputExample = exampleRows(table, new Set([options.target, ...(options.exclude ?? [])]));
+  const out: LoadedData = { target: options.target, train, datasets, inputExample, loadMs: performance.now() - t0 };
   if (holdout) out.holdout = holdout;
   return out;
 }
@@ -203,10 +229,12 @@ export async function trainRun(client: HangarClient, experimentId: string, data:
     await client.logBatch(runId, { metrics });
 
     progress({ kind: 'phase', message: 'logging the model' });
-    const modelUri = await logTabularModel(client, runId, model);
+    // The signature comes from the schema and the example: date parts read as their one datetime column, as callers send it.
+    const logged = await logModel(client, { runId, model, inputExample: data.inputExample });
+    const modelUri = logged.modelUri;
     let registered: TrainResult['registered'];
     if (options.register) {
-      registered = await registerRunModel(client, options.register, runId, run.info.artifactUri);
+      registered = await registerRunModel(client, options.register, runId, logged.artifactUri);
       progress({ kind: 'phase', message: `registered ${options.register} version ${registered.version}` });
     }
     await client.endRun(runId, 'FINISHED');
@@ -219,6 +247,7 @@ export async function trainRun(client: HangarClient, experimentId: string, data:
       metrics: holdoutMetrics ?? trainingMetrics,
       evaluatedOn: holdoutMetrics ? 'holdout' : 'training',
       modelUri,
+      artifactUri: logged.artifactUri,
       rows: { train: train.frame.rows },
       timings: { loadMs: data.loadMs, fitMs, evaluateMs, totalMs: data.loadMs + performance.now() - t0 },
     };
@@ -231,19 +260,10 @@ export async function trainRun(client: HangarClient, experimentId: string, data:
   }
 }
 
-/**
- * Save a trained model under the run's `model/` artifact path. Until the model package format
- * (MLmodel, `hangar.tabular` flavor) is wired in, this is the model's JSON as `model/model.json`.
- */
-export async function logTabularModel(client: HangarClient, runId: string, model: TabularModel): Promise<string> {
-  await client.putArtifact({ runId }, 'model/model.json', JSON.stringify(model.toJSON()));
-  return `runs:/${runId}/model`;
-}
-
-/** Register the model a run logged under `model/` as a new version of `name` (created when missing). */
-export async function registerRunModel(client: HangarClient, name: string, runId: string, artifactUri: string): Promise<{ name: string; version: string }> {
+/** Register a run's model package (at `source`, its artifact URI) as a new version of `name` (created when missing). */
+export async function registerRunModel(client: HangarClient, name: string, runId: string, source: string): Promise<{ name: string; version: string }> {
   await client.getOrCreateRegisteredModel(name);
-  const version = await client.createModelVersion({ name, source: `${artifactUri}/model`, runId });
+  const version = await client.createModelVersion({ name, source, runId });
   return { name, version: String(version.version) };
 }
 

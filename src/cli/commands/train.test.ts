@@ -81,6 +81,11 @@ describe('hangar train', () => {
     expect(model.kind).toBe('logistic');
     expect(model.classLabels).toEqual(['false', 'true']);
     expect(model.schema.map((s) => s.name)).toEqual(['x', 'colour', 'ts_hour', 'ts_weekday', 'ts_month', 'ts_day']);
+    // A model package: MLmodel with the tabular flavor, the signature over the raw columns, an input example.
+    const mlmodel = (await live.client.readArtifact({ runId: out.run_id }, 'model/MLmodel')).toString('utf8');
+    expect(mlmodel).toContain('hangar.tabular');
+    expect(mlmodel).toMatch(/"type":"datetime","name":"ts"/);
+    expect(JSON.parse((await live.client.readArtifact({ runId: out.run_id }, 'model/input_example.json')).toString('utf8'))).toMatchObject({ columns: ['i', 'x', 'colour', 'ts'].filter((c) => c !== 'i') });
 
     expect(out.registered).toEqual({ name: 'late-linear', version: '1' });
     const version = await live.client.getModelVersion('late-linear', 1);
