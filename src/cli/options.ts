@@ -67,7 +67,10 @@ export interface StoreFlags {
   artifactsDestination?: string;
 }
 
-export function configFrom(io: CliIo, flags: StoreFlags & { host?: string; port?: number; logLevel?: string }): Config {
+export function configFrom(
+  io: CliIo,
+  flags: StoreFlags & { host?: string; port?: number; logLevel?: string; auth?: boolean; defaultPermission?: string; webhookAllowPrivateHosts?: boolean },
+): Config {
   return loadConfig({
     home: flags.home ?? io.env.HANGAR_HOME,
     host: flags.host,
@@ -75,6 +78,9 @@ export function configFrom(io: CliIo, flags: StoreFlags & { host?: string; port?
     backendStoreUri: flags.backendStoreUri,
     artifactsDestination: flags.artifactsDestination,
     logLevel: flags.logLevel,
+    auth: flags.auth,
+    defaultPermission: flags.defaultPermission,
+    webhookAllowPrivateHosts: flags.webhookAllowPrivateHosts,
   });
 }
 

@@ -131,7 +131,7 @@ describe('read commands against a live server', () => {
   beforeAll(async () => {
     live = await startLiveServer('hangar-cli-read-');
     demo = await runDemoScenario(live.client, { experimentName: 'cli-exp', modelName: 'cli-model', epochs: 5 });
-    await live.client.setRegisteredModelAlias('cli-model', 'champion', demo.modelVersion.version);
+    await live.client.setRegisteredModelAlias('cli-model', 'challenger', demo.modelVersion.version);
   });
   afterAll(async () => {
     await live?.close();
@@ -186,12 +186,12 @@ describe('read commands against a live server', () => {
   it('models list and models show', async () => {
     const list = await cli(['models', 'list', ...at()]);
     expect(list.code).toBe(0);
-    expect(list.out).toMatch(/cli-model\s+v1 Staging\s+champion→v1/);
+    expect(list.out).toMatch(/cli-model\s+v1 Staging\s+challenger→v1/);
     const show = await cli(['models', 'show', 'cli-model', ...at()]);
     expect(show.code).toBe(0);
     expect(show.out).toMatch(/^Name\s+cli-model$/m);
-    expect(show.out).toMatch(/^Aliases\s+champion→v1$/m);
-    expect(show.out).toMatch(new RegExp(`^1\\s+Staging\\s+champion\\s+READY\\s+${demo.run.info.runId}`, 'm'));
+    expect(show.out).toMatch(/^Aliases\s+challenger→v1$/m);
+    expect(show.out).toMatch(new RegExp(`^1\\s+Staging\\s+challenger\\s+READY\\s+${demo.run.info.runId}`, 'm'));
     const json = JSON.parse((await cli(['models', 'show', 'cli-model', ...at(), '--json'])).out) as { model: { name: string }; versions: unknown[] };
     expect(json.model.name).toBe('cli-model');
     expect(json.versions).toHaveLength(1);
@@ -203,7 +203,7 @@ describe('read commands against a live server', () => {
     expect(r.out).toMatch(/^Version\s+1$/m);
     expect(r.out).toMatch(/^Stage\s+Staging$/m);
     expect(r.out).toContain(`Artifact URI  ${demo.run.info.artifactUri}/model`);
-    const json = JSON.parse((await cli(['models', 'resolve', 'models:/cli-model@champion', ...at(), '--json'])).out) as { modelVersion: { version: number } };
+    const json = JSON.parse((await cli(['models', 'resolve', 'models:/cli-model@challenger', ...at(), '--json'])).out) as { modelVersion: { version: number } };
     expect(json.modelVersion.version).toBe(1);
   });
 

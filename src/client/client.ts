@@ -8,6 +8,7 @@ import { HangarError } from '../core/errors.js';
 import { isApiError } from './errors.js';
 import { Transport, type BodyInit, type Query, type RequestOptions } from './http.js';
 import { canonicalStage, parseModelUri } from './model-uri.js';
+import { GovernanceClient } from './governance.js';
 import type {
   ArtifactRoot,
   CreateExperimentOptions,
@@ -97,6 +98,8 @@ const READ: RequestOptions = { idempotent: true };
  */
 export class HangarClient {
   private readonly http: Transport;
+  /** Transition requests, comments, activities, history and rollback, permissions, tokens, webhooks. */
+  readonly governance: GovernanceClient;
 
   constructor(options: string | HangarClientOptions) {
     const o: HangarClientOptions = typeof options === 'string' ? { trackingUri: options } : options;
@@ -114,6 +117,15 @@ export class HangarClient {
       sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
       userAgent: `hangar-client/${SDK_VERSION}`,
     });
+    this.governance = new GovernanceClient(this.http);
+  }
+
+  /**
+   * Raise a registry event for the server's webhooks, e.g. `validation.completed` (shorthand
+   * for `governance.emitEvent`).
+   */
+  emitEvent(event: string, data: Record<string, unknown>): Promise<void> {
+    return this.governance.emitEvent(event, data);
   }
 
   /** The server's base URL, without a trailing slash. */

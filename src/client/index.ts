@@ -16,3 +16,16 @@ export { ApiError, isApiError, errorFromResponse } from './errors.js';
 export { parseModelUri, canonicalStage } from './model-uri.js';
 export { HangarError, isHangarError, type ErrorCode } from '../core/errors.js';
 export * from './types.js';
+export {
+  GovernanceClient,
+  type ActivityInfo,
+  type CommentInfo,
+  type DeliveryInfo,
+  type PermissionInfo,
+  type PermissionLevelName,
+  type TokenInfo,
+  type TransitionRequestInfo,
+  type WebhookInfo,
+  type WebhookInput,
+  type WebhookTestResult,
+} from './governance.js';
