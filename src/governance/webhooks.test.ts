@@ -14,7 +14,7 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/port.js';
 import { createServer } from '../api/server.js';
 import { GovernanceStore } from '../store/governance-store.js';
-import { checkWebhookUrl, governanceFor, isPrivateAddress, signPayload, verifySignature, WebhookDispatcher } from './index.js';
+import { checkWebhookUrl, emitRegistryEvent, governanceFor, isPrivateAddress, signPayload, verifySignature, WebhookDispatcher } from './index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -225,6 +225,35 @@ describe('webhook delivery through the server', () => {
     await idle();
     expect((await ok(call('GET', `/webhooks/${c.id}/deliveries`))).deliveries[0]).toMatchObject({ status: 'FAILED', attempts: 1, response_status: 410 });
     for (const w of [a, b, c]) await ok(call('DELETE', `/webhooks/${w.id}`));
+  });
+
+  it('delivers events raised by other services through events/emit and emitRegistryEvent', async () => {
+    const p = path();
+    const w = (await ok(call('POST', '/webhooks', { name: 'gate', url: `${receiver.url}${p}`, events: ['validation.completed'] }))).webhook;
+    const name = `ev-${randomBytes(4).toString('hex')}`;
+    await ok(call('POST', '/registered-models/create', { name }));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/2.0/hangar/events/emit',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ event: 'validation.completed', data: { name, version: 1, status: 'approved' } }),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    await emitRegistryEvent(store, 'validation.completed', { name, version: 2, status: 'failed' });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/2.0/hangar/events/emit',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ event: 'model.exploded', data: {} }),
+    });
+    expect(bad.statusCode).toBe(400);
+    await idle();
+    const got = receiver.received.filter((r) => r.path === p).map((r) => JSON.parse(r.body));
+    expect(got.map((b) => [b.entity, b.action, b.data.status]).sort()).toEqual([
+      ['validation', 'completed', 'approved'],
+      ['validation', 'completed', 'failed'],
+    ]);
+    await ok(call('DELETE', `/webhooks/${w.id}`));
   });
 
   it('test-fires a webhook, including TEST_MODE ones that never fire on real events', async () => {
