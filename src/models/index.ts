@@ -7,4 +7,20 @@ export * from './package/index.js';
 export * from './flavors/index.js';
 export * from './metrics.js';
 export * from './evaluate/index.js';
-export type { Feature, FeatureFrame, Labels, Learner, FitOptions, Problem, TabularModel, NumericFeature, CategoricalFeature } from './learners/types.js';
+export * from './learners/index.js';
+// train.ts's own `evaluateModel` (metrics of a TabularModel on a prepared frame) stays internal;
+// the exported one is evaluation's, over a loaded package.
+export {
+  train,
+  trainRun,
+  loadTrainingData,
+  registerRunModel,
+  HEADLINE_METRICS,
+  type TrainProgress,
+  type DataOptions,
+  type LoadedData,
+  type TrainRunOptions,
+  type TrainOptions,
+  type TrainResult,
+} from './train.js';
+export { search, parseParamArgs, rankingMetric, gridTrials, randomTrials, type SearchMode, type SearchSpace, type SearchOptions, type SearchResult } from './search.js';

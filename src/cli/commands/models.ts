@@ -6,6 +6,7 @@ import { formatNumber, formatTable } from '../table.js';
 /** Model commands: `hangar train` here; `hangar evaluate` is added beside it. */
 export function registerModelCommands(ctx: CommandContext): void {
   registerTrainCommand(ctx);
+  registerEvaluateCommand(ctx);
 }
 
 // --- hangar train ------------------------------------------------------------------------
@@ -148,4 +149,56 @@ function progressPrinter(io: CliIo) {
       io.err(`  iteration ${p.iteration}${Object.entries(p.metrics).map(([k, v]) => `  ${k} ${formatNumber(v)}`).join('')}\n`);
     }
   };
+}
+
+// --- hangar evaluate -----------------------------------------------------------------------
+
+interface EvaluateFlags {
+  data: string;
+  target: string;
+  experiment: string;
+  runId?: string;
+  trackingUri: string;
+  json?: boolean;
+}
+
+function registerEvaluateCommand({ program, io }: CommandContext): void {
+  clientOptions(
+    program
+      .command('evaluate')
+      .argument('<model-uri>', 'models:/NAME/VERSION (or /STAGE, @ALIAS), runs:/RUN/PATH, or a local package directory')
+      .description('score a model on labelled data, print the metrics and log them with SVG plots to a run')
+      .requiredOption('--data <path|sql>', '.parquet or .csv file, or a query')
+      .requiredOption('--target <column>', 'the label column')
+      .option('--experiment <name>', 'experiment of the evaluation run (created when missing)', 'Default')
+      .option('--run-id <id>', 'log into this run instead of a new one'),
+    io,
+  )
+    .addHelpText(
+      'after',
+      `
+Metrics: binary auc, pr_auc, log_loss, accuracy, precision, recall, f1 and confusion counts;
+multiclass accuracy, macro_f1, weighted_f1, log_loss; regression rmse, mae, r2, mape, max_error.
+MLflow's names (roc_auc, f1_score, root_mean_squared_error, ...) are logged too, and shown with --json.
+Plots under evaluation/: ROC, precision-recall, confusion matrix, residuals, feature importance.
+
+Examples:
+  hangar evaluate models:/delays@champion --data june.parquet --target late
+  hangar evaluate runs:/0a1b2c/model --data holdout.csv --target price --json`,
+    )
+    .action(async (uri: string, o: EvaluateFlags) => {
+      const { evaluate, MLFLOW_ALIASES } = await import('../../models/index.js');
+      const client = clientFor(io, o.trackingUri);
+      const r = await evaluate(client, { modelUri: uri, data: o.data, target: o.target, experiment: o.experiment, ...(o.runId === undefined ? {} : { runId: o.runId }) });
+      if (o.json) {
+        io.out(`${JSON.stringify({ run_id: r.runId, model_uri: uri, problem: r.problem, rows: r.rows, metrics: r.metrics, artifacts: r.artifacts }, null, 2)}\n`);
+        return;
+      }
+      // MLflow's aliases repeat the short names' values; the table shows each value once.
+      const aliases = new Set(Object.values(MLFLOW_ALIASES));
+      const shown = Object.entries(r.metrics).filter(([k]) => !aliases.has(k) || !Object.entries(MLFLOW_ALIASES).some(([short, a]) => a === k && short in r.metrics));
+      io.out(`Evaluated ${uri} on ${r.rows} rows (${r.problem}); logged to run ${r.runId}\n`);
+      io.out(formatTable(['metric', 'value'], shown.map(([k, v]) => [k, formatNumber(v)])));
+      io.out(`Plots: ${r.artifacts.filter((a) => a.endsWith('.svg')).join(', ')}\n`);
+    });
 }

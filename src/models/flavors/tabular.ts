@@ -23,12 +23,10 @@ export function tabularPackage(model: TabularModel): { flavors: Record<string, R
   return { flavors: { [TABULAR_FLAVOR]: conf }, files: { [MODEL_FILE]: `${JSON.stringify(model.toJSON())}\n` } };
 }
 
-// A variable specifier until the learners' index lands (TODO: a literal import then).
-const LEARNERS = '../learners/index.js';
-
+// Loaded on first use: scoring an ONNX model never needs the learners (or their worker pool).
 async function defaultFromJSON(json: Record<string, unknown>): Promise<TabularModel> {
-  const learners = (await import(LEARNERS)) as { tabularModelFromJSON(json: Record<string, unknown>): TabularModel };
-  return learners.tabularModelFromJSON(json);
+  const { tabularModelFromJSON } = await import('../learners/index.js');
+  return tabularModelFromJSON(json);
 }
 
 /** Wrap a TabularModel (loaded or freshly trained) as a LoadedFlavor. */
