@@ -8,7 +8,7 @@ import { runCli } from './program.js';
 import { startServer } from './serve.js';
 import { testIo } from './test-support/cli.js';
 
-/** `hangar demo`, the main job, end to end on a temp home. */
+/** `hangar demo`, the main job, end to end on a temp home with the real flights data. */
 
 let home: string;
 beforeEach(async () => {
@@ -19,66 +19,83 @@ afterEach(async () => {
 });
 
 describe('hangar demo', () => {
-  it('--no-serve runs the scenario, prints what it did, and works twice in the same home', async () => {
+  it('--no-serve trains, checks, gates, requests and approves the promotion, prints the activity log; works twice in the same home', async () => {
     const first = testIo();
     expect(await runCli(['demo', '--no-serve', '--home', home], first.io)).toBe(0);
     expect(first.err()).toBe('');
     const out1 = first.out();
     expect(out1).toMatch(/demo: server http:\/\/127\.0\.0\.1:\d+, home /);
-    expect(out1).toMatch(/experiment\s+hangar-demo \(id \d+, created\)/);
-    expect(out1).toMatch(/run\s+[a-z]+-[a-z]+-\d+ \([0-9a-f]{32}\)/);
-    expect(out1).toMatch(/train_loss [\d.]+ → [\d.]+ over 30 steps, val_rmse [\d.]+/);
-    expect(out1).toMatch(/artifact\s+model\/model\.json \(\d+ bytes\)/);
-    expect(out1).toMatch(/model\s+hangar-demo-model v1 → Staging, model created/);
-    expect(out1).toMatch(/resolves\s+models:\/hangar-demo-model\/Staging → mlflow-artifacts:\/\d+\/[0-9a-f]{32}\/artifacts\/model/);
+    expect(out1).toMatch(/data {8}flights-3m\.parquet: [\d,]+ training rows \(Jan–Apr 2001, 1 in 20\), [\d,]+ holdout rows \(June, 1 in 40\); label delay > 15 min/);
+    expect(out1).toMatch(/train {7}Baseline logistic regression: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v1\n/);
+    expect(out1).toMatch(/train {7}Gradient-boosted trees: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v2\n/);
+    expect(out1).toContain('compliance  v1: 7/7 rules pass');
+    expect(out1).toContain('compliance  v2: 7/7 rules pass');
+    expect(out1).toContain('deploy      v1 (baseline) passed the gate with no champion to compare → champion, Production');
+    expect(out1).toMatch(/gate {8}v2: roc_auc 0\.\d{4} vs champion v1 0\.\d{4} → approved, alias challenger\n/);
+    expect(out1).toContain('request     dana asks to move v2 to Production');
+    expect(out1).toContain('approve     sam approves (the demo standing in for a person): v2 → Production');
+    expect(out1).toContain('registry    flight-delays: champion v2, v2 is Production, v1 archived');
+    expect(out1).toMatch(/REQUESTED_TRANSITION dana {6}None → Production/);
+    expect(out1).toMatch(/APPROVED_REQUEST {5}sam {7}None → Production/);
     expect(out1).toContain('Done (--no-serve): server stopped.');
 
+    // Again in the same home: new versions, gated against the champion the first run left.
     const second = testIo();
     expect(await runCli(['demo', '--no-serve', '--home', home], second.io)).toBe(0);
-    expect(second.out()).toMatch(/experiment\s+hangar-demo \(id \d+, reused\)/);
-    expect(second.out()).toMatch(/model\s+hangar-demo-model v2 → Staging \(archived v1\)\n/);
+    const out2 = second.out();
+    expect(out2).not.toContain('(baseline) passed the gate with no champion');
+    expect(out2).toMatch(/gate {8}v4: roc_auc 0\.\d{4} vs champion v2 0\.\d{4} → approved/);
+    expect(out2).toContain('registry    flight-delays: champion v4, v4 is Production, v2 archived');
 
-    // What the two runs left behind, read back through a fresh server on the same home.
+    // What the runs left behind, read back through a fresh server on the same home.
     const server = await startServer(loadConfig({ home, port: 0, logLevel: 'silent' }));
     try {
       const client = new HangarClient(server.url);
-      const exp = await client.getExperimentByName('hangar-demo');
-      const runs = await client.searchAllRuns({ experimentIds: [exp!.experimentId] });
-      expect(runs).toHaveLength(2);
-      for (const run of runs) {
-        expect(run.info.status).toBe('FINISHED');
-        expect(run.data.params).toContainEqual({ key: 'model_type', value: 'linear-regression' });
-        expect(run.inputs.datasetInputs[0]?.dataset.name).toBe('synthetic-linear');
-        const history = await client.getMetricHistory(run.info.runId, 'train_loss');
-        expect(history.map((m) => m.step)).toEqual([...Array(30).keys()]);
-        expect(history[29]!.value).toBeLessThan(history[0]!.value);
-      }
-      const model = JSON.parse((await client.readArtifact({ runId: runs[0]!.info.runId }, 'model/model.json')).toString()) as {
-        coefficients: { slope: number; intercept: number };
-      };
-      // The data is y = 3x + 2 + noise; gradient descent gets the slope close in 30 epochs.
-      expect(model.coefficients.slope).toBeGreaterThan(2.5);
-      expect(model.coefficients.slope).toBeLessThan(3.5);
-      const versions = await client.searchAllModelVersions({ filter: "name = 'hangar-demo-model'" });
+      const model = await client.getRegisteredModel('flight-delays');
+      expect(model.aliases).toEqual([{ alias: 'champion', version: 4 }]);
+      const versions = await client.searchAllModelVersions({ filter: "name = 'flight-delays'" });
       expect(versions.map((v) => [v.version, v.currentStage]).sort()).toEqual([
         [1, 'Archived'],
-        [2, 'Staging'],
+        [2, 'Archived'],
+        [3, 'None'],
+        [4, 'Production'],
       ]);
+      const v4 = await client.getModelVersion('flight-delays', 4);
+      const tags = Object.fromEntries(v4.tags.map((t) => [t.key, t.value]));
+      expect(tags).toMatchObject({ compliance_status: 'passed', validation_status: 'approved', owner: 'dana' });
+      expect(v4.description).toMatch(/\n\n---\n\nModel Validation Status: SUCCESS\nValidation Details: http:\/\/127\.0\.0\.1:\d+\/#\/experiments\/\d+\/runs\/[0-9a-f]{32}$/);
+
+      // The gate's run: both models scored on the same holdout, with MLOps Stacks' artifacts.
+      const run = await client.getRun(tags.validation_run_id!);
+      const metrics = Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value]));
+      expect(metrics.roc_auc).toBeGreaterThan(0.6);
+      expect(metrics.baseline_roc_auc).toBeCloseTo(metrics.roc_auc!, 10);
+      const files = (await client.listArtifacts({ runId: run.info.runId })).map((f) => f.path);
+      expect(files).toEqual(expect.arrayContaining(['metrics.txt', 'validation_thresholds.txt', 'evaluation']));
+
+      // The activity log records who asked and who approved.
+      const activity = await client.governance.listActivities('flight-delays', 4);
+      expect(activity.map((a) => [a.activityType, a.userId])).toEqual(
+        expect.arrayContaining([
+          ['REQUESTED_TRANSITION', 'dana'],
+          ['APPROVED_REQUEST', 'sam'],
+        ]),
+      );
     } finally {
       await server.close();
     }
-  });
+  }, 180_000);
 
   it('keeps serving until interrupted, then stops cleanly', async () => {
     const t = testIo();
-    const done = runCli(['demo', '--home', home, '--port', '0'], t.io);
-    const out = await t.waitForOutput('press Ctrl+C to stop');
+    const done = runCli(['demo', '--home', home, '--port', '0', '--sample-every', '100'], t.io);
+    const out = await t.waitForOutput('press Ctrl+C to stop', 120_000);
     const url = /Serving on (http:\/\/\S+);/.exec(out)![1]!;
     const client = new HangarClient(url);
-    expect((await client.getRegisteredModel('hangar-demo-model')).latestVersions[0]?.currentStage).toBe('Staging');
-    expect(out).toContain(`MLFLOW_TRACKING_URI=${url} npx hangar runs search`);
+    expect((await client.getRegisteredModel('flight-delays')).aliases.map((a) => a.alias)).toContain('champion');
+    expect(out).toContain(`MLFLOW_TRACKING_URI=${url} npx hangar models show flight-delays`);
     t.shutdown('SIGINT');
     expect(await done).toBe(0);
     expect(await client.health()).toBe(false);
-  });
+  }, 180_000);
 });

@@ -1,7 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { HangarError, isHangarError } from '../core/errors.js';
 import { HangarClient } from '../client/index.js';
-import { runDemoScenario } from '../demo/scenario.js';
 import type { CopyReport } from '../store/index.js';
 import { parseDuration } from './duration.js';
 import { experimentsList, modelsList, modelsResolve, modelsShow, runsSearch } from './read-commands.js';
@@ -36,7 +35,7 @@ export function createProgram(io: CliIo): Command {
     'after',
     `
 Examples:
-  hangar demo                          start a local server, log a demo run, register a model, keep serving
+  hangar demo                          the main job: train, check, gate and promote models on flight delays, keep serving
   hangar server --port 5000            run the server on ./.hangar (SQLite + local artifacts)
   hangar runs search --filter "metrics.val_rmse < 1" --order-by "metrics.val_rmse ASC"
   hangar models resolve models:/hangar-demo-model/Staging
@@ -214,28 +213,34 @@ Examples:
   // --- demo --------------------------------------------------------------------------
   program
     .command('demo')
-    .description('start Hangar locally, log a demo run, register its model in Staging, then keep serving')
+    .description('the main job: start Hangar locally, train and register models on US flight delays, run the compliance checks and the gate, approve the promotion, then keep serving')
     .option('--no-serve', 'exit after the scenario instead of serving')
     .option('--port <port>', 'TCP port (default 5000; a free one with --no-serve)', intOption(0, 65535))
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--home <dir>', 'where the demo keeps its files (default: $HANGAR_HOME or ./.hangar)')
-    .addHelpText('after', '\nThis is what `npm start` runs. Running it again reuses the experiment and model and adds a version.')
-    .action(async (o: { serve: boolean; port?: number; host: string; home?: string }) => {
+    .option('--sample-every <n>', 'keep one training row in N (Jan–Apr 2001; the June holdout one in 2N)', intOption(1, 1_000_000), 20)
+    .addHelpText('after', '\nThis is what `npm start` runs. Running it again reuses the experiments and the model and adds versions.')
+    .action(async (o: { serve: boolean; port?: number; host: string; home?: string; sampleEvery: number }) => {
       const config = configFrom(io, { home: o.home, host: o.host, port: o.port ?? (o.serve ? 5000 : 0), logLevel: 'warn' });
       const { startServer, s3OptionsFromEnv } = await serverSide();
       const running = await startServer(config, { logger: false, artifactOptions: { s3: s3OptionsFromEnv(io.env) } });
       try {
         io.out(`Hangar ${CLI_VERSION} demo: server ${running.url}, home ${config.home}\n`);
         const client = new HangarClient({ trackingUri: running.url, maxRetries: 2, backoffMs: 100 });
-        await runDemoScenario(client, { log: (line) => io.out(`  ${line}\n`) });
+        const started = Date.now();
+        const { runMainJob } = await import('../demo/main-job.js');
+        const job = await runMainJob(client, { sampleEvery: o.sampleEvery, log: (line) => io.out(`  ${line}\n`) });
+        io.out(`Main job done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${job.modelName} champion v${job.champion ?? '-'}.\n`);
         if (!o.serve) {
           io.out('Done (--no-serve): server stopped.\n');
           return;
         }
         io.out(
           `\nServing on ${running.url}; press Ctrl+C to stop. Try:\n` +
-            `  MLFLOW_TRACKING_URI=${running.url} npx hangar runs search\n` +
-            `  MLFLOW_TRACKING_URI=${running.url} npx hangar models show hangar-demo-model\n`,
+            `  MLFLOW_TRACKING_URI=${running.url} npx hangar models show ${job.modelName}\n` +
+            `  MLFLOW_TRACKING_URI=${running.url} npx hangar models history ${job.modelName}\n` +
+            `  MLFLOW_TRACKING_URI=${running.url} npx hangar validate models:/${job.modelName}@champion\n` +
+            `  MLFLOW_TRACKING_URI=${running.url} npx hangar runs search\n`,
         );
         const signal = await io.untilShutdown();
         io.out(`${signal}: shutting down\n`);

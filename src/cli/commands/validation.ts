@@ -101,7 +101,7 @@ Example:
         settings,
         experimentName: o.experiment,
         dataLabel: o.data,
-        onCompleted: await completedHook(client),
+        onCompleted: completedHook(client),
       });
       io.out(o.json === true ? json(result) : formatGate(result));
       if (result.blocking) failed();
@@ -140,14 +140,13 @@ Example:
 }
 
 /**
- * The `validation.completed` event goes to webhooks through the server; a server without the
- * governance routes (an MLflow server, an older Hangar) simply gets none.
+ * The `validation.completed` event goes to the server's webhooks. A server without Hangar's
+ * governance routes (an MLflow server) answers 404: the verdict is recorded all the same, and
+ * the gate reports the event as not sent.
  */
-async function completedHook(client: HangarClient): Promise<((e: ValidationCompletedEvent) => Promise<void>) | undefined> {
-  const emit = (client as unknown as { emitEvent?: (name: string, data: Record<string, unknown>) => Promise<void> }).emitEvent;
-  if (typeof emit !== 'function') return undefined;
+function completedHook(client: HangarClient): (e: ValidationCompletedEvent) => Promise<void> {
   return async (e) => {
-    await emit.call(client, 'validation.completed', { ...e });
+    await client.emitEvent('validation.completed', { ...e });
   };
 }
 

@@ -1,0 +1,222 @@
+import { dirname, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { HangarClient, type ModelVersion } from '../client/index.js';
+import { loadTrainingData, trainRun, type LoadedData, type TrainResult } from '../models/train.js';
+import {
+  dataEvaluator,
+  deployVersion,
+  loadComplianceSubject,
+  parseProjectConfig,
+  recordComplianceReport,
+  runComplianceChecks,
+  runGate,
+  type ComplianceReport,
+  type GateResult,
+  type ProjectConfig,
+} from '../validation/index.js';
+
+/**
+ * The main job (issue 3): the production half of the reference architecture on real data.
+ * A data scientist trains a baseline (logistic regression) and a better model (gradient-boosted
+ * trees) on US flight delays and registers both; an ML engineer runs the compliance checks and
+ * the champion/challenger gate, the data scientist files a transition request to Production, and
+ * the approval (here given by the demo, standing in for a person) promotes the model. Everything
+ * goes through the SDK, each person with their own API token, so the activity log says who did what.
+ */
+
+/** The project file the demo applies (also what `hangar validate` / `hangar gate` read from hangar.yaml). */
+export const DEMO_PROJECT_YAML = `compliance:
+  required_tags: [owner, use_case]
+  required_metrics: [auc, log_loss]
+validation:
+  mode: enabled
+  thresholds:
+    roc_auc: { threshold: 0.6, min_relative_change: 0, greater_is_better: true }
+    log_loss: { threshold: 0.6, greater_is_better: false }
+`;
+
+export interface MainJobOptions {
+  /** The flights Parquet file. Default: vega-datasets' `data/flights-3m.parquet`. */
+  dataPath?: string;
+  /** Registered model. Default `flight-delays`. */
+  modelName?: string;
+  /** Experiment for the training runs. Default `flight-delays`. */
+  experimentName?: string;
+  /** Keep one training row in this many (Jan–Apr 2001); the June holdout keeps one in twice as many. Default 20 (≈ 100k rows). */
+  sampleEvery?: number;
+  /** Worker threads for training. Default: every core. */
+  threads?: number;
+  /** Progress lines. Default: nowhere. */
+  log?: (line: string) => void;
+}
+
+export interface MainJobResult {
+  modelName: string;
+  baseline: TrainResult & { version: number };
+  candidate: TrainResult & { version: number };
+  compliance: ComplianceReport[];
+  /** The gate on the candidate against the champion. */
+  gate: GateResult;
+  /** The champion before the candidate's promotion. */
+  previousChampion: number | null;
+  /** The champion at the end. */
+  champion: number | null;
+  /** True when the candidate was promoted through an approved transition request. */
+  promoted: boolean;
+}
+
+/** Where vega-datasets keeps the flights file, found through module resolution (not the working directory). */
+export function flightsParquet(): string {
+  const require = createRequire(import.meta.url);
+  // The package exports only its build/index.js; the data directory sits beside build/.
+  return resolve(dirname(require.resolve('vega-datasets')), '..', 'data', 'flights-3m.parquet');
+}
+
+/**
+ * Training and holdout queries: label `delay > 15` (minutes); features hour and weekday of the
+ * scheduled departure, distance, origin and destination (the delay itself is the label's source,
+ * so it is left out). A deterministic hash sample keeps the demo quick and the same every run.
+ */
+export function flightQueries(path: string, every: number): { train: string; holdout: string } {
+  const file = `'${path.replaceAll("'", "''")}'`;
+  const select = `select hour(date) as hour, dayofweek(date) as weekday, distance, origin, destination, delay > 15 as delayed from ${file}`;
+  const sample = (n: number) => `hash(date, origin, destination, distance) % ${n} = 0`;
+  return {
+    train: `${select} where month(date) <= 4 and ${sample(every)}`,
+    holdout: `${select} where month(date) = 6 and ${sample(every * 2)}`,
+  };
+}
+
+const fmt = (v: number | undefined, digits = 4): string => (v === undefined ? '-' : v.toFixed(digits));
+const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
+
+export async function runMainJob(admin: HangarClient, opts: MainJobOptions = {}): Promise<MainJobResult> {
+  const log = opts.log ?? (() => undefined);
+  const modelName = opts.modelName ?? 'flight-delays';
+  const every = opts.sampleEvery ?? 20;
+  const dataPath = opts.dataPath ?? flightsParquet();
+  const project: ProjectConfig = parseProjectConfig(DEMO_PROJECT_YAML, 'demo project (hangar.yaml)');
+
+  // Two people, two tokens: the activity log then says who trained, requested and approved.
+  const scientistToken = await admin.governance.createToken('dana', { description: 'hangar demo: data scientist' });
+  const engineerToken = await admin.governance.createToken('sam', { description: 'hangar demo: ML engineer' });
+  const as = (token: string) => new HangarClient({ trackingUri: admin.trackingUri, token, maxRetries: 2, backoffMs: 100 });
+  const dana = as(scientistToken.token);
+  const sam = as(engineerToken.token);
+  log(`people      dana (data scientist) and sam (ML engineer), each with an API token`);
+
+  try {
+    // --- dev: data and training -------------------------------------------------------------------
+    const q = flightQueries(dataPath, every);
+    const data: LoadedData = await loadTrainingData({ data: q.train, holdout: q.holdout, target: 'delayed' });
+    const positives = data.train.labels.reduce((s, y) => s + y, 0) / data.train.frame.rows;
+    log(
+      `data        flights-3m.parquet: ${data.train.frame.rows.toLocaleString('en-US')} training rows (Jan–Apr 2001, 1 in ${every}), ` +
+        `${(data.holdout?.frame.rows ?? 0).toLocaleString('en-US')} holdout rows (June, 1 in ${every * 2}); label delay > 15 min (${pct(positives)} delayed)`,
+    );
+    const { experiment } = await dana.getOrCreateExperiment(opts.experimentName ?? 'flight-delays', { tags: { purpose: 'hangar demo: flight delays' } });
+
+    const trainOne = async (learner: 'linear' | 'gbdt', runName: string, params: Record<string, unknown>, what: string): Promise<TrainResult & { version: number }> => {
+      const r = await trainRun(dana, experiment.experimentId, data, { learner, params, runName, register: modelName, threads: opts.threads });
+      const version = Number(r.registered!.version);
+      // Documentation and ownership, which the compliance checks require.
+      await dana.updateModelVersion(modelName, version, `${what} predicting whether a US flight departs more than 15 minutes late (hangar demo).`);
+      await dana.setModelVersionTag(modelName, version, 'owner', 'dana');
+      await dana.setModelVersionTag(modelName, version, 'use_case', 'flight-delay-alerts');
+      log(`train       ${what}: run ${r.runId.slice(0, 8)}…, holdout AUC ${fmt(r.metrics.auc)}, log loss ${fmt(r.metrics.log_loss)} → ${modelName} v${version}`);
+      return { ...r, version };
+    };
+    const baseline = await trainOne('linear', 'baseline-logistic', {}, 'Baseline logistic regression');
+    const candidate = await trainOne(
+      'gbdt',
+      'gbdt',
+      { max_iter: 200, max_leaf_nodes: 15, min_samples_leaf: 100, early_stopping: true, random_state: 7 },
+      'Gradient-boosted trees',
+    );
+
+    // --- prod CD: compliance checks ---------------------------------------------------------------
+    const compliance: ComplianceReport[] = [];
+    for (const v of [baseline.version, candidate.version]) {
+      const report = runComplianceChecks(await loadComplianceSubject(sam, `models:/${modelName}/${v}`), project.compliance);
+      await recordComplianceReport(sam, report);
+      compliance.push(report);
+      const failed = report.checks.filter((c) => c.status === 'FAIL');
+      log(
+        `compliance  v${v}: ${report.checks.filter((c) => c.status === 'PASS').length}/${report.checks.length} rules pass` +
+          (failed.length === 0 ? ` (${report.checks.map((c) => c.rule).join(', ')})` : `; FAILED ${failed.map((c) => `${c.rule}: ${c.reason}`).join('; ')}`),
+      );
+    }
+
+    const evaluate = dataEvaluator(sam, q.holdout, 'delayed');
+    const gateFor = (version: number) =>
+      runGate(sam, {
+        modelUri: `models:/${modelName}/${version}`,
+        evaluate,
+        settings: project.validation,
+        dataLabel: 'flights June 2001 holdout',
+        onCompleted: (e) => sam.emitEvent('validation.completed', { ...e }),
+      });
+    const championOf = async (): Promise<number | null> => (await sam.getRegisteredModel(modelName)).aliases.find((a) => a.alias === 'champion')?.version ?? null;
+
+    // A fresh registry has no production model: the baseline goes first, as a team's first model would.
+    let previousChampion = await championOf();
+    if (previousChampion === null) {
+      const g = await gateFor(baseline.version);
+      if (g.passed) {
+        await deployVersion(sam, modelName, baseline.version);
+        log(`deploy      v${baseline.version} (baseline) passed the gate with no champion to compare → champion, Production`);
+      } else {
+        log(`deploy      v${baseline.version} (baseline) failed the gate: ${g.validation!.message}`);
+      }
+      previousChampion = await championOf();
+    }
+
+    // --- prod CD: compare staging vs production on the same data ----------------------------------
+    const gate = await gateFor(candidate.version);
+    const auc = gate.validation!.metrics.find((m) => m.metric === 'roc_auc');
+    const against = gate.baseline === null ? 'no champion' : `champion v${gate.baseline.version} ${fmt(auc?.baseline)}`;
+    log(`gate        v${candidate.version}: roc_auc ${fmt(auc?.candidate)} vs ${against} → ${gate.status}${gate.passed ? ', alias challenger' : ''}`);
+    log(`            validation run ${gate.runLink}`);
+    if (!gate.passed) log(`            ${gate.validation!.message.split('\n').join('\n            ')}`);
+
+    // --- prod CD: request the transition, and its approval -----------------------------------------
+    let promoted = false;
+    if (gate.passed) {
+      const gain = auc?.baseline === undefined || auc.candidate === undefined ? '' : ` (AUC ${fmt(auc.candidate)} vs ${fmt(auc.baseline)})`;
+      const request = await dana.governance.createTransitionRequest(
+        modelName,
+        candidate.version,
+        'Production',
+        `Passed the gate against the champion on June 2001${gain}. Validation run: ${gate.runLink}`,
+      );
+      log(`request     dana asks to move v${candidate.version} to Production (request ${request.id})`);
+      await sam.governance.approveTransitionRequest(modelName, candidate.version, 'Production', {
+        archiveExistingVersions: true,
+        comment: 'Compliance checks and validation gate passed. (Approved by the hangar demo, standing in for a person.)',
+      });
+      promoted = true;
+      log(`approve     sam approves (the demo standing in for a person): v${candidate.version} → Production, previous Production version archived`);
+      // The deployment step proper (MLOps Stacks' deploy task): champion set, challenger cleared.
+      const d = await deployVersion(sam, modelName, candidate.version);
+      log(`deploy      v${d.version} is champion${d.challengerRemoved ? '; challenger alias removed' : ''}`);
+    }
+
+    const champion = await championOf();
+    const mv: ModelVersion = await sam.getModelVersion(modelName, candidate.version);
+    log(`registry    ${modelName}: champion v${champion ?? '-'}, v${candidate.version} is ${mv.currentStage}${previousChampion !== null && previousChampion !== champion ? `, v${previousChampion} archived` : ''}`);
+
+    // --- the activity log of the promoted version ----------------------------------------------------
+    log(`activity    ${modelName} v${candidate.version}:`);
+    for (const a of await sam.governance.listActivities(modelName, candidate.version)) {
+      const move = a.fromStage !== undefined || a.toStage !== undefined ? ` ${a.fromStage ?? '?'} → ${a.toStage ?? '?'}` : '';
+      const alias = a.alias === undefined ? '' : ` @${a.alias}`;
+      const comment = a.comment === undefined ? '' : `  "${a.comment.length > 90 ? `${a.comment.slice(0, 89)}…` : a.comment}"`;
+      log(`            ${new Date(a.creationTimestamp).toISOString().slice(11, 19)}  ${a.activityType.padEnd(20)} ${a.userId.padEnd(9)}${move}${alias}${comment}`);
+    }
+    return { modelName, baseline, candidate, compliance, gate, previousChampion, champion, promoted };
+  } finally {
+    // The demo's people leave; their tokens go with them.
+    await admin.governance.revokeToken(scientistToken.info.tokenId).catch(() => undefined);
+    await admin.governance.revokeToken(engineerToken.info.tokenId).catch(() => undefined);
+  }
+}
