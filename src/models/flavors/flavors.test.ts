@@ -114,6 +114,38 @@ describe('onnx flavor', () => {
   });
 });
 
+describe('an ONNX model as MLflow logs it (tensor signature)', () => {
+  it('loads the MLflow onnx flavor and scores TF-serving style rows (arrays) by position', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'model.onnx'), linearRegressorOnnx([1, 10, 100], 0));
+    await writeFile(
+      join(dir, 'MLmodel'),
+      `artifact_path: model
+flavors:
+  onnx: {code: null, data: model.onnx, onnx_version: 1.15.0, providers: [CUDAExecutionProvider, CPUExecutionProvider]}
+  python_function: {data: model.onnx, env: {conda: conda.yaml, virtualenv: python_env.yaml}, loader_module: mlflow.onnx, python_version: 3.11.2}
+mlflow_version: 2.12.2
+model_uuid: 0123456789abcdef0123456789abcdef
+run_id: 4c9ea22a81744d14914fc3fa3fa2c912
+signature:
+  inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 3]}, "name": "input"}]'
+  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 1]}, "name": "variable"}]'
+  params: null
+utc_time_created: '2026-11-26 05:07:47.081585'
+`,
+    );
+    const model = await loadModelFromDir(dir);
+    expect(model.flavor).toBe('onnx');
+    expect(model.environment).toBeUndefined();
+    const p = await model.predict([
+      [1, 2, 3],
+      [0.5, 0, 1],
+    ]);
+    expect(Array.from(p.values!)).toEqual([321, 100.5]);
+    await model.close();
+  });
+});
+
 describe('hangar.tabular flavor', () => {
   it('saves a model as JSON and predicts with the schema: categories mapped, unseen as missing', async () => {
     const dir = await tempDir();
@@ -130,6 +162,9 @@ describe('hangar.tabular flavor', () => {
     expect(Array.from(p.values!)).toEqual([1 + 2 + 20, 1 + 1, 1 + 10]);
     expect(model.featureImportance()).toEqual({ x: 2 });
     await expect(model.predict([{ x: 'one', city: 'A' }])).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'x' });
+    // A key present with a null value counts as the column being there; an absent key does not.
+    expect(Array.from((await model.predict([{ x: 1, city: null }])).values!)).toEqual([3]);
+    await expect(model.predict([{ x: 1 }])).rejects.toMatchObject({ field: 'city' });
   });
 
   it('gives class labels and probabilities for a binary model', async () => {

@@ -68,6 +68,7 @@ export function pickFlavor(mlmodel: MLmodel): Flavor {
 export function loadedModel(pkg: ModelPackage, loaded: LoadedFlavor): LoadedModel {
   const sig = pkg.mlmodel.signature?.inputs;
   const columns = sig !== undefined && isColumnSchema(sig) ? sig : undefined;
+  const names = columns?.map((c) => c.name).filter((n): n is string => n !== undefined);
   return {
     dir: pkg.dir,
     metadata: pkg.mlmodel,
@@ -76,7 +77,7 @@ export function loadedModel(pkg: ModelPackage, loaded: LoadedFlavor): LoadedMode
     problem: loaded.problem,
     classLabels: loaded.classLabels,
     async predict(input) {
-      let table = toInputTable(input);
+      let table = toInputTable(input, names);
       if (columns !== undefined) table = enforceSignature(table, columns);
       return loaded.predict(table);
     },

@@ -12,8 +12,10 @@ import type { ColumnSpec, ColumnType } from './signature.js';
 export type RowsInput = ReadonlyArray<Readonly<Record<string, unknown>>>;
 /** Columns: one array (or typed array) per column name, all of one length. */
 export type ColumnsInput = Readonly<Record<string, ArrayLike<unknown>>>;
+/** Rows as arrays (TF-serving "instances"), for tensor signatures: column `j` is named `"j"`. */
+export type ArrayRowsInput = ReadonlyArray<ReadonlyArray<unknown>>;
 /** What `predict` accepts. */
-export type ModelInput = RowsInput | ColumnsInput;
+export type ModelInput = RowsInput | ColumnsInput | ArrayRowsInput;
 
 /** Input normalised to columns. */
 export interface InputTable {
@@ -27,17 +29,42 @@ function bad(message: string, field?: string): HangarError {
   return new HangarError('INVALID_PARAMETER_VALUE', message, field === undefined ? undefined : { field });
 }
 
-/** Rows or columns → columns. INVALID_PARAMETER_VALUE for ragged columns or a non-object row. */
-export function toInputTable(input: ModelInput): InputTable {
+/**
+ * Rows or columns → columns. With `only`, rows are read for those columns alone (what a
+ * signature asks for; the rest would be dropped anyway), which saves a scan of every row's
+ * keys. A column counts as present when at least one row has the key, as in a pandas frame
+ * built from records. INVALID_PARAMETER_VALUE for ragged columns or a non-object row.
+ */
+export function toInputTable(input: ModelInput, only?: readonly string[]): InputTable {
   if (Array.isArray(input)) {
-    const rows = input as RowsInput;
+    const rows = input as RowsInput | ArrayRowsInput;
+    const n = rows.length;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      if (row === null || typeof row !== 'object') throw bad(`Row ${i} is not an object of column values.`);
+    }
+    // Arrays as rows (TF-serving "instances"): columns are named by position.
+    const arrays = n > 0 && Array.isArray(rows[0]);
+    let keys: string[];
+    if (only !== undefined) keys = [...only];
+    else if (arrays) keys = Array.from({ length: Math.max(...(rows as ArrayRowsInput).map((r) => r.length)) }, (_, j) => String(j));
+    else {
+      const seen = new Set<string>();
+      for (const row of rows as RowsInput) for (const k of Object.keys(row)) seen.add(k);
+      keys = [...seen];
+    }
     const columns = new Map<string, unknown[]>();
-    rows.forEach((row, i) => {
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) throw bad(`Row ${i} is not an object of column values.`);
-      for (const k of Object.keys(row)) if (!columns.has(k)) columns.set(k, new Array<unknown>(rows.length).fill(undefined));
-    });
-    for (const [k, values] of columns) for (let i = 0; i < rows.length; i++) values[i] = rows[i]![k];
-    return { rows: rows.length, columns };
+    for (const k of keys) {
+      const values = new Array<unknown>(n);
+      let any = false;
+      for (let i = 0; i < n; i++) {
+        const v = (rows[i] as Readonly<Record<string, unknown>>)[k];
+        values[i] = v;
+        if (v !== undefined) any = true;
+      }
+      if (any || only === undefined || rows.some((r) => Object.hasOwn(r, k))) columns.set(k, values);
+    }
+    return { rows: n, columns };
   }
   if (input === null || typeof input !== 'object') throw bad('Model input must be an array of row objects or an object of column arrays.');
   const columns = new Map<string, ArrayLike<unknown>>();
@@ -144,8 +171,20 @@ function numericColumn(values: ArrayLike<unknown>, rows: number): Float64Array {
   return out;
 }
 
+// One lookup table per category list, so single-row predictions do not rebuild it each call.
+const categoryIndexes = new WeakMap<string[], Map<string, number>>();
+
+function categoryIndex(categories: string[]): Map<string, number> {
+  let index = categoryIndexes.get(categories);
+  if (index === undefined) {
+    index = new Map(categories.map((c, i) => [c, i]));
+    categoryIndexes.set(categories, index);
+  }
+  return index;
+}
+
 function categoricalColumn(values: ArrayLike<unknown>, rows: number, categories: string[]): Int32Array {
-  const index = new Map(categories.map((c, i) => [c, i]));
+  const index = categoryIndex(categories);
   const codes = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     const v = values[i];
