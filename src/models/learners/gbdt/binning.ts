@@ -113,17 +113,17 @@ export function binOffsets(mappers: BinMapper[]): Int32Array {
   return off;
 }
 
-/** Writes the frame's bins, column-major (feature f of row r at f * rows + r), into `out`. */
+/** Writes the frame's bins, row-major (feature f of row r at r * features + f), into `out`. */
 export function binFrame(frame: FeatureFrame, mappers: BinMapper[], out: Uint8Array): void {
   const n = frame.rows;
   const features = alignFeatures(frame, mappers);
   for (let f = 0; f < mappers.length; f++) {
     const m = mappers[f]!;
     const feat = features[f]!;
-    const col = out.subarray(f * n, (f + 1) * n);
+    const stride = mappers.length;
     if (m.kind === 'numeric') {
       if (feat.kind !== 'numeric') throw kindMismatch(m.name, 'numeric');
-      binNumeric(feat.values, m.edges, m.nb, col);
+      binNumeric(feat.values, m.edges, m.nb, out, f, stride);
     } else {
       if (feat.kind !== 'categorical') throw kindMismatch(m.name, 'categorical');
       const codes = alignCodes(feat, m.categories);
@@ -132,18 +132,18 @@ export function binFrame(frame: FeatureFrame, mappers: BinMapper[], out: Uint8Ar
       const missing = m.nb;
       for (let r = 0; r < n; r++) {
         const code = codes[r]!;
-        col[r] = code >= 0 && code < c ? map[code]! : missing;
+        out[r * stride + f] = code >= 0 && code < c ? map[code]! : missing;
       }
     }
   }
 }
 
-function binNumeric(values: Float64Array, edges: Float64Array, nb: number, col: Uint8Array): void {
+function binNumeric(values: Float64Array, edges: Float64Array, nb: number, out: Uint8Array, f: number, stride: number): void {
   const ne = edges.length;
   for (let r = 0; r < values.length; r++) {
     const v = values[r]!;
     if (v !== v) {
-      col[r] = nb;
+      out[r * stride + f] = nb;
       continue;
     }
     let lo = 0;
@@ -153,7 +153,7 @@ function binNumeric(values: Float64Array, edges: Float64Array, nb: number, col: 
       if (v <= edges[m]!) hi = m;
       else lo = m + 1;
     }
-    col[r] = lo;
+    out[r * stride + f] = lo;
   }
 }
 

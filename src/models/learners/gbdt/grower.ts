@@ -1,13 +1,19 @@
 import type { BinMapper } from './binning.js';
 import type { Executor, SharedState } from './pool.js';
-import { CTRL, JOB_HIST, runShare } from './kernels.js';
+import { CTRL, JOB_HIST } from './kernels.js';
+import { runLocal } from './pool.js';
 
 /** Categories (bins) with fewer rows than this at a node are not ordered; they go right. Same as scikit-learn. */
 const MIN_CAT_SUPPORT = 10;
 /** A child needs at least this hessian sum (scikit-learn's min_hessian_to_split). */
 const MIN_HESSIAN = 1e-3;
-/** Nodes with fewer rows build their histograms on the main thread; waking workers costs more. */
-const PARALLEL_MIN_ROWS = 8192;
+/**
+ * Rows per histogram block. A node's histogram is built as min(MAX_BLOCKS, rows / BLOCK_ROWS)
+ * partial histograms, one per block of rows, spread over the threads; nodes of one block stay
+ * on the calling thread, since waking workers costs more than they would save.
+ */
+const BLOCK_ROWS = 16_384;
+export const MAX_BLOCKS = 8;
 
 /** A split chosen for a node, in bin space. */
 export interface Split {
@@ -66,7 +72,7 @@ export class TreeGrower {
   private readonly slotLen: number;
   private readonly freeSlots: number[] = [];
   private readonly scratch: Uint32Array;
-  private readonly identity: Uint32Array;
+  private readonly goLeft = new Uint8Array(256);
 
   constructor(
     private readonly s: SharedState,
@@ -77,15 +83,14 @@ export class TreeGrower {
   ) {
     this.slotLen = s.binOffsets[s.features]! * 3;
     this.scratch = new Uint32Array(s.n);
-    this.identity = new Uint32Array(s.n);
-    for (let i = 0; i < s.n; i++) this.identity[i] = i;
   }
 
   /** Grows one tree on the gradients of class block `k`. Leaves keep their row ranges in `idx`. */
   grow(k: number): GrownNode[] {
     const s = this.s;
     const o = this.opts;
-    s.idx.set(this.identity);
+    const idx = s.idx;
+    for (let i = 0; i < s.n; i++) idx[i] = i;
     this.freeSlots.length = 0;
     for (let i = this.slots - 1; i >= 0; i--) this.freeSlots.push(i);
     const ghOff = k * 2 * s.n;
@@ -157,8 +162,19 @@ export class TreeGrower {
     ctrl[CTRL.ARG + 2] = end;
     ctrl[CTRL.ARG + 3] = all ? 1 : 0;
     ctrl[CTRL.ARG + 4] = ghOff;
-    if (this.exec.threads > 1 && end - start >= PARALLEL_MIN_ROWS) this.exec.run();
-    else runShare(0, 1, ctrl, s.bins, s.n, s.features, s.binOffsets, s.idx, s.gh, s.raw, s.y, s.hist);
+    const blocks = Math.max(1, Math.min(MAX_BLOCKS, Math.floor((end - start) / BLOCK_ROWS)));
+    const scratchOff = this.slots * this.slotLen;
+    ctrl[CTRL.ARG + 5] = blocks;
+    ctrl[CTRL.ARG + 6] = scratchOff;
+    if (this.exec.threads > 1 && blocks > 1) this.exec.run();
+    else runLocal(s);
+    // Partial histograms add up in block order, whichever thread built them.
+    const h = s.hist;
+    const off = slot * this.slotLen;
+    for (let b = 1; b < blocks; b++) {
+      const src = scratchOff + (b - 1) * this.slotLen;
+      for (let i = 0; i < this.slotLen; i++) h[off + i]! += h[src + i]!;
+    }
   }
 
   private subtract(parentSlot: number, childSlot: number): void {
@@ -187,17 +203,24 @@ export class TreeGrower {
   private partition(node: GrownNode, split: Split): number {
     const s = this.s;
     const idx = s.idx;
-    const bits = split.leftBins;
-    const col = split.feature * s.n;
+    const goLeft = this.goLeft;
+    for (let b = 0; b < 256; b++) goLeft[b] = (split.leftBins[b >>> 5]! >>> (b & 31)) & 1;
+    const f = split.feature;
+    const stride = s.features;
     const bins = s.bins;
     const scratch = this.scratch;
     let l = node.start;
     let rc = 0;
+    // Branch-free: each row is written to both sides and only the matching cursor moves, since
+    // the direction is unpredictable and a mispredicted branch costs more than a store.
+    // Writing idx[l] is safe because l never passes i.
     for (let i = node.start; i < node.end; i++) {
       const r = idx[i]!;
-      const b = bins[col + r]!;
-      if ((bits[b >>> 5]! >>> (b & 31)) & 1) idx[l++] = r;
-      else scratch[rc++] = r;
+      const left = goLeft[bins[r * stride + f]!]!;
+      idx[l] = r;
+      scratch[rc] = r;
+      l += left;
+      rc += 1 - left;
     }
     idx.set(scratch.subarray(0, rc), l);
     return l;

@@ -7,7 +7,8 @@
  * guarantees that in-process and worker training execute the same code.
  *
  * Layout conventions shared with `grower.ts`:
- * - bins: Uint8Array, column-major, feature f of row r at `f * n + r`;
+ * - bins: Uint8Array, row-major, feature f of row r at `r * features + f` (one row's bins share
+ *   a cache line, so a histogram pass touches one line per row for all features);
  * - gh: Float64Array, per class a block of `2 * n` values, gradient and hessian of row r at
  *   `block + 2r` and `block + 2r + 1`;
  * - hist: Float64Array, per bin three values (sum of gradients, sum of hessians, row count).
@@ -29,53 +30,35 @@ export const CTRL = {
   LENGTH: 16,
 } as const;
 
-/** Adds rows `start..end` of the node (positions in `idx`) into one feature's histogram. */
-export function histIndexed(
-  bins: Uint8Array,
-  colOff: number,
-  idx: Uint32Array,
-  start: number,
-  end: number,
-  gh: Float64Array,
-  ghOff: number,
-  hist: Float64Array,
-  hOff: number,
-): void {
-  let i = start;
-  // Two rows per step: independent adds on different bins overlap in the CPU.
-  for (; i + 1 < end; i += 2) {
-    const r0 = idx[i]!;
-    const r1 = idx[i + 1]!;
-    const b0 = hOff + bins[colOff + r0]! * 3;
-    const g0 = ghOff + 2 * r0;
-    hist[b0]! += gh[g0]!;
-    hist[b0 + 1]! += gh[g0 + 1]!;
-    hist[b0 + 2]! += 1;
-    const b1 = hOff + bins[colOff + r1]! * 3;
-    const g1 = ghOff + 2 * r1;
-    hist[b1]! += gh[g1]!;
-    hist[b1 + 1]! += gh[g1 + 1]!;
-    hist[b1 + 2]! += 1;
-  }
-  if (i < end) {
-    const r = idx[i]!;
-    const b = hOff + bins[colOff + r]! * 3;
-    const g = ghOff + 2 * r;
-    hist[b]! += gh[g]!;
-    hist[b + 1]! += gh[g + 1]!;
-    hist[b + 2]! += 1;
-  }
+/** Histogram kernels specialised to one fit's features (see `histKernelSource`). */
+export interface HistKernels {
+  /** Adds the rows at positions start..end of `idx`. */
+  rows(bins: Uint8Array, idx: Uint32Array, start: number, end: number, gh: Float64Array, ghOff: number, hist: Float64Array, hOff: number): void;
+  /** Adds rows start..end themselves (the root, no index indirection). */
+  range(bins: Uint8Array, start: number, end: number, gh: Float64Array, ghOff: number, hist: Float64Array, hOff: number): void;
 }
 
-/** The root's histogram: every row, in order, no index indirection. */
-export function histAll(bins: Uint8Array, colOff: number, n: number, gh: Float64Array, ghOff: number, hist: Float64Array, hOff: number): void {
-  for (let r = 0; r < n; r++) {
-    const b = hOff + bins[colOff + r]! * 3;
-    const g = ghOff + 2 * r;
-    hist[b]! += gh[g]!;
-    hist[b + 1]! += gh[g + 1]!;
-    hist[b + 2]! += 1;
+/**
+ * Source of the two histogram kernels for `features` features whose histograms start at
+ * `binOffsets[f] * 3`. Each row updates every feature's histogram in one pass; the feature loop
+ * is unrolled with constant offsets, which V8 compiles to straight-line code (a loop over
+ * features with offsets read from an array runs about three times slower). Only integers from
+ * the bin layout enter the source.
+ */
+export function histKernelSource(features: number, binOffsets: ArrayLike<number>): string {
+  let body = '';
+  for (let f = 0; f < features; f++) {
+    const off = Number(binOffsets[f]) * 3;
+    if (!Number.isSafeInteger(off)) throw new Error('histogram offsets must be integers');
+    body += `b = hOff + ${off} + bins[base + ${f}] * 3; hist[b] += g; hist[b + 1] += h; hist[b + 2] += 1;\n`;
   }
+  const rows =
+    'function (bins, idx, start, end, gh, ghOff, hist, hOff) {\n let b = 0;\n' +
+    ` for (let i = start; i < end; i++) {\n  const r = idx[i]; const g = gh[ghOff + 2 * r]; const h = gh[ghOff + 2 * r + 1]; const base = r * ${features};\n${body} }\n}`;
+  const range =
+    'function (bins, start, end, gh, ghOff, hist, hOff) {\n let b = 0;\n' +
+    ` for (let r = start; r < end; r++) {\n  const g = gh[ghOff + 2 * r]; const h = gh[ghOff + 2 * r + 1]; const base = r * ${features};\n${body} }\n}`;
+  return `({ rows: ${rows},\n range: ${range} })`;
 }
 
 /**
@@ -117,23 +100,25 @@ export function gradients(kind: number, k: number, n: number, raw: Float64Array,
 }
 
 /**
- * One thread's share of a job. Histograms are split by feature (thread t builds features
- * f ≡ t mod threads), so each histogram is summed in the same order whatever the thread count
- * and models do not depend on it; gradients are split by contiguous rows.
+ * One thread's share of a job. A histogram job splits the node's rows into a number of blocks
+ * that depends on the node size only; block b's partial histogram goes to the node's slot
+ * (b = 0) or to scratch slot b - 1, and the caller adds them up in block order. So every sum
+ * is taken in the same order whatever the thread count, and models do not depend on it.
+ * Thread t takes blocks t, t + threads, …; gradients are split by contiguous rows.
  */
 export function runShare(
   t: number,
   threads: number,
   ctrl: Int32Array,
+  kern: HistKernels,
   bins: Uint8Array,
   n: number,
-  features: number,
-  binOffsets: Int32Array,
   idx: Uint32Array,
   gh: Float64Array,
   raw: Float64Array,
   y: Float64Array,
   hist: Float64Array,
+  slotLen: number,
 ): void {
   const type = ctrl[2]!;
   const a = 4;
@@ -143,11 +128,16 @@ export function runShare(
     const end = ctrl[a + 2]!;
     const all = ctrl[a + 3]!;
     const ghOff = ctrl[a + 4]!;
-    for (let f = t; f < features; f += threads) {
-      const hOff = slotOff + binOffsets[f]! * 3;
-      hist.fill(0, hOff, hOff + (binOffsets[f + 1]! - binOffsets[f]!) * 3);
-      if (all === 1) histAll(bins, f * n, n, gh, ghOff, hist, hOff);
-      else histIndexed(bins, f * n, idx, start, end, gh, ghOff, hist, hOff);
+    const blocks = ctrl[a + 5]!;
+    const scratchOff = ctrl[a + 6]!;
+    const len = end - start;
+    for (let b = t; b < blocks; b += threads) {
+      const s = start + Math.floor((b * len) / blocks);
+      const e = start + Math.floor(((b + 1) * len) / blocks);
+      const hOff = b === 0 ? slotOff : scratchOff + (b - 1) * slotLen;
+      hist.fill(0, hOff, hOff + slotLen);
+      if (all === 1) kern.range(bins, s, e, gh, ghOff, hist, hOff);
+      else kern.rows(bins, idx, s, e, gh, ghOff, hist, hOff);
     }
   } else if (type === 2) {
     const kind = ctrl[a]!;
@@ -164,10 +154,10 @@ export function workerLoop(data: {
   t: number;
   threads: number;
   ctrl: SharedArrayBuffer;
+  kernels: string;
   bins: SharedArrayBuffer;
   n: number;
-  features: number;
-  binOffsets: Int32Array;
+  slotLen: number;
   idx: SharedArrayBuffer;
   gh: SharedArrayBuffer;
   raw: SharedArrayBuffer;
@@ -175,6 +165,7 @@ export function workerLoop(data: {
   hist: SharedArrayBuffer;
 }): void {
   const ctrl = new Int32Array(data.ctrl);
+  const kern = (0, eval)(data.kernels) as HistKernels;
   const bins = new Uint8Array(data.bins);
   const idx = new Uint32Array(data.idx);
   const gh = new Float64Array(data.gh);
@@ -183,13 +174,13 @@ export function workerLoop(data: {
   const hist = new Float64Array(data.hist);
   let seq = 0;
   for (;;) {
-    // Spin briefly before sleeping: jobs come in bursts, and a futex wake costs far more than a job's setup.
+    // Spin briefly before sleeping: jobs come in bursts, and a futex wake costs more than a small job.
     for (let spin = 0; spin < 2000 && Atomics.load(ctrl, 0) === seq; spin++);
     Atomics.wait(ctrl, 0, seq);
     seq = Atomics.load(ctrl, 0);
     if (ctrl[2] === 0) return;
     try {
-      runShare(data.t, data.threads, ctrl, bins, data.n, data.features, data.binOffsets, idx, gh, raw, y, hist);
+      runShare(data.t, data.threads, ctrl, kern, bins, data.n, idx, gh, raw, y, hist, data.slotLen);
     } catch {
       Atomics.store(ctrl, 3, 1);
     }

@@ -2,10 +2,10 @@ import { availableParallelism } from 'node:os';
 import type { FeatureFrame, FitOptions, Labels, Learner, Problem } from '../types.js';
 import { HangarError } from '../../../core/errors.js';
 import { binFrame, binOffsets, fitBinMappers, type BinMapper } from './binning.js';
-import { TreeGrower, type GrownNode } from './grower.js';
-import { CTRL, JOB_GRAD, runShare } from './kernels.js';
+import { MAX_BLOCKS, TreeGrower, type GrownNode } from './grower.js';
+import { CTRL, JOB_GRAD } from './kernels.js';
 import { GBDT_DEFAULTS, leafCap, resolveGbdtParams, type GbdtParams } from './params.js';
-import { allocHist, sharedState, startExecutor, type Executor } from './pool.js';
+import { allocHist, runLocal, sharedState, startExecutor, type Executor } from './pool.js';
 import { Rng } from './rng.js';
 import { GbdtModel, type GbdtJson, type GbdtJsonNode, type SchemaEntry } from './tree-model.js';
 
@@ -112,11 +112,11 @@ function baselineScores(kind: number, k: number, y: Float64Array, n: number): Fl
 }
 
 /** Adds one tree's leaf values to raw scores of binned rows (the validation set). */
-function addTreeBinned(nodes: GrownNode[], bins: Uint8Array, n: number, raw: Float64Array, k: number, out: number): void {
+function addTreeBinned(nodes: GrownNode[], bins: Uint8Array, features: number, n: number, raw: Float64Array, k: number, out: number): void {
   for (let r = 0; r < n; r++) {
     let node = nodes[0]!;
     while (node.split !== null) {
-      const b = bins[node.split.feature * n + r]!;
+      const b = bins[r * features + node.split.feature]!;
       node = nodes[(node.split.leftBins[b >>> 5]! >>> (b & 31)) & 1 ? node.left : node.right]!;
     }
     raw[r * k + out]! += node.value;
@@ -169,7 +169,8 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
   binFrame(train, mappers, state.bins);
   state.y.set(trainY);
   const cap = leafCap(p);
-  allocHist(state, Math.min(cap, Math.ceil(n / p.min_samples_leaf)) + 1);
+  const slots = Math.min(cap, Math.ceil(n / p.min_samples_leaf)) + 1;
+  allocHist(state, slots, MAX_BLOCKS - 1);
 
   let vbins: Uint8Array | null = null;
   let vraw: Float64Array | null = null;
@@ -187,7 +188,7 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
   }
 
   const requested = options.threads ?? (n >= WORKERS_MIN_ROWS ? availableParallelism() : 1);
-  const threads = Math.max(1, Math.min(requested, nf));
+  const threads = Math.max(1, Math.min(requested, MAX_BLOCKS));
   const exec: Executor = await startExecutor(state, threads);
   const trees: Array<{ output: number; nodes: GrownNode[] }> = [];
   let bestLoss = Infinity;
@@ -200,7 +201,7 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
       minGain: p.min_gain_to_split,
       maxLeaves: cap,
       maxDepth: p.max_depth ?? Infinity,
-    }, Math.min(cap, Math.ceil(n / p.min_samples_leaf)) + 1);
+    }, slots);
     const stride = Math.max(1, Math.ceil(n / TRAIN_LOSS_ROWS));
     const yv = valid?.labels;
     if (vraw !== null && yv !== undefined) bestLoss = meanLoss(kind, k, vraw, yv, nv, 1);
@@ -210,7 +211,7 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
       state.ctrl[CTRL.ARG] = kind;
       state.ctrl[CTRL.ARG + 1] = k;
       if (exec.threads > 1) exec.run();
-      else runShare(0, 1, state.ctrl, state.bins, n, nf, offsets, state.idx, state.gh, state.raw, state.y, state.hist);
+      else runLocal(state);
 
       for (let c = 0; c < k; c++) {
         const nodes = grower.grow(c);
@@ -221,7 +222,7 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
           const v = node.value;
           for (let i = node.start; i < node.end; i++) raw[idx[i]! * k + c]! += v;
         }
-        if (vbins !== null && vraw !== null) addTreeBinned(nodes, vbins, nv, vraw, k, c);
+        if (vbins !== null && vraw !== null) addTreeBinned(nodes, vbins, nf, nv, vraw, k, c);
         trees.push({ output: c, nodes });
       }
 

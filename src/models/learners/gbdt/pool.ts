@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { HangarError } from '../../../core/errors.js';
-import { CTRL, JOB_EXIT, gradients, histAll, histIndexed, runShare, workerLoop } from './kernels.js';
+import { CTRL, JOB_EXIT, gradients, histKernelSource, runShare, workerLoop, type HistKernels } from './kernels.js';
 
 /** The buffers one fit shares with its workers. */
 export interface SharedState {
@@ -8,7 +8,12 @@ export interface SharedState {
   features: number;
   /** Histogram offset (in bins) of each feature, plus the total at the end. */
   binOffsets: Int32Array;
+  /** Doubles per histogram slot (total bins × 3). */
+  slotLen: number;
   ctrl: Int32Array;
+  /** Source of the fit's histogram kernels, compiled once per thread. */
+  kernelSource: string;
+  kernels: HistKernels;
   bins: Uint8Array;
   idx: Uint32Array;
   gh: Float64Array;
@@ -30,31 +35,38 @@ export interface Executor {
 }
 
 export function sharedState(n: number, features: number, binOffsets: Int32Array, k: number): SharedState {
+  const kernelSource = histKernelSource(features, binOffsets);
   return {
     n,
     features,
     binOffsets,
+    slotLen: binOffsets[features]! * 3,
     ctrl: new Int32Array(new SharedArrayBuffer(CTRL.LENGTH * 4)),
+    kernelSource,
+    kernels: (0, eval)(kernelSource) as HistKernels,
     bins: new Uint8Array(new SharedArrayBuffer(Math.max(1, n * features))),
     idx: new Uint32Array(new SharedArrayBuffer(Math.max(1, n) * 4)),
     gh: new Float64Array(new SharedArrayBuffer(Math.max(1, 2 * n * k) * 8)),
     raw: new Float64Array(new SharedArrayBuffer(Math.max(1, n * k) * 8)),
     y: new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8)),
-    hist: new Float64Array(0), // sized by allocHist once the slot count is known
+    hist: new Float64Array(0),
   };
 }
 
-export function allocHist(state: SharedState, slots: number): void {
-  const slotLen = state.binOffsets[state.features]! * 3;
-  state.hist = new Float64Array(new SharedArrayBuffer(Math.max(1, slots * slotLen) * 8));
+/** Sizes the histogram pool: `slots` node slots followed by `scratch` partial-histogram slots. */
+export function allocHist(state: SharedState, slots: number, scratch: number): void {
+  state.hist = new Float64Array(new SharedArrayBuffer(Math.max(1, (slots + scratch) * state.slotLen) * 8));
+}
+
+/** Runs share 0 of the job in `ctrl` on the calling thread, as if alone. */
+export function runLocal(s: SharedState): void {
+  runShare(0, 1, s.ctrl, s.kernels, s.bins, s.n, s.idx, s.gh, s.raw, s.y, s.hist, s.slotLen);
 }
 
 // The worker's program: the kernels' own source text plus a bootstrap. See kernels.ts for why.
 const WORKER_SOURCE = [
   "'use strict';",
   "const { workerData } = require('node:worker_threads');",
-  histIndexed.toString(),
-  histAll.toString(),
   gradients.toString(),
   runShare.toString(),
   workerLoop.toString(),
@@ -65,8 +77,7 @@ class InProcess implements Executor {
   readonly threads = 1;
   constructor(private readonly s: SharedState) {}
   run(): void {
-    const s = this.s;
-    runShare(0, 1, s.ctrl, s.bins, s.n, s.features, s.binOffsets, s.idx, s.gh, s.raw, s.y, s.hist);
+    runLocal(this.s);
   }
   async close(): Promise<void> {}
 }
@@ -79,12 +90,12 @@ class WorkerPool implements Executor {
   ) {}
 
   run(): void {
-    const { ctrl } = this.s;
     const s = this.s;
+    const ctrl = s.ctrl;
     Atomics.store(ctrl, CTRL.DONE, 0);
     Atomics.add(ctrl, CTRL.SEQ, 1);
     Atomics.notify(ctrl, CTRL.SEQ);
-    runShare(0, this.threads, ctrl, s.bins, s.n, s.features, s.binOffsets, s.idx, s.gh, s.raw, s.y, s.hist);
+    runShare(0, this.threads, ctrl, s.kernels, s.bins, s.n, s.idx, s.gh, s.raw, s.y, s.hist, s.slotLen);
     const others = this.threads - 1;
     for (let spin = 0; spin < 2000 && Atomics.load(ctrl, CTRL.DONE) < others; spin++);
     for (;;) {
@@ -116,10 +127,10 @@ export async function startExecutor(state: SharedState, threads: number): Promis
         t,
         threads,
         ctrl: state.ctrl.buffer,
+        kernels: state.kernelSource,
         bins: state.bins.buffer,
         n: state.n,
-        features: state.features,
-        binOffsets: state.binOffsets,
+        slotLen: state.slotLen,
         idx: state.idx.buffer,
         gh: state.gh.buffer,
         raw: state.raw.buffer,
@@ -135,6 +146,11 @@ export async function startExecutor(state: SharedState, threads: number): Promis
     );
     workers.push(w);
   }
-  await Promise.all(online);
+  try {
+    await Promise.all(online);
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  }
   return new WorkerPool(state, threads, workers);
 }
