@@ -83,7 +83,6 @@ async function main(): Promise<void> {
   })) as GbdtModel;
   const fitS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const G = globalThis as any; console.log({ hist: G.TK, reduce: G.TR, idxreset: G.TI, partition: G.TP, subtract: G.TS, find: G.TF });
   // CPU seconds of every thread too: on a shared machine they show the work when wall time does not.
   const cpuS = (cpu.user + cpu.system) / 1e6;
   console.log(JSON.stringify({ figure: 'gbdt_fit_seconds', rows, threads: threads ?? 'auto', value: Number(fitS.toFixed(3)), cpu_seconds: Number(cpuS.toFixed(3)) }));
