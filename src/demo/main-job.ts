@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { HangarClient, type ModelVersion } from '../client/index.js';
-import { loadTrainingData, trainRun, type LoadedData, type TrainResult } from '../models/train.js';
+import { loadTrainingData, trainRun, type LoadedData, type TrainResult } from '../models/index.js';
 import {
   dataEvaluator,
   deployVersion,

@@ -256,6 +256,13 @@ describe('compliance against the registry', () => {
   it('a version without a package fails the package rules with the cause', async () => {
     const name = await model(1);
     const report = runComplianceChecks(await loadComplianceSubject(client, `models:/${name}/1`), parseProjectConfig('').compliance);
-    expect(report.checks.find((c) => c.rule === 'signature')!.reason).toMatch(/^the model package could not be read \(/);
+    expect(report.checks.find((c) => c.rule === 'signature')!.reason).toMatch(/^the model package could not be read \(no MLmodel file at /);
+
+    // An MLmodel the package reader refuses: the reason is the reader's.
+    const other = await model(1);
+    const v = await client.getModelVersion(other, 1);
+    await client.putArtifact(v.source, 'MLmodel', 'artifact_path: model\n');
+    const bad = runComplianceChecks(await loadComplianceSubject(client, `models:/${other}/1`), parseProjectConfig('').compliance);
+    expect(bad.checks.find((c) => c.rule === 'environment')!.reason).toBe('the model package could not be read (The MLmodel file has no "flavors" mapping.)');
   });
 });

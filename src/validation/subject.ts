@@ -1,6 +1,6 @@
-import { parse as parseYaml } from 'yaml';
 import { HangarError, isHangarError } from '../core/errors.js';
 import type { HangarClient, ModelVersion, Run } from '../client/index.js';
+import { mlmodelToObject, parseMLmodel } from '../models/index.js';
 import type { ComplianceReport, ComplianceSubject, EnvironmentFacts, PackageFacts } from './compliance.js';
 
 /**
@@ -97,8 +97,9 @@ export async function loadComplianceSubject(client: HangarClient, modelUri: stri
     if (!files.includes('MLmodel')) {
       pkgError = `no MLmodel file at ${resolved.artifactUri}`;
     } else {
-      const text = (await client.readArtifact(resolved.artifactUri, 'MLmodel')).toString('utf8');
-      pkg = packageFactsFromMLmodel(parseYaml(text), files);
+      // The package reader parses it (as MLflow's PyYAML does) and refuses a file without flavors.
+      const mlmodel = parseMLmodel((await client.readArtifact(resolved.artifactUri, 'MLmodel')).toString('utf8'));
+      pkg = packageFactsFromMLmodel(mlmodelToObject(mlmodel), files);
     }
   } catch (e) {
     pkgError = e instanceof Error ? e.message : String(e);
