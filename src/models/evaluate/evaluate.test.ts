@@ -129,6 +129,26 @@ describe('evaluateModel (in memory)', () => {
     await model.close();
   });
 
+  it('takes a data-layer table: timestamps give the date parts a model trained on derived features needs', async () => {
+    const dir = await tempDir();
+    // Trained on the data layer's derived features: the signature lists date_hour, not date.
+    const tiny = new TinyModel({ problem: 'regression', bias: 0, numeric: { date_hour: 1, date_month: 100 } });
+    await saveModelPackage(dir, { ...tabularPackage(tiny), signature: { inputs: [column('date_hour', 'double'), column('date_month', 'double')] } });
+    const model = await loadModelFromDir(dir, { tabularModelFromJSON: tinyFromJSON });
+    const table = {
+      rows: 2,
+      source: 'memory',
+      columns: [
+        { name: 'date', type: 'timestamp' as const, values: Float64Array.of(Date.UTC(2001, 5, 1, 8), Date.UTC(2001, 0, 2, 23)) },
+        { name: 'y', type: 'number' as const, values: Float64Array.of(608, 123) },
+      ],
+    };
+    const r = await evaluateModel(model, table, 'y');
+    // Predictions 6·100 + 8 = 608 and 1·100 + 23 = 123: a perfect fit.
+    expect(r.metrics.rmse).toBe(0);
+    expect(r.metrics.r2).toBe(1);
+  });
+
   it('names an unknown class and a missing target column', async () => {
     const dir = await tempDir();
     await saveModelPackage(dir, { ...tabularPackage(binaryTiny()), signature: { inputs: [column('x', 'double'), column('c', 'string')] } });
