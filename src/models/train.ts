@@ -162,6 +162,14 @@ export function evaluateModel(model: TabularModel, data: PreparedData): Record<s
   return out;
 }
 
+/**
+ * Let the event loop run its I/O callbacks once. Training and scoring hold the main thread for
+ * seconds to minutes; meanwhile the server closes idle keep-alive connections, and the HTTP
+ * client only learns of it when the loop next polls. Without this, the first request after
+ * training could be written to a closed socket and fail.
+ */
+const settleSockets = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+
 /** Run params as MLflow stores them: text, `None` for null (as MLflow's Python client writes it). */
 function paramText(params: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -211,13 +219,17 @@ export async function trainRun(client: HangarClient, experimentId: string, data:
       },
     });
     const fitMs = performance.now() - fitStart;
+    await settleSockets();
     if (train.classLabels) model = withClassLabels(model, train.classLabels);
 
     progress({ kind: 'phase', message: holdout ? `evaluating on ${holdout.frame.rows} holdout rows` : 'evaluating on the training rows (no --holdout)' });
     const evalStart = performance.now();
-    const trainingMetrics = evaluateModel(model, train);
+    // Scoring millions of training rows costs as much as a few boosting rounds, so the
+    // training metrics are computed only when there is no holdout to report instead.
     const holdoutMetrics = holdout ? evaluateModel(model, holdout) : undefined;
+    const trainingMetrics = holdoutMetrics ? {} : evaluateModel(model, train);
     const evaluateMs = performance.now() - evalStart;
+    await settleSockets();
 
     const now = Date.now();
     const metrics = [
