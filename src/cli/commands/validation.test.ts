@@ -1,9 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config.js';
+import { HangarClient } from '../../client/index.js';
+import { verifySignature } from '../../governance/index.js';
 import { runCli } from '../program.js';
+import { startServer } from '../serve.js';
 import { testIo } from '../test-support/cli.js';
 import { startLiveServer, type LiveServer } from '../test-support/live-server.js';
 import { registerValidationCommands, type EvaluatorFactory } from './validation.js';
@@ -110,7 +116,7 @@ describe('hangar validate', () => {
 
 describe('hangar gate and hangar deploy', () => {
   /** A program with only the validation commands and an evaluator scoring by version number. */
-  async function gate(args: string[], scores: Record<number, Record<string, number>>) {
+  async function gate(args: string[], scores: Record<number, Record<string, number>>, trackingUri = live.url) {
     const t = testIo();
     const program = new Command('hangar').exitOverride().configureOutput({ writeOut: (s) => t.io.out(s), writeErr: (s) => t.io.err(s) });
     const factory: EvaluatorFactory = async (_client, data, target) => {
@@ -120,7 +126,7 @@ describe('hangar gate and hangar deploy', () => {
     registerValidationCommands({ program, io: t.io, models: program.command('models') }, factory);
     let code = 0;
     try {
-      await program.parseAsync(['gate', ...args, '--data', 'holdout.parquet', '--target', 'delayed', '--tracking-uri', live.url], { from: 'user' });
+      await program.parseAsync(['gate', ...args, '--data', 'holdout.parquet', '--target', 'delayed', '--tracking-uri', trackingUri], { from: 'user' });
     } catch (e) {
       if (!(e instanceof CommanderError)) throw e;
       code = e.exitCode;
@@ -158,6 +164,57 @@ describe('hangar gate and hangar deploy', () => {
 
     const off = await gate([`models:/${name}/2`, '--config', cfg, '--mode', 'disabled'], {});
     expect(off).toEqual({ code: 0, out: 'Validation gate disabled: nothing evaluated or recorded.\n', err: '' });
+  });
+
+  it('the verdict fires the signed validation.completed webhook event', async () => {
+    const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const home = await mkdtemp(join(tmpdir(), 'hangar-cli-validation-hook-'));
+    // Loopback delivery is off by default (SSRF guard); this server allows it for the receiver.
+    const server = await startServer(loadConfig({ home, port: 0, logLevel: 'silent', webhookAllowPrivateHosts: true }));
+    try {
+      const c = new HangarClient(server.url);
+      await c.governance.createWebhook({
+        name: 'ci',
+        url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+        events: ['validation.completed'],
+        secret: 's3cret',
+      });
+      await c.createRegisteredModel('hooked');
+      await c.createModelVersion({ name: 'hooked', source: 'mlflow-artifacts:/0/none/artifacts/model' });
+      const cfg = join(dir, 'hook.yaml');
+      await writeFile(cfg, 'validation: { mode: enabled, thresholds: { roc_auc: { threshold: 0.6, greater_is_better: true } } }\n');
+      const r = await gate(['models:/hooked/1', '--config', cfg], { 1: { roc_auc: 0.7 } }, server.url);
+      expect(r.code).toBe(0);
+      expect(r.out).not.toContain('event not sent');
+      const deadline = Date.now() + 10_000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+      expect(received).toHaveLength(1);
+      const { headers, body } = received[0]!;
+      const payload = JSON.parse(body) as { entity: string; action: string; data: Record<string, unknown> };
+      expect(payload).toMatchObject({ entity: 'validation', action: 'completed', data: { name: 'hooked', version: 1, mode: 'enabled', status: 'approved', baselineVersion: null } });
+      expect(
+        verifySignature({
+          secret: 's3cret',
+          deliveryId: String(headers['x-mlflow-delivery-id']),
+          timestamp: String(headers['x-mlflow-timestamp']),
+          body,
+          signature: String(headers['x-mlflow-signature']),
+        }),
+      ).toBe(true);
+    } finally {
+      await server.close();
+      await new Promise((r) => receiver.close(r));
+      await rm(home, { recursive: true, force: true });
+    }
   });
 
   it('deploy refuses a version that is not a number', async () => {
