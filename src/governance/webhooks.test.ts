@@ -227,6 +227,35 @@ describe('webhook delivery through the server', () => {
     for (const w of [a, b, c]) await ok(call('DELETE', `/webhooks/${w.id}`));
   });
 
+  it('answers the request without waiting for a slow receiver', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let arrived = false;
+    const slow = createHttpServer((req, res) => {
+      arrived = true;
+      req.resume();
+      void held.then(() => res.end('late'));
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`;
+    const w = (await ok(call('POST', '/webhooks', { name: 'slow', url, events: ['registered_model.created'] }))).webhook;
+    try {
+      await ok(call('POST', '/registered-models/create', { name: `slow-${randomBytes(4).toString('hex')}` }));
+      // The create has been answered; the delivery reaches the receiver and waits on it.
+      while (!arrived) await new Promise((resolve) => setTimeout(resolve, 5));
+      const [pending] = (await ok(call('GET', `/webhooks/${w.id}/deliveries`))).deliveries;
+      expect(pending.status).toBe('PENDING');
+      release();
+      await idle();
+      expect(arrived).toBe(true);
+      expect((await ok(call('GET', `/webhooks/${w.id}/deliveries`))).deliveries[0]).toMatchObject({ status: 'DELIVERED', response_body: 'late' });
+    } finally {
+      release();
+      await ok(call('DELETE', `/webhooks/${w.id}`));
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  });
+
   it('delivers events raised by other services through events/emit and emitRegistryEvent', async () => {
     const p = path();
     const w = (await ok(call('POST', '/webhooks', { name: 'gate', url: `${receiver.url}${p}`, events: ['validation.completed'] }))).webhook;
