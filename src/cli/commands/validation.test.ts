@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
 import { HangarClient } from '../../client/index.js';
 import { verifySignature } from '../../governance/index.js';
+import { train } from '../../models/index.js';
 import { runCli } from '../program.js';
 import { startServer } from '../serve.js';
 import { testIo } from '../test-support/cli.js';
@@ -215,6 +216,42 @@ describe('hangar gate and hangar deploy', () => {
       await new Promise((r) => receiver.close(r));
       await rm(home, { recursive: true, force: true });
     }
+  });
+
+  it('with the real evaluator: both models scored on the same CSV, plots and baseline_ metrics in the validation run', async () => {
+    // y = 1 when 2x + noise > 0; the linear model sees x, so it learns the rule well.
+    let seed = 7;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rows = ['x,colour,label'];
+    for (let i = 0; i < 400; i++) {
+      const x = rand() * 2 - 1;
+      rows.push(`${x.toFixed(4)},${rand() < 0.5 ? 'red' : 'blue'},${2 * x + (rand() - 0.5) > 0 ? 1 : 0}`);
+    }
+    const csv = join(dir, 'labelled.csv');
+    await writeFile(csv, `${rows.join('\n')}\n`);
+    const c = live.client;
+    for (const learner of ['linear', 'linear']) {
+      await train({ client: c, data: csv, target: 'label', learner, problem: 'binary', register: 'real-gate', experiment: 'real-gate-training', threads: 1 });
+    }
+    await c.setRegisteredModelAlias('real-gate', 'champion', 1);
+    const cfg = join(dir, 'real.yaml');
+    await writeFile(cfg, 'validation: { mode: enabled, thresholds: { roc_auc: { threshold: 0.8, min_relative_change: 0, greater_is_better: true } } }\n');
+    const r = await cli(['gate', 'models:/real-gate/2', '--data', csv, '--target', 'label', '--config', cfg, '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out) as { status: string; runId: string; candidate: { metrics: Record<string, number> }; baseline: { version: number; metrics: Record<string, number> } };
+    expect(result.status).toBe('approved');
+    expect(result.baseline.version).toBe(1);
+    // Same learner, same data, same evaluation rows: the two scores agree.
+    expect(result.candidate.metrics.roc_auc).toBeGreaterThan(0.8);
+    expect(result.candidate.metrics.roc_auc).toBeCloseTo(result.baseline.metrics.roc_auc!, 10);
+    const run = await c.getRun(result.runId);
+    const keys = run.data.metrics.map((m) => m.key);
+    expect(keys).toEqual(expect.arrayContaining(['roc_auc', 'baseline_roc_auc', 'log_loss', 'baseline_log_loss']));
+    const plots = (await c.listArtifacts({ runId: result.runId }, 'evaluation/candidate')).map((f) => f.path);
+    expect(plots).toContain('evaluation/candidate/roc_curve_plot.svg');
+    const basePlots = (await c.listArtifacts({ runId: result.runId }, 'evaluation/baseline')).map((f) => f.path);
+    expect(basePlots).toContain('evaluation/baseline/baseline_roc_curve_plot.svg');
   });
 
   it('deploy refuses a version that is not a number', async () => {
