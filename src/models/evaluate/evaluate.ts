@@ -133,7 +133,7 @@ function scorePredictions(p: Predictions, target: ArrayLike<unknown>, targetName
     }
     const yhat = p.values!;
     const residuals = Float64Array.from(y, (v, i) => v - yhat[i]!);
-    plots['residuals_plot.svg'] = scatterChart({ title: 'Residuals', xLabel: 'Predicted value', yLabel: 'Residual (actual − predicted)', x: yhat, y: residuals, hLine: 0 });
+    plots['residuals_plot.svg'] = scatterChart({ title: 'Residuals', xLabel: 'Predicted value', yLabel: 'Actual − predicted', x: yhat, y: residuals, hLine: 0 });
     return { problem: 'regression', rows: n, metrics: regressionMetrics(y, yhat), plots };
   }
   const classLabels = p.classLabels!;
@@ -165,6 +165,7 @@ function scorePredictions(p: Predictions, target: ArrayLike<unknown>, targetName
         xDomain: [0, 1],
         yDomain: [0, 1],
         diagonal: true,
+        legend: 'bottom-right',
       });
       const pr = precisionRecallCurve(y, scores);
       plots['precision_recall_curve_plot.svg'] = lineChart({
@@ -174,6 +175,7 @@ function scorePredictions(p: Predictions, target: ArrayLike<unknown>, targetName
         series: [{ name: `positive class ${classLabels[1]}`, x: pr.recall, y: pr.precision }],
         xDomain: [0, 1],
         yDomain: [0, 1],
+        legend: 'bottom-left',
       });
     }
     return { problem: 'binary', rows: n, metrics, plots };

@@ -51,10 +51,18 @@ interface Scale {
   ticks: number[];
 }
 
-function linear(lo: number, hi: number, from: number, to: number): Scale {
+/** A linear scale; with `nice`, the domain widens to the ticks around it so the ends are labelled. */
+function linear(lo: number, hi: number, from: number, to: number, nice = false): Scale {
+  let ticks = niceTicks(lo, hi);
+  if (nice && ticks.length >= 2) {
+    const step = ticks[1]! - ticks[0]!;
+    lo = Math.floor(lo / step + 1e-9) * step;
+    hi = Math.ceil(hi / step - 1e-9) * step;
+    ticks = niceTicks(lo, hi);
+  }
   const span = hi - lo || 1;
   const f = ((v: number) => from + ((v - lo) / span) * (to - from)) as Scale;
-  f.ticks = niceTicks(lo, hi);
+  f.ticks = ticks;
   return f;
 }
 
@@ -103,6 +111,8 @@ export interface LineChartOptions {
   yDomain?: [number, number];
   /** Draw the dashed y = x diagonal (ROC's chance line). */
   diagonal?: boolean;
+  /** Where the legend goes, away from where the curves usually run. Default top-right. */
+  legend?: 'top-right' | 'bottom-right' | 'bottom-left';
 }
 
 function extent(values: Iterable<number>): [number, number] {
@@ -116,11 +126,12 @@ function extent(values: Iterable<number>): [number, number] {
   return lo === Infinity ? [0, 1] : lo === hi ? [lo - 1, hi + 1] : [lo, hi];
 }
 
-function legend(names: string[]): string {
+function legend(names: string[], where: NonNullable<LineChartOptions['legend']>): string {
+  const bottom = where !== 'top-right';
   return names
     .map((n, i) => {
-      const y = M.top + 12 + i * 16;
-      const x = M.left + PW - 150;
+      const y = bottom ? M.top + PH - 12 - (names.length - 1 - i) * 16 : M.top + 12 + i * 16;
+      const x = where === 'bottom-left' ? M.left + 12 : M.left + PW - 170;
       return `<line x1="${x}" y1="${y}" x2="${x + 18}" y2="${y}" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"/><text x="${x + 24}" y="${y}" dominant-baseline="middle">${xmlEscape(n)}</text>`;
     })
     .join('\n');
@@ -128,8 +139,8 @@ function legend(names: string[]): string {
 
 /** Lines through points (curves are thinned to ≤ 1000 points). */
 export function lineChart(o: LineChartOptions): string {
-  const x = linear(...(o.xDomain ?? extent(o.series.flatMap((s) => Array.from(s.x)))), M.left, M.left + PW);
-  const y = linear(...(o.yDomain ?? extent(o.series.flatMap((s) => Array.from(s.y)))), M.top + PH, M.top);
+  const x = linear(...(o.xDomain ?? extent(o.series.flatMap((s) => Array.from(s.x)))), M.left, M.left + PW, o.xDomain === undefined);
+  const y = linear(...(o.yDomain ?? extent(o.series.flatMap((s) => Array.from(s.y)))), M.top + PH, M.top, o.yDomain === undefined);
   const parts = [axes(x, y, o.xLabel, o.yLabel)];
   if (o.diagonal === true) {
     parts.push(`<line x1="${fmt(x(0))}" y1="${fmt(y(0))}" x2="${fmt(x(1))}" y2="${fmt(y(1))}" stroke="#999" stroke-dasharray="4 4"/>`);
@@ -140,7 +151,7 @@ export function lineChart(o: LineChartOptions): string {
       .map((i) => `${fmt(x(s.x[i]!))},${fmt(y(s.y[i]!))}`);
     parts.push(`<polyline fill="none" stroke="${COLORS[k % COLORS.length]}" stroke-width="2" points="${pts.join(' ')}"/>`);
   });
-  parts.push(legend(o.series.map((s) => s.name)));
+  parts.push(legend(o.series.map((s) => s.name), o.legend ?? 'top-right'));
   return frame(o.title, parts.join('\n'));
 }
 
@@ -157,9 +168,9 @@ export interface ScatterOptions {
 /** Points (at most 2000, evenly sampled so the plot stays small). */
 export function scatterChart(o: ScatterOptions): string {
   const idx = sampleIndices(o.x.length, 2000).filter((i) => Number.isFinite(o.x[i]!) && Number.isFinite(o.y[i]!));
-  const x = linear(...extent(idx.map((i) => o.x[i]!)), M.left, M.left + PW);
+  const x = linear(...extent(idx.map((i) => o.x[i]!)), M.left, M.left + PW, true);
   const [ylo, yhi] = extent([...idx.map((i) => o.y[i]!), ...(o.hLine === undefined ? [] : [o.hLine])]);
-  const y = linear(ylo, yhi, M.top + PH, M.top);
+  const y = linear(ylo, yhi, M.top + PH, M.top, true);
   const parts = [axes(x, y, o.xLabel, o.yLabel)];
   if (o.hLine !== undefined) parts.push(`<line x1="${M.left}" y1="${fmt(y(o.hLine))}" x2="${M.left + PW}" y2="${fmt(y(o.hLine))}" stroke="#999" stroke-dasharray="4 4"/>`);
   parts.push(`<g fill="${COLORS[0]}" fill-opacity="0.5">`);
@@ -178,7 +189,7 @@ export function barChart(title: string, xLabel: string, values: Record<string, n
   const plotW = W - left - M.right;
   const hi = Math.max(0, ...entries.map(([, v]) => v));
   const lo = Math.min(0, ...entries.map(([, v]) => v));
-  const x = linear(lo, hi === lo ? lo + 1 : hi, left, left + plotW);
+  const x = linear(lo, hi === lo ? lo + 1 : hi, left, left + plotW, true);
   const band = entries.length === 0 ? PH : PH / entries.length;
   const parts: string[] = [];
   for (const t of x.ticks) {
@@ -191,7 +202,7 @@ export function barChart(title: string, xLabel: string, values: Record<string, n
     const x0 = x(Math.min(0, v));
     const w = Math.abs(x(v) - x(0));
     parts.push(`<rect x="${fmt(x0)}" y="${fmt(y + band * 0.15)}" width="${fmt(w)}" height="${fmt(band * 0.7)}" fill="${COLORS[0]}"/>`);
-    const label = name.length > 22 ? `${name.slice(0, 21)}…` : name;
+    const label = name.length > 20 ? `${name.slice(0, 19)}…` : name;
     parts.push(`<text x="${left - 6}" y="${fmt(y + band / 2)}" text-anchor="end" dominant-baseline="middle">${xmlEscape(label)}</text>`);
   });
   parts.push(`<line x1="${fmt(x(0))}" y1="${M.top}" x2="${fmt(x(0))}" y2="${M.top + PH}" stroke="#333"/>`);
@@ -225,6 +236,7 @@ export function confusionMatrixChart(title: string, labels: string[], counts: nu
     }
   }
   parts.push(`<text x="${fmt(x0 + size / 2)}" y="${H - 8}" text-anchor="middle" font-size="12">Predicted label</text>`);
-  parts.push(`<text transform="translate(16 ${fmt(y0 + size / 2)}) rotate(-90)" text-anchor="middle" font-size="12">True label</text>`);
+  // The axis title sits just left of the row labels (at most ~12 characters wide at this size).
+  parts.push(`<text transform="translate(${fmt(Math.max(16, x0 - 90))} ${fmt(y0 + size / 2)}) rotate(-90)" text-anchor="middle" font-size="12">True label</text>`);
   return frame(title, parts.join('\n'));
 }
