@@ -63,7 +63,9 @@ try {
   // --- Hangar: prediction speed, in process, on the model the run logged ------------------
   const client = new HangarClient({ trackingUri: server.url });
   const model = tabularModelFromJSON(JSON.parse((await client.readArtifact({ runId: result.run_id }, 'model/model.json')).toString('utf8')));
-  const holdout = toFeatureFrame(await readTable(holdoutSql), { target: 'late', classLabels: model.classLabels });
+  // Encoded with the model's categories, as serving encodes requests (tableToFrame with the schema).
+  const categories = Object.fromEntries(model.schema.filter((s) => s.kind === 'categorical').map((s) => [s.name, s.categories]));
+  const holdout = toFeatureFrame(await readTable(holdoutSql), { target: 'late', classLabels: model.classLabels, categories });
   model.predict(holdout.frame); // warm-up
   const reps = 3;
   const tb = performance.now();
