@@ -122,3 +122,23 @@ describe('governance commands against a server with --auth', () => {
     expect(r.err).toMatch(/^UNAUTHENTICATED: /);
   });
 });
+
+describe('hangar server --auth', () => {
+  it('starts a server that refuses anonymous writes and reports its default level', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'hangar-gov-serve-'));
+    const t = testIo();
+    const done = runCli(['server', '--home', home, '--port', '0', '--log-level', 'silent', '--auth', '--default-permission', 'CAN_READ'], t.io);
+    try {
+      const out = await t.waitForOutput('listening on');
+      const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+      const who = (await (await fetch(`${url}/api/2.0/hangar/whoami`)).json()) as Record<string, unknown>;
+      expect(who).toMatchObject({ user: 'anonymous', auth_required: true, default_permission: 'CAN_READ' });
+      const write = await fetch(`${url}/api/2.0/mlflow/experiments/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}' });
+      expect(write.status).toBe(401);
+    } finally {
+      t.shutdown();
+      expect(await done).toBe(0);
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
