@@ -158,7 +158,9 @@ export function parseMLmodel(text: string): MLmodel {
 
 /** The YAML text of an MLmodel file, keys sorted as PyYAML's `safe_dump` sorts them. */
 export function stringifyMLmodel(m: MLmodel): string {
-  return stringifyYaml(mlmodelToObject(m), { sortMapEntries: true, lineWidth: 0 });
+  // YAML 1.1 output quotes what PyYAML would otherwise read as a timestamp or a boolean
+  // (utc_time_created, class labels such as 'yes'), so MLflow reads back strings.
+  return stringifyYaml(mlmodelToObject(m), { version: '1.1', sortMapEntries: true, lineWidth: 0 });
 }
 
 /** `YYYY-MM-DD HH:MM:SS.ffffff`, the form of Python's `str(datetime.utcnow())` that MLflow stores. */

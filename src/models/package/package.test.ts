@@ -101,6 +101,12 @@ describe('MLmodel', () => {
     expect(o.utc_time_created).toBe('2026-11-26 05:07:47.081000');
   });
 
+  it('quotes what PyYAML would read as a timestamp or boolean (utc_time_created, class labels)', () => {
+    const text = stringifyMLmodel({ flavors: { 'hangar.tabular': { class_labels: ['no', 'yes'] } }, utcTimeCreated: '2026-11-26 08:08:02.648000', extra: {} });
+    expect(text).toContain(`utc_time_created: "2026-11-26 08:08:02.648000"`);
+    expect(text).toMatch(/- "no"\n\s+- "yes"/);
+  });
+
   it('rejects an MLmodel without flavors, and an unknown column type, naming the field', () => {
     expect(() => parseMLmodel('run_id: x\n')).toThrow(/flavors/);
     try {
