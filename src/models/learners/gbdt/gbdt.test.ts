@@ -210,6 +210,18 @@ describe('gbdt model: JSON, prediction, errors', () => {
     expect(Object.values(splits).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 
+  it('scores the same with compiled trees as by walking the node arrays, missing values and unseen categories included', async () => {
+    const { frame, labels } = syntheticFlights(10_000, 13);
+    const y3 = Float64Array.from(labels, (v, i) => (v === 1 ? 2 : i % 2));
+    const model = await fit(frame, y3, { problem: 'multiclass', params: { max_iter: 5, max_depth: 4 } });
+    const origin = frame.features[4]!;
+    if (origin.kind !== 'categorical') throw new Error('fixture');
+    // Unseen labels and missing codes at predict time.
+    const probe: FeatureFrame = { rows: frame.rows, features: frame.features.map((f) => (f === origin ? { ...origin, categories: [...origin.categories.slice(0, 250), 'ZZZ'], codes: Int32Array.from(origin.codes, (c, i) => (i % 7 === 0 ? -1 : c > 250 ? 250 : c)) } : f)) };
+    expect(model.predictRaw(probe)).toEqual(model.predictRaw(probe, true));
+    expect(model.predictRaw(frame)).toEqual(model.predictRaw(frame, true));
+  });
+
   it('scores one row with scoreRow exactly as predict does', async () => {
     const { frame, labels } = syntheticFlights(10_000, 12);
     const model = await fit(frame, labels, { problem: 'binary', params: { max_iter: 10 } });

@@ -1,6 +1,7 @@
 import type { FeatureFrame, Problem, TabularModel } from '../types.js';
 import { HangarError } from '../../../core/errors.js';
 import { alignCodes, alignFeatures } from './binning.js';
+import { compileScorer, type CompiledScorer } from './compiled.js';
 
 /** A node in the model's JSON: a leaf, a numeric split, or a categorical split. */
 export type GbdtJsonNode =
@@ -79,6 +80,9 @@ export class GbdtModel implements TabularModel {
   private readonly value: Float64Array;
   private readonly catCount: Int32Array;
   private readonly raw1: Float64Array;
+  private readonly row1: Float64Array;
+  /** Compiled on first use; null when code generation is unavailable (the array walk is used). */
+  private compiled: CompiledScorer | null | undefined;
 
   constructor(json: GbdtJson) {
     this.json = json;
@@ -111,6 +115,7 @@ export class GbdtModel implements TabularModel {
     this.catBits = new Uint32Array(words);
     this.value = new Float64Array(total);
     this.raw1 = new Float64Array(this.outputs);
+    this.row1 = new Float64Array(this.nf);
 
     let at = 0;
     let wordAt = 0;
@@ -171,24 +176,37 @@ export class GbdtModel implements TabularModel {
   }
 
   predict(frame: FeatureFrame): Float64Array {
+    const raw = this.predictRaw(frame);
+    this.link(raw, frame.rows);
+    return raw;
+  }
+
+  /**
+   * Raw scores (before the sigmoid or softmax), row-major rows × outputs.
+   * `walk` scores by walking the node arrays instead of the compiled trees (for tests).
+   */
+  predictRaw(frame: FeatureFrame, walk = false): Float64Array {
     const n = frame.rows;
     const k = this.outputs;
     const x = this.matrix(frame);
     const raw = new Float64Array(n * k);
     for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) raw[r * k + c] = this.baseline[c]!;
-    this.addTrees(x, n, raw);
-    this.link(raw, n);
+    const scorer = walk ? null : this.scorer();
+    if (scorer !== null) scorer(x, n, raw);
+    else this.addTrees(x, n, raw);
     return raw;
   }
 
-  /** Raw scores (before the sigmoid or softmax), row-major rows × outputs. */
-  predictRaw(frame: FeatureFrame): Float64Array {
-    const n = frame.rows;
-    const k = this.outputs;
-    const raw = new Float64Array(n * k);
-    for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) raw[r * k + c] = this.baseline[c]!;
-    this.addTrees(this.matrix(frame), n, raw);
-    return raw;
+  private scorer(): CompiledScorer | null {
+    if (this.compiled === undefined) {
+      try {
+        this.compiled = compileScorer(this.json);
+      } catch {
+        // e.g. node --disallow-code-generation-from-strings: fall back to walking the arrays.
+        this.compiled = null;
+      }
+    }
+    return this.compiled;
   }
 
   private addTrees(x: Float64Array, n: number, raw: Float64Array): void {
@@ -234,23 +252,18 @@ export class GbdtModel implements TabularModel {
    */
   scoreRow(values: ArrayLike<number>, out: Float64Array = this.raw1): number {
     const k = this.outputs;
-    const { roots, feat, thr, left, right, missL, catOff, catBits, value, catCount } = this;
-    for (let c = 0; c < k; c++) out[c] = this.baseline[c]!;
-    for (let t = 0; t < roots.length; t++) {
-      let nd = roots[t]!;
-      let f = feat[nd]!;
-      while (f >= 0) {
-        const v = values[f]!;
-        const co = catOff[nd]!;
-        let goLeft: boolean;
-        if (co < 0) goLeft = v <= thr[nd]! || (v !== v && missL[nd] === 1);
-        else if (!(v >= 0 && v < catCount[f]!)) goLeft = missL[nd] === 1;
-        else goLeft = ((catBits[co + (v >>> 5)]! >>> (v & 31)) & 1) === 1;
-        nd = goLeft ? left[nd]! : right[nd]!;
-        f = feat[nd]!;
-      }
-      out[t % k]! += value[nd]!;
+    const row = this.row1;
+    const catCount = this.catCount;
+    for (let f = 0; f < this.nf; f++) {
+      const v = values[f]!;
+      const c = catCount[f]!;
+      // Codes outside the schema's categories count as missing, as in predict().
+      row[f] = c < 0 ? v : Number.isInteger(v) && v >= 0 && v < c ? v : -1;
     }
+    for (let c = 0; c < k; c++) out[c] = this.baseline[c]!;
+    const scorer = this.scorer();
+    if (scorer !== null) scorer(row, 1, out);
+    else this.addTrees(row, 1, out);
     if (this.problem === 'binary') out[0] = 1 / (1 + Math.exp(-out[0]!));
     else if (this.problem === 'multiclass') softmaxInPlace(out, 0, k);
     return out[0]!;
