@@ -43,7 +43,7 @@ export interface GrownNode {
   split: Split | null;
   left: number;
   right: number;
-  /** Row positions in `idx` (valid until the next tree). */
+  /** Row positions in `idx` (valid until the next tree; not kept for the children of a last split). */
   start: number;
   end: number;
 }
@@ -55,6 +55,8 @@ export interface GrowOptions {
   minGain: number;
   maxLeaves: number;
   maxDepth: number;
+  /** Raw scores per row (`raw[r * outputs + k]`), which each grown tree adds its leaf values to. */
+  outputs: number;
 }
 
 interface Candidate {
@@ -85,7 +87,7 @@ export class TreeGrower {
     this.scratch = new Uint32Array(s.n);
   }
 
-  /** Grows one tree on the gradients of class block `k`. Leaves keep their row ranges in `idx`. */
+  /** Grows one tree on the gradients of class block `k` and adds its leaf values to the raw scores of output `k`. */
   grow(k: number): GrownNode[] {
     const s = this.s;
     const o = this.opts;
@@ -114,8 +116,25 @@ export class TreeGrower {
       open.splice(best, 1);
       const split = cand.split!;
       const parent = nodes[cand.node]!;
-      const mid = this.partition(parent, split);
       const li = nodes.length;
+      const lastSplit = leaves + 1 >= o.maxLeaves || (!this.canSplit(split.cl, parent.depth + 1) && !this.canSplit(split.cr, parent.depth + 1));
+      if (lastSplit) {
+        // Neither child will be split again: score the rows instead of partitioning them.
+        const vl = (-o.learningRate * split.gl) / (split.hl + o.l2);
+        const vr = (-o.learningRate * split.gr) / (split.hr + o.l2);
+        this.applySplit(parent, split, vl, vr, k);
+        nodes.push(
+          { depth: parent.depth + 1, count: split.cl, sumG: split.gl, sumH: split.hl, value: vl, split: null, left: -1, right: -1, start: -1, end: -1 },
+          { depth: parent.depth + 1, count: split.cr, sumG: split.gr, sumH: split.hr, value: vr, split: null, left: -1, right: -1, start: -1, end: -1 },
+        );
+        parent.split = split;
+        parent.left = li;
+        parent.right = li + 1;
+        leaves++;
+        this.freeSlots.push(cand.slot);
+        continue;
+      }
+      const mid = this.partition(parent, split);
       const leftNode: GrownNode = { depth: parent.depth + 1, count: split.cl, sumG: split.gl, sumH: split.hl, value: 0, split: null, left: -1, right: -1, start: parent.start, end: mid };
       const rightNode: GrownNode = { depth: parent.depth + 1, count: split.cr, sumG: split.gr, sumH: split.hr, value: 0, split: null, left: -1, right: -1, start: mid, end: parent.end };
       nodes.push(leftNode, rightNode);
@@ -143,14 +162,39 @@ export class TreeGrower {
       else this.freeSlots.push(slotR);
     }
 
+    const raw = s.raw;
+    const stride = o.outputs;
     for (const node of nodes) {
-      if (node.split === null) node.value = (-o.learningRate * node.sumG) / (node.sumH + o.l2);
+      if (node.split !== null || node.start < 0) continue;
+      const v = (node.value = (-o.learningRate * node.sumG) / (node.sumH + o.l2));
+      for (let i = node.start; i < node.end; i++) raw[idx[i]! * stride + k]! += v;
     }
     return nodes;
   }
 
+  private canSplit(count: number, depth: number): boolean {
+    return count >= 2 * this.opts.minSamplesLeaf && depth < this.opts.maxDepth;
+  }
+
   private splittable(node: GrownNode): boolean {
-    return node.count >= 2 * this.opts.minSamplesLeaf && node.depth < this.opts.maxDepth;
+    return this.canSplit(node.count, node.depth);
+  }
+
+  /** Adds a last split's leaf values to the raw scores of the node's rows. */
+  private applySplit(node: GrownNode, split: Split, vl: number, vr: number, k: number): void {
+    const s = this.s;
+    const idx = s.idx;
+    const goLeft = this.goLeft;
+    for (let b = 0; b < 256; b++) goLeft[b] = (split.leftBins[b >>> 5]! >>> (b & 31)) & 1;
+    const f = split.feature;
+    const stride = s.features;
+    const bins = s.bins;
+    const raw = s.raw;
+    const outputs = this.opts.outputs;
+    for (let i = node.start; i < node.end; i++) {
+      const r = idx[i]!;
+      raw[r * outputs + k]! += goLeft[bins[r * stride + f]!] ? vl : vr;
+    }
   }
 
   private buildHist(slot: number, start: number, end: number, all: boolean, ghOff: number): void {

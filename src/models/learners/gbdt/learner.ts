@@ -201,6 +201,7 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
       minGain: p.min_gain_to_split,
       maxLeaves: cap,
       maxDepth: p.max_depth ?? Infinity,
+      outputs: k,
     }, slots);
     const stride = Math.max(1, Math.ceil(n / TRAIN_LOSS_ROWS));
     const yv = valid?.labels;
@@ -215,13 +216,6 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
 
       for (let c = 0; c < k; c++) {
         const nodes = grower.grow(c);
-        const idx = state.idx;
-        const raw = state.raw;
-        for (const node of nodes) {
-          if (node.split !== null) continue;
-          const v = node.value;
-          for (let i = node.start; i < node.end; i++) raw[idx[i]! * k + c]! += v;
-        }
         if (vbins !== null && vraw !== null) addTreeBinned(nodes, vbins, nf, nv, vraw, k, c);
         trees.push({ output: c, nodes });
       }
