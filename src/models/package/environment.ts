@@ -27,6 +27,8 @@ export interface ExecutionEnvironment {
   gitCommit: string | null;
   /** Versions of Hangar's runtime dependencies as installed (name → version). */
   dependencies: Record<string, string>;
+  /** The project's direct dependencies as its lockfile pins them (name → version); empty without a lockfile. */
+  projectDependencies: Record<string, string>;
 }
 
 // src/models/package and dist/models/package are both three levels below the package root.
@@ -101,6 +103,7 @@ export function environmentToJSON(env: ExecutionEnvironment): Record<string, unk
     lockfile_digest: env.lockfileSha256 === null ? null : `sha256:${env.lockfileSha256}`,
     git_commit: env.gitCommit,
     dependencies: env.dependencies,
+    project_dependencies: env.projectDependencies,
   };
 }
 
@@ -115,6 +118,7 @@ export function environmentFromJSON(o: Record<string, unknown>): ExecutionEnviro
     lockfileSha256: digest === null ? null : digest.replace(/^sha256:/, ''),
     gitCommit: s(o.git_commit),
     dependencies: (o.dependencies as Record<string, string> | undefined) ?? {},
+    projectDependencies: (o.project_dependencies as Record<string, string> | undefined) ?? {},
   };
 }
 
@@ -124,7 +128,7 @@ export function environmentFromJSON(o: Record<string, unknown>): ExecutionEnviro
  * dependency versions included, is the file it names.
  */
 export function environmentSummary(env: ExecutionEnvironment): Record<string, unknown> {
-  const { dependencies: _d, lockfile: _l, ...rest } = environmentToJSON(env);
+  const { dependencies: _d, project_dependencies: _p, lockfile: _l, ...rest } = environmentToJSON(env);
   return { file: ENV_FILE, ...rest };
 }
 
@@ -135,7 +139,8 @@ export function environmentSummary(env: ExecutionEnvironment): Record<string, un
 export async function captureEnvironment(projectDir: string = process.cwd()): Promise<ExecutionEnvironment> {
   const pkg = await hangarPackage();
   const lockfile = findUp(projectDir, 'package-lock.json');
-  const lockfileSha256 = lockfile === null ? null : createHash('sha256').update(await readFile(lockfile)).digest('hex');
+  const lockBytes = lockfile === null ? null : await readFile(lockfile);
+  const lockfileSha256 = lockBytes === null ? null : createHash('sha256').update(lockBytes).digest('hex');
   const dependencies: Record<string, string> = {};
   for (const d of pkg.deps) {
     const v = await installedVersion(d);
@@ -149,5 +154,23 @@ export async function captureEnvironment(projectDir: string = process.cwd()): Pr
     lockfile: lockfile === null ? null : relative(projectDir, lockfile).replaceAll('\\', '/'),
     gitCommit: await gitHead(projectDir),
     dependencies,
+    projectDependencies: lockBytes === null ? {} : directDependencies(lockBytes),
   };
+}
+
+/** Direct dependencies and their pinned versions from an npm lockfile (v2/v3 `packages` map). */
+function directDependencies(lockBytes: Buffer): Record<string, string> {
+  let lock: { packages?: Record<string, { version?: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> }> };
+  try {
+    lock = JSON.parse(lockBytes.toString('utf8')) as typeof lock;
+  } catch {
+    return {};
+  }
+  const root = lock.packages?.[''];
+  const out: Record<string, string> = {};
+  for (const name of Object.keys({ ...root?.dependencies, ...root?.devDependencies }).sort()) {
+    const v = lock.packages?.[`node_modules/${name}`]?.version;
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
 }

@@ -171,11 +171,16 @@ describe('model package on disk', () => {
 
   it('captures the lockfile digest and the git commit of the project', async () => {
     const project = await tempDir();
-    const lock = '{"lockfileVersion": 3}\n';
+    const lock = `${JSON.stringify({
+      lockfileVersion: 3,
+      packages: { '': { dependencies: { left: '^1.0.0' }, devDependencies: { vitest: '^4' } }, 'node_modules/left': { version: '1.2.3' }, 'node_modules/vitest': { version: '4.1.0' }, 'node_modules/deep': { version: '9.9.9' } },
+    })}\n`;
     await writeFile(join(project, 'package-lock.json'), lock);
     const noGit = await captureEnvironment(project);
     expect(noGit.lockfileSha256).toBe(createHash('sha256').update(lock).digest('hex'));
     expect(noGit.lockfile).toBe('package-lock.json');
+    // Direct dependencies only, at the versions the lockfile pins.
+    expect(noGit.projectDependencies).toEqual({ left: '1.2.3', vitest: '4.1.0' });
     expect(noGit.platform).toBe(`${process.platform}-${process.arch}`);
     expect(noGit.dependencies.yaml).toMatch(/^\d+\.\d+\.\d+/);
     const git = (...args: string[]) => execFileSync('git', args, { cwd: project, encoding: 'utf8' }).trim();
