@@ -176,6 +176,8 @@ describe('evaluate (logged to a run)', () => {
     expect(metrics.roc_auc).toBeCloseTo(5 / 6, 12);
     expect(metrics.auc).toBe(metrics.roc_auc);
     expect(metrics.f1_score).toBe(metrics.f1);
+    // The evaluation data is recorded as the run's input, for lineage.
+    expect(evalRun.inputs.datasetInputs.map((d) => [d.dataset.name, d.tags.find((t) => t.key === 'mlflow.data.context')?.value])).toEqual([['holdout', 'evaluation']]);
     const files = (await client.listArtifacts({ runId: r.runId }, 'evaluation')).map((f) => f.path).sort();
     expect(files).toEqual([
       'evaluation/confusion_matrix.svg',

@@ -3,9 +3,10 @@
  * multiclass, regression; semantics.md §c names as aliases), draw the plots, and log all of
  * it to a run, as MLflow's `mlflow.evaluate` does with its default evaluator.
  */
+import { basename, resolve } from 'node:path';
 import { HangarError } from '../../core/errors.js';
-import type { HangarClient } from '../../client/index.js';
-import { dateParts, readTable, type Column, type Table } from '../../data/index.js';
+import type { DatasetInput, HangarClient } from '../../client/index.js';
+import { dateParts, isQuery, readTable, tableDigest, tableSchema, type Column, type Table } from '../../data/index.js';
 import type { Problem } from '../learners/types.js';
 import type { LoadedModel, Predictions } from '../flavors/index.js';
 import { toInputTable, type ColumnsInput, type ModelInput } from '../package/index.js';
@@ -183,6 +184,22 @@ function scorePredictions(p: Predictions, target: ArrayLike<unknown>, targetName
   return { problem: 'multiclass', rows: n, metrics: multiclassMetrics(y, p.probabilities!, k), plots };
 }
 
+/** The evaluation data as a run input (`mlflow.data.context` = `evaluation`), as MLflow's evaluate logs it. */
+function datasetInput(table: Table): DatasetInput {
+  const query = isQuery(table.source);
+  return {
+    tags: [{ key: 'mlflow.data.context', value: 'evaluation' }],
+    dataset: {
+      name: query ? 'query' : basename(table.source).replace(/\.[^.]+$/, ''),
+      digest: tableDigest(table),
+      sourceType: query ? 'duckdb' : 'local',
+      source: JSON.stringify(query ? { query: table.source } : { uri: resolve(table.source) }),
+      schema: tableSchema(table),
+      profile: JSON.stringify({ num_rows: table.rows, num_elements: table.rows * table.columns.length }),
+    },
+  };
+}
+
 export interface EvaluateOptions {
   /** `models:/…`, `runs:/…` or a local package directory. */
   modelUri: string;
@@ -214,10 +231,11 @@ export interface EvaluateResult extends EvaluationResult {
  * missing target column, an unknown class, a signature mismatch or a flavor Hangar cannot run.
  */
 export async function evaluate(client: HangarClient, options: EvaluateOptions): Promise<EvaluateResult> {
+  const data = typeof options.data === 'string' ? await readTable(options.data) : options.data;
   const model = await loadModel(client, options.modelUri, options.loadOptions);
   let result: EvaluationResult;
   try {
-    result = await evaluateModel(model, options.data, options.target);
+    result = await evaluateModel(model, data, options.target);
   } finally {
     await model.close();
   }
@@ -239,6 +257,8 @@ export async function evaluate(client: HangarClient, options: EvaluateOptions): 
       metrics: Object.entries(result.metrics).map(([k, v]) => ({ key: `${prefix}${k}`, value: v, timestamp: now, step: 0 })),
       tags: { [`hangar.evaluation.${prefix}model_uri`]: options.modelUri, [`hangar.evaluation.${prefix}target`]: options.target },
     });
+    // Tables read from a file or query are recorded as the run's evaluation dataset (lineage).
+    if (isTable(data)) await client.logInputs(runId, [datasetInput(data)]);
     const artifacts: string[] = [];
     const put = async (name: string, body: string): Promise<void> => {
       const path = dir === '' ? `${prefix}${name}` : `${dir}/${prefix}${name}`;
