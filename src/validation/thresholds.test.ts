@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HangarError } from '../core/errors.js';
 import { assertValid, metricThreshold, thresholdFromInput, validateMetrics, type MetricThreshold } from './thresholds.js';
@@ -154,5 +155,22 @@ describe('validateMetrics(): the rows of semantics.md §c', () => {
     expect(result.message.split('\n')).toHaveLength(2);
     expect(() => assertValid(result)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: result.message }));
     expect(() => assertValid(validateMetrics({ auc: 0.75, log_loss: 0.4, f1: 0.6 }, {}, thresholds))).not.toThrow();
+  });
+
+  it('property: on decimals of up to 6 places, base + min_abs passes exactly and one unit less fails', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1_000_000, max: 1_000_000 }), fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 0, max: 6 }), (a, b, k) => {
+        const scale = 10 ** k;
+        const base = a / scale;
+        const minAbs = b / scale;
+        const t = metricThreshold({ minAbsoluteChange: minAbs, greaterIsBetter: true });
+        expect(one(t, (a + b) / scale, base).passed).toBe(true);
+        expect(one(t, (a + b - 1) / scale, base).passed).toBe(false);
+        const lower = metricThreshold({ minAbsoluteChange: minAbs, greaterIsBetter: false });
+        expect(one(lower, (a - b) / scale, base).passed).toBe(true);
+        expect(one(lower, (a - b + 1) / scale, base).passed).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
