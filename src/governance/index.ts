@@ -35,6 +35,7 @@ export { TOKEN_PREFIX, bearerToken, generateToken, hashToken } from './tokens.js
 export {
   WebhookDispatcher,
   checkWebhookUrl,
+  databricksSignature,
   deliveryHeaders,
   isPrivateAddress,
   signPayload,

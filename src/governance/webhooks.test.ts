@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -191,6 +191,7 @@ describe('webhook delivery through the server', () => {
         signature: String(r.headers['x-mlflow-signature']),
       });
       expect(ok).toBe(true);
+      expect(r.headers['x-databricks-signature']).toBe(createHmac('sha256', 'top-secret').update(r.body).digest('hex'));
     }
 
     const log = await ok(call('GET', `/webhooks/${created.webhook.id}/deliveries`));

@@ -19,14 +19,25 @@ export function signPayload(secret: string, deliveryId: string, timestamp: numbe
   return `v1,${mac}`;
 }
 
-/** The headers of one delivery; the signature only when the webhook has a secret. */
+/** Databricks registry webhooks' signature: hex HMAC-SHA256 of the raw body (no timestamp, so no replay protection). */
+export function databricksSignature(secret: string, body: string): string {
+  return createHmac('sha256', secret).update(body, 'utf8').digest('hex');
+}
+
+/**
+ * The headers of one delivery. With a secret, both MLflow 3's signature (preferred: it covers
+ * the timestamp) and Databricks' `X-Databricks-Signature`, so receivers written for either work.
+ */
 export function deliveryHeaders(secret: string | null, deliveryId: string, timestamp: number, body: string): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-mlflow-delivery-id': deliveryId,
     'x-mlflow-timestamp': String(timestamp),
   };
-  if (secret !== null && secret !== '') headers['x-mlflow-signature'] = signPayload(secret, deliveryId, timestamp, body);
+  if (secret !== null && secret !== '') {
+    headers['x-mlflow-signature'] = signPayload(secret, deliveryId, timestamp, body);
+    headers['x-databricks-signature'] = databricksSignature(secret, body);
+  }
   return headers;
 }
 
