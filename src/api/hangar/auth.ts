@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { HangarError } from '../../core/errors.js';
 import type { Store } from '../../store/port.js';
 import type { ModelVersion, RegisteredModel } from '../../store/types.js';
-import { governanceFor, optionalGovernanceFor, type Governance, type PermissionLevel, type Principal, type RegistryEventName } from '../../governance/index.js';
+import { atLeast, governanceFor, optionalGovernanceFor, type Governance, type PermissionLevel, type Principal, type RegistryEventName } from '../../governance/index.js';
 import type { ApiContext } from '../context.js';
 
 const PRINCIPALS = new WeakMap<FastifyRequest, Principal>();
@@ -141,6 +141,29 @@ export function installGovernance(ctx: ApiContext): Governance | undefined {
     const raised = registryEvent(`${req.method} ${path}`, req);
     if (raised !== undefined) void governance.emit(raised.name, raised.data).catch((e: unknown) => req.log.warn({ err: e }, 'webhook dispatch failed'));
     return payload;
+  });
+
+  // Searches list only the models the caller may read. Needed only when the default level is
+  // below Can Read (everyone else reads every model); a page may then come back shorter.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode !== 200 || typeof payload !== 'string' || req.routeOptions.url === undefined) return payload;
+    const path = mlflowPath(req.routeOptions.url);
+    const key = path === '/registered-models/search' ? 'registered_models' : path === '/model-versions/search' ? 'model_versions' : undefined;
+    if (key === undefined) return payload;
+    const principal = principalOf(req);
+    if (principal.isAdmin || atLeast(governance.defaultPermission, 'CAN_READ')) return payload;
+    const body = JSON.parse(payload) as Record<string, Array<{ name: string }> | undefined>;
+    const items = body[key];
+    if (items === undefined) return payload;
+    const readable = new Map<string, boolean>();
+    for (const name of new Set(items.map((i) => i.name))) {
+      const level = await governance.levelOn(principal, name);
+      readable.set(name, level !== undefined && atLeast(level, 'CAN_READ'));
+    }
+    const kept = items.filter((i) => readable.get(i.name) === true);
+    if (kept.length === 0) delete body[key];
+    else body[key] = kept;
+    return JSON.stringify(body);
   });
 
   app.addHook('onReady', async () => {

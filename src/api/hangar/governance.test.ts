@@ -354,6 +354,45 @@ for (const engine of ENGINES) {
   });
 }
 
+describe('governance with --auth --default-permission NO_PERMISSIONS', () => {
+  let dir: string;
+  let artifacts: ArtifactStore;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hangar-gov-closed-'));
+    store = await openStore(`sqlite:///${join(dir, 'hangar.db')}`, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
+    artifacts = await openLocalArtifactStore(join(dir, 'artifacts'));
+    app = await createServer({ config: loadConfig({ home: dir, auth: true, defaultPermission: 'NO_PERMISSIONS' }), store, artifacts });
+    const gov = governanceFor(store);
+    tokens.admin = (await gov.createToken({ principal: 'root', isAdmin: true })).token;
+    for (const user of ['alice', 'bob']) tokens[user] = (await gov.createToken({ principal: user })).token;
+    defaultAs = 'admin';
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await artifacts?.close();
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('hides models from searches and reads of principals without Can Read', async () => {
+    const mine = await modelWith(1, 'alice');
+    const other = await modelWith(1, 'admin');
+    const names = async (as: string | null, path: string, key: string): Promise<string[]> =>
+      ((await ok(call('GET', `${M}${path}`, {}, as)))[key] ?? []).map((m: any) => m.name);
+    expect(await names('alice', '/registered-models/search', 'registered_models')).toEqual([mine]);
+    expect(await names('alice', '/model-versions/search', 'model_versions')).toEqual([mine]);
+    expect(await names(null, '/registered-models/search', 'registered_models')).toEqual([]);
+    expect((await names('admin', '/registered-models/search', 'registered_models')).sort()).toEqual([mine, other].sort());
+    expect((await call('GET', `${M}/registered-models/get`, { name: other }, 'alice')).status).toBe(403);
+    await ok(call('POST', `${H}/permissions/set`, { name: other, principal: 'alice', level: 'CAN_READ' }, 'admin'));
+    expect((await names('alice', '/registered-models/search', 'registered_models')).sort()).toEqual([mine, other].sort());
+    // Without Can Read, not even a request can be filed.
+    expect((await call('POST', `${M}/transition-requests/create`, { name: mine, version: '1', stage: 'Staging' }, 'bob')).status).toBe(403);
+  });
+});
+
 describe('governance without --auth (the single-user embedded default)', () => {
   let dir: string;
   let artifacts: ArtifactStore;
