@@ -6,6 +6,7 @@ import { HangarClient } from '../../client/index.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { buildOnnxModel, loadModelFromDir, logModel, onnxPackage, tabularPackage } from '../flavors/index.js';
 import { TinyModel, tinyFromJSON } from '../flavors/test-support/tiny-model.js';
+import { zipMapClassifier } from '../flavors/test-support/onnx-models.js';
 import { binaryMetrics, multiclassMetrics, regressionMetrics } from '../metrics.js';
 import { column, saveModelPackage } from '../package/index.js';
 import { evaluate, evaluateModel, niceTicks, xmlEscape } from './index.js';
@@ -147,6 +148,22 @@ describe('evaluateModel (in memory)', () => {
     // Predictions 6·100 + 8 = 608 and 1·100 + 23 = 123: a perfect fit.
     expect(r.metrics.rmse).toBe(0);
     expect(r.metrics.r2).toBe(1);
+  });
+
+  it('labels-only classifier (ZipMap probabilities): label metrics, no AUC or log loss', async () => {
+    const dir = await tempDir();
+    await saveModelPackage(dir, { ...onnxPackage(zipMapClassifier()), signature: { inputs: [column('x', 'double')] } });
+    const model = await loadModelFromDir(dir);
+    // Predicted 0, 1, 0, 1 (class 1 when x < 0) against 0, 1, 1, 1.
+    const r = await evaluateModel(model, { x: [2, -3, 0.5, -1], y: [0, 1, 1, 1] }, 'y');
+    expect(r.problem).toBe('binary');
+    expect(r.metrics.accuracy).toBe(0.75);
+    expect(r.metrics.precision).toBe(1);
+    expect(r.metrics.recall).toBeCloseTo(2 / 3, 14);
+    expect(r.metrics.auc).toBeUndefined();
+    expect(r.metrics.log_loss).toBeUndefined();
+    expect(Object.keys(r.plots)).toEqual(['confusion_matrix.svg']);
+    await model.close();
   });
 
   it('names an unknown class and a missing target column', async () => {

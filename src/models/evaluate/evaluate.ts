@@ -137,7 +137,8 @@ function scorePredictions(p: Predictions, target: ArrayLike<unknown>, targetName
     plots['residuals_plot.svg'] = scatterChart({ title: 'Residuals', xLabel: 'Predicted value', yLabel: 'Actual − predicted', x: yhat, y: residuals, hLine: 0 });
     return { problem: 'regression', rows: n, metrics: regressionMetrics(y, yhat), plots };
   }
-  const classLabels = p.classLabels!;
+  // A labels-only model may not name its classes: take those seen, in sorted order.
+  const classLabels = p.classLabels ?? [...new Set([...Array.from(target, String), ...p.labels!])].sort();
   const index = new Map(classLabels.map((c, i) => [c, i]));
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -153,6 +154,16 @@ function scorePredictions(p: Predictions, target: ArrayLike<unknown>, targetName
   const k = classLabels.length;
   const predicted = Int32Array.from(p.labels!, (l) => index.get(l) ?? 0);
   plots['confusion_matrix.svg'] = confusionMatrixChart('Confusion matrix', classLabels, confusionMatrix(y, predicted, k));
+  if (p.probabilities === undefined) {
+    // Labels only: the metrics that need scores (AUCs, log loss) are left out, as MLflow does
+    // for a model without predict_proba.
+    const metrics =
+      k === 2
+        ? binaryMetrics(y, Float64Array.from(predicted))
+        : multiclassMetrics(y, Float64Array.from({ length: n * k }, (_, j) => (predicted[Math.floor(j / k)] === j % k ? 1 : 0)), k);
+    for (const key of ['auc', 'roc_auc', 'pr_auc', 'precision_recall_auc', 'log_loss']) delete metrics[key];
+    return { problem: k === 2 ? 'binary' : 'multiclass', rows: n, metrics, plots };
+  }
   if (p.problem === 'binary') {
     const scores = p.values!;
     const metrics = binaryMetrics(y, scores);

@@ -14,6 +14,7 @@ import {
   RUNNABLE_FLAVORS,
   tabularPackage,
 } from './index.js';
+import { zipMapClassifier } from './test-support/onnx-models.js';
 import { TinyModel, tinyFromJSON } from './test-support/tiny-model.js';
 
 const dirs: string[] = [];
@@ -142,6 +143,20 @@ utc_time_created: '2026-11-26 05:07:47.081585'
       [0.5, 0, 1],
     ]);
     expect(Array.from(p.values!)).toEqual([321, 100.5]);
+    await model.close();
+  });
+});
+
+describe('sklearn-onnx default output (ZipMap)', () => {
+  it('reads the labels when the probabilities are a ZipMap, which onnxruntime-node cannot return', async () => {
+    const dir = await tempDir();
+    await saveModelPackage(dir, { ...onnxPackage(zipMapClassifier(), { classLabels: ['ok', 'fraud'] }), signature: { inputs: [column('x', 'double')] } });
+    const model = await loadModelFromDir(dir);
+    expect(model.problem).toBe('binary');
+    const p = await model.predict({ x: [2, -3, 0.5] });
+    expect(p.labels).toEqual(['ok', 'fraud', 'ok']);
+    expect(p.probabilities).toBeUndefined();
+    expect(predictionRecords(p)).toEqual(['ok', 'fraud', 'ok']);
     await model.close();
   });
 });

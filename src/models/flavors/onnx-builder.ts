@@ -17,6 +17,11 @@ export interface OnnxValueInfo {
   type: OnnxDataTypeName;
   /** Dimensions; a string (e.g. `'N'`) is a symbolic (batch) dimension. */
   shape: Array<number | string>;
+  /**
+   * Instead of a tensor: a sequence of maps (what sklearn-onnx's ZipMap outputs), with this key
+   * type and `type` as the value type. `shape` is then ignored.
+   */
+  sequenceOfMapKey?: 'INT64' | 'STRING';
 }
 
 /** A constant tensor stored in the graph (weights, biases). */
@@ -223,8 +228,24 @@ function encodeValueInfo(v: OnnxValueInfo): Uint8Array {
   const tensor = new Writer();
   tensor.varintField(1, OnnxDataType[v.type]);
   tensor.message(2, shape.bytes());
-  const type = new Writer();
+  let type = new Writer();
   type.message(1, tensor.bytes());
+  if (v.sequenceOfMapKey !== undefined) {
+    // TypeProto: sequence_type (4) { elem_type: map_type (5) { key_type, value_type: tensor } }.
+    const scalar = new Writer();
+    scalar.varintField(1, OnnxDataType[v.type]);
+    const valueType = new Writer();
+    valueType.message(1, scalar.bytes());
+    const map = new Writer();
+    map.varintField(1, OnnxDataType[v.sequenceOfMapKey]);
+    map.message(2, valueType.bytes());
+    const mapType = new Writer();
+    mapType.message(5, map.bytes());
+    const seq = new Writer();
+    seq.message(1, mapType.bytes());
+    type = new Writer();
+    type.message(4, seq.bytes());
+  }
   const w = new Writer();
   w.string(1, v.name);
   w.message(2, type.bytes());

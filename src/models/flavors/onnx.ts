@@ -14,8 +14,9 @@
  * `[rows, columns]` tensor; a graph with several inputs receives each column as the input of
  * the same name (`[rows, 1]`, or `[rows]` when the input has rank 1).
  * Outputs: `label`/`output_label` and `probabilities`/`output_probability` (sklearn-onnx with
- * `zipmap=False`) make a classifier; otherwise the first output is the prediction (binary
- * models with one `[rows]`/`[rows, 1]` output give P(class 1)).
+ * `zipmap=False`) make a classifier; with sklearn-onnx's default ZipMap probabilities (not a
+ * tensor, which onnxruntime-node cannot return) the labels alone are read. Otherwise the first
+ * output is the prediction (binary models with one `[rows]`/`[rows, 1]` output give P(class 1)).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -100,12 +101,17 @@ export const onnxFlavor: Flavor = {
     }
     const sig = pkg.mlmodel.signature?.inputs;
     const columnOrder = sig !== undefined && isColumnSchema(sig) ? sig.map((c) => c.name).filter((n): n is string => n !== undefined) : undefined;
-    const outNames = session.outputNames;
+    // onnxruntime-node returns tensors only: a ZipMap output (sklearn-onnx's default for
+    // probabilities, a sequence of maps) is left out, and the labels alone are read.
+    const outNames = session.outputMetadata.filter((m) => m.isTensor).map((m) => m.name);
+    if (outNames.length === 0) {
+      throw new HangarError('INVALID_PARAMETER_VALUE', `None of the ONNX model's outputs (${session.outputNames.join(', ')}) is a tensor; Hangar reads tensor outputs only.`, { field: 'flavors' });
+    }
     const labelOut = outNames.find((n) => n === 'label' || n === 'output_label');
     const probOut = outNames.find((n) => n === 'probabilities' || n === 'output_probability');
     let problem = conf.problem as Problem | undefined;
     let classLabels = Array.isArray(conf.class_labels) ? conf.class_labels.map(String) : undefined;
-    if (problem === undefined && probOut !== undefined) problem = classLabels !== undefined && classLabels.length > 2 ? 'multiclass' : 'binary';
+    if (problem === undefined && (probOut !== undefined || labelOut !== undefined)) problem = classLabels !== undefined && classLabels.length > 2 ? 'multiclass' : 'binary';
 
     const feeds = (table: InputTable): Record<string, Ort.Tensor> => {
       const names = columnOrder ?? [...table.columns.keys()];
@@ -134,12 +140,20 @@ export const onnxFlavor: Flavor = {
       classLabels,
       async predict(table): Promise<Predictions> {
         const rows = table.rows;
-        const result = await session.run(feeds(table));
+        const result = await session.run(feeds(table), outNames);
         if (probOut !== undefined) {
           const probs = toFloat64(result[probOut]!.data);
           const k = rows === 0 ? (classLabels?.length ?? 2) : probs.length / rows;
           classLabels ??= Array.from({ length: k }, (_, j) => String(j));
           return classify(problem ?? (k > 2 ? 'multiclass' : 'binary'), probs, rows, classLabels);
+        }
+        if (labelOut !== undefined) {
+          // Labels without probabilities: class indices (int64) or the labels themselves (strings).
+          const data = result[labelOut]!.data;
+          const labels = Array.isArray(data) ? data.map(String) : Array.from(toFloat64(data), (v) => classLabels?.[v] ?? String(v));
+          const out: Predictions = { problem: problem ?? 'multiclass', rows, labels };
+          if (classLabels !== undefined) out.classLabels = classLabels;
+          return out;
         }
         const first = result[outNames[0]!]!;
         const values = toFloat64(first.data);
@@ -154,9 +168,6 @@ export const onnxFlavor: Flavor = {
         if (problem === 'multiclass' && rows > 0) {
           const k = values.length / rows;
           return classify('multiclass', values, rows, (classLabels ??= Array.from({ length: k }, (_, j) => String(j))));
-        }
-        if (labelOut !== undefined && labelOut === outNames[0]) {
-          return { problem: problem ?? 'multiclass', rows, labels: Array.from(values, (v) => classLabels?.[v] ?? String(v)) };
         }
         if (values.length !== rows) {
           throw new HangarError('INVALID_PARAMETER_VALUE', `The ONNX output '${outNames[0]}' has ${values.length} values for ${rows} rows; set the flavor's problem to read it.`);

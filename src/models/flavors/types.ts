@@ -14,9 +14,9 @@ export interface Predictions {
   values?: Float64Array;
   /** Classification: the predicted class label per row. */
   labels?: string[];
-  /** Classification: row-major rows × classes probabilities, in `classLabels` order. */
+  /** Classification: row-major rows × classes probabilities, in `classLabels` order; absent when the model gives labels only. */
   probabilities?: Float64Array;
-  /** Classification: the class labels in probability-column order. */
+  /** Classification: the class labels in probability-column order (absent when a labels-only model does not say). */
   classLabels?: string[];
 }
 
@@ -67,8 +67,12 @@ export function classify(problem: Problem, probabilities: Float64Array, rows: nu
   return out;
 }
 
-/** Records for JSON output: numbers for regression, `{label, probabilities}` objects for classifiers. */
-export function predictionRecords(p: Predictions): Array<number | { label: string; probabilities: Record<string, number> }> {
+/**
+ * Records for JSON output: numbers for regression, `{label, probabilities}` objects for
+ * classifiers, bare labels for classifiers that give no probabilities.
+ */
+export function predictionRecords(p: Predictions): Array<number | string | { label: string; probabilities: Record<string, number> }> {
+  if (p.labels !== undefined && (p.probabilities === undefined || p.classLabels === undefined)) return [...p.labels];
   if (p.problem === 'regression' || p.labels === undefined || p.probabilities === undefined || p.classLabels === undefined) {
     return Array.from(p.values ?? []);
   }
