@@ -94,6 +94,12 @@ describe('hangar demo', () => {
     const client = new HangarClient(url);
     expect((await client.getRegisteredModel('flight-delays')).aliases.map((a) => a.alias)).toContain('champion');
     expect(out).toContain(`MLFLOW_TRACKING_URI=${url} npx hangar models show flight-delays`);
+    // The rules the job applied are left in the home; the champion passes them again.
+    const rules = join(home, 'hangar.yaml');
+    expect(out).toContain(`npx hangar validate models:/flight-delays@champion --config ${rules}`);
+    const check = testIo();
+    expect(await runCli(['validate', 'models:/flight-delays@champion', '--config', rules, '--tracking-uri', url, '--no-record'], check.io)).toBe(0);
+    expect(check.out()).toMatch(/^PASS {2}required_tags {5}tags present: owner, use_case$/m);
     t.shutdown('SIGINT');
     expect(await done).toBe(0);
     expect(await client.health()).toBe(false);

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { HangarError, isHangarError } from '../core/errors.js';
 import { HangarClient } from '../client/index.js';
@@ -228,9 +230,12 @@ Examples:
         io.out(`Hangar ${CLI_VERSION} demo: server ${running.url}, home ${config.home}\n`);
         const client = new HangarClient({ trackingUri: running.url, maxRetries: 2, backoffMs: 100 });
         const started = Date.now();
-        const { runMainJob } = await import('../demo/main-job.js');
+        const { runMainJob, DEMO_PROJECT_YAML } = await import('../demo/main-job.js');
         const job = await runMainJob(client, { sampleEvery: o.sampleEvery, log: (line) => io.out(`  ${line}\n`) });
-        io.out(`Main job done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${job.modelName} champion v${job.champion ?? '-'}.\n`);
+        // The rules the job applied, for running the checks again by hand.
+        const projectFile = join(config.home, 'hangar.yaml');
+        await writeFile(projectFile, DEMO_PROJECT_YAML);
+        io.out(`Main job done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${job.modelName} champion v${job.champion ?? '-'}; its rules are in ${projectFile}.\n`);
         if (!o.serve) {
           io.out('Done (--no-serve): server stopped.\n');
           return;
@@ -239,7 +244,7 @@ Examples:
           `\nServing on ${running.url}; press Ctrl+C to stop. Try:\n` +
             `  MLFLOW_TRACKING_URI=${running.url} npx hangar models show ${job.modelName}\n` +
             `  MLFLOW_TRACKING_URI=${running.url} npx hangar models history ${job.modelName}\n` +
-            `  MLFLOW_TRACKING_URI=${running.url} npx hangar validate models:/${job.modelName}@champion\n` +
+            `  MLFLOW_TRACKING_URI=${running.url} npx hangar validate models:/${job.modelName}@champion --config ${projectFile}\n` +
             `  MLFLOW_TRACKING_URI=${running.url} npx hangar runs search\n`,
         );
         const signal = await io.untilShutdown();
