@@ -9,100 +9,24 @@
  * primitives inside `write()`; the store layer may not import domain code.
  */
 import { randomBytes } from 'node:crypto';
-import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { HangarError, invalidParam, isHangarError, notFound } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Engine } from './dialects/engine.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Store } from './port.js';
 import type { Database } from './schema.js';
+import type {
+  ActivitiesTable,
+  ApiTokensTable,
+  ModelPermissionsTable,
+  TransitionRequestsTable,
+  WebhookDeliveriesTable,
+  WebhooksTable,
+} from './governance-schema.js';
 import type { Stage, Tag } from './types.js';
 
-// --- row types -------------------------------------------------------------------------------
-
-interface ApiTokensTable {
-  token_id: string;
-  principal: string;
-  is_admin: number;
-  token_hash: string;
-  description: string | null;
-  creation_timestamp: number;
-  revoked_timestamp: number | null;
-}
-
-interface ModelPermissionsTable {
-  name: string;
-  principal: string;
-  level: string;
-  granted_by: string;
-  last_updated_timestamp: number;
-}
-
-interface TransitionRequestsTable {
-  request_id: Generated<number>;
-  name: string;
-  version: number;
-  to_stage: string;
-  creator: string;
-  comment: string | null;
-  status: string;
-  decided_by: string | null;
-  creation_timestamp: number;
-  last_updated_timestamp: number;
-}
-
-interface ActivitiesTable {
-  activity_id: Generated<number>;
-  name: string;
-  version: number;
-  activity_type: string;
-  user_id: string;
-  from_stage: string | null;
-  to_stage: string | null;
-  alias: string | null;
-  comment: string | null;
-  request_id: number | null;
-  creation_timestamp: number;
-  last_updated_timestamp: number;
-}
-
-interface WebhooksTable {
-  webhook_id: string;
-  name: string;
-  description: string | null;
-  url: string;
-  events: string;
-  secret: string | null;
-  status: string;
-  creation_timestamp: number;
-  last_updated_timestamp: number;
-}
-
-interface WebhookDeliveriesTable {
-  delivery_id: string;
-  webhook_id: string;
-  event: string;
-  payload: string;
-  status: string;
-  attempts: number;
-  response_status: number | null;
-  response_body: string | null;
-  error_message: string | null;
-  creation_timestamp: number;
-  last_attempt_timestamp: number | null;
-}
-
-// A type alias, not an interface: withTables() needs an index-signature-compatible shape.
-type GovernanceTables = {
-  api_tokens: ApiTokensTable;
-  model_permissions: ModelPermissionsTable;
-  transition_requests: TransitionRequestsTable;
-  activities: ActivitiesTable;
-  webhooks: WebhooksTable;
-  webhook_deliveries: WebhookDeliveriesTable;
-};
-
-type Db = Kysely<Database & GovernanceTables>;
+type Db = Kysely<Database>;
 
 // --- domain shapes ---------------------------------------------------------------------------
 
@@ -503,7 +427,7 @@ export class GovernanceStore {
 
   constructor(engine: Engine, clock: Clock = systemClock) {
     this.#e = engine;
-    this.#db = engine.db.withTables<GovernanceTables>();
+    this.#db = engine.db;
     this.#clock = clock;
   }
 
@@ -531,7 +455,7 @@ export class GovernanceStore {
     const deadline = Date.now() + RETRY_BUDGET_MS;
     for (let attempt = 0; ; attempt++) {
       try {
-        if (mode === 'read') return await this.#db.transaction().setAccessMode('read only').execute((trx) => fn(trx as Transaction<Database & GovernanceTables>));
+        if (mode === 'read') return await this.#db.transaction().setAccessMode('read only').execute((trx) => fn(trx as Transaction<Database>));
         let durable: Promise<void> | null = null;
         const result = await this.#db.transaction().execute(async (trx) => {
           const value = await fn(trx);

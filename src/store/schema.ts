@@ -5,6 +5,7 @@
  * BIGINT read back as JS numbers (see `dialects/postgres.ts`).
  */
 import type { Generated, Insertable, Selectable } from 'kysely';
+import type { GovernanceTables } from './governance-schema.js';
 
 export interface ExperimentsTable {
   experiment_id: Generated<number>;
@@ -181,7 +182,8 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
-export interface Database {
+/** Every table; the governance tables are declared in governance-schema.ts. */
+export interface Database extends GovernanceTables {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
   runs: RunsTable;
@@ -242,4 +244,10 @@ export const TABLES_IN_DEPENDENCY_ORDER: ReadonlyArray<{ table: TableName; key: 
   { table: 'model_version_tags', key: ['name', 'version', 'key'] },
   { table: 'registered_model_aliases', key: ['name', 'alias'] },
   { table: 'audit_log', key: ['id'], identity: 'id' },
+  { table: 'api_tokens', key: ['token_id'] },
+  { table: 'model_permissions', key: ['name', 'principal'] },
+  { table: 'transition_requests', key: ['request_id'], identity: 'request_id' },
+  { table: 'activities', key: ['activity_id'], identity: 'activity_id' },
+  { table: 'webhooks', key: ['webhook_id'] },
+  { table: 'webhook_deliveries', key: ['delivery_id'] },
 ];

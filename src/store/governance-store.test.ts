@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Governance } from '../governance/index.js';
+import { storeEngines } from '../../test/support/engines.js';
+import { copyStore } from './copy.js';
+import { GovernanceStore } from './governance-store.js';
+import { openStore } from './open.js';
+import type { Store } from './port.js';
+
+const actor = { name: 'alice', isAdmin: true, authenticated: true };
+
+describe('hangar db copy carries the governance tables', () => {
+  const dirs: string[] = [];
+  const stores: Store[] = [];
+  const engines = storeEngines();
+
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    for (const e of engines) await e.close().catch(() => undefined);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  const open = async (uri: string): Promise<Store> => {
+    const s = await openStore(uri, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
+    stores.push(s);
+    return s;
+  };
+
+  for (const targetEngine of engines) {
+    it.skipIf(targetEngine.skip)(`from SQLite ${targetEngine.title}: tokens, grants, requests, activities, webhooks, deliveries; new ids continue after the copied ones`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hangar-gov-copy-'));
+      dirs.push(dir);
+      const source = await open(`sqlite:///${join(dir, 'source.db')}`);
+      await source.createRegisteredModel({ name: 'm', tags: [], description: '', userId: 'alice' });
+      await source.createModelVersion({ name: 'm', source: 's3://b/m', storageLocation: 's3://b/m', runId: '', runLink: '', description: '', tags: [], userId: 'alice', modelId: null });
+      const gov = new Governance(GovernanceStore.for(source));
+      const { token } = await gov.createToken({ principal: 'bob' });
+      await gov.setPermission(actor, 'm', 'bob', 'CAN_EDIT');
+      await gov.createRequest({ name: 'bob', isAdmin: false, authenticated: true }, { name: 'm', version: 1, stage: 'Production', comment: 'go' });
+      await gov.approveRequest(actor, { name: 'm', version: 1, stage: 'Production', archiveExisting: true, comment: 'ok' });
+      const hook = await gov.store.createWebhook({ name: 'h', url: 'https://example.com/h', events: ['comment.created'], description: null, secret: 's', status: 'ACTIVE' });
+      await gov.store.createDeliveries([{ id: 'd-1', webhookId: hook.id, event: 'comment.created', payload: '{}' }]);
+      gov.close();
+
+      const target = await open(targetEngine.title === 'on SQLite' ? `sqlite:///${join(dir, 'target.db')}` : await targetEngine.open(dir));
+      const report = await copyStore(source, target);
+      expect(report).toMatchObject({ api_tokens: 1, model_permissions: 1, transition_requests: 1, activities: 3, webhooks: 1, webhook_deliveries: 1 });
+
+      const copied = new Governance(GovernanceStore.for(target), { auth: true });
+      expect((await copied.authenticate(`Bearer ${token}`)).name).toBe('bob');
+      expect(await copied.levelOn({ name: 'bob', isAdmin: false, authenticated: true }, 'm')).toBe('CAN_EDIT');
+      expect((await copied.store.listActivities('m', 1)).map((a) => a.activityType)).toEqual(['REQUESTED_TRANSITION', 'APPROVED_REQUEST', 'ALIAS_SET']);
+      expect((await copied.store.listDeliveries({ maxResults: 10 })).map((d) => d.id)).toEqual(['d-1']);
+      const comment = await copied.createComment(actor, { name: 'm', version: 1, comment: 'after the copy' });
+      expect(comment.id).toBeGreaterThan(3);
+      copied.close();
+    });
+  }
+});
