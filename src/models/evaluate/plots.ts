@@ -97,14 +97,20 @@ function sampleIndices(n: number, max: number): number[] {
 export interface Series {
   /** Legend text. */
   name: string;
+  /** X coordinates, in data units. */
   x: ArrayLike<number>;
+  /** Y coordinates, one per x. */
   y: ArrayLike<number>;
 }
 
 export interface LineChartOptions {
+  /** Chart title, at the top. */
   title: string;
+  /** X axis label. */
   xLabel: string;
+  /** Y axis label. */
   yLabel: string;
+  /** The lines, one colour each. */
   series: Series[];
   /** Axis domains; default the data's extent. */
   xDomain?: [number, number];
@@ -156,10 +162,15 @@ export function lineChart(o: LineChartOptions): string {
 }
 
 export interface ScatterOptions {
+  /** Chart title, at the top. */
   title: string;
+  /** X axis label. */
   xLabel: string;
+  /** Y axis label. */
   yLabel: string;
+  /** X coordinates of the points. */
   x: ArrayLike<number>;
+  /** Y coordinates, one per x. */
   y: ArrayLike<number>;
   /** Draw a horizontal reference line at this y (residuals: 0). */
   hLine?: number;

@@ -58,9 +58,13 @@ export interface OnnxNode {
 export interface OnnxGraphSpec {
   /** Graph name. */
   name?: string;
+  /** Operators, in topological order. */
   nodes: OnnxNode[];
+  /** Graph inputs (what callers feed). */
   inputs: OnnxValueInfo[];
+  /** Graph outputs (what a run returns). */
   outputs: OnnxValueInfo[];
+  /** Constant tensors (weights). */
   initializers?: OnnxInitializer[];
   /** Default-domain opset version; default 13. */
   opset?: number;

@@ -56,7 +56,9 @@ export interface ModelPackage {
 
 /** Pandas' "split" orient, which MLflow uses for dataframe input examples. */
 export interface SplitFrame {
+  /** Column names. */
   columns: string[];
+  /** Rows, each with one value per column. */
   data: unknown[][];
 }
 

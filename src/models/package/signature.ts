@@ -12,6 +12,7 @@ export type ColumnType = (typeof COLUMN_TYPES)[number];
 
 /** One named column of a column-based schema. */
 export interface ColumnSpec {
+  /** Discriminates column specs from tensor specs. */
   kind: 'column';
   /** Column name; MLflow allows unnamed columns, which Hangar keeps as `undefined`. */
   name: string | undefined;
@@ -25,6 +26,7 @@ export interface ColumnSpec {
 
 /** One tensor of a tensor-based schema. */
 export interface TensorSpec {
+  /** Discriminates tensor specs from column specs. */
   kind: 'tensor';
   /** Tensor name, when named. */
   name: string | undefined;
@@ -38,9 +40,13 @@ export type SchemaItem = ColumnSpec | TensorSpec;
 
 /** A parameter accepted at inference time. */
 export interface ParamSpec {
+  /** Parameter name. */
   name: string;
+  /** MLflow type name (`double`, `string`, …). */
   type: string;
+  /** Value used when the caller passes none. */
   default: unknown;
+  /** Shape for array parameters; null for scalars. */
   shape?: number[] | null;
 }
 
@@ -56,8 +62,11 @@ export interface ModelSignature {
 
 /** The MLmodel form: each part a JSON string, or null. */
 export interface WireSignature {
+  /** JSON list of input specs. */
   inputs: string | null;
+  /** JSON list of output specs, or null. */
   outputs: string | null;
+  /** JSON list of param specs, or null. */
   params: string | null;
 }
 
@@ -204,7 +213,9 @@ export function inferSignatureFromRows(rows: ReadonlyArray<Record<string, unknow
 
 /** A table column as the data layer types it (`readTable`). */
 export interface TypedColumn {
+  /** Column name. */
   name: string;
+  /** The data layer's column type. */
   type: 'number' | 'boolean' | 'timestamp' | 'string';
 }
 
