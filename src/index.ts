@@ -15,6 +15,8 @@ export { startServer, openCheckedStore, type RunningServer, type StartServerOpti
 export { collectGarbage, type GcOptions, type GcResult } from './cli/gc.js';
 export { runCli, createProgram, type CliIo } from './cli/program.js';
 export { runDemoScenario, type DemoOptions, type DemoResult } from './demo/scenario.js';
+export { runMainJob, type MainJobOptions, type MainJobResult } from './demo/main-job.js';
+export * from './validation/index.js';
 export { HangarClient, ApiError, isApiError, parseModelUri, type HangarClientOptions } from './client/index.js';
 export type { Store } from './store/index.js';
 export type { ArtifactStore } from './artifacts/index.js';
