@@ -92,11 +92,16 @@ function layout(frame: FeatureFrame, outputs: number): Layout {
   return { terms, offsets, standardised, codes, size: size + outputs, interceptAt: size };
 }
 
-/** Mean loss and its gradient over standardised inputs, plus the L2 penalty. */
+/**
+ * Mean loss and its gradient over standardised inputs, plus the L2 penalty. `dataLoss()` is
+ * the mean loss without the penalty at the point evaluated last (which L-BFGS reports after
+ * accepting it), so per-iteration metrics cost no extra pass over the rows.
+ */
 function objective(lay: Layout, rows: number, outputs: number, problem: FitOptions<unknown>['problem'], y: Float64Array, alpha: number) {
   const z = new Float64Array(rows * outputs);
   const r = new Float64Array(rows * outputs);
-  return (w: Float64Array, g: Float64Array): number => {
+  let last = NaN;
+  const fg = (w: Float64Array, g: Float64Array): number => {
     z.fill(0);
     for (let t = 0; t < lay.terms.length; t++) {
       const off = lay.offsets[t]!;
@@ -169,8 +174,10 @@ function objective(lay: Layout, rows: number, outputs: number, problem: FitOptio
       penalty += w[j]! * w[j]!;
       g[j] = g[j]! + (alpha * w[j]!);
     }
-    return loss * inv + 0.5 * alpha * penalty;
+    last = loss * inv;
+    return last + 0.5 * alpha * penalty;
   };
+  return { fg, dataLoss: () => last };
 }
 
 /** Mean log loss (classification) or RMSE (regression) of predictions against labels. */
@@ -247,12 +254,12 @@ export const linearLearner: Learner<Partial<LinearParams>> = {
     const validation = options.validation;
     const validationInputs = validation ? encodeInputs(lay.terms, validation.frame) : undefined;
     // Per iteration: `train_loss` and `validation_loss`, RMSE for regression and mean log loss otherwise.
-    const trainInputs = { rows: frame.rows, numeric: frame.features.map((f) => (f.kind === 'numeric' ? f.values : null)), codes: lay.codes };
+    const obj = objective(lay, frame.rows, outputs, problem, y, params.alpha);
+    // The objective's mean loss is half the squared error of the standardised target for regression.
+    const trainLoss = () => (target ? Math.sqrt(2 * obj.dataLoss()) * target.std : obj.dataLoss());
     const report = options.onIteration
       ? (iteration: number, _value: number, w: Float64Array) => {
-          const metrics: Record<string, number> = {
-            train_loss: lossOf(problem, applyLink(problem, linearScores(lay.terms, trainInputs, w, outputs), outputs, target), labels, outputs),
-          };
+          const metrics: Record<string, number> = { train_loss: trainLoss() };
           if (validation && validationInputs) {
             const pred = applyLink(problem, linearScores(lay.terms, validationInputs, w, outputs), outputs, target);
             metrics.validation_loss = lossOf(problem, pred, validation.labels, outputs);
@@ -261,7 +268,7 @@ export const linearLearner: Learner<Partial<LinearParams>> = {
         }
       : undefined;
 
-    const result = lbfgs(objective(lay, frame.rows, outputs, problem, y, params.alpha), w0, {
+    const result = lbfgs(obj.fg, w0, {
       maxIter: params.max_iter,
       gtol: params.tol,
       ftol: params.tol * 1e-3,

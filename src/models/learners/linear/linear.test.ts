@@ -34,7 +34,17 @@ describe('linear learner: ridge regression', () => {
       ],
     };
     const iterations: number[] = [];
-    const model = await linearLearner.fit(frame, y, { problem: 'regression', params: { alpha: 0, tol: 1e-10, max_iter: 500 }, onIteration: (i, m) => (iterations.push(i), expect(m.train_loss).toBeGreaterThanOrEqual(0)) });
+    const rmses: number[] = [];
+    const model = await linearLearner.fit(frame, y, {
+      problem: 'regression',
+      params: { alpha: 0, tol: 1e-10, max_iter: 500 },
+      onIteration: (i, m) => {
+        iterations.push(i);
+        rmses.push(m.train_loss!);
+      },
+    });
+    expect(rmses[0]).toBeGreaterThan(rmses.at(-1)!);
+    expect(rmses.at(-1)).toBeLessThan(1e-4);
     expect(iterations.length).toBeGreaterThan(1);
     const json = model.toJSON() as { terms: Array<{ name: string; mean?: number; std?: number; coef: number[] | number[][] }> };
     const t1 = json.terms[0]!;
@@ -80,7 +90,13 @@ describe('linear learner: logistic regression', () => {
     const x2 = Float64Array.from({ length: n }, () => gauss(r));
     const y = Float64Array.from({ length: n }, (_, i) => (r() < 1 / (1 + Math.exp(-(2 * x1[i]! - 1 * x2[i]! + 0.5))) ? 1 : 0));
     const frame: FeatureFrame = { rows: n, features: [{ name: 'x1', kind: 'numeric', values: x1 }, { name: 'x2', kind: 'numeric', values: x2 }] };
-    const a = await linearLearner.fit(frame, y, { problem: 'binary', params: { alpha: 0 } });
+    const losses: number[] = [];
+    const a = await linearLearner.fit(frame, y, { problem: 'binary', params: { alpha: 0 }, onIteration: (_, m) => losses.push(m.train_loss!) });
+    // The last reported training loss is the final model's mean log loss.
+    const probs = a.predict(frame);
+    let ll = 0;
+    for (let i = 0; i < n; i++) ll -= y[i] === 1 ? Math.log(probs[i]!) : Math.log(1 - probs[i]!);
+    expect(losses.at(-1)).toBeCloseTo(ll / n, 10);
     const b = await linearLearner.fit(frame, y, { problem: 'binary', params: { alpha: 0 } });
     expect(JSON.stringify(a.toJSON())).toBe(JSON.stringify(b.toJSON()));
     const j = a.toJSON() as { terms: Array<{ coef: number[]; std: number }>; intercept: number[] };
