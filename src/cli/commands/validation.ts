@@ -71,7 +71,7 @@ Examples:
       .description('validate a candidate against the champion on the same data (MetricThreshold gate)'),
     io,
   )
-    .requiredOption('--data <path>', 'evaluation data (.parquet or .csv), the same for both models')
+    .requiredOption('--data <path>', 'evaluation data (.parquet, .csv, or a SQL query over files), the same for both models')
     .requiredOption('--target <column>', 'label column in --data')
     .option('--config <path>', 'project file with validation.thresholds (default: ./hangar.yaml, hangar.yml or hangar.json)')
     .addOption(new Option('--mode <mode>', 'override validation.mode').choices(['disabled', 'dry_run', 'enabled']))
