@@ -45,6 +45,8 @@ describe('onnx flavor', () => {
     expect(Array.from(p.values!)).toEqual([2 * 1 - 2 + 0.5, 2 * 3 - 4 + 0.5]);
     const cols = await model.predict({ a: [0, -1], b: [0, 1] });
     expect(Array.from(cols.values!)).toEqual([0.5, -2.5]);
+    // An empty batch is not missing its columns.
+    expect((await model.predict([])).rows).toBe(0);
     await expect(model.predict([{ a: 1 }])).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'b' });
     await model.close();
   });

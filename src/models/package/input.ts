@@ -62,7 +62,8 @@ export function toInputTable(input: ModelInput, only?: readonly string[]): Input
         values[i] = v;
         if (v !== undefined) any = true;
       }
-      if (any || only === undefined || rows.some((r) => Object.hasOwn(r, k))) columns.set(k, values);
+      // An empty batch has every column (and nothing to check); otherwise a key must appear somewhere.
+      if (any || only === undefined || n === 0 || rows.some((r) => Object.hasOwn(r, k))) columns.set(k, values);
     }
     return { rows: n, columns };
   }
