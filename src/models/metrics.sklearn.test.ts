@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { binaryMetrics, multiclassMetrics, precisionRecallCurve, regressionMetrics, rocAuc, rocCurve, trapezoid, withMlflowNames } from './metrics.js';
 
@@ -39,6 +40,34 @@ describe('metrics against scikit-learn', () => {
     // sklearn 1.2.1: thresholds 0.1 (P 1/2, R 1), 0.2 (P 2/3, R 1), 0.9 (P 1/2, R 1/2), then (R 0, P 1).
     expect(pr.recall).toEqual([1, 1, 0.5, 0]);
     expect(pr.precision).toEqual([0.5, 2 / 3, 0.5, 1]);
+  });
+
+  it('AUC equals the pairwise count and the area under the ROC curve on random tied data', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 6 })), { minLength: 2, maxLength: 60 }), (pairs) => {
+        const y = Float64Array.from(pairs, ([c]) => (c ? 1 : 0));
+        // Few distinct scores, so ties across classes are common.
+        const p = Float64Array.from(pairs, ([, s]) => s / 6);
+        let wins = 0;
+        let total = 0;
+        for (let i = 0; i < y.length; i++) {
+          for (let j = 0; j < y.length; j++) {
+            if (y[i] !== 1 || y[j] !== 0) continue;
+            total++;
+            wins += p[i]! > p[j]! ? 1 : p[i] === p[j] ? 0.5 : 0;
+          }
+        }
+        const auc = rocAuc(y, p);
+        if (total === 0) return Number.isNaN(auc);
+        const roc = rocCurve(y, p);
+        return Math.abs(auc - wins / total) < 1e-12 && Math.abs(trapezoid(roc.fpr, roc.tpr) - auc) < 1e-12;
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it('refuses NaN scores, naming the row', () => {
+    expect(() => rocAuc(Float64Array.of(0, 1), Float64Array.of(0.1, NaN))).toThrow(/row 1 as NaN/);
   });
 
   it('leaves AUC out when only one class occurs', () => {

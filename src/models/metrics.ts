@@ -41,25 +41,45 @@ export function withMlflowNames(metrics: Record<string, number>): Record<string,
 
 // --- curves ------------------------------------------------------------------------------
 
+/**
+ * The scores of the positive and of the negative rows, each sorted ascending. Typed-array sorts
+ * are native and numeric, several times faster than sorting an index array with a comparator,
+ * and every curve and AUC below is a merge of these two lists. NaN scores are refused.
+ */
+function scoresByClass(y: ArrayLike<number>, score: ArrayLike<number>): { pos: Float64Array; neg: Float64Array } {
+  let p = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] === 1) p++;
+  const pos = new Float64Array(p);
+  const neg = new Float64Array(y.length - p);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < y.length; i++) {
+    const s = score[i]!;
+    if (Number.isNaN(s)) throw new HangarError('INVALID_PARAMETER_VALUE', `The model scored row ${i} as NaN; metrics need a number for every row.`, { field: 'predictions' });
+    if (y[i] === 1) pos[a++] = s;
+    else neg[b++] = s;
+  }
+  return { pos: pos.sort(), neg: neg.sort() };
+}
+
 /** Cumulative true and false positives at each distinct score, highest score first. */
 function thresholdCounts(y: ArrayLike<number>, score: ArrayLike<number>): { tps: number[]; fps: number[]; thresholds: number[] } {
-  const n = y.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b]! - score[a]!);
+  const { pos, neg } = scoresByClass(y, score);
   const tps: number[] = [];
   const fps: number[] = [];
   const thresholds: number[] = [];
+  let i = pos.length - 1;
+  let j = neg.length - 1;
   let tp = 0;
   let fp = 0;
-  for (let k = 0; k < n; k++) {
-    const i = order[k]!;
-    if (y[i] === 1) tp++;
-    else fp++;
-    // Tied scores form one threshold: emit only after the last of a tie group.
-    if (k === n - 1 || score[order[k + 1]!] !== score[i]) {
-      tps.push(tp);
-      fps.push(fp);
-      thresholds.push(score[i]!);
-    }
+  while (i >= 0 || j >= 0) {
+    // Tied scores form one threshold, across both classes.
+    const s = Math.max(i >= 0 ? pos[i]! : -Infinity, j >= 0 ? neg[j]! : -Infinity);
+    for (; i >= 0 && pos[i] === s; i--) tp++;
+    for (; j >= 0 && neg[j] === s; j--) fp++;
+    tps.push(tp);
+    fps.push(fp);
+    thresholds.push(s);
   }
   return { tps, fps, thresholds };
 }
@@ -103,29 +123,29 @@ export function trapezoid(x: readonly number[], y: readonly number[]): number {
 }
 
 /**
- * ROC AUC, exact and tie-aware: the Mann–Whitney U statistic with average ranks for tied
- * scores, which equals the trapezoidal area under the ROC curve. NaN when only one class occurs.
+ * ROC AUC, exact and tie-aware: the Mann–Whitney U statistic (each positive–negative pair
+ * counts 1 when ordered right, ½ when tied), which equals the trapezoidal area under the ROC
+ * curve. NaN when only one class occurs.
  */
 export function rocAuc(y: ArrayLike<number>, score: ArrayLike<number>): number {
-  const n = y.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a]! - score[b]!);
-  let rankSumPos = 0;
-  let pos = 0;
-  for (let k = 0; k < n; ) {
-    let j = k;
-    while (j + 1 < n && score[order[j + 1]!] === score[order[k]!]) j++;
-    const avgRank = (k + j) / 2 + 1;
-    for (let t = k; t <= j; t++) {
-      if (y[order[t]!] === 1) {
-        rankSumPos += avgRank;
-        pos++;
-      }
-    }
-    k = j + 1;
+  const { pos, neg } = scoresByClass(y, score);
+  const p = pos.length;
+  const n = neg.length;
+  if (p === 0 || n === 0) return NaN;
+  // For each group of tied positive scores s: negatives below s count 1, negatives equal to s ½.
+  let sum = 0;
+  let j = 0;
+  for (let i = 0; i < p; ) {
+    const s = pos[i]!;
+    let g = i;
+    while (g < p && pos[g] === s) g++;
+    while (j < n && neg[j]! < s) j++;
+    let e = j;
+    while (e < n && neg[e] === s) e++;
+    sum += (g - i) * (j + (e - j) / 2);
+    i = g;
   }
-  const neg = n - pos;
-  if (pos === 0 || neg === 0) return NaN;
-  return (rankSumPos - (pos * (pos + 1)) / 2) / (pos * neg);
+  return sum / (p * n);
 }
 
 // --- classification ------------------------------------------------------------------------
