@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FeatureFrame, FitOptions } from '../types.js';
 import { HangarError } from '../../../core/errors.js';
-import { GBDT_DEFAULTS, gbdtFromJSON, gbdtLearner, type GbdtModel, type GbdtParams } from './index.js';
+import { GBDT_DEFAULTS, gbdtFromJSON, gbdtLearner, type GbdtJson, type GbdtModel, type GbdtParams } from './index.js';
 import { Rng } from './rng.js';
 import { auc, syntheticFlights } from './bench-gbdt.js';
 
@@ -264,5 +264,17 @@ describe('gbdt model: JSON, prediction, errors', () => {
     const model = await fit(frame, new Float64Array([0, 1, 0, 1]), { problem: 'binary', params: { min_samples_leaf: 1, max_iter: 2 } });
     expect(() => model.predict(numericFrame({ y: new Float64Array([1]) }))).toThrow(/Missing feature 'x'/);
     expect(() => gbdtFromJSON({ kind: 'linear' })).toThrow(HangarError);
+    // Malformed trees are refused before anything is compiled from them.
+    const json = model.toJSON() as unknown as GbdtJson;
+    const split = json.trees.map((t) => t.nodes[0]!).find((nd) => 'threshold' in nd);
+    if (split === undefined) throw new Error('fixture: no split');
+    const broken = (edit: (n: Record<string, unknown>) => void): Record<string, unknown> => {
+      const copy = structuredClone(json);
+      edit(copy.trees[json.trees.findIndex((t) => t.nodes[0] === split)]!.nodes[0] as unknown as Record<string, unknown>);
+      return copy as unknown as Record<string, unknown>;
+    };
+    expect(() => gbdtFromJSON(broken((n) => (n.threshold = '1); process.exit(1); (1')))).toThrow(/finite threshold/);
+    expect(() => gbdtFromJSON(broken((n) => (n.left = 0)))).toThrow(/children out of range/);
+    expect(() => gbdtFromJSON(broken((n) => (n.feature = 'nope')))).toThrow(HangarError);
   });
 });

@@ -312,16 +312,36 @@ export function gbdtFromJSON(json: Record<string, unknown>): GbdtModel {
   if (!Array.isArray(j.schema) || !Array.isArray(j.trees) || !Array.isArray(j.baseline)) throw badModel('schema, baseline and trees must be arrays');
   const outputs = j.n_outputs;
   if (typeof outputs !== 'number' || !Number.isInteger(outputs) || outputs < 1 || j.baseline.length !== outputs) throw badModel('n_outputs must match the baseline length');
+  const kinds = new Map<string, string>();
+  for (const s of j.schema) {
+    const ok = typeof s?.name === 'string' && (s.kind === 'numeric' || (s.kind === 'categorical' && Array.isArray(s.categories) && s.categories.every((c) => typeof c === 'string')));
+    if (!ok) throw badModel(`schema entry ${JSON.stringify(s)} is not a numeric or categorical feature`);
+    kinds.set(s.name, s.kind);
+  }
+  if (typeof j.feature_importance?.gain !== 'object' || typeof j.feature_importance?.splits !== 'object') throw badModel('feature_importance needs gain and splits');
+  if (!j.baseline.every(Number.isFinite)) throw badModel('baseline values must be finite numbers');
   j.trees.forEach((t, ti) => {
     if (!Array.isArray(t?.nodes) || t.nodes.length === 0) throw badModel(`tree ${ti} has no nodes`);
+    if (!(Number.isInteger(t.output) && t.output === ti % outputs)) throw badModel(`tree ${ti} must add to output ${ti % outputs}`);
     const size = t.nodes.length;
     t.nodes.forEach((n, i) => {
-      if (n.id !== i) throw badModel(`tree ${ti} node ${i} has id ${n.id}`);
+      if (n?.id !== i) throw badModel(`tree ${ti} node ${i} has id ${n?.id}`);
       if ('leaf' in n) {
-        if (typeof n.value !== 'number') throw badModel(`tree ${ti} leaf ${i} has no value`);
-      } else if (!(Number.isInteger(n.left) && Number.isInteger(n.right) && n.left > i && n.right > i && n.left < size && n.right < size)) {
+        if (!Number.isFinite(n.value)) throw badModel(`tree ${ti} leaf ${i} has no finite value`);
+        return;
+      }
+      if (!(Number.isInteger(n.left) && Number.isInteger(n.right) && n.left > i && n.right > i && n.left < size && n.right < size)) {
         // Children after their parent rules out cycles, so scoring always ends at a leaf.
         throw badModel(`tree ${ti} node ${i} has children out of range`);
+      }
+      if (n.missing !== 'left' && n.missing !== 'right') throw badModel(`tree ${ti} node ${i}: missing must be "left" or "right"`);
+      const kind = kinds.get(n.feature);
+      if ('categories_left' in n) {
+        if (kind !== 'categorical' || !Array.isArray(n.categories_left) || !n.categories_left.every((c) => typeof c === 'string')) {
+          throw badModel(`tree ${ti} node ${i}: categories_left needs a categorical feature and strings`);
+        }
+      } else if (kind !== 'numeric' || !(n.threshold === null || Number.isFinite(n.threshold))) {
+        throw badModel(`tree ${ti} node ${i}: a numeric split needs a numeric feature and a finite threshold or null`);
       }
     });
   });
