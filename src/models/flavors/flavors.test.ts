@@ -36,6 +36,8 @@ describe('onnx flavor', () => {
     await saveModelPackage(dir, { ...onnxPackage(linearRegressorOnnx([2, -1], 0.5)), signature: { inputs: [column('a', 'double'), column('b', 'double')] } });
     const model = await loadModelFromDir(dir);
     expect(model.flavor).toBe('onnx');
+    // MLflow's Python client loads it through python_function, as mlflow.onnx.save_model writes it.
+    expect(model.metadata.flavors.python_function).toEqual({ loader_module: 'mlflow.onnx', data: 'model.onnx' });
     // Column order in the input does not matter; the signature's does. Extra columns are dropped.
     const p = await model.predict([
       { b: 2, a: 1, note: 'ignored' },

@@ -36,12 +36,17 @@ export interface OnnxPackageOptions {
   classLabels?: string[];
 }
 
-/** The flavor configuration and files that save an ONNX model. */
+/**
+ * The flavor configuration and files that save an ONNX model. A `python_function` flavor
+ * pointing at `mlflow.onnx` is written too, as `mlflow.onnx.save_model` writes it, so MLflow's
+ * Python client can `mlflow.pyfunc.load_model` a model Hangar logged.
+ */
 export function onnxPackage(bytes: Uint8Array, options: OnnxPackageOptions = {}): { flavors: Record<string, Record<string, unknown>>; files: Record<string, Uint8Array> } {
   const conf: Record<string, unknown> = { data: MODEL_FILE, providers: ['CPUExecutionProvider'], code: null };
   if (options.problem !== undefined) conf.problem = options.problem;
   if (options.classLabels !== undefined) conf.class_labels = options.classLabels;
-  return { flavors: { [ONNX_FLAVOR]: conf }, files: { [MODEL_FILE]: bytes } };
+  const pyfunc = { loader_module: 'mlflow.onnx', data: MODEL_FILE };
+  return { flavors: { [ONNX_FLAVOR]: conf, python_function: pyfunc }, files: { [MODEL_FILE]: bytes } };
 }
 
 let ortModule: Promise<typeof Ort> | undefined;
