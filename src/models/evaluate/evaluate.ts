@@ -201,7 +201,7 @@ function datasetInput(table: Table): DatasetInput {
   return {
     tags: [{ key: 'mlflow.data.context', value: 'evaluation' }],
     dataset: {
-      name: query ? 'query' : basename(table.source).replace(/\.[^.]+$/, ''),
+      name: query ? 'query' : basename(table.source).replace(/\.[^.]+$/, '') || 'dataset',
       digest: tableDigest(table),
       sourceType: query ? 'duckdb' : 'local',
       source: JSON.stringify(query ? { query: table.source } : { uri: resolve(table.source) }),
