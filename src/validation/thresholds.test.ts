@@ -80,7 +80,9 @@ describe('validateMetrics(): the rows of semantics.md §c', () => {
     const lib = metricThreshold({ minRelativeChange: 0.5, greaterIsBetter: false });
     expect(one(lib, -1e-10, 0).passed).toBe(true);
     expect(one(lib, 0, 0).passed).toBe(false);
-    expect(one(lib, -5e-11, 0).failures[0]).toContain('the baseline is 0, so the candidate must be strictly better');
+    expect(one(lib, -5e-11, 0).failures[0]).toBe(
+      'Metric m minimum relative change check failed: candidate model m = -5e-11, baseline model m = 0, m minimum relative change threshold = 0.5.',
+    );
   });
 
   it('gib, min_rel 0.1, base −2: Hangar divides by |base| (cand −1 passes, −3 fails); mlflowCompat reproduces MLflow', () => {
@@ -109,6 +111,8 @@ describe('validateMetrics(): the rows of semantics.md §c', () => {
       'Metric m value threshold check failed: candidate model m = 0.8, m threshold = 0.9.',
       'Model comparison failed: metric m was missing from the evaluation result of the baseline model.',
     ]);
+    // One metric's failures are one line, joined by a space (MLflow's _MetricValidationResult).
+    expect(r.message).toBe(r.failures.join(' '));
     expect(one(metricThreshold({ minRelativeChange: 0.2, greaterIsBetter: true }), 0.8, undefined).missingBaseline).toBe(true);
   });
 
@@ -133,7 +137,9 @@ describe('validateMetrics(): the rows of semantics.md §c', () => {
     expect(one(t, 0.3, 0.1).passed).toBe(true);
     const r = one(t, 0.29999, 0.1);
     expect(r.absoluteChangeFailed).toBe(true);
-    expect(r.failures[0]).toBe('Metric m minimum absolute change check failed: candidate model m = 0.29999, baseline model m = 0.1, m threshold = 0.3.');
+    expect(r.failures[0]).toBe(
+      'Metric m minimum absolute change check failed: candidate model m = 0.29999, baseline model m = 0.1, m minimum absolute change threshold = 0.2.',
+    );
     // Lower is better subtracts: base 1.3 − 0.2 = 1.1 exactly.
     const lower = metricThreshold({ minAbsoluteChange: 0.2, greaterIsBetter: false });
     expect(one(lower, 1.1, 1.3).passed).toBe(true);
@@ -143,18 +149,19 @@ describe('validateMetrics(): the rows of semantics.md §c', () => {
     expect(one(metricThreshold({ minAbsoluteChange: 1e-7, greaterIsBetter: true }), 2.9e-7, 2e-7).passed).toBe(false);
   });
 
-  it('collects failures across metrics, joined by newline; assertValid raises BAD_REQUEST with all of them', () => {
+  it('collects failures across metrics, one line per failing metric; assertValid raises BAD_REQUEST with all of them', () => {
     const thresholds = {
-      auc: metricThreshold({ threshold: 0.7, greaterIsBetter: true }),
+      auc: metricThreshold({ threshold: 0.7, minAbsoluteChange: 0.1, greaterIsBetter: true }),
       log_loss: metricThreshold({ threshold: 0.5, greaterIsBetter: false }),
       f1: metricThreshold({ threshold: 0.5, greaterIsBetter: true }),
     };
     const result = validateMetrics({ auc: 0.65, log_loss: 0.6, f1: 0.6 }, undefined, thresholds);
     expect(result.passed).toBe(false);
     expect(result.metrics.map((m) => m.passed)).toEqual([false, false, true]);
-    expect(result.message.split('\n')).toHaveLength(2);
+    expect(result.metrics[0]!.failures).toHaveLength(2);
+    expect(result.message.split('\n')).toEqual([result.metrics[0]!.message, result.metrics[1]!.message]);
     expect(() => assertValid(result)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST', message: result.message }));
-    expect(() => assertValid(validateMetrics({ auc: 0.75, log_loss: 0.4, f1: 0.6 }, {}, thresholds))).not.toThrow();
+    expect(() => assertValid(validateMetrics({ auc: 0.75, log_loss: 0.4, f1: 0.6 }, { auc: 0.6 }, thresholds))).not.toThrow();
   });
 
   it('property: on decimals of up to 6 places, base + min_abs passes exactly and one unit less fails', () => {

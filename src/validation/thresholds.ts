@@ -134,8 +134,10 @@ export interface MetricValidationResult {
   relativeChange?: number;
   /** None of the checks failed. */
   passed: boolean;
-  /** One sentence per failed check (empty when passed). */
+  /** One sentence per failed check (empty when passed), in MLflow's wording. */
   failures: string[];
+  /** The failures joined by a space, as MLflow reports one metric; empty when passed. */
+  message: string;
 }
 
 /** The verdict on all metrics. */
@@ -144,7 +146,7 @@ export interface ValidationResult {
   passed: boolean;
   /** Per metric, in the thresholds' order. */
   metrics: MetricValidationResult[];
-  /** All failure sentences joined by newline, as MLflow raises them; empty when passed. */
+  /** The failing metrics' messages joined by newline, as MLflow raises them; empty when passed. */
   message: string;
 }
 
@@ -171,8 +173,8 @@ export function validateMetrics(
   opts: ValidateOptions = {},
 ): ValidationResult {
   const results = Object.entries(thresholds).map(([metric, t]) => validateOne(metric, candidate, baseline ?? {}, t, opts));
-  const failures = results.flatMap((r) => r.failures);
-  return { passed: failures.length === 0, metrics: results, message: failures.join('\n') };
+  const failed = results.filter((r) => !r.passed);
+  return { passed: failed.length === 0, metrics: results, message: failed.map((r) => r.message).join('\n') };
 }
 
 /** Throws BAD_REQUEST with every failure, newline-joined (MLflow's ModelValidationFailedException). */
@@ -199,11 +201,13 @@ function validateOne(
     relativeChangeFailed: false,
     passed: false,
     failures: [],
+    message: '',
   };
   if (has(baseline, metric)) r.baseline = baseline[metric]!;
   if (!has(candidate, metric)) {
     r.missingCandidate = true;
     r.failures.push(`Metric validation failed: metric ${metric} was missing from the evaluation result of the candidate model.`);
+    r.message = r.failures[0]!;
     return r;
   }
   const cand = candidate[metric]!;
@@ -228,7 +232,7 @@ function validateOne(
         r.absoluteChangeFailed = true;
         r.failures.push(
           `Metric ${metric} minimum absolute change check failed: candidate model ${metric} = ${cand}, baseline model ${metric} = ${base}, ` +
-            `${metric} threshold = ${bound.text}.`,
+            `${metric} minimum absolute change threshold = ${t.minAbsoluteChange}.`,
         );
       }
     }
@@ -245,15 +249,15 @@ function validateOne(
       }
       if (failed) {
         r.relativeChangeFailed = true;
-        const change = r.relativeChange === undefined ? 'the baseline is 0, so the candidate must be strictly better' : `relative change = ${r.relativeChange}`;
         r.failures.push(
           `Metric ${metric} minimum relative change check failed: candidate model ${metric} = ${cand}, baseline model ${metric} = ${base}, ` +
-            `${change}, minimum = ${t.minRelativeChange}.`,
+            `${metric} minimum relative change threshold = ${t.minRelativeChange}.`,
         );
       }
     }
   }
   r.passed = r.failures.length === 0;
+  r.message = r.failures.join(' ');
   return r;
 }
 
@@ -264,18 +268,16 @@ interface Dec {
   finite: boolean;
   digits: bigint;
   exp: number;
-  /** The value as text, for messages. */
-  text: string;
   value: number;
 }
 
 function toDec(x: number): Dec {
-  if (!Number.isFinite(x)) return { finite: false, digits: 0n, exp: 0, text: String(x), value: x };
+  if (!Number.isFinite(x)) return { finite: false, digits: 0n, exp: 0, value: x };
   // String(x) is the shortest text that round-trips, as Python's str(float) — what MLflow's Decimal sees.
   const m = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(x))!;
   const frac = m[3] ?? '';
   const digits = BigInt(`${m[1]}${m[2]}${frac}`);
-  return { finite: true, digits, exp: Number(m[4] ?? 0) - frac.length, text: String(x), value: x };
+  return { finite: true, digits, exp: Number(m[4] ?? 0) - frac.length, value: x };
 }
 
 function align(a: Dec, b: Dec): [bigint, bigint, number] {
@@ -286,20 +288,9 @@ function align(a: Dec, b: Dec): [bigint, bigint, number] {
 function decimalAdd(x: number, y: number): Dec {
   const a = toDec(x);
   const b = toDec(y);
-  if (!a.finite || !b.finite) return { ...toDec(x + y) };
+  if (!a.finite || !b.finite) return toDec(x + y);
   const [da, db, exp] = align(a, b);
-  const digits = da + db;
-  return { finite: true, digits, exp, text: decText(digits, exp), value: x + y };
-}
-
-function decText(digits: bigint, exp: number): string {
-  const neg = digits < 0n;
-  let s = (neg ? -digits : digits).toString();
-  if (exp >= 0) return `${neg ? '-' : ''}${s}${'0'.repeat(exp)}`;
-  s = s.padStart(-exp + 1, '0');
-  const int = s.slice(0, s.length + exp);
-  const frac = s.slice(s.length + exp).replace(/0+$/, '');
-  return `${neg ? '-' : ''}${int}${frac === '' ? '' : `.${frac}`}`;
+  return { finite: true, digits: da + db, exp, value: x + y };
 }
 
 function decimalBetterOrEqual(cand: number, bound: Dec, gib: boolean): boolean {

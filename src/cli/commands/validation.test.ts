@@ -156,7 +156,9 @@ describe('hangar gate and hangar deploy', () => {
     expect(worse.code).toBe(1);
     expect(worse.out).toContain(`baseline   v1 (models:/${name}@champion)`);
     expect(worse.out).toMatch(/^FAIL {2}roc_auc = 0\.655 {2}baseline 0\.65$/m);
-    expect(worse.out).toContain('Metric roc_auc minimum absolute change check failed: candidate model roc_auc = 0.655, baseline model roc_auc = 0.65, roc_auc threshold = 0.66.');
+    expect(worse.out).toContain(
+      'Metric roc_auc minimum absolute change check failed: candidate model roc_auc = 0.655, baseline model roc_auc = 0.65, roc_auc minimum absolute change threshold = 0.01.',
+    );
     expect(worse.out).toContain('Validation FAILED: deployment blocked; validation_status=failed');
 
     const dry = await gate([`models:/${name}/2`, '--config', cfg, '--mode', 'dry_run', '--json'], { 1: { roc_auc: 0.65 }, 2: { roc_auc: 0.655 } });
