@@ -51,9 +51,13 @@ export interface MainJobOptions {
 }
 
 export interface MainJobResult {
+  /** The registered model the versions went into. */
   modelName: string;
+  /** The logistic-regression run and the version it registered. */
   baseline: TrainResult & { version: number };
+  /** The gradient-boosted-trees run and the version it registered (the gate's candidate). */
   candidate: TrainResult & { version: number };
+  /** The compliance report of each new version, baseline first. */
   compliance: ComplianceReport[];
   /** The gate on the candidate against the champion. */
   gate: GateResult;
