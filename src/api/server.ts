@@ -32,6 +32,15 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
     // Per-request log lines would cost more than the requests on the logging hot path.
     logController: new LogController({ disableRequestLogging: true }),
+    // Errors the router raises before any handler (a malformed URL, an over-long path
+    // parameter) answer in the same envelope as every other error.
+    frameworkErrors: (error, _req, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void reply.status(400).send({
+        error_code: tooLong ? 'INVALID_PARAMETER_VALUE' : 'BAD_REQUEST',
+        message: tooLong ? 'A path parameter is longer than the server accepts (2000 characters).' : error.message,
+      });
+    },
   });
 
   app.decorateRequest('principal', 'anonymous');

@@ -93,8 +93,9 @@ export function registerLoggedModelRoutes(ctx: ApiContext): void {
     );
     if ((body.datasets ?? []).length > 0) {
       // Restricting metrics to datasets needs per-dataset metric filtering the store does not
-      // offer yet; answering without it would return wrong models. 501 is not retried.
-      throw new HangarError('NOT_IMPLEMENTED', 'Searching logged models by datasets is not supported yet; leave out "datasets".');
+      // offer yet; answering without it would return wrong models. A 4xx, because MLflow
+      // clients retry every 5xx for minutes.
+      throw new HangarError('INVALID_PARAMETER_VALUE', 'Searching logged models by datasets is not supported yet; leave out "datasets".', { field: 'datasets' });
     }
     const maxResults = pageSize(body.max_results, LOGGED_MODEL_PAGE);
     const filter = parseLoggedModelFilter(body.filter);
