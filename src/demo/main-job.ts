@@ -164,9 +164,12 @@ export async function runMainJob(admin: HangarClient, opts: MainJobOptions = {})
 
     // A fresh registry has no production model: the baseline goes first, as a team's first model would.
     let previousChampion = await championOf();
+    const compliant = (v: number): boolean => compliance.find((r) => r.version === v)?.passed === true;
     if (previousChampion === null) {
       const g = await gateFor(baseline.version);
-      if (g.passed) {
+      if (!compliant(baseline.version)) {
+        log(`deploy      v${baseline.version} (baseline) not deployed: its compliance checks failed, which blocks promotion`);
+      } else if (g.passed) {
         await deployVersion(sam, modelName, baseline.version);
         log(`deploy      v${baseline.version} (baseline) passed the gate with no champion to compare → champion, Production`);
       } else {
@@ -185,7 +188,10 @@ export async function runMainJob(admin: HangarClient, opts: MainJobOptions = {})
 
     // --- prod CD: request the transition, and its approval -----------------------------------------
     let promoted = false;
-    if (gate.passed) {
+    if (gate.passed && !compliant(candidate.version)) {
+      // Run outside a project with a lockfile, say: the checks do their job and the demo stops short.
+      log(`request     none: v${candidate.version}'s compliance checks failed, which blocks promotion (see above)`);
+    } else if (gate.passed) {
       const gain = auc?.baseline === undefined || auc.candidate === undefined ? '' : ` (AUC ${fmt(auc.candidate)} vs ${fmt(auc.baseline)})`;
       const request = await dana.governance.createTransitionRequest(
         modelName,
