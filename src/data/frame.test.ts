@@ -57,6 +57,12 @@ describe('toFeatureFrame', () => {
     expect(hour.kind === 'numeric' && Array.from(hour.values)).toEqual([8, 9, 11, 12]);
   });
 
+  it('leaves out derived date parts named in exclude', () => {
+    const p = toFeatureFrame(t, { target: 'label', exclude: ['id', 'when_month', 'when_day'] });
+    expect(p.frame.features.map((f) => f.name)).toEqual(['x', 'city', 'when_hour', 'when_weekday']);
+    expect(() => toFeatureFrame(t, { target: 'label', exclude: ['x_month'] })).toThrow(/No column 'x_month'/);
+  });
+
   it('encodes with given categories and class labels, as for a holdout of a trained model', () => {
     const p = toFeatureFrame(t, { target: 'label', exclude: ['id'], categories: { city: ['SFO', 'JFK'] }, classLabels: ['yes', 'no'] });
     const city = p.frame.features.find((f) => f.name === 'city')!;

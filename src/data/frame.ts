@@ -8,7 +8,8 @@ import { getColumn, type Column, type Table } from './table.js';
  * UTC from its epoch milliseconds (DuckDB's zone-less TIMESTAMP is wall-clock time, so UTC
  * fields are the wall-clock fields): `c_hour` (0–23), `c_weekday` (0 = Sunday … 6), `c_month`
  * (1–12) and `c_day` (day of month, 1–31). The raw timestamp itself is not a feature: it only
- * grows, so a model would learn the calendar of its training window.
+ * grows, so a model would learn the calendar of its training window. A part can be left out
+ * with `exclude` (e.g. `c_month` when the holdout lies in months the training data lacks).
  */
 
 // The frame shapes below are the learner contract's (models/learners/types.ts), restated here
@@ -33,7 +34,7 @@ export interface FeatureFrameOptions {
   target: string;
   /** The problem; inferred from the target when absent (see `inferProblem`). */
   problem?: Problem;
-  /** Columns that are not features (besides the target). */
+  /** Columns that are not features (besides the target), or derived date parts to leave out (`date_month`). */
   exclude?: string[];
   /**
    * Category lists to encode with, by feature name (a model's schema): codes then index these
@@ -160,6 +161,9 @@ function encodeTarget(column: Column, problem: Problem, given: string[] | undefi
 
 const DAY_MS = 86_400_000;
 
+/** The features a timestamp column `c` becomes: `c_hour`, `c_weekday`, `c_month`, `c_day`. */
+export const DATE_PARTS = ['hour', 'weekday', 'month', 'day'] as const;
+
 /** Hour, weekday, month and day of month of epoch-ms timestamps, in UTC (NaN stays NaN). */
 export function dateParts(ms: Float64Array): { hour: Float64Array; weekday: Float64Array; month: Float64Array; day: Float64Array } {
   const n = ms.length;
@@ -216,7 +220,8 @@ function recode(codes: Int32Array, from: string[], to: string[]): Int32Array {
 /** The features a table yields, target and excluded columns left out. */
 export function tableFeatures(table: Table, options: Pick<FeatureFrameOptions, 'target' | 'exclude' | 'categories'>): Feature[] {
   const skip = new Set([options.target, ...(options.exclude ?? [])]);
-  for (const name of options.exclude ?? []) getColumn(table, name);
+  const derived = new Set(table.columns.filter((c) => c.type === 'timestamp').flatMap((c) => DATE_PARTS.map((p) => `${c.name}_${p}`)));
+  for (const name of options.exclude ?? []) if (!derived.has(name)) getColumn(table, name);
   const features: Feature[] = [];
   for (const col of table.columns) {
     if (skip.has(col.name)) continue;
@@ -227,7 +232,7 @@ export function tableFeatures(table: Table, options: Pick<FeatureFrameOptions, '
         break;
       case 'timestamp': {
         const p = dateParts(col.values);
-        for (const part of ['hour', 'weekday', 'month', 'day'] as const) features.push({ name: `${col.name}_${part}`, kind: 'numeric', values: p[part] });
+        for (const part of DATE_PARTS) if (!skip.has(`${col.name}_${part}`)) features.push({ name: `${col.name}_${part}`, kind: 'numeric', values: p[part] });
         break;
       }
       case 'string': {

@@ -24,6 +24,7 @@ export {
   tableFeatures,
   inferProblem,
   dateParts,
+  DATE_PARTS,
   MAX_INFERRED_CLASSES,
   type Feature,
   type FeatureFrame,
