@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ERROR_STATUS, HangarError, isHangarError } from '../core/errors.js';
 import type { Config } from '../core/config.js';
 import type { Store } from '../store/port.js';
@@ -36,7 +36,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     // parameter) answer in the same envelope as every other error.
     frameworkErrors: (error, _req, reply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      void reply.status(400).send({
+      void (reply as unknown as FastifyReply).status(400).send({
         error_code: tooLong ? 'INVALID_PARAMETER_VALUE' : 'BAD_REQUEST',
         message: tooLong ? 'A path parameter is longer than the server accepts (2000 characters).' : error.message,
       });
