@@ -1,4 +1,4 @@
-import type { GbdtJson } from './tree-model.js';
+import type { GbdtJson } from './json.js';
 
 /**
  * Adds every tree's output to `raw` for `n` rows of `x` (row-major, `nf` values per row;
