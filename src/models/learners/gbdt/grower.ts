@@ -186,14 +186,13 @@ export class TreeGrower {
     const idx = s.idx;
     const goLeft = this.goLeft;
     for (let b = 0; b < 256; b++) goLeft[b] = (split.leftBins[b >>> 5]! >>> (b & 31)) & 1;
-    const f = split.feature;
-    const stride = s.features;
-    const bins = s.bins;
+    const col = split.feature * s.n;
+    const cols = s.cols;
     const raw = s.raw;
     const outputs = this.opts.outputs;
     for (let i = node.start; i < node.end; i++) {
       const r = idx[i]!;
-      raw[r * outputs + k]! += goLeft[bins[r * stride + f]!] ? vl : vr;
+      raw[r * outputs + k]! += goLeft[cols[col + r]!] ? vl : vr;
     }
   }
 
@@ -249,9 +248,8 @@ export class TreeGrower {
     const idx = s.idx;
     const goLeft = this.goLeft;
     for (let b = 0; b < 256; b++) goLeft[b] = (split.leftBins[b >>> 5]! >>> (b & 31)) & 1;
-    const f = split.feature;
-    const stride = s.features;
-    const bins = s.bins;
+    const col = split.feature * s.n;
+    const cols = s.cols;
     const scratch = this.scratch;
     let l = node.start;
     let rc = 0;
@@ -260,7 +258,7 @@ export class TreeGrower {
     // Writing idx[l] is safe because l never passes i.
     for (let i = node.start; i < node.end; i++) {
       const r = idx[i]!;
-      const left = goLeft[bins[r * stride + f]!]!;
+      const left = goLeft[cols[col + r]!]!;
       idx[l] = r;
       scratch[rc] = r;
       l += left;

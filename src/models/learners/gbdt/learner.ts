@@ -5,7 +5,7 @@ import { binFrame, binOffsets, fitBinMappers, type BinMapper } from './binning.j
 import { MAX_BLOCKS, TreeGrower, type GrownNode } from './grower.js';
 import { CTRL, JOB_GRAD } from './kernels.js';
 import { GBDT_DEFAULTS, leafCap, resolveGbdtParams, type GbdtParams } from './params.js';
-import { allocHist, runLocal, sharedState, startExecutor, type Executor } from './pool.js';
+import { allocHist, runLocal, sharedState, startExecutor, transposeBins, type Executor } from './pool.js';
 import { Rng } from './rng.js';
 import { GbdtModel, type GbdtJson, type GbdtJsonNode, type SchemaEntry } from './tree-model.js';
 
@@ -167,6 +167,7 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
   const offsets = binOffsets(mappers);
   const state = sharedState(n, nf, offsets, k);
   binFrame(train, mappers, state.bins);
+  transposeBins(state);
   state.y.set(trainY);
   const cap = leafCap(p);
   const slots = Math.min(cap, Math.ceil(n / p.min_samples_leaf)) + 1;

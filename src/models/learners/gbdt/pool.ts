@@ -15,6 +15,11 @@ export interface SharedState {
   kernelSource: string;
   kernels: HistKernels;
   bins: Uint8Array;
+  /**
+   * The same bins column-major (feature f of row r at `f * n + r`), for partitioning: reading one
+   * feature of scattered rows touches a sixth of the cache lines the row-major copy would.
+   */
+  cols: Uint8Array;
   idx: Uint32Array;
   gh: Float64Array;
   raw: Float64Array;
@@ -45,12 +50,22 @@ export function sharedState(n: number, features: number, binOffsets: Int32Array,
     kernelSource,
     kernels: (0, eval)(kernelSource) as HistKernels,
     bins: new Uint8Array(new SharedArrayBuffer(Math.max(1, n * features))),
+    cols: new Uint8Array(Math.max(1, n * features)),
     idx: new Uint32Array(new SharedArrayBuffer(Math.max(1, n) * 4)),
     gh: new Float64Array(new SharedArrayBuffer(Math.max(1, 2 * n * k) * 8)),
     raw: new Float64Array(new SharedArrayBuffer(Math.max(1, n * k) * 8)),
     y: new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8)),
     hist: new Float64Array(0),
   };
+}
+
+/** Fills `cols` from the row-major `bins`. */
+export function transposeBins(state: SharedState): void {
+  const { n, features, bins, cols } = state;
+  for (let f = 0; f < features; f++) {
+    const off = f * n;
+    for (let r = 0; r < n; r++) cols[off + r] = bins[r * features + f]!;
+  }
 }
 
 /** Sizes the histogram pool: `slots` node slots followed by `scratch` partial-histogram slots. */
