@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getColumn, readTable, tableDigest, tableSchema, type Column, type StringColumn } from './index.js';
+import { getColumn, isQuery, readTable, tableDigest, tableSchema, type Column, type StringColumn } from './index.js';
 
 let dir: string;
 let parquet: string;
@@ -106,6 +106,16 @@ describe('readTable', () => {
     await expect(readTable(txt)).rejects.toThrow(/known data formats are \.parquet and \.csv/);
     await expect(readTable(parquet, { where: 'no_such_column > 1' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'data' });
     await expect(readTable(parquet).then((t) => getColumn(t, 'zz'))).rejects.toThrow(/No column 'zz'.*columns: n, x, s/);
+  });
+});
+
+describe('isQuery', () => {
+  it('tells SQL from file paths', () => {
+    expect(isQuery("select * from 'f.parquet'")).toBe(true);
+    expect(isQuery("  WITH t AS (select 1) select * from t")).toBe(true);
+    expect(isQuery("from 'f.parquet'")).toBe(true);
+    expect(isQuery('select.csv')).toBe(false);
+    expect(isQuery('data/from 2001.parquet')).toBe(false);
   });
 });
 

@@ -64,7 +64,8 @@ export interface ReadTableOptions {
 
 /** True when `source` is a SQL query rather than a file path. */
 export function isQuery(source: string): boolean {
-  return /^\s*(select|with|from)\b/i.test(source);
+  // A keyword then whitespace, so that a file named `select.csv` stays a file.
+  return /^\s*(select|with|from)\s/i.test(source);
 }
 
 /** A SQL string literal. */
