@@ -244,6 +244,7 @@ describe('gbdt model: JSON, prediction, errors', () => {
       [{ early_stopping: 'yes' }, 'early_stopping'],
       [{ validation_fraction: 1 }, 'validation_fraction'],
       [{ max_leaf_nodes: null }, 'max_leaf_nodes'],
+      [{ max_leaf_nodes: 5000 }, 'max_leaf_nodes'],
     ];
     for (const [params, field] of cases) {
       const err = await gbdtLearner.fit(frame, y, { problem: 'binary', params: params as unknown as GbdtParams }).catch((e: unknown) => e);

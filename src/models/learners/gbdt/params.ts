@@ -9,7 +9,7 @@ export interface GbdtParams {
   learning_rate: number;
   /** Boosting iterations (trees per class for multiclass). Default 100; integer ≥ 1. */
   max_iter: number;
-  /** Leaves per tree at most (leaf-wise, best-first growth). Default 31; integer ≥ 2, or null to be bounded by `max_depth` alone. */
+  /** Leaves per tree at most (leaf-wise, best-first growth). Default 31; integer in [2, 4096], or null to be bounded by `max_depth` (≤ 12) alone. */
   max_leaf_nodes: number | null;
   /** Depth limit in edges from the root. Default null (no limit); integer ≥ 1. */
   max_depth: number | null;
@@ -52,8 +52,12 @@ export const GBDT_DEFAULTS: Readonly<GbdtParams> = Object.freeze({
   random_state: 0,
 });
 
-/** Deepest tree allowed when `max_leaf_nodes` is null, so the histogram pool stays bounded. */
-const MAX_DEPTH_WITHOUT_LEAF_CAP = 16;
+/**
+ * Leaf caps, so the histogram pool (one histogram per open leaf, about 37 KB for six features of
+ * 255 bins) stays bounded: 4096 leaves, or depth 12 when `max_leaf_nodes` is null.
+ */
+const MAX_LEAVES = 4096;
+const MAX_DEPTH_WITHOUT_LEAF_CAP = 12;
 
 type Rule = (v: unknown) => string | null;
 
@@ -71,7 +75,7 @@ const num =
 const RULES: Record<keyof GbdtParams, Rule> = {
   learning_rate: num(0, 1, { loOpen: true }),
   max_iter: num(1, 100_000, { int: true }),
-  max_leaf_nodes: num(2, 65_536, { int: true, nullable: true }),
+  max_leaf_nodes: num(2, MAX_LEAVES, { int: true, nullable: true }),
   max_depth: num(1, 64, { int: true, nullable: true }),
   min_samples_leaf: num(1, Number.MAX_SAFE_INTEGER, { int: true }),
   l2_regularization: num(0, Number.MAX_VALUE),
