@@ -124,15 +124,24 @@ export async function readTable(source: string, options: ReadTableOptions = {}):
   const instance = await DuckDBInstance.create(':memory:');
   const con = await instance.connect();
   try {
-    // Materialise once: a query (sort, filter) then runs a single time for the dictionary pass
-    // and the copy pass.
-    await run(con, `create temp table t as ${sql}`, source);
-    const described = (await con.runAndReadAll('describe t')).getRowObjectsJS() as Array<{ column_name: string; column_type: string }>;
+    // Two passes read the rows: one for the string dictionaries, one to copy. A Parquet file
+    // without sort or limit is cheap to scan twice; anything else (a query, a sort, CSV parsing)
+    // is materialised once in a temp table so it runs a single time.
+    const direct = !isQuery(source) && /\.(parquet|pq)$/i.test(source) && options.orderBy === undefined && options.limit === undefined;
+    let rel = 't';
+    if (direct) rel = `(${sql}) as t`;
+    else await run(con, `create temp table t as ${sql}`, source);
+    let described: Array<{ column_name: string; column_type: string }>;
+    try {
+      described = (await con.runAndReadAll(`describe select * from ${rel}`)).getRowObjectsJS() as typeof described;
+    } catch (e) {
+      throw new HangarError('INVALID_PARAMETER_VALUE', `Cannot read '${source}': ${(e as Error).message}`, { field: 'data', cause: e });
+    }
     const cols = described.map((d) => ({ name: d.column_name, kind: kindOf(d.column_type) }));
 
     const stringCols = cols.filter((c) => c.kind === 'string' || c.kind === 'other');
     const aggregates = ['count(*)', ...stringCols.map((c) => `list(distinct ${sqlIdent(c.name)}::VARCHAR order by ${sqlIdent(c.name)}::VARCHAR) filter (where ${sqlIdent(c.name)} is not null)`)];
-    const stats = (await con.runAndReadAll(`select ${aggregates.join(', ')} from t`)).getRowsJS()[0] ?? [];
+    const stats = (await con.runAndReadAll(`select ${aggregates.join(', ')} from ${rel}`)).getRowsJS()[0] ?? [];
     const rows = Number(stats[0] ?? 0);
     const categories = new Map<string, string[]>();
     stringCols.forEach((c, i) => categories.set(c.name, ((stats[i + 1] as string[] | null) ?? []).map(String)));
@@ -157,7 +166,7 @@ export async function readTable(source: string, options: ReadTableOptions = {}):
     });
     const out = cols.map((c) => (c.kind === 'string' || c.kind === 'other' ? new Int32Array(rows) : new Float64Array(rows)));
     if (cols.length > 0) {
-      const result = await con.run(`select ${exprs.join(', ')} from t`);
+      const result = await con.run(`select ${exprs.join(', ')} from ${rel}`);
       let offset = 0;
       for (;;) {
         const chunk = await result.fetchChunk();
