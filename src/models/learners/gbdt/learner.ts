@@ -190,7 +190,8 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
 
   const requested = options.threads ?? (n >= WORKERS_MIN_ROWS ? availableParallelism() : 1);
   const threads = Math.max(1, Math.min(requested, MAX_BLOCKS));
-  const exec: Executor = await startExecutor(state, threads);
+  // Workers that cannot start (thread limits, a sandbox) cost speed, not the fit.
+  const exec: Executor = await startExecutor(state, threads).catch(() => startExecutor(state, 1));
   const trees: Array<{ output: number; nodes: GrownNode[] }> = [];
   let bestLoss = Infinity;
   let bestIter = 0;
