@@ -17,43 +17,67 @@ export const MAX_BLOCKS = 8;
 
 /** A split chosen for a node, in bin space. */
 export interface Split {
+  /** Index of the feature split on. */
   feature: number;
+  /** Loss reduction: GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ). */
   gain: number;
   /** Bins going left (value bins and the missing bin), as a 256-bit set. */
   leftBins: Uint32Array;
   /** Numeric only: value bins ≤ thresholdBin go left. */
   thresholdBin: number;
+  /** Whether missing values (and, for categories, unseen ones) go left. */
   missingLeft: boolean;
+  /** Left child's sum of gradients. */
   gl: number;
+  /** Left child's sum of hessians. */
   hl: number;
+  /** Left child's row count. */
   cl: number;
+  /** Right child's sum of gradients. */
   gr: number;
+  /** Right child's sum of hessians. */
   hr: number;
+  /** Right child's row count. */
   cr: number;
 }
 
 /** A node of a grown tree, in bin space; `tree-model.ts` turns it into raw thresholds. */
 export interface GrownNode {
+  /** Edges from the root. */
   depth: number;
+  /** Training rows in the node. */
   count: number;
+  /** Sum of the rows' gradients. */
   sumG: number;
+  /** Sum of the rows' hessians. */
   sumH: number;
   /** Leaf output (already scaled by the learning rate); 0 for internal nodes. */
   value: number;
+  /** The node's split, or null for a leaf. */
   split: Split | null;
+  /** Index of the left child in the tree's node list (-1 for a leaf). */
   left: number;
+  /** Index of the right child (-1 for a leaf). */
   right: number;
   /** Row positions in `idx` (valid until the next tree; not kept for the children of a last split). */
   start: number;
+  /** End (exclusive) of the node's row positions in `idx`. */
   end: number;
 }
 
+/** Growth settings, from `GbdtParams`. */
 export interface GrowOptions {
+  /** Scales every leaf value. */
   learningRate: number;
+  /** L2 penalty added to hessian sums. */
   l2: number;
+  /** Fewest rows per child. */
   minSamplesLeaf: number;
+  /** Smallest gain that makes a split. */
   minGain: number;
+  /** Most leaves per tree. */
   maxLeaves: number;
+  /** Deepest leaf (Infinity for none). */
   maxDepth: number;
   /** Raw scores per row (`raw[r * outputs + k]`), which each grown tree adds its leaf values to. */
   outputs: number;

@@ -4,26 +4,36 @@ import { CTRL, JOB_EXIT, gradients, histKernelSource, runShare, workerLoop, type
 
 /** The buffers one fit shares with its workers. */
 export interface SharedState {
+  /** Training rows. */
   n: number;
+  /** Features per row. */
   features: number;
   /** Histogram offset (in bins) of each feature, plus the total at the end. */
   binOffsets: Int32Array;
   /** Doubles per histogram slot (total bins × 3). */
   slotLen: number;
+  /** The job control block (see `CTRL`): sequence, done count, job type, error flag, arguments. */
   ctrl: Int32Array;
   /** Source of the fit's histogram kernels, compiled once per thread. */
   kernelSource: string;
+  /** The kernels compiled on the calling thread. */
   kernels: HistKernels;
+  /** Bins, row-major (feature f of row r at `r * features + f`). */
   bins: Uint8Array;
   /**
    * The same bins column-major (feature f of row r at `f * n + r`), for partitioning: reading one
    * feature of scattered rows touches a sixth of the cache lines the row-major copy would.
    */
   cols: Uint8Array;
+  /** Row numbers, grouped by node: each node owns a range of positions. */
   idx: Uint32Array;
+  /** Gradient and hessian per row, one block of 2n per output. */
   gh: Float64Array;
+  /** Raw scores, row-major rows × outputs. */
   raw: Float64Array;
+  /** Labels. */
   y: Float64Array;
+  /** Histogram slots (one per open leaf) followed by scratch slots for partial histograms. */
   hist: Float64Array;
 }
 
