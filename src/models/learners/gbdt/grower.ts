@@ -1,6 +1,6 @@
 import type { BinMapper } from './binning.js';
 import type { Executor, SharedState } from './pool.js';
-import { CTRL, JOB_HIST } from './kernels.js';
+import { CTRL, JOB_APPLY, JOB_HIST } from './kernels.js';
 import { runLocal } from './pool.js';
 
 /** Categories (bins) with fewer rows than this at a node are not ordered; they go right. Same as scikit-learn. */
@@ -186,12 +186,10 @@ export class TreeGrower {
       else this.freeSlots.push(slotR);
     }
 
-    const raw = s.raw;
-    const stride = o.outputs;
     for (const node of nodes) {
       if (node.split !== null || node.start < 0) continue;
-      const v = (node.value = (-o.learningRate * node.sumG) / (node.sumH + o.l2));
-      for (let i = node.start; i < node.end; i++) raw[idx[i]! * stride + k]! += v;
+      node.value = (-o.learningRate * node.sumG) / (node.sumH + o.l2);
+      this.applyLeaf(node, node.value, k);
     }
     return nodes;
   }
@@ -206,18 +204,32 @@ export class TreeGrower {
 
   /** Adds a last split's leaf values to the raw scores of the node's rows. */
   private applySplit(node: GrownNode, split: Split, vl: number, vr: number, k: number): void {
+    const apply = this.s.apply;
+    for (let b = 0; b < 256; b++) apply[b] = (split.leftBins[b >>> 5]! >>> (b & 31)) & 1;
+    this.applyRows(node.start, node.end, split.feature, vl, vr, k);
+  }
+
+  /** Adds `value` to the raw scores of the leaf's rows. */
+  private applyLeaf(node: GrownNode, value: number, k: number): void {
+    this.s.apply.fill(0, 0, 256);
+    this.applyRows(node.start, node.end, 0, value, value, k);
+  }
+
+  private applyRows(start: number, end: number, feature: number, vl: number, vr: number, k: number): void {
     const s = this.s;
-    const idx = s.idx;
-    const goLeft = this.goLeft;
-    for (let b = 0; b < 256; b++) goLeft[b] = (split.leftBins[b >>> 5]! >>> (b & 31)) & 1;
-    const col = split.feature * s.n;
-    const cols = s.cols;
-    const raw = s.raw;
-    const outputs = this.opts.outputs;
-    for (let i = node.start; i < node.end; i++) {
-      const r = idx[i]!;
-      raw[r * outputs + k]! += goLeft[cols[col + r]!] ? vl : vr;
-    }
+    const ctrl = s.ctrl;
+    s.apply[256] = vl;
+    s.apply[257] = vr;
+    ctrl[CTRL.TYPE] = JOB_APPLY;
+    ctrl[CTRL.ARG] = start;
+    ctrl[CTRL.ARG + 1] = end;
+    ctrl[CTRL.ARG + 2] = feature * s.n;
+    ctrl[CTRL.ARG + 3] = this.opts.outputs;
+    ctrl[CTRL.ARG + 4] = k;
+    const blocks = Math.max(1, Math.min(MAX_BLOCKS, Math.floor((end - start) / BLOCK_ROWS)));
+    ctrl[CTRL.ARG + 5] = blocks;
+    if (this.exec.threads > 1 && blocks > 1) this.exec.run();
+    else runLocal(s);
   }
 
   private buildHist(slot: number, start: number, end: number, all: boolean, ghOff: number): void {

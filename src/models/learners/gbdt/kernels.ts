@@ -18,6 +18,7 @@
 export const JOB_EXIT = 0;
 export const JOB_HIST = 1;
 export const JOB_GRAD = 2;
+export const JOB_APPLY = 3;
 
 /** Slots of the Int32 control block shared with workers. */
 export const CTRL = {
@@ -119,6 +120,8 @@ export function runShare(
   y: Float64Array,
   hist: Float64Array,
   slotLen: number,
+  cols: Uint8Array,
+  apply: Float64Array,
 ): void {
   const type = ctrl[2]!;
   const a = 4;
@@ -146,6 +149,25 @@ export function runShare(
     const start = Math.min(n, t * chunk);
     const end = Math.min(n, start + chunk);
     gradients(kind, k, n, raw, y, gh, start, end);
+  } else if (type === 3) {
+    // Adds a split's leaf values to its rows: apply[0..255] is 1 for bins going left, then the
+    // left and right values. Rows are independent, so blocks may run on any thread.
+    const start = ctrl[a]!;
+    const end = ctrl[a + 1]!;
+    const col = ctrl[a + 2]!;
+    const k = ctrl[a + 3]!;
+    const out = ctrl[a + 4]!;
+    const blocks = ctrl[a + 5]!;
+    const vl = apply[256]!;
+    const vr = apply[257]!;
+    const len = end - start;
+    for (let b = t; b < blocks; b += threads) {
+      const e = start + Math.floor(((b + 1) * len) / blocks);
+      for (let i = start + Math.floor((b * len) / blocks); i < e; i++) {
+        const r = idx[i]!;
+        raw[r * k + out]! += apply[cols[col + r]!] === 1 ? vl : vr;
+      }
+    }
   }
 }
 
@@ -156,6 +178,8 @@ export function workerLoop(data: {
   ctrl: SharedArrayBuffer;
   kernels: string;
   bins: SharedArrayBuffer;
+  cols: SharedArrayBuffer;
+  apply: SharedArrayBuffer;
   n: number;
   slotLen: number;
   idx: SharedArrayBuffer;
@@ -172,6 +196,8 @@ export function workerLoop(data: {
   const raw = new Float64Array(data.raw);
   const y = new Float64Array(data.y);
   const hist = new Float64Array(data.hist);
+  const cols = new Uint8Array(data.cols);
+  const apply = new Float64Array(data.apply);
   let seq = 0;
   for (;;) {
     // Spin briefly before sleeping: jobs come in bursts, and a futex wake costs more than a small job.
@@ -180,7 +206,7 @@ export function workerLoop(data: {
     seq = Atomics.load(ctrl, 0);
     if (ctrl[2] === 0) return;
     try {
-      runShare(data.t, data.threads, ctrl, kern, bins, data.n, idx, gh, raw, y, hist, data.slotLen);
+      runShare(data.t, data.threads, ctrl, kern, bins, data.n, idx, gh, raw, y, hist, data.slotLen, cols, apply);
     } catch {
       Atomics.store(ctrl, 3, 1);
     }

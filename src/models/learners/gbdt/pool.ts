@@ -25,6 +25,8 @@ export interface SharedState {
    * feature of scattered rows touches a sixth of the cache lines the row-major copy would.
    */
   cols: Uint8Array;
+  /** Arguments of an apply job: 256 bin directions (1 = left), then the left and right values. */
+  apply: Float64Array;
   /** Row numbers, grouped by node: each node owns a range of positions. */
   idx: Uint32Array;
   /** Gradient and hessian per row, one block of 2n per output. */
@@ -60,7 +62,8 @@ export function sharedState(n: number, features: number, binOffsets: Int32Array,
     kernelSource,
     kernels: (0, eval)(kernelSource) as HistKernels,
     bins: new Uint8Array(new SharedArrayBuffer(Math.max(1, n * features))),
-    cols: new Uint8Array(Math.max(1, n * features)),
+    cols: new Uint8Array(new SharedArrayBuffer(Math.max(1, n * features))),
+    apply: new Float64Array(new SharedArrayBuffer(258 * 8)),
     idx: new Uint32Array(new SharedArrayBuffer(Math.max(1, n) * 4)),
     gh: new Float64Array(new SharedArrayBuffer(Math.max(1, 2 * n * k) * 8)),
     raw: new Float64Array(new SharedArrayBuffer(Math.max(1, n * k) * 8)),
@@ -85,7 +88,7 @@ export function allocHist(state: SharedState, slots: number, scratch: number): v
 
 /** Runs share 0 of the job in `ctrl` on the calling thread, as if alone. */
 export function runLocal(s: SharedState): void {
-  runShare(0, 1, s.ctrl, s.kernels, s.bins, s.n, s.idx, s.gh, s.raw, s.y, s.hist, s.slotLen);
+  runShare(0, 1, s.ctrl, s.kernels, s.bins, s.n, s.idx, s.gh, s.raw, s.y, s.hist, s.slotLen, s.cols, s.apply);
 }
 
 // The worker's program: the kernels' own source text plus a bootstrap. See kernels.ts for why.
@@ -120,7 +123,7 @@ class WorkerPool implements Executor {
     Atomics.store(ctrl, CTRL.DONE, 0);
     Atomics.add(ctrl, CTRL.SEQ, 1);
     Atomics.notify(ctrl, CTRL.SEQ);
-    runShare(0, this.threads, ctrl, s.kernels, s.bins, s.n, s.idx, s.gh, s.raw, s.y, s.hist, s.slotLen);
+    runShare(0, this.threads, ctrl, s.kernels, s.bins, s.n, s.idx, s.gh, s.raw, s.y, s.hist, s.slotLen, s.cols, s.apply);
     const others = this.threads - 1;
     for (let spin = 0; spin < 2000 && Atomics.load(ctrl, CTRL.DONE) < others; spin++);
     for (;;) {
@@ -154,6 +157,8 @@ export async function startExecutor(state: SharedState, threads: number): Promis
         ctrl: state.ctrl.buffer,
         kernels: state.kernelSource,
         bins: state.bins.buffer,
+        cols: state.cols.buffer,
+        apply: state.apply.buffer,
         n: state.n,
         slotLen: state.slotLen,
         idx: state.idx.buffer,
