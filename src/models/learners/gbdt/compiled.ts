@@ -1,10 +1,17 @@
 import type { GbdtJson } from './json.js';
 
-/**
- * Adds every tree's output to `raw` for `n` rows of `x` (row-major, `nf` values per row;
- * categorical codes in the model's category space, -1 when missing).
- */
-export type CompiledScorer = (x: Float64Array, n: number, raw: Float64Array) => void;
+/** The trees as JavaScript: the source of each generated function and the categorical bitsets they read. */
+export interface CompiledScorer {
+  /** Sources of `(x, start, end, raw, bits) => void` functions; each adds its trees to `raw` for rows start..end. */
+  sources: string[];
+  /** Category bitsets the functions test. */
+  bits: Uint32Array;
+  /**
+   * Adds every tree's output to `raw` for rows start..end of `x` (row-major, one value per
+   * feature; categorical codes in the model's category space, -1 when missing).
+   */
+  run(x: Float64Array, start: number, end: number, raw: Float64Array): void;
+}
 
 /** Nodes per generated function: small enough for V8 to optimise each one (it skips huge functions). */
 const NODES_PER_CHUNK = 600;
@@ -66,12 +73,16 @@ export function compileScorer(json: GbdtJson): CompiledScorer {
     const loads = Array.from({ length: nf }, (_, f) => `const x${f} = x[p + ${f}];`).join(' ');
     const sums = [...used].map((o) => `let s${o} = raw[r * ${k} + ${o}];`).join(' ');
     const stores = [...used].map((o) => `raw[r * ${k} + ${o}] = s${o};`).join(' ');
-    chunks.push(`(x, n, raw, bits) => {\n for (let r = 0, p = 0; r < n; r++, p += ${nf}) {\n  ${loads}\n  ${sums}\n${body}  ${stores}\n }\n}`);
+    chunks.push(`(x, start, end, raw, bits) => {\n for (let r = start, p = start * ${nf}; r < end; r++, p += ${nf}) {\n  ${loads}\n  ${sums}\n${body}  ${stores}\n }\n}`);
   }
   const bits = Uint32Array.from(words);
-  const fns = chunks.map((src) => new Function(`return ${src};`)() as (x: Float64Array, n: number, raw: Float64Array, bits: Uint32Array) => void);
-  return (x, n, raw) => {
-    for (const fn of fns) fn(x, n, raw, bits);
+  const fns = chunks.map((src) => (0, eval)(src) as (x: Float64Array, start: number, end: number, raw: Float64Array, bits: Uint32Array) => void);
+  return {
+    sources: chunks,
+    bits,
+    run(x, start, end, raw) {
+      for (const fn of fns) fn(x, start, end, raw, bits);
+    },
   };
 }
 

@@ -222,6 +222,24 @@ describe('gbdt model: JSON, prediction, errors', () => {
     expect(model.predictRaw(frame)).toEqual(model.predictRaw(frame, true));
   });
 
+  it('scores large batches on worker threads with the same results as on the calling thread', async () => {
+    const { frame, labels } = syntheticFlights(20_000, 14);
+    const model = await fit(frame, labels, { problem: 'binary', params: { max_iter: 10 } });
+    model.poolMinRows = 1000;
+    model.scoringThreads = 2;
+    const local = model.predict(frame); // starts the workers, scores here
+    const pool = (model as unknown as { pool: { ready(): boolean } | null }).pool;
+    expect(pool).not.toBeNull();
+    for (let i = 0; i < 200 && !pool!.ready(); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(pool!.ready()).toBe(true);
+    const pooled = model.predict(frame);
+    expect(pooled.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(pooled).toEqual(local);
+    await model.close();
+    expect(model.predict(frame)).toEqual(local);
+    await model.close();
+  });
+
   it('scores one row with scoreRow exactly as predict does', async () => {
     const { frame, labels } = syntheticFlights(10_000, 12);
     const model = await fit(frame, labels, { problem: 'binary', params: { max_iter: 10 } });

@@ -1,7 +1,9 @@
 import type { FeatureFrame, Problem, TabularModel } from '../types.js';
 import { HangarError } from '../../../core/errors.js';
 import { alignCodes, alignFeatures } from './binning.js';
+import { availableParallelism } from 'node:os';
 import { compileScorer, type CompiledScorer } from './compiled.js';
+import { PredictPool } from './predict-pool.js';
 import type { GbdtJson, SchemaEntry } from './json.js';
 
 export type { GbdtJson, GbdtJsonNode, SchemaEntry } from './json.js';
@@ -37,6 +39,14 @@ export class GbdtModel implements TabularModel {
   private readonly row1: Float64Array;
   /** Compiled on first use; null when code generation is unavailable (the array walk is used). */
   private compiled: CompiledScorer | null | undefined;
+  private pool: PredictPool | null = null;
+  /**
+   * Threads that score a batch of at least `poolMinRows` rows (default: the available cores,
+   * at most 4). The workers start with the first such batch, which this thread scores alone.
+   */
+  scoringThreads = Math.min(4, availableParallelism());
+  /** Smallest batch scored on several threads. Default 100,000. */
+  poolMinRows = 100_000;
 
   constructor(json: GbdtJson) {
     this.json = json;
@@ -105,11 +115,11 @@ export class GbdtModel implements TabularModel {
   }
 
   /** Raw feature values for every row, row-major, categorical codes in the model's category space (-1 missing). */
-  private matrix(frame: FeatureFrame): Float64Array {
+  private matrix(frame: FeatureFrame, shared = false): Float64Array {
     const feats = alignFeatures(frame, this.schema);
     const n = frame.rows;
     const nf = this.nf;
-    const x = new Float64Array(n * nf);
+    const x = new Float64Array(shared ? new SharedArrayBuffer(n * nf * 8) : new ArrayBuffer(n * nf * 8));
     for (let f = 0; f < nf; f++) {
       const s = this.schema[f]!;
       const feat = feats[f]!;
@@ -142,13 +152,37 @@ export class GbdtModel implements TabularModel {
   predictRaw(frame: FeatureFrame, walk = false): Float64Array {
     const n = frame.rows;
     const k = this.outputs;
-    const x = this.matrix(frame);
-    const raw = new Float64Array(n * k);
-    for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) raw[r * k + c] = this.baseline[c]!;
     const scorer = walk ? null : this.scorer();
-    if (scorer !== null) scorer(x, n, raw);
+    const big = scorer !== null && n >= this.poolMinRows && this.scoringThreads > 1;
+    const pool = big && this.pool !== null && this.pool.ready() ? this.pool : null;
+    const x = this.matrix(frame, pool !== null);
+    const raw = new Float64Array(pool !== null ? new SharedArrayBuffer(n * k * 8) : new ArrayBuffer(n * k * 8));
+    const init = (): void => {
+      for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) raw[r * k + c] = this.baseline[c]!;
+    };
+    init();
+    if (pool !== null && scorer !== null) {
+      try {
+        pool.run(scorer, x, raw, n);
+        return new Float64Array(raw);
+      } catch {
+        // A failed worker costs speed, not the answer: score again on this thread.
+        this.pool = null;
+        void pool.close();
+        init();
+      }
+    }
+    if (scorer !== null) scorer.run(x, 0, n, raw);
     else this.addTrees(x, n, raw);
+    if (big && this.pool === null && scorer !== null) this.pool = new PredictPool(scorer, this.scoringThreads);
     return raw;
+  }
+
+  /** Stops the scoring workers, if any started; the model stays usable. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.close();
   }
 
   private scorer(): CompiledScorer | null {
@@ -216,7 +250,7 @@ export class GbdtModel implements TabularModel {
     }
     for (let c = 0; c < k; c++) out[c] = this.baseline[c]!;
     const scorer = this.scorer();
-    if (scorer !== null) scorer(row, 1, out);
+    if (scorer !== null) scorer.run(row, 0, 1, out);
     else this.addTrees(row, 1, out);
     if (this.problem === 'binary') out[0] = 1 / (1 + Math.exp(-out[0]!));
     else if (this.problem === 'multiclass') softmaxInPlace(out, 0, k);
