@@ -174,7 +174,14 @@ export class GbdtModel implements TabularModel {
     }
     if (scorer !== null) scorer.run(x, 0, n, raw);
     else this.addTrees(x, n, raw);
-    if (big && this.pool === null && scorer !== null) this.pool = new PredictPool(scorer, this.scoringThreads);
+    if (big && this.pool === null && scorer !== null) {
+      try {
+        this.pool = new PredictPool(scorer, this.scoringThreads);
+      } catch {
+        // No workers here (thread limits, a sandbox): keep scoring on this thread.
+        this.scoringThreads = 1;
+      }
+    }
     return raw;
   }
 
