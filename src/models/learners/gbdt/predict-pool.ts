@@ -25,15 +25,21 @@ export class PredictPool {
   private readonly ports: MessagePort[] = [];
   private broken = false;
 
+  /**
+   * `warm` holds sample rows (row-major, on a SharedArrayBuffer) that each worker scores a few
+   * times before it reports ready, so that V8 has optimised the tree functions on real values
+   * by the time a batch arrives; `outputs` is the model's outputs per row.
+   */
   constructor(
     scorer: CompiledScorer,
     readonly threads: number,
+    warm: { x: Float64Array; rows: number; outputs: number },
   ) {
     for (let t = 1; t < threads; t++) {
       const { port1, port2 } = new MessageChannel();
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { ctrl: this.ctrl.buffer, port: port2, sources: scorer.sources, bits: scorer.bits, t, threads },
+        workerData: { ctrl: this.ctrl.buffer, port: port2, sources: scorer.sources, bits: scorer.bits, t, threads, warm: warm.x.buffer, warmRows: warm.rows, outputs: warm.outputs },
         transferList: [port2],
       });
       w.on('error', () => (this.broken = true));
@@ -88,9 +94,15 @@ export class PredictPool {
   }
 }
 
-function workerMain(data: { ctrl: SharedArrayBuffer; port: MessagePort; sources: string[]; bits: Uint32Array; t: number; threads: number }, receive: (port: MessagePort) => { message: unknown } | undefined): void {
+function workerMain(
+  data: { ctrl: SharedArrayBuffer; port: MessagePort; sources: string[]; bits: Uint32Array; t: number; threads: number; warm: SharedArrayBuffer; warmRows: number; outputs: number },
+  receive: (port: MessagePort) => { message: unknown } | undefined,
+): void {
   const ctrl = new Int32Array(data.ctrl);
   const fns = data.sources.map((src) => (0, eval)(src) as (x: Float64Array, start: number, end: number, raw: Float64Array, bits: Uint32Array) => void);
+  const warmX = new Float64Array(data.warm);
+  const warmRaw = new Float64Array(data.warmRows * data.outputs);
+  for (let rep = 0; rep < 3; rep++) for (const fn of fns) fn(warmX, 0, data.warmRows, warmRaw, data.bits);
   Atomics.add(ctrl, 2, 1);
   let seq = 0;
   for (;;) {

@@ -8,6 +8,9 @@ import type { GbdtJson, SchemaEntry } from './json.js';
 
 export type { GbdtJson, GbdtJsonNode, SchemaEntry } from './json.js';
 
+/** Rows of the first large batch that scoring workers warm up on. */
+const WARM_ROWS = 20_000;
+
 /**
  * A trained gbdt model. Its trees are flattened into typed arrays for prediction; numeric
  * thresholds are raw values, so scoring needs no bin edges.
@@ -155,8 +158,9 @@ export class GbdtModel implements TabularModel {
     const scorer = walk ? null : this.scorer();
     const big = scorer !== null && n >= this.poolMinRows && this.scoringThreads > 1;
     const pool = big && this.pool !== null && this.pool.ready() ? this.pool : null;
-    const x = this.matrix(frame, pool !== null);
-    const raw = new Float64Array(pool !== null ? new SharedArrayBuffer(n * k * 8) : new ArrayBuffer(n * k * 8));
+    // Large batches always live on shared memory, so the scoring functions see one kind of buffer.
+    const x = this.matrix(frame, big);
+    const raw = new Float64Array(big ? new SharedArrayBuffer(n * k * 8) : new ArrayBuffer(n * k * 8));
     const init = (): void => {
       for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) raw[r * k + c] = this.baseline[c]!;
     };
@@ -174,15 +178,19 @@ export class GbdtModel implements TabularModel {
     }
     if (scorer !== null) scorer.run(x, 0, n, raw);
     else this.addTrees(x, n, raw);
+    const out = big ? new Float64Array(raw) : raw;
     if (big && this.pool === null && scorer !== null) {
       try {
-        this.pool = new PredictPool(scorer, this.scoringThreads);
+        const rows = Math.min(n, WARM_ROWS);
+        const warm = new Float64Array(new SharedArrayBuffer(rows * this.nf * 8));
+        warm.set(x.subarray(0, rows * this.nf));
+        this.pool = new PredictPool(scorer, this.scoringThreads, { x: warm, rows, outputs: k });
       } catch {
         // No workers here (thread limits, a sandbox): keep scoring on this thread.
         this.scoringThreads = 1;
       }
     }
-    return raw;
+    return out;
   }
 
   /** Stops the scoring workers, if any started; the model stays usable. */
