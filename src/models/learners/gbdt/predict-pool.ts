@@ -102,7 +102,14 @@ function workerMain(
   const fns = data.sources.map((src) => (0, eval)(src) as (x: Float64Array, start: number, end: number, raw: Float64Array, bits: Uint32Array) => void);
   const warmX = new Float64Array(data.warm);
   const warmRaw = new Float64Array(data.warmRows * data.outputs);
-  for (let rep = 0; rep < 3; rep++) for (const fn of fns) fn(warmX, 0, data.warmRows, warmRaw, data.bits);
+  const block = 4096; // SCORE_BLOCK in compiled.ts
+  const score = (x: Float64Array, start: number, end: number, raw: Float64Array): void => {
+    for (let s = start; s < end; s += block) {
+      const e = Math.min(end, s + block);
+      for (const fn of fns) fn(x, s, e, raw, data.bits);
+    }
+  };
+  for (let rep = 0; rep < 3; rep++) score(warmX, 0, data.warmRows, warmRaw);
   Atomics.add(ctrl, 2, 1);
   let seq = 0;
   for (;;) {
@@ -121,7 +128,7 @@ function workerMain(
       const chunk = Math.ceil(n / data.threads);
       const start = Math.min(n, data.t * chunk);
       const end = Math.min(n, start + chunk);
-      for (const fn of fns) fn(X, start, end, R, data.bits);
+      score(X, start, end, R);
     } catch {
       Atomics.store(ctrl, 3, 1);
     }

@@ -8,7 +8,9 @@ import type { GbdtJson, SchemaEntry } from './json.js';
 
 export type { GbdtJson, GbdtJsonNode, SchemaEntry } from './json.js';
 
-/** Rows of the first large batch that scoring workers warm up on. */
+/** Large batches scored on the calling thread before scoring workers start. */
+const POOL_AFTER_BATCHES = 4;
+/** Rows of a large batch that scoring workers warm up on. */
 const WARM_ROWS = 20_000;
 
 /**
@@ -43,9 +45,11 @@ export class GbdtModel implements TabularModel {
   /** Compiled on first use; null when code generation is unavailable (the array walk is used). */
   private compiled: CompiledScorer | null | undefined;
   private pool: PredictPool | null = null;
+  private largeBatches = 0;
   /**
    * Threads that score a batch of at least `poolMinRows` rows (default: the available cores,
-   * at most 4). The workers start with the first such batch, which this thread scores alone.
+   * at most 4). The workers start after the fourth such batch; until they are ready, this
+   * thread scores alone.
    */
   scoringThreads = Math.min(4, availableParallelism());
   /** Smallest batch scored on several threads. Default 100,000. */
@@ -179,7 +183,11 @@ export class GbdtModel implements TabularModel {
     if (scorer !== null) scorer.run(x, 0, n, raw);
     else this.addTrees(x, n, raw);
     const out = big ? new Float64Array(raw) : raw;
-    if (big && this.pool === null && scorer !== null) {
+    if (big) this.largeBatches++;
+    // Workers pay off for a model that keeps scoring large batches (a server, batch jobs); one
+    // evaluation would only pay for their start-up and for V8 optimising the trees again on
+    // each of them.
+    if (big && this.largeBatches >= POOL_AFTER_BATCHES && this.pool === null && scorer !== null) {
       try {
         const rows = Math.min(n, WARM_ROWS);
         const warm = new Float64Array(new SharedArrayBuffer(rows * this.nf * 8));
