@@ -13,9 +13,6 @@ export interface CompiledScorer {
   run(x: Float64Array, start: number, end: number, raw: Float64Array): void;
 }
 
-/** Rows per call of a generated function. */
-export const SCORE_BLOCK = 4096;
-
 /** Nodes per generated function: small enough for V8 to optimise each one (it skips huge functions). */
 const NODES_PER_CHUNK = 600;
 
@@ -84,12 +81,7 @@ export function compileScorer(json: GbdtJson): CompiledScorer {
     sources: chunks,
     bits,
     run(x, start, end, raw) {
-      // Blocks of rows: many short calls let V8 optimise each function on entry, where one
-      // long call would run on on-stack-replacement code compiled mid-loop.
-      for (let s = start; s < end; s += SCORE_BLOCK) {
-        const e = Math.min(end, s + SCORE_BLOCK);
-        for (const fn of fns) fn(x, s, e, raw, bits);
-      }
+      for (const fn of fns) fn(x, start, end, raw, bits);
     },
   };
 }

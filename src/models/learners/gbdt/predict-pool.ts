@@ -102,12 +102,8 @@ function workerMain(
   const fns = data.sources.map((src) => (0, eval)(src) as (x: Float64Array, start: number, end: number, raw: Float64Array, bits: Uint32Array) => void);
   const warmX = new Float64Array(data.warm);
   const warmRaw = new Float64Array(data.warmRows * data.outputs);
-  const block = 4096; // SCORE_BLOCK in compiled.ts
   const score = (x: Float64Array, start: number, end: number, raw: Float64Array): void => {
-    for (let s = start; s < end; s += block) {
-      const e = Math.min(end, s + block);
-      for (const fn of fns) fn(x, s, e, raw, data.bits);
-    }
+    for (const fn of fns) fn(x, start, end, raw, data.bits);
   };
   for (let rep = 0; rep < 3; rep++) score(warmX, 0, data.warmRows, warmRaw);
   Atomics.add(ctrl, 2, 1);
