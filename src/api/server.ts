@@ -1,10 +1,11 @@
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { ERROR_STATUS, HangarError, isHangarError } from '../core/errors.js';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { ERROR_STATUS, isHangarError, type HangarError } from '../core/errors.js';
 import type { Config } from '../core/config.js';
 import type { Store } from '../store/port.js';
 import type { ArtifactStore } from '../artifacts/port.js';
 import type { ApiContext, Handler } from './context.js';
 import { registerMlflowRoutes } from './mlflow/index.js';
+import { readJsonBody } from './input.js';
 import { registerHangar } from './hangar/index.js';
 
 export const HANGAR_VERSION = '0.1.0';
@@ -111,7 +112,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     artifacts,
     mlflow(method, path, handler) {
       const wrapped: Handler = async (req, reply) => {
-        req.json = readJson(req);
+        req.json = readJsonBody(req);
         const result = await handler(req, reply);
         if (reply.sent) return reply;
         return reply.type('application/json').send(result ?? {});
@@ -124,37 +125,6 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerMlflowRoutes(ctx);
   registerHangar(ctx);
   return app;
-}
-
-/**
- * MLflow's body rules: a POST needs `Content-Type: application/json` (parameters such as
- * charset are ignored); PATCH and DELETE bodies are read as JSON when present. GET input is
- * the query string.
- */
-function readJson(req: FastifyRequest): unknown {
-  if (req.method === 'GET') return req.query ?? {};
-  const raw = req.body as Buffer | undefined;
-  const contentType = req.headers['content-type'];
-  if (req.method === 'POST') {
-    if (contentType === undefined) {
-      throw new HangarError('INVALID_PARAMETER_VALUE', 'Bad Request. Content-Type header is missing.');
-    }
-    const mime = contentType.split(';')[0]!.trim().toLowerCase();
-    if (mime !== 'application/json') {
-      throw new HangarError('INVALID_PARAMETER_VALUE', "Bad Request. Content-Type must be one of ['application/json'].");
-    }
-  }
-  if (raw === undefined || raw.length === 0) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch (e) {
-    throw new HangarError('INVALID_PARAMETER_VALUE', `Malformed JSON in request body: ${(e as Error).message}`, { field: '(body)' });
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new HangarError('INVALID_PARAMETER_VALUE', 'Request body must be a JSON object.', { field: '(body)' });
-  }
-  return parsed;
 }
 
 export { ERROR_STATUS };

@@ -9,10 +9,11 @@
  * primitives inside `write()`; the store layer may not import domain code.
  */
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
-import { HangarError, invalidParam, isHangarError, notFound } from '../core/errors.js';
+import { sql, type Kysely } from 'kysely';
+import { HangarError, invalidParam, notFound } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Engine } from './dialects/engine.js';
+import { inTransaction } from './transaction.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Store } from './port.js';
 import type { Database } from './schema.js';
@@ -212,12 +213,6 @@ const toDelivery = (r: WebhookDeliveriesTable): WebhookDelivery => ({
   creationTimestamp: Number(r.creation_timestamp),
   lastAttemptTimestamp: r.last_attempt_timestamp === null ? null : Number(r.last_attempt_timestamp),
 });
-
-const RETRY_BUDGET_MS = 15_000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** A short random id with a prefix, e.g. `tok_9f2c4a1b0d3e`. */
 export function newShortId(prefix: string): string {
@@ -422,12 +417,10 @@ export class GovernanceTx {
 /** Governance storage on the metadata store's engine. */
 export class GovernanceStore {
   readonly #e: Engine;
-  readonly #db: Db;
   readonly #clock: Clock;
 
   constructor(engine: Engine, clock: Clock = systemClock) {
     this.#e = engine;
-    this.#db = engine.db;
     this.#clock = clock;
   }
 
@@ -451,29 +444,10 @@ export class GovernanceStore {
     return this.#tx('write', (trx) => fn(new GovernanceTx(trx, this.#e, this.#clock.now())));
   }
 
-  async #tx<T>(mode: 'read' | 'write', fn: (trx: Db) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + RETRY_BUDGET_MS;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (mode === 'read') return await this.#db.transaction().setAccessMode('read only').execute((trx) => fn(trx as Transaction<Database>));
-        let durable: Promise<void> | null = null;
-        const result = await this.#db.transaction().execute(async (trx) => {
-          const value = await fn(trx);
-          durable = this.#e.commitWaiter();
-          return value;
-        });
-        if (durable !== null) await durable;
-        return result;
-      } catch (e) {
-        if (isHangarError(e)) throw e;
-        if (this.#e.isRetryable(e) && Date.now() < deadline) {
-          await sleep(Math.min(2 ** attempt, 100) + Math.random() * 5);
-          continue;
-        }
-        throw this.#e.translateError(e) ?? new HangarError('INTERNAL_ERROR', 'The metadata store failed.', { cause: e });
-      }
-    }
+  #tx<T>(mode: 'read' | 'write', fn: (trx: Db) => Promise<T>): Promise<T> {
+    return inTransaction(this.#e, mode, fn);
   }
+
 
   #read<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
     return this.#tx('read', fn);

@@ -8,9 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { HangarError, isHangarError, notFound, alreadyExists, invalidParam } from '../core/errors.js';
+import type { HangarError} from '../core/errors.js';
+import { isHangarError, notFound, alreadyExists, invalidParam } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Engine } from './dialects/engine.js';
+import { inTransaction, translateStoreError } from './transaction.js';
 import { LATEST_SCHEMA_VERSION, currentSchemaVersion, migrateToLatest } from './migrations/index.js';
 import {
   chunk,
@@ -74,8 +76,6 @@ const LATEST_METRIC_UPSERT = `on conflict (run_pk, key) do update set
     or (excluded.step = latest_metrics.step and excluded.timestamp = latest_metrics.timestamp
         and excluded.is_nan <= latest_metrics.is_nan
         and (excluded.is_nan < latest_metrics.is_nan or excluded.value > latest_metrics.value))`;
-/** How long a transaction keeps retrying transient lock conflicts before giving up. */
-const RETRY_BUDGET_MS = 15_000;
 /** Ids per `IN (…)` list when loading a page's children; well under both engines' parameter caps. */
 const IN_LIST_SIZE = 5_000;
 
@@ -186,14 +186,9 @@ function experimentNotActive(experimentId: string | number, stage: string): Hang
   return invalidParam(`The experiment ${experimentId} must be in the 'active' state. Current state is ${stage}.`);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export class KyselyStore implements Store {
   readonly engine: 'sqlite' | 'postgres';
   readonly #e: Engine;
-  readonly #db: Db;
   readonly #root: string;
   readonly #clock: Clock;
   /** Rows per multi-row INSERT for a table of `columns` columns. */
@@ -202,7 +197,6 @@ export class KyselyStore implements Store {
   constructor(engine: Engine, options: KyselyStoreOptions) {
     this.engine = engine.name;
     this.#e = engine;
-    this.#db = engine.db;
     this.#root = options.defaultArtifactRoot.replace(/\/+$/, '');
     this.#clock = options.clock ?? systemClock;
     this.#rowsFor = (columns) => Math.max(1, Math.min(1000, Math.floor(engine.maxParameters / columns)));
@@ -215,36 +209,12 @@ export class KyselyStore implements Store {
 
   // --- transactions ----------------------------------------------------------------------
 
-  async #tx<T>(mode: 'read' | 'write', fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + RETRY_BUDGET_MS;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (mode === 'read') return await this.#db.transaction().setAccessMode('read only').execute(fn);
-        let durable: Promise<void> | null = null;
-        const result = await this.#db.transaction().execute(async (trx) => {
-          const value = await fn(trx);
-          durable = this.#e.commitWaiter();
-          return value;
-        });
-        // Acknowledge only once the write is on disk (SQLite commits writes in groups).
-        if (durable !== null) await durable;
-        return result;
-      } catch (e) {
-        if (isHangarError(e)) throw e;
-        // Transient conflicts (a SQLite file locked by another process, a PostgreSQL deadlock
-        // or serialization failure) roll the whole transaction back, so running it again is
-        // safe. Waiting here, not in the driver, keeps this process's event loop free.
-        if (this.#e.isRetryable(e) && Date.now() < deadline) {
-          await sleep(Math.min(2 ** attempt, 100) + Math.random() * 5);
-          continue;
-        }
-        throw this.#translate(e);
-      }
-    }
+  #tx<T>(mode: 'read' | 'write', fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return inTransaction(this.#e, mode, fn);
   }
 
   #translate(e: unknown): HangarError {
-    return this.#e.translateError(e) ?? new HangarError('INTERNAL_ERROR', 'The metadata store failed.', { cause: e });
+    return translateStoreError(this.#e, e);
   }
 
   #read<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {

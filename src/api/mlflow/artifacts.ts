@@ -13,7 +13,7 @@ import {
 } from '../../artifacts/index.js';
 import { HangarError, invalidParam } from '../../core/errors.js';
 import type { ApiContext } from '../context.js';
-import { intLike, parseInput } from '../input.js';
+import { intLike, parseInput, readJsonBody } from '../input.js';
 
 /**
  * MLflow's artifact proxy (`mlflow-artifacts`): upload, list, download and delete files in the
@@ -54,30 +54,6 @@ function dirPath(raw: string, field: string): string {
   return checkArtifactPath(raw.replace(/\/+$/, ''), { allowRoot: true, field });
 }
 
-/**
- * MLflow's body rules for the multipart POSTs: `Content-Type: application/json`, a JSON object.
- * (Routes registered through `ctx.mlflow` get this from the server; these live under
- * `mlflow-artifacts` and are registered directly.)
- */
-function readJsonBody(req: FastifyRequest): unknown {
-  const contentType = req.headers['content-type'];
-  if (contentType === undefined) throw new HangarError('INVALID_PARAMETER_VALUE', 'Bad Request. Content-Type header is missing.');
-  if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
-    throw new HangarError('INVALID_PARAMETER_VALUE', "Bad Request. Content-Type must be one of ['application/json'].");
-  }
-  const raw = req.body as Buffer | undefined;
-  if (raw === undefined || raw.length === 0) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch (e) {
-    throw new HangarError('INVALID_PARAMETER_VALUE', `Malformed JSON in request body: ${(e as Error).message}`, { field: '(body)' });
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new HangarError('INVALID_PARAMETER_VALUE', 'Request body must be a JSON object.', { field: '(body)' });
-  }
-  return parsed;
-}
 
 const partNumber = intLike.pipe(z.number().int().min(1).max(MAX_PART_NUMBER));
 
