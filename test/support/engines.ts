@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { ArtifactStore } from '../../src/artifacts/port.js';
 import { pgSkipReason, pgUrl } from './services.js';
 
 /**
@@ -49,3 +50,14 @@ export function storeEngines(): EngineUnderTest[] {
       : postgresEngine(pgUrl),
   ];
 }
+
+/** An artifact store for suites whose routes never touch artifacts; any call is a bug. */
+export const noArtifacts: ArtifactStore = {
+  rootUri: 'memory://unused',
+  put: () => Promise.reject(new Error('unused')),
+  get: () => Promise.reject(new Error('unused')),
+  stat: () => Promise.reject(new Error('unused')),
+  list: () => Promise.reject(new Error('unused')),
+  delete: () => Promise.reject(new Error('unused')),
+  close: () => Promise.resolve(),
+};

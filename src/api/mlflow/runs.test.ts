@@ -4,24 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArtifactStore } from '../../artifacts/port.js';
 import { loadConfig } from '../../core/config.js';
 import { newLoggedModelId } from '../../core/ids.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/port.js';
-import { storeEngines } from '../../../test/support/engines.js';
+import { noArtifacts, storeEngines } from '../../../test/support/engines.js';
 import { createServer } from '../server.js';
-
-/** The tracking routes never touch artifacts; any call here is a bug. */
-const noArtifacts: ArtifactStore = {
-  rootUri: 'memory://unused',
-  put: () => Promise.reject(new Error('unused')),
-  get: () => Promise.reject(new Error('unused')),
-  stat: () => Promise.reject(new Error('unused')),
-  list: () => Promise.reject(new Error('unused')),
-  delete: () => Promise.reject(new Error('unused')),
-  close: () => Promise.resolve(),
-};
 
 const ENGINES = storeEngines();
 
