@@ -132,6 +132,19 @@ for (const engine of ENGINES) {
         const page = await store.listAudit({ maxResults: 10, entityType: 'registered_model', entityId: name });
         expect(page.items.map((e) => e.principal)).toContain('carol');
       });
+
+      it('serves the audit trail to admins only, newest first, with before and after', async () => {
+        const name = await modelWith(0, 'carol');
+        await ok(call('PATCH', `${M}/registered-models/update`, { name, description: 'audited' }, 'carol'));
+        const listed = await ok(call('GET', `${H}/audit/list`, { entity_type: 'registered_model', entity_id: name, max_results: '1' }));
+        expect(listed.entries).toHaveLength(1);
+        expect(listed.entries[0]).toMatchObject({ principal: 'carol', action: 'PATCH /api/2.0/mlflow/registered-models/update', entity_id: name, status: 200 });
+        expect(listed.entries[0].after.description).toBe('audited');
+        expect(listed.next_page_token).toBeDefined();
+        const next = await ok(call('GET', `${H}/audit/list`, { entity_type: 'registered_model', entity_id: name, page_token: listed.next_page_token }));
+        expect(next.entries[0].id).toBeLessThan(listed.entries[0].id);
+        expect((await call('GET', `${H}/audit/list`, {}, 'alice')).status).toBe(403);
+      });
     });
 
     describe('permission levels', () => {

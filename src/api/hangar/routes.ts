@@ -75,6 +75,37 @@ export function registerHangarRoutes(ctx: ApiContext): void {
     return { token_info: tokenToWire(await gov().store.revokeToken(body.token_id)) };
   });
 
+  // --- audit trail (admins) ---------------------------------------------------------------------
+
+  route(ctx, 'GET', '/audit/list', async (req) => {
+    const q = parseInput(
+      z.object({
+        entity_type: z.string().min(1).optional(),
+        entity_id: z.string().min(1).optional(),
+        max_results: intLike.pipe(z.number().int().min(1).max(10_000)).optional(),
+        page_token: z.string().optional(),
+      }),
+      req.json,
+    );
+    gov().requireAdmin(principalOf(req), 'read the audit trail');
+    const page = await ctx.store.listAudit({ maxResults: q.max_results ?? 100, pageToken: q.page_token, entityType: q.entity_type, entityId: q.entity_id });
+    return {
+      entries: page.items.map((e) => ({
+        id: e.id,
+        timestamp: e.timestamp,
+        principal: e.principal,
+        action: e.action,
+        entity_type: e.entityType,
+        entity_id: e.entityId,
+        status: e.status,
+        before: e.before === null ? null : (JSON.parse(e.before) as unknown),
+        after: e.after === null ? null : (JSON.parse(e.after) as unknown),
+        request_id: e.requestId,
+      })),
+      ...(page.nextPageToken === undefined ? {} : { next_page_token: page.nextPageToken }),
+    };
+  });
+
   // --- permissions ------------------------------------------------------------------------------
 
   route(ctx, 'GET', '/permissions/list', async (req) => {
