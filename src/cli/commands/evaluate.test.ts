@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logisticClassifierOnnx, logModel } from '../../models/index.js';
-import { runCli } from '../program.js';
-import { testIo } from '../test-support/cli.js';
+import { runCliAgainst } from '../test-support/cli.js';
 import { startLiveServer, type LiveServer } from '../test-support/live-server.js';
 
 /** `hangar evaluate` against an in-process server, on an ONNX model logged by the test. */
@@ -31,11 +30,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const t = testIo();
-  const code = await runCli([...args, '--tracking-uri', live.url], t.io);
-  return { code, out: t.out(), err: t.err() };
-}
+const cli = (args: string[]) => runCliAgainst(live.url, args);
 
 describe('hangar evaluate', () => {
   it('prints the metrics as JSON and logs them with the plots to a new run', async () => {

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tabularModelFromJSON } from '../../models/learners/index.js';
-import { runCli } from '../program.js';
-import { testIo } from '../test-support/cli.js';
+import { runCliAgainst } from '../test-support/cli.js';
 import { startLiveServer, type LiveServer } from '../test-support/live-server.js';
 
 /** `hangar train` end to end against an in-process server with a temp home. */
@@ -39,11 +38,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const t = testIo();
-  const code = await runCli([...args, '--tracking-uri', live.url], t.io);
-  return { code, out: t.out(), err: t.err() };
-}
+const cli = (args: string[]) => runCliAgainst(live.url, args);
 
 describe('hangar train', () => {
   it('trains, tracks params, per-iteration metrics, dataset inputs and the model, evaluates on the holdout and registers', async () => {

@@ -9,9 +9,8 @@ import { loadConfig } from '../../core/config.js';
 import { HangarClient } from '../../client/index.js';
 import { verifySignature } from '../../governance/index.js';
 import { train } from '../../models/index.js';
-import { runCli } from '../program.js';
 import { startServer } from '../serve.js';
-import { testIo } from '../test-support/cli.js';
+import { runCliAgainst, testIo } from '../test-support/cli.js';
 import { startLiveServer, type LiveServer } from '../test-support/live-server.js';
 import { registerValidationCommands, type EvaluatorFactory } from './validation.js';
 
@@ -28,11 +27,7 @@ afterAll(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]) {
-  const t = testIo();
-  const code = await runCli([...args, '--tracking-uri', live.url], t.io);
-  return { code, out: t.out(), err: t.err() };
-}
+const cli = (args: string[]) => runCliAgainst(live.url, args);
 
 let n = 0;
 /** A version with a complete package (MLmodel with signature, example and environment), a run with a metric and a dataset. */

@@ -46,3 +46,11 @@ export function testIo(env: Record<string, string | undefined> = {}): TestIo {
     },
   };
 }
+
+/** Run `hangar ARGS --tracking-uri URL` in-process and collect its exit code and output. */
+export async function runCliAgainst(url: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { runCli } = await import('../program.js');
+  const t = testIo();
+  const code = await runCli([...args, '--tracking-uri', url], t.io);
+  return { code, out: t.out(), err: t.err() };
+}
