@@ -6,6 +6,11 @@
  */
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { GovernanceTables } from './governance-schema.js';
+import type { GovernanceScopeTables } from './governance-scopes-schema.js';
+import type { MonitoringTables } from './monitoring-schema.js';
+import type { ServingTables } from './serving-schema.js';
+import type { FeatureStoreTables } from './features-schema.js';
+import type { DataTables } from './data-schema.js';
 
 export interface ExperimentsTable {
   experiment_id: Generated<number>;
@@ -183,7 +188,9 @@ export interface AuditLogTable {
 }
 
 /** Every table; the governance tables are declared in governance-schema.ts. */
-export interface Database extends GovernanceTables {
+export interface Database
+  extends GovernanceTables,
+    DataTables, FeatureStoreTables, ServingTables, MonitoringTables, GovernanceScopeTables {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
   runs: RunsTable;

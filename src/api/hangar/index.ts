@@ -3,7 +3,7 @@ import { installGovernance } from './auth.js';
 import { registerHangarRoutes } from './routes.js';
 
 export { principalOf, governanceOf } from './auth.js';
-export { HANGAR_API } from './routes.js';
+export { HANGAR_API, hangarRoute } from './routes.js';
 
 /**
  * Governance on the server: authentication, permission checks, registry events, and Hangar's

@@ -27,7 +27,8 @@ function jsonOf(req: FastifyRequest): unknown {
   }
 }
 
-function route(ctx: ApiContext, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, handler: Handler): void {
+/** Register a Hangar route under `/api/2.0/hangar<path>`: JSON in (query for GET, body otherwise), JSON out. */
+export function hangarRoute(ctx: ApiContext, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, handler: Handler): void {
   ctx.app.route({
     method,
     url: `${HANGAR_API}${path}`,
@@ -45,14 +46,14 @@ const versionInput = z.union([z.string(), z.number()]);
 export function registerHangarRoutes(ctx: ApiContext): void {
   const gov = () => governanceOf(ctx.store);
 
-  route(ctx, 'GET', '/whoami', async (req) => {
+  hangarRoute(ctx, 'GET', '/whoami', async (req) => {
     const p = principalOf(req);
     return { user: p.name, is_admin: p.isAdmin, authenticated: p.authenticated, auth_required: gov().auth, default_permission: gov().defaultPermission };
   });
 
   // --- tokens (admins; the CLI also manages them directly on the database) ------------------------
 
-  route(ctx, 'POST', '/tokens/create', async (req) => {
+  hangarRoute(ctx, 'POST', '/tokens/create', async (req) => {
     const body = parseInput(z.object({ user: z.string().min(1), is_admin: z.boolean().optional(), description: z.string().nullish() }), req.json);
     gov().requireAdmin(principalOf(req), 'create tokens');
     req.audit = { entityType: 'token', entityId: body.user };
@@ -62,13 +63,13 @@ export function registerHangarRoutes(ctx: ApiContext): void {
     return { token, token_info: tokenToWire(record) };
   });
 
-  route(ctx, 'GET', '/tokens/list', async (req) => {
+  hangarRoute(ctx, 'GET', '/tokens/list', async (req) => {
     const q = parseInput(z.object({ user: z.string().optional() }), req.json);
     gov().requireAdmin(principalOf(req), 'list tokens');
     return { tokens: (await gov().store.listTokens(q.user)).map(tokenToWire) };
   });
 
-  route(ctx, 'POST', '/tokens/revoke', async (req) => {
+  hangarRoute(ctx, 'POST', '/tokens/revoke', async (req) => {
     const body = parseInput(z.object({ token_id: z.string().min(1) }), req.json);
     gov().requireAdmin(principalOf(req), 'revoke tokens');
     req.audit = { entityType: 'token', entityId: body.token_id };
@@ -77,7 +78,7 @@ export function registerHangarRoutes(ctx: ApiContext): void {
 
   // --- audit trail (admins) ---------------------------------------------------------------------
 
-  route(ctx, 'GET', '/audit/list', async (req) => {
+  hangarRoute(ctx, 'GET', '/audit/list', async (req) => {
     const q = parseInput(
       z.object({
         entity_type: z.string().min(1).optional(),
@@ -108,12 +109,12 @@ export function registerHangarRoutes(ctx: ApiContext): void {
 
   // --- permissions ------------------------------------------------------------------------------
 
-  route(ctx, 'GET', '/permissions/list', async (req) => {
+  hangarRoute(ctx, 'GET', '/permissions/list', async (req) => {
     const q = parseInput(z.object({ name: z.string().min(1) }), req.json);
     return { permissions: (await gov().listPermissions(principalOf(req), q.name)).map(permissionToWire) };
   });
 
-  route(ctx, 'POST', '/permissions/set', async (req) => {
+  hangarRoute(ctx, 'POST', '/permissions/set', async (req) => {
     const body = parseInput(z.object({ name: z.string().min(1), principal: z.string().min(1), level: z.string() }), req.json);
     const level = parseLevel(body.level);
     req.audit = { entityType: 'registered_model', entityId: body.name };
@@ -122,7 +123,7 @@ export function registerHangarRoutes(ctx: ApiContext): void {
     return { permission: permissionToWire(permission) };
   });
 
-  route(ctx, 'DELETE', '/permissions/delete', async (req) => {
+  hangarRoute(ctx, 'DELETE', '/permissions/delete', async (req) => {
     const body = parseInput(z.object({ name: z.string().min(1), principal: z.string().min(1) }), req.json);
     req.audit = { entityType: 'registered_model', entityId: body.name };
     await gov().deletePermission(principalOf(req), body.name, body.principal);
@@ -131,18 +132,18 @@ export function registerHangarRoutes(ctx: ApiContext): void {
 
   // --- activities, history, rollback --------------------------------------------------------------
 
-  route(ctx, 'GET', '/activities/list', async (req) => {
+  hangarRoute(ctx, 'GET', '/activities/list', async (req) => {
     const q = parseInput(z.object({ name: z.string().min(1), version: versionInput }), req.json);
     const activities = await gov().listActivities(principalOf(req), q.name, parseVersion(q.version));
     return { activities: activities.map(activityToWire) };
   });
 
-  route(ctx, 'GET', '/models/history', async (req) => {
+  hangarRoute(ctx, 'GET', '/models/history', async (req) => {
     const q = parseInput(z.object({ name: z.string().min(1) }), req.json);
     return { history: (await gov().history(principalOf(req), q.name)).map(activityToWire) };
   });
 
-  route(ctx, 'POST', '/models/rollback', async (req) => {
+  hangarRoute(ctx, 'POST', '/models/rollback', async (req) => {
     const body = parseInput(z.object({ name: z.string().min(1), comment: z.string().nullish() }), req.json);
     req.audit = { entityType: 'registered_model', entityId: body.name };
     const result = await gov().rollback(principalOf(req), { name: body.name, comment: body.comment });
@@ -152,14 +153,14 @@ export function registerHangarRoutes(ctx: ApiContext): void {
 
   // --- webhook delivery log and events ----------------------------------------------------------------
 
-  route(ctx, 'GET', '/webhooks/deliveries', async (req) => {
+  hangarRoute(ctx, 'GET', '/webhooks/deliveries', async (req) => {
     const q = parseInput(z.object({ webhook_id: z.string().optional(), max_results: intLike.optional() }), req.json);
     gov().requireAdmin(principalOf(req), 'read webhook deliveries');
     const deliveries = await gov().store.listDeliveries({ ...(q.webhook_id === undefined ? {} : { webhookId: q.webhook_id }), maxResults: q.max_results ?? 100 });
     return { deliveries: deliveries.map(deliveryToWire) };
   });
 
-  route(ctx, 'POST', '/events/emit', async (req) => {
+  hangarRoute(ctx, 'POST', '/events/emit', async (req) => {
     const body = parseInput(z.object({ event: z.enum(REGISTRY_EVENTS), data: z.record(z.string(), z.unknown()) }), req.json);
     const name = body.data.name;
     if (typeof name === 'string' && name !== '') await gov().require(principalOf(req), name, 'CAN_EDIT', `raise ${body.event}`);

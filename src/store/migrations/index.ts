@@ -9,6 +9,11 @@ import { HangarError } from '../../core/errors.js';
 import type { Engine } from '../dialects/engine.js';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-governance.js';
+import * as m0003 from './0003-data.js';
+import * as m0004 from './0004-features.js';
+import * as m0005 from './0005-serving.js';
+import * as m0006 from './0006-monitoring.js';
+import * as m0007 from './0007-governance-scopes.js';
 
 interface StoreMigration {
   name: string;
@@ -18,6 +23,11 @@ interface StoreMigration {
 const MIGRATIONS: readonly StoreMigration[] = [
   { name: '0001-initial', up: m0001.up },
   { name: '0002-governance', up: m0002.up },
+  { name: '0003-data', up: m0003.up },
+  { name: '0004-features', up: m0004.up },
+  { name: '0005-serving', up: m0005.up },
+  { name: '0006-monitoring', up: m0006.up },
+  { name: '0007-governance-scopes', up: m0007.up },
 ];
 
 /** The schema version this code expects. */

@@ -1,0 +1,51 @@
+/**
+ * The shape of a feature table as code: what `hangar features apply` registers, what
+ * `compute` writes offline, what training sets join point-in-time and what the online store
+ * materialises. Shared by the offline side (`src/data/features/`) and the online store
+ * (`src/data/online/`).
+ */
+
+/** Value types a feature or key column may have (DuckDB types in brackets). */
+export type FeatureType = 'double' | 'long' | 'boolean' | 'string' | 'timestamp';
+
+/** One typed feature column. */
+export interface FeatureSpec {
+  /** Column name, unique within the table. */
+  name: string;
+  type: FeatureType;
+  /** Free text shown in the catalogue. */
+  description?: string;
+  /** Tags, e.g. `{pii: 'true'}`; sensitive-data tags are reported by governance checks. */
+  tags?: Record<string, string>;
+}
+
+/** One primary-key (entity join key) column. */
+export interface KeySpec {
+  name: string;
+  /** Keys are strings or integers. */
+  type: 'string' | 'long';
+}
+
+/** Where a feature table's rows come from. */
+export type FeatureSource =
+  /** SQL over datasets and files (DuckDB); `dataset('name')` / `dataset('name', 3)` names a registered dataset version. */
+  | { kind: 'sql'; sql: string }
+  /** A TypeScript/JavaScript module exporting `transform(input) => rows`, resolved relative to the definitions file. */
+  | { kind: 'transform'; module: string; export?: string; input?: string };
+
+/** A feature table as declared in code or YAML. */
+export interface FeatureTableSpec {
+  /** Unique name, `[A-Za-z_][A-Za-z0-9_]*`. */
+  name: string;
+  /** Primary-key columns in lookup order (without the timestamp key). */
+  keys: KeySpec[];
+  /** The event-time column; part of the primary key. Absent for a table without history. */
+  timestampKey?: string;
+  features: FeatureSpec[];
+  source: FeatureSource;
+  /** Time to live in milliseconds; 0 means a value never expires (semantics §e). */
+  ttlMs: number;
+  description?: string;
+  owner?: string;
+  tags?: Record<string, string>;
+}
