@@ -32,3 +32,5 @@ export {
   type PreparedData,
   type Problem,
 } from './frame.js';
+export { resolveDataset, type ResolvedDataset, type DatasetColumn } from './datasets/index.js';
+export type { DataContext } from './context.js';
