@@ -3,3 +3,4 @@ export type { Store } from './port.js';
 export * from './types.js';
 export { openStore, STORE_SCHEMES, type OpenStoreOptions } from './open.js';
 export { copyStore, type CopyReport } from './copy.js';
+export { ServingStore, type InferenceLogFile, type NewInferenceLogFile, type InferenceFileKind, type InferenceFileQuery } from './serving-store.js';

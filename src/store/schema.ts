@@ -257,4 +257,8 @@ export const TABLES_IN_DEPENDENCY_ORDER: ReadonlyArray<{ table: TableName; key: 
   { table: 'activities', key: ['activity_id'], identity: 'activity_id' },
   { table: 'webhooks', key: ['webhook_id'] },
   { table: 'webhook_deliveries', key: ['delivery_id'] },
+  { table: 'inference_log_files', key: ['file_id'] },
+  { table: 'feature_tables', key: ['name'] },
+  { table: 'feature_table_versions', key: ['name', 'version'] },
+  { table: 'training_sets', key: ['training_set_id'] },
 ];
