@@ -21,6 +21,7 @@ export const ERROR_STATUS = {
   NOT_IMPLEMENTED: 501,
   TEMPORARILY_UNAVAILABLE: 503,
   SCHEMA_OUT_OF_DATE: 503,
+  DATA_EXPECTATION_FAILED: 400,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -42,6 +43,7 @@ export const ERROR_MEANING: Record<ErrorCode, string> = {
   NOT_IMPLEMENTED: 'The server does not support this operation with its current configuration.',
   TEMPORARILY_UNAVAILABLE: 'The server cannot serve the request right now.',
   SCHEMA_OUT_OF_DATE: 'The metadata database needs `hangar db upgrade`.',
+  DATA_EXPECTATION_FAILED: 'Data broke an expectation declared with a dataset or feature table (schema, not-null, range, uniqueness, allowed values); the message names each column, and nothing was published.',
 };
 
 export class HangarError extends Error {
