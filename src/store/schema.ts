@@ -257,6 +257,8 @@ export const TABLES_IN_DEPENDENCY_ORDER: ReadonlyArray<{ table: TableName; key: 
   { table: 'activities', key: ['activity_id'], identity: 'activity_id' },
   { table: 'webhooks', key: ['webhook_id'] },
   { table: 'webhook_deliveries', key: ['delivery_id'] },
+  { table: 'data_assets', key: ['name'] },
+  { table: 'data_asset_versions', key: ['name', 'version'] },
   { table: 'monitors', key: ['name'] },
   { table: 'monitor_runs', key: ['run_id'] },
   { table: 'monitor_alert_rules', key: ['monitor_name', 'rule_name'] },
