@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { storeEngines } from '../../test/support/engines.js';
+import { copyStore } from './copy.js';
+import { MonitoringStore } from './monitoring-store.js';
+import { openStore } from './open.js';
+import type { Store } from './port.js';
+
+describe('the monitoring store', () => {
+  const dirs: string[] = [];
+  const stores: Store[] = [];
+  const engines = storeEngines();
+
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    for (const e of engines) await e.close().catch(() => undefined);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  const open = async (uri: string): Promise<Store> => {
+    const s = await openStore(uri, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
+    stores.push(s);
+    return s;
+  };
+
+  for (const engine of engines) {
+    it.skipIf(engine.skip)(`keeps monitors, runs, rules and alerts ${engine.title}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hangar-mon-store-'));
+      dirs.push(dir);
+      const store = await open(await engine.open(dir));
+      const ms = MonitoringStore.for(store);
+
+      const m = await ms.createMonitor({ name: 'churn', definition: { profile: { type: 'Snapshot' } }, creator: 'alice', nextRunTimestamp: 1000, rules: [{ name: 'rmse', definition: { metric: 'rmse' } }] });
+      expect(m).toMatchObject({ name: 'churn', monitorVersion: 1, status: 'ACTIVE', nextRunTimestamp: 1000, watermark: null });
+      await expect(ms.createMonitor({ name: 'churn', definition: {}, creator: 'bob', nextRunTimestamp: null, rules: [] })).rejects.toMatchObject({ code: 'RESOURCE_ALREADY_EXISTS' });
+      await expect(ms.getMonitor('nope')).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+      expect((await ms.listRules('churn')).map((r) => r.ruleName)).toEqual(['rmse']);
+
+      expect((await ms.dueMonitors(999)).length).toBe(0);
+      expect((await ms.dueMonitors(1000)).map((x) => x.name)).toEqual(['churn']);
+      await ms.updateMonitor('churn', { status: 'PAUSED' });
+      expect((await ms.dueMonitors(5000)).length).toBe(0);
+      const updated = await ms.updateMonitor('churn', { definition: { profile: { type: 'Snapshot' }, x: 1 }, rules: [], status: 'ACTIVE' });
+      expect(updated.monitorVersion).toBe(2);
+      expect(await ms.listRules('churn')).toEqual([]);
+
+      const run = await ms.startRun({ monitorName: 'churn', monitorVersion: 2, trigger: 'MANUAL' });
+      expect(run.status).toBe('RUNNING');
+      const done = await ms.finishRun(run.runId, { status: 'SUCCEEDED', summary: { windows: 3 }, watermark: 123_456 });
+      expect(done).toMatchObject({ status: 'SUCCEEDED', summary: { windows: 3 } });
+      expect((await ms.getMonitor('churn')).watermark).toBe(123_456);
+      const failed = await ms.startRun({ monitorName: 'churn', monitorVersion: 2, trigger: 'SCHEDULE' });
+      await ms.finishRun(failed.runId, { status: 'FAILED', errorMessage: 'boom', watermark: 999_999 });
+      // A failed run never moves the watermark.
+      expect((await ms.getMonitor('churn')).watermark).toBe(123_456);
+      expect((await ms.listRuns('churn')).length).toBe(2);
+      expect((await ms.listRuns('churn', { status: 'FAILED' }))[0]?.errorMessage).toBe('boom');
+      const abandoned = await ms.startRun({ monitorName: 'churn', monitorVersion: 2, trigger: 'SCHEDULE' });
+      expect(await ms.failAbandonedRuns('server stopped')).toBe(1);
+      expect((await ms.getRun(abandoned.runId)).status).toBe('FAILED');
+
+      const alert = await ms.fireAlert({ monitorName: 'churn', ruleName: 'rmse', runId: run.runId, detail: { violations: 2 } });
+      expect((await ms.openAlert('churn', 'rmse'))?.alertId).toBe(alert.alertId);
+      await ms.setRetrainRun(alert.alertId, 'abc');
+      const resolved = await ms.resolveAlert(alert.alertId, failed.runId);
+      expect(resolved).toMatchObject({ status: 'RESOLVED', resolvedRunId: failed.runId, retrainRunId: 'abc', detail: { violations: 2 } });
+      expect(await ms.openAlert('churn', 'rmse')).toBeNull();
+      expect((await ms.listAlerts({ monitorName: 'churn' })).length).toBe(1);
+
+      // db copy carries the tables.
+      const target = await open(`sqlite:///${join(dir, 'copy.db')}`);
+      const report = await copyStore(store, target);
+      expect(report.monitors).toBe(1);
+      expect(report.monitor_runs).toBe(3);
+      expect((await MonitoringStore.for(target).listAlerts()).length).toBe(1);
+
+      await ms.deleteMonitor('churn');
+      expect(await ms.listMonitors()).toEqual([]);
+      expect(await ms.listAlerts()).toEqual([]);
+    });
+  }
+});
