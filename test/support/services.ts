@@ -10,4 +10,6 @@ export const pgUrl: string | null =
 export const pgSkipReason: string = process.env.HANGAR_TEST_PG_SKIP ?? '';
 
 export const redisSkipReason: string = process.env.HANGAR_TEST_REDIS_SKIP ?? '';
+/** Redis URL for Redis suites, or null (skipped, with the reason in `redisSkipReason`) when the probe found none. */
+export const redisUrl: string | null = redisSkipReason !== '' ? null : (process.env.HANGAR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
 export const chromiumSkipReason: string = process.env.HANGAR_TEST_CHROMIUM_SKIP ?? '';

@@ -1,0 +1,238 @@
+/**
+ * One behaviour suite for every online-store adapter: SQLite always, Redis and PostgreSQL when
+ * the test run found them (skipped with the reason otherwise).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pgSkipReason, pgUrl, redisSkipReason, redisUrl } from '../../../test/support/services.js';
+import type { FeatureTableSpec } from '../features/spec.js';
+import { ONLINE_STORE_TYPES, onlineStoreConfigFromUri, openOnlineStore } from './open.js';
+import { encodeEntityKey, type OnlineRow, type OnlineStore } from './port.js';
+
+interface Subject {
+  title: string;
+  skip: string | false;
+  open(): Promise<{ store: OnlineStore; cleanup(): Promise<void> }>;
+}
+
+const subjects: Subject[] = [
+  {
+    title: 'sqlite',
+    skip: false,
+    async open() {
+      const dir = await mkdtemp(join(tmpdir(), 'hangar-online-'));
+      const store = await openOnlineStore({ type: 'sqlite' }, { home: dir });
+      return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    title: 'redis',
+    skip: redisUrl === null ? `Redis not available: ${redisSkipReason}` : false,
+    async open() {
+      const prefix = `hangar-test:${randomBytes(6).toString('hex')}:`;
+      const store = await openOnlineStore({ type: 'redis', url: redisUrl!, keyPrefix: prefix }, { home: tmpdir() });
+      return {
+        store,
+        async cleanup() {
+          const { Redis } = await import('ioredis');
+          const r = new Redis(redisUrl!);
+          const keys = await r.keys(`${prefix}*`);
+          if (keys.length > 0) await r.del(...keys);
+          await r.quit();
+        },
+      };
+    },
+  },
+  {
+    title: 'postgres',
+    skip: pgUrl === null ? `PostgreSQL not available: ${pgSkipReason}` : false,
+    async open() {
+      const prefix = `hot_${randomBytes(4).toString('hex')}_`;
+      const store = await openOnlineStore({ type: 'postgres', url: pgUrl!, keyPrefix: prefix }, { home: tmpdir() });
+      return {
+        store,
+        async cleanup() {
+          const client = new pg.Client({ connectionString: pgUrl! });
+          await client.connect();
+          const r = await client.query<{ tablename: string }>(`select tablename from pg_tables where tablename like $1`, [`${prefix}%`]);
+          for (const t of r.rows) await client.query(`drop table if exists "${t.tablename}"`);
+          await client.end();
+        },
+      };
+    },
+  },
+];
+
+function spec(name: string, features: string[] = ['rate', 'count', 'label', 'flag'], ttlMs = 0): FeatureTableSpec {
+  return {
+    name,
+    keys: [{ name: 'origin', type: 'string' }],
+    timestampKey: 'ts',
+    features: features.map((f) => ({ name: f, type: 'double' as const })),
+    source: { kind: 'sql', sql: 'select 1' },
+    ttlMs,
+  };
+}
+
+const row = (key: string, eventTs: number, values: OnlineRow['values'], createdTs = eventTs): OnlineRow => ({ key: encodeEntityKey([key]), eventTs, createdTs, values });
+
+describe('encodeEntityKey', () => {
+  it('keeps composite keys apart from keys containing the separator', () => {
+    expect(encodeEntityKey(['a,b'])).not.toBe(encodeEntityKey(['a', 'b']));
+    expect(encodeEntityKey(['1'])).not.toBe(encodeEntityKey([1]));
+    expect(encodeEntityKey([7n])).toBe(encodeEntityKey([7]));
+  });
+});
+
+describe('openOnlineStore', () => {
+  it('names the known types when the type is unknown', async () => {
+    await expect(openOnlineStore({ type: 'cassandra' }, { home: tmpdir() })).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+      message: expect.stringContaining(ONLINE_STORE_TYPES.join(', ')) as unknown,
+    });
+  });
+
+  it('needs a URL for server adapters', async () => {
+    await expect(openOnlineStore({ type: 'redis' }, { home: tmpdir() })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'onlineStore.url' });
+    await expect(openOnlineStore({ type: 'postgres', url: 'redis://x' }, { home: tmpdir() })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+  });
+
+  it('maps URIs to adapter types', () => {
+    expect(onlineStoreConfigFromUri('redis://127.0.0.1:6379').type).toBe('redis');
+    expect(onlineStoreConfigFromUri('postgresql://u@h/db').type).toBe('postgres');
+    expect(onlineStoreConfigFromUri('/tmp/x/online.db').type).toBe('sqlite');
+    expect(() => onlineStoreConfigFromUri('mongodb://x')).toThrow(/Known forms/);
+  });
+
+  it('puts the SQLite default next to the SQLite metadata database', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hangar-online-'));
+    try {
+      const store = await openOnlineStore({ type: 'sqlite' }, { home: join(dir, 'home'), backendStoreUri: `sqlite:///${join(dir, 'meta', 'hangar.db')}` });
+      await store.close();
+      const { existsSync } = await import('node:fs');
+      expect(existsSync(join(dir, 'meta', 'online.db'))).toBe(true);
+      expect(existsSync(join(dir, 'home', 'online.db'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+for (const subject of subjects) {
+  describe.skipIf(subject.skip !== false)(`online store: ${subject.title}${subject.skip === false ? '' : ` (skipped: ${subject.skip})`}`, () => {
+    let store: OnlineStore;
+    let cleanup: () => Promise<void>;
+    let name: string;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await subject.open());
+      name = `t_${randomBytes(4).toString('hex')}`;
+    });
+    afterEach(async () => {
+      await store.close();
+      await cleanup();
+    });
+    afterAll(() => undefined);
+
+    it('registers tables and reports their state', async () => {
+      expect(await store.getTable(name)).toBeUndefined();
+      await store.registerTable(spec(name), 1000);
+      const state = await store.getTable(name);
+      expect(state).toEqual({ spec: spec(name), materializedEnd: null, updatedAt: 1000 });
+      await store.setMaterializedEnd(name, 5000, 2000);
+      expect(await store.getTable(name)).toMatchObject({ materializedEnd: 5000, updatedAt: 2000 });
+      // Registering again (a changed spec) keeps the state.
+      await store.registerTable(spec(name, ['rate', 'extra']), 3000);
+      expect(await store.getTable(name)).toMatchObject({ materializedEnd: 5000, updatedAt: 3000, spec: { features: [{ name: 'rate' }, { name: 'extra' }] } });
+      expect((await store.listTables()).map((t) => t.spec.name)).toContain(name);
+    });
+
+    it('reads back values of every type, in the requested feature order, with missing keys and features', async () => {
+      await store.registerTable(spec(name), 0);
+      expect(await store.write(name, [row('SFO', 100, { rate: 0.25, count: 7, label: 'west, coast "x"', flag: true }), row('LAX', 200, { rate: null, count: 0, label: '', flag: false })])).toBe(2);
+      const got = await store.read(name, [encodeEntityKey(['LAX']), encodeEntityKey(['JFK']), encodeEntityKey(['SFO'])], ['flag', 'rate', 'label', 'count', 'absent']);
+      expect(got).toEqual([
+        { eventTs: 200, values: [false, null, '', 0, null] },
+        undefined,
+        { eventTs: 100, values: [true, 0.25, 'west, coast "x"', 7, null] },
+      ]);
+      expect(await store.read(name, [encodeEntityKey(['SFO'])], ['count'])).toEqual([{ eventTs: 100, values: [7] }]);
+      expect(await store.read(name, [encodeEntityKey(['nope'])], ['count'])).toEqual([undefined]);
+    });
+
+    it('never lets an older row overwrite a newer one', async () => {
+      await store.registerTable(spec(name), 0);
+      await store.write(name, [row('SFO', 200, { rate: 2 })]);
+      expect(await store.write(name, [row('SFO', 100, { rate: 1 })])).toBe(0);
+      expect((await store.read(name, [encodeEntityKey(['SFO'])], ['rate']))[0]).toEqual({ eventTs: 200, values: [2] });
+      // Same event time: the later created time wins, an earlier one is skipped.
+      expect(await store.write(name, [row('SFO', 200, { rate: 3 }, 50)])).toBe(0);
+      expect(await store.write(name, [row('SFO', 200, { rate: 4 }, 500)])).toBe(1);
+      expect((await store.read(name, [encodeEntityKey(['SFO'])], ['rate']))[0]).toEqual({ eventTs: 200, values: [4] });
+      // A newer row replaces the whole row: a feature it lacks reads as null.
+      expect(await store.write(name, [row('SFO', 300, { count: 9 })])).toBe(1);
+      expect((await store.read(name, [encodeEntityKey(['SFO'])], ['rate', 'count']))[0]).toEqual({ eventTs: 300, values: [null, 9] });
+    });
+
+    it('keeps the newest of duplicate keys within one batch, whatever their order', async () => {
+      await store.registerTable(spec(name), 0);
+      await store.write(name, [row('A', 300, { rate: 3 }), row('A', 100, { rate: 1 }), row('B', 100, { rate: 1 }), row('B', 300, { rate: 3 })]);
+      const got = await store.read(name, [encodeEntityKey(['A']), encodeEntityKey(['B'])], ['rate']);
+      expect(got.map((h) => h?.values[0])).toEqual([3, 3]);
+    });
+
+    it('reads a batch of 100 entities in order, including repeated keys', async () => {
+      await store.registerTable(spec(name), 0);
+      const rows = Array.from({ length: 150 }, (_, i) => row(`E${i}`, 1000 + i, { rate: i / 2, count: i }));
+      expect(await store.write(name, rows)).toBe(150);
+      const keys = Array.from({ length: 100 }, (_, i) => encodeEntityKey([`E${(i * 7) % 200}`]));
+      keys[99] = keys[0]!;
+      const got = await store.read(name, keys, ['count']);
+      expect(got).toHaveLength(100);
+      for (let i = 0; i < 99; i++) {
+        const n = (i * 7) % 200;
+        expect(got[i]).toEqual(n < 150 ? { eventTs: 1000 + n, values: [n] } : undefined);
+      }
+      expect(got[99]).toEqual(got[0]);
+    });
+
+    it('keeps composite keys apart', async () => {
+      const s: FeatureTableSpec = { ...spec(name), keys: [{ name: 'a', type: 'string' }, { name: 'b', type: 'long' }] };
+      await store.registerTable(s, 0);
+      await store.write(name, [
+        { key: encodeEntityKey(['x', 1]), eventTs: 1, createdTs: 1, values: { rate: 1 } },
+        { key: encodeEntityKey(['x,1', 1]), eventTs: 1, createdTs: 1, values: { rate: 2 } },
+      ]);
+      const got = await store.read(name, [encodeEntityKey(['x', 1]), encodeEntityKey(['x,1', 1]), encodeEntityKey(['x', 2])], ['rate']);
+      expect(got.map((h) => h?.values[0])).toEqual([1, 2, undefined]);
+    });
+
+    it('refuses writes and state for tables it does not know', async () => {
+      await expect(store.write(name, [row('A', 1, { rate: 1 })])).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+      await expect(store.setMaterializedEnd(name, 1, 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+      await expect(store.registerTable(spec('bad-name'), 0)).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    });
+
+    it('deletes a table with its rows and state', async () => {
+      await store.registerTable(spec(name), 0);
+      await store.write(name, [row('A', 1, { rate: 1 }), row('B', 1, { rate: 1 })]);
+      await store.setMaterializedEnd(name, 10, 10);
+      await store.deleteTable(name);
+      expect(await store.getTable(name)).toBeUndefined();
+      expect((await store.listTables()).map((t) => t.spec.name)).not.toContain(name);
+      await store.registerTable(spec(name), 0);
+      expect(await store.getTable(name)).toMatchObject({ materializedEnd: null });
+      expect(await store.read(name, [encodeEntityKey(['A'])], ['rate'])).toEqual([undefined]);
+      await store.deleteTable('never_registered');
+    });
+
+    it('closes twice without error', async () => {
+      await store.close();
+      await store.close();
+    });
+  });
+}

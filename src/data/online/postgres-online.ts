@@ -1,0 +1,176 @@
+/**
+ * The PostgreSQL online store (`pg`, loaded on first use): one table per feature table keyed by
+ * the encoded entity key, values in one jsonb column. Writes send whole batches as arrays
+ * (`unnest`) and upsert with `ON CONFLICT … WHERE` on (event ts, created ts), so a stale row is
+ * never applied; reads are one named prepared statement with `k = any($1)`.
+ */
+import type { Pool } from 'pg';
+import { HangarError, invalidParam, notFound } from '../../core/errors.js';
+import type { FeatureTableSpec } from '../features/spec.js';
+import { ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineStore, type OnlineTableState, type OnlineValue } from './port.js';
+
+export interface PostgresOnlineOptions {
+  /** `postgresql://user@host:port/db`. */
+  url: string;
+  /** Prefix of the tables this store creates. Default `hangar_online_`. */
+  tablePrefix?: string;
+}
+
+const INT8_OID = 20;
+/** PostgreSQL truncates identifiers beyond 63 bytes; refuse instead of colliding. */
+const MAX_IDENT = 63;
+
+/** Connect and create the state table; TEMPORARILY_UNAVAILABLE when the server does not answer. */
+export async function openPostgresOnlineStore(options: PostgresOnlineOptions): Promise<OnlineStore> {
+  const { default: pg } = await import('pg');
+  const pool: Pool = new pg.Pool({
+    connectionString: options.url,
+    max: 8,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  pool.on('error', () => {
+    // An idle client losing its server must not crash the process; the next query reconnects.
+  });
+  const prefix = options.tablePrefix ?? 'hangar_online_';
+  if (!/^[a-z_][a-z0-9_]*$/.test(prefix)) throw invalidParam(`Invalid online table prefix '${prefix}': lower-case letters, digits and underscores.`, 'onlineStore.tablePrefix');
+  const meta = `${prefix}tables`;
+  try {
+    await pool.query(`create table if not exists "${meta}" (name text primary key, spec text not null, materialized_end bigint, updated_at bigint not null)`);
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new HangarError('TEMPORARILY_UNAVAILABLE', `Cannot open the PostgreSQL online store: ${(e as Error).message}`, { cause: e });
+  }
+  return new PostgresOnlineStore(pool, prefix, meta);
+}
+
+class PostgresOnlineStore implements OnlineStore {
+  readonly type = 'postgres';
+  private closed = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly prefix: string,
+    private readonly meta: string,
+  ) {}
+
+  private ident(name: string): string {
+    if (!ONLINE_TABLE_NAME.test(name)) throw invalidParam(`Invalid feature table name '${name}': use letters, digits and underscores.`, 'table');
+    const ident = `${this.prefix}t_${name}`;
+    if (Buffer.byteLength(ident) > MAX_IDENT) throw invalidParam(`Feature table name '${name}' is too long for a PostgreSQL online store (at most ${MAX_IDENT - this.prefix.length - 2} characters).`, 'table');
+    return `"${ident}"`;
+  }
+
+  async registerTable(spec: FeatureTableSpec, now: number): Promise<void> {
+    const table = this.ident(spec.name);
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(`create table if not exists ${table} (k text primary key, ts bigint not null, created bigint not null, v jsonb not null)`);
+      await client.query(
+        `insert into "${this.meta}" (name, spec, materialized_end, updated_at) values ($1, $2, null, $3) on conflict (name) do update set spec = excluded.spec, updated_at = excluded.updated_at`,
+        [spec.name, JSON.stringify(spec), now],
+      );
+      await client.query('commit');
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async getTable(name: string): Promise<OnlineTableState | undefined> {
+    const r = await this.pool.query<MetaRow>({ name: `${this.meta}_get`, text: `select spec, materialized_end, updated_at from "${this.meta}" where name = $1`, values: [name] });
+    return r.rows[0] === undefined ? undefined : toState(r.rows[0]);
+  }
+
+  async listTables(): Promise<OnlineTableState[]> {
+    const r = await this.pool.query<MetaRow>(`select spec, materialized_end, updated_at from "${this.meta}" order by name`);
+    return r.rows.map(toState);
+  }
+
+  async write(table: string, rows: readonly OnlineRow[]): Promise<number> {
+    const ident = this.ident(table);
+    if ((await this.getTable(table)) === undefined) throw notFound(`Feature table '${table}' is not registered in the online store.`);
+    if (rows.length === 0) return 0;
+    // One statement cannot update a row twice, so a batch keeps only the winner per key.
+    const latest = new Map<string, OnlineRow>();
+    for (const r of rows) {
+      const cur = latest.get(r.key);
+      if (cur === undefined || r.eventTs > cur.eventTs || (r.eventTs === cur.eventTs && r.createdTs >= cur.createdTs)) latest.set(r.key, r);
+    }
+    const batch = [...latest.values()];
+    const result = await this.pool.query(
+      `insert into ${ident} as t (k, ts, created, v) select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::jsonb[]) ` +
+        `on conflict (k) do update set ts = excluded.ts, created = excluded.created, v = excluded.v where (excluded.ts, excluded.created) >= (t.ts, t.created)`,
+      [batch.map((r) => r.key), batch.map((r) => r.eventTs), batch.map((r) => r.createdTs), batch.map((r) => JSON.stringify(r.values))],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async read(table: string, keys: readonly string[], features: readonly string[]): Promise<Array<OnlineHit | undefined>> {
+    const ident = this.ident(table);
+    let r;
+    try {
+      r = await this.pool.query<{ k: string; ts: number; v: Record<string, OnlineValue> }>({
+        name: `${this.prefix}read_${table}`,
+        text: `select k, ts, v from ${ident} where k = any($1::text[])`,
+        values: [keys],
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code === '42P01') throw notFound(`Feature table '${table}' is not registered in the online store.`);
+      throw e;
+    }
+    const byKey = new Map<string, { ts: number; v: Record<string, OnlineValue> }>();
+    for (const row of r.rows) byKey.set(row.k, row);
+    const out = new Array<OnlineHit | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const row = byKey.get(keys[i]!);
+      if (row === undefined) continue;
+      const values = new Array<OnlineValue>(features.length);
+      for (let f = 0; f < features.length; f++) values[f] = row.v[features[f]!] ?? null;
+      out[i] = { eventTs: row.ts, values };
+    }
+    return out;
+  }
+
+  async setMaterializedEnd(table: string, end: number, now: number): Promise<void> {
+    const r = await this.pool.query(`update "${this.meta}" set materialized_end = $1, updated_at = $2 where name = $3`, [end, now, table]);
+    if (r.rowCount === 0) throw notFound(`Feature table '${table}' is not registered in the online store.`);
+  }
+
+  async deleteTable(name: string): Promise<void> {
+    const table = this.ident(name);
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(`drop table if exists ${table}`);
+      await client.query(`delete from "${this.meta}" where name = $1`, [name]);
+      await client.query('commit');
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+interface MetaRow {
+  spec: string;
+  materialized_end: number | null;
+  updated_at: number;
+}
+
+function toState(row: MetaRow): OnlineTableState {
+  return { spec: JSON.parse(row.spec) as FeatureTableSpec, materializedEnd: row.materialized_end, updatedAt: row.updated_at };
+}

@@ -1,0 +1,174 @@
+/**
+ * The embedded online store: one SQLite file (better-sqlite3, WAL), one table per feature
+ * table keyed by the encoded entity key, the row's values as one JSON object. A look-up of one
+ * entity is one primary-key probe of a WITHOUT ROWID table; a batch is one statement that joins
+ * the keys passed as a JSON array, so both use a single cached prepared statement per table.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { HangarError, invalidParam, notFound } from '../../core/errors.js';
+import type { FeatureTableSpec } from '../features/spec.js';
+import { ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineStore, type OnlineTableState, type OnlineValue } from './port.js';
+
+type Database = BetterSqlite3.Database;
+type Statement = BetterSqlite3.Statement;
+
+interface TableStatements {
+  upsert: Statement;
+  readOne: Statement;
+  readMany: Statement;
+}
+
+const META = 'hangar_online_tables';
+
+function dataTable(name: string): string {
+  if (!ONLINE_TABLE_NAME.test(name)) throw invalidParam(`Invalid feature table name '${name}': use letters, digits and underscores.`, 'table');
+  return `"ft_${name}"`;
+}
+
+/** Open (creating when needed) the SQLite online store at `path` (`:memory:` for tests). */
+export async function openSqliteOnlineStore(path: string): Promise<OnlineStore> {
+  const { default: BetterSqlite } = await import('better-sqlite3');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: Database;
+  try {
+    db = new BetterSqlite(path);
+  } catch (e) {
+    throw new HangarError('TEMPORARILY_UNAVAILABLE', `Cannot open the SQLite online store at ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  db.pragma('journal_mode = WAL');
+  // The online store is rebuilt from the offline data by materialisation, so a commit lost to
+  // a power failure costs a re-run, not data: NORMAL (no fsync per commit) is the right trade.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(`create table if not exists ${META} (name text primary key, spec text not null, materialized_end integer, updated_at integer not null)`);
+  return new SqliteOnlineStore(db);
+}
+
+class SqliteOnlineStore implements OnlineStore {
+  readonly type = 'sqlite';
+  private readonly statements = new Map<string, TableStatements>();
+  private readonly getMeta: Statement;
+  private readonly listMeta: Statement;
+  private closed = false;
+
+  constructor(private readonly db: Database) {
+    this.getMeta = db.prepare(`select spec, materialized_end, updated_at from ${META} where name = ?`).raw(true);
+    this.listMeta = db.prepare(`select spec, materialized_end, updated_at from ${META} order by name`).raw(true);
+  }
+
+  async registerTable(spec: FeatureTableSpec, now: number): Promise<void> {
+    const table = dataTable(spec.name);
+    this.db.transaction(() => {
+      this.db.exec(`create table if not exists ${table} (k text primary key, ts integer not null, created integer not null, v text not null) without rowid`);
+      this.db
+        .prepare(`insert into ${META} (name, spec, materialized_end, updated_at) values (?, ?, null, ?) on conflict (name) do update set spec = excluded.spec, updated_at = excluded.updated_at`)
+        .run(spec.name, JSON.stringify(spec), now);
+    })();
+      }
+
+  async getTable(name: string): Promise<OnlineTableState | undefined> {
+    const row = this.getMeta.get(name) as [string, number | null, number] | undefined;
+    return row === undefined ? undefined : toState(row);
+  }
+
+  async listTables(): Promise<OnlineTableState[]> {
+    return (this.listMeta.all() as Array<[string, number | null, number]>).map(toState);
+  }
+
+  async write(table: string, rows: readonly OnlineRow[]): Promise<number> {
+    const { upsert } = this.prepared(table);
+    let stored = 0;
+    // One transaction per call: the batch becomes visible at once and commits once.
+    this.guard(table, () =>
+      this.db.transaction(() => {
+        for (const r of rows) stored += upsert.run(r.key, r.eventTs, r.createdTs, JSON.stringify(r.values)).changes;
+      })(),
+    );
+    return stored;
+  }
+
+  async read(table: string, keys: readonly string[], features: readonly string[]): Promise<Array<OnlineHit | undefined>> {
+    const st = this.prepared(table);
+    const out = new Array<OnlineHit | undefined>(keys.length);
+    if (keys.length === 1) {
+      const row = this.guard(table, () => st.readOne.get(keys[0])) as [string, number, string] | undefined;
+      out[0] = row === undefined ? undefined : hit(row, features);
+      return out;
+    }
+    const rows = this.guard(table, () => st.readMany.all(JSON.stringify(keys))) as Array<[string, number, string]>;
+    const byKey = new Map<string, [string, number, string]>();
+    for (const row of rows) byKey.set(row[0], row);
+    for (let i = 0; i < keys.length; i++) {
+      const row = byKey.get(keys[i]!);
+      out[i] = row === undefined ? undefined : hit(row, features);
+    }
+    return out;
+  }
+
+  async setMaterializedEnd(table: string, end: number, now: number): Promise<void> {
+    const changed = this.db.prepare(`update ${META} set materialized_end = ?, updated_at = ? where name = ?`).run(end, now, table).changes;
+    if (changed === 0) throw notFound(`Feature table '${table}' is not registered in the online store.`);
+      }
+
+  async deleteTable(name: string): Promise<void> {
+    const table = dataTable(name);
+    this.statements.delete(name);
+    this.db.transaction(() => {
+      this.db.exec(`drop table if exists ${table}`);
+      this.db.prepare(`delete from ${META} where name = ?`).run(name);
+    })();
+      }
+
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.statements.clear();
+      this.db.close();
+    }
+      }
+
+  /** Run `fn`; a table dropped by another process (the cached statements outlive it) becomes RESOURCE_DOES_NOT_EXIST. */
+  private guard<T>(name: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (!/no such table/i.test((e as Error).message)) throw e;
+      this.statements.delete(name);
+      throw notFound(`Feature table '${name}' is not registered in the online store.`);
+    }
+  }
+
+  private prepared(name: string): TableStatements {
+    let st = this.statements.get(name);
+    if (st !== undefined) return st;
+    const table = dataTable(name);
+    try {
+      st = {
+        upsert: this.db.prepare(
+          `insert into ${table} as t (k, ts, created, v) values (?, ?, ?, ?) on conflict (k) do update set ts = excluded.ts, created = excluded.created, v = excluded.v ` +
+            `where excluded.ts > t.ts or (excluded.ts = t.ts and excluded.created >= t.created)`,
+        ),
+        readOne: this.db.prepare(`select k, ts, v from ${table} where k = ?`).raw(true),
+        readMany: this.db.prepare(`select k, ts, v from ${table} where k in (select value from json_each(?))`).raw(true),
+      };
+    } catch (e) {
+      if (/no such table/i.test((e as Error).message)) throw notFound(`Feature table '${name}' is not registered in the online store.`);
+      throw e;
+    }
+    this.statements.set(name, st);
+    return st;
+  }
+}
+
+function toState(row: [string, number | null, number]): OnlineTableState {
+  return { spec: JSON.parse(row[0]) as FeatureTableSpec, materializedEnd: row[1], updatedAt: row[2] };
+}
+
+function hit(row: [string, number, string], features: readonly string[]): OnlineHit {
+  const stored = JSON.parse(row[2]) as Record<string, OnlineValue>;
+  const values = new Array<OnlineValue>(features.length);
+  for (let i = 0; i < features.length; i++) values[i] = stored[features[i]!] ?? null;
+  return { eventTs: row[1], values };
+}
