@@ -1,0 +1,5 @@
+/**
+ * Monitoring: drift statistics (stats/), the two-file drift report behind `hangar monitor
+ * drift` (drift/), and monitors over inference logs and tables (monitors/).
+ */
+export * from './stats/index.js';
