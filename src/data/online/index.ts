@@ -1,0 +1,21 @@
+/**
+ * The online store: the port and its adapters (SQLite, Redis, PostgreSQL), materialisation
+ * from the offline feature files, and the online look-up with a status per value.
+ */
+export { encodeEntityKey, ONLINE_TABLE_NAME, type KeyPart, type OnlineHit, type OnlineRow, type OnlineStore, type OnlineTableState, type OnlineValue } from './port.js';
+export { openOnlineStore, onlineStoreConfigFromUri, ONLINE_STORE_TYPES, type OnlineStoreConfig, type OnlineStoreDefaults } from './open.js';
+export {
+  materializeFiles,
+  materializeFilesIncremental,
+  type MaterializeOptions,
+  type MaterializeProgress,
+  type MaterializeResult,
+} from './materialize.js';
+export {
+  OnlineFeatures,
+  type FeatureStatus,
+  type OnlineFeatureColumn,
+  type OnlineFeaturesOptions,
+  type OnlineFeaturesRequest,
+  type OnlineFeaturesResponse,
+} from './lookup.js';
