@@ -7,6 +7,7 @@ import type { ApiContext, Handler } from './context.js';
 import { registerMlflowRoutes } from './mlflow/index.js';
 import { readJsonBody } from './input.js';
 import { registerHangar } from './hangar/index.js';
+import { HttpMetrics } from '../serving/index.js';
 
 export const HANGAR_VERSION = '0.1.0';
 /** The MLflow version whose wire contract Hangar speaks; `/version` answers it. */
@@ -102,6 +103,12 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     return payload;
   });
 
+  // Prometheus: requests and latency by route pattern and status (docs/serving.md#metrics).
+  const metrics = new HttpMetrics();
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send(MLFLOW_COMPAT_VERSION));
 

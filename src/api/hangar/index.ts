@@ -1,6 +1,7 @@
 import type { ApiContext } from '../context.js';
 import { installGovernance } from './auth.js';
 import { registerHangarRoutes } from './routes.js';
+import { registerInferenceRoutes } from './inference-routes.js';
 
 export { principalOf, governanceOf } from './auth.js';
 export { HANGAR_API, hangarRoute } from './routes.js';
@@ -12,4 +13,5 @@ export { HANGAR_API, hangarRoute } from './routes.js';
 export function registerHangar(ctx: ApiContext): void {
   installGovernance(ctx);
   registerHangarRoutes(ctx);
+  registerInferenceRoutes(ctx);
 }

@@ -1,0 +1,173 @@
+/**
+ * The inference log seen from the metadata store: listing indexed files (what monitors read),
+ * writing ground-truth labels as Parquet files beside the predictions, and the retention
+ * policy. Used by the tracking server's routes and by tests; the serving process reaches the
+ * index through those routes.
+ */
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../core/config.js';
+import { HangarError } from '../core/errors.js';
+import { ServingStore, type InferenceFileKind, type InferenceLogFile, type NewInferenceLogFile, type Store } from '../store/index.js';
+import { utcDay, type InferenceIndex } from './inference-log.js';
+
+/**
+ * The log root a server uses: `<artifact root>/inference-log` when artifacts are on local
+ * disk, else `<home>/inference-log` (S3 comes later, through the artifact store).
+ */
+export function inferenceLogRoot(config: Pick<Config, 'artifactsDestination' | 'home'>): string {
+  const dest = config.artifactsDestination;
+  if (dest.startsWith('file://')) return join(fileURLToPath(dest), 'inference-log');
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(dest)) return join(resolve(dest), 'inference-log');
+  return join(config.home, 'inference-log');
+}
+
+/** A file as monitors see it (the contract of S-common.md). */
+export interface InferenceFileInfo {
+  /** Absolute path of the Parquet file. */
+  path: string;
+  /** UTC day of its rows. */
+  day: string;
+  /** Row count. */
+  rows: number;
+  /** Smallest row timestamp, epoch ms. */
+  minTs: number;
+  /** Largest row timestamp, epoch ms. */
+  maxTs: number;
+}
+
+/**
+ * The indexed files of a model's inference log, oldest first. `from`/`to` (epoch ms) keep the
+ * files with rows in `[from, to)`.
+ */
+export async function listInferenceLogFiles(
+  store: Store,
+  q: { model: string; kind: InferenceFileKind; from?: number; to?: number },
+): Promise<InferenceFileInfo[]> {
+  const files = await ServingStore.for(store).listFiles({ modelName: q.model, kind: q.kind, from: q.from, to: q.to });
+  return files.map((f) => ({ path: f.path, day: f.day, rows: f.rows, minTs: f.minTs, maxTs: f.maxTs }));
+}
+
+/** An index that writes straight to a metadata store (the tracking server, tests). */
+export function storeIndex(store: Store): InferenceIndex {
+  const s = ServingStore.for(store);
+  return {
+    async addFiles(files) {
+      await s.addFiles(files);
+    },
+  };
+}
+
+/** One ground-truth label. */
+export interface LabelInput {
+  /** The request id the prediction was logged with (`x-request-id`). */
+  requestId: string;
+  /** The true value: a number (regression, numeric classes) or a string class label. */
+  label: number | string | boolean;
+  /** When the truth was observed, epoch ms; default now. */
+  timestamp?: number;
+}
+
+/** Most labels one call accepts. */
+export const MAX_LABELS_PER_CALL = 100_000;
+
+const MODEL_NAME = /^[^/\\\0]+$/;
+
+/** INVALID_PARAMETER_VALUE unless `name` can name a folder of the log. */
+export function checkModelName(name: string, field = 'model'): void {
+  if (!MODEL_NAME.test(name) || name === '.' || name === '..') {
+    throw new HangarError('INVALID_PARAMETER_VALUE', `'${name}' cannot name an inference log: no '/', '\\' or NUL, not '.' or '..'.`, { field });
+  }
+}
+
+let seq = 0;
+
+/**
+ * Write labels as Parquet files (one per UTC day of their timestamps) under
+ * `<root>/<model>/labels/date=YYYY-MM-DD/` with columns `request_id VARCHAR`, `label`
+ * (DOUBLE when every label is a number or boolean, else VARCHAR) and `timestamp TIMESTAMP`,
+ * and index them. All files are written before any is indexed, and indexing is one
+ * transaction: a failure leaves no index rows (and removes the files written).
+ */
+export async function writeLabels(store: Store, root: string, model: string, labels: readonly LabelInput[], now: number = Date.now()): Promise<InferenceLogFile[]> {
+  checkModelName(model);
+  if (labels.length === 0) throw new HangarError('INVALID_PARAMETER_VALUE', 'labels must hold at least one label.', { field: 'labels' });
+  if (labels.length > MAX_LABELS_PER_CALL) {
+    throw new HangarError('INVALID_PARAMETER_VALUE', `At most ${MAX_LABELS_PER_CALL} labels per call; got ${labels.length}.`, { field: 'labels' });
+  }
+  const numeric = labels.every((l) => typeof l.label === 'number' || typeof l.label === 'boolean');
+  const byDay = new Map<string, LabelInput[]>();
+  for (const l of labels) {
+    const day = utcDay(l.timestamp ?? now);
+    let g = byDay.get(day);
+    if (g === undefined) byDay.set(day, (g = []));
+    g.push(l);
+  }
+  const duck = await import('@duckdb/node-api');
+  const instance = await duck.DuckDBInstance.create(':memory:', { threads: '1' });
+  const con = await instance.connect();
+  const written: NewInferenceLogFile[] = [];
+  try {
+    for (const [day, group] of byDay) {
+      await con.run(`create or replace table labels (request_id VARCHAR, label ${numeric ? 'DOUBLE' : 'VARCHAR'}, ts DOUBLE)`);
+      const appender = await con.createAppender('labels');
+      for (let off = 0; off < group.length; off += 2048) {
+        const slice = group.slice(off, off + 2048);
+        const chunk = duck.DuckDBDataChunk.create([duck.VARCHAR, numeric ? duck.DOUBLE : duck.VARCHAR, duck.DOUBLE], slice.length);
+        chunk.setColumnValues(0, slice.map((l) => l.requestId));
+        chunk.setColumnValues(1, slice.map((l) => (numeric ? Number(l.label) : String(l.label))));
+        chunk.setColumnValues(2, slice.map((l) => l.timestamp ?? now));
+        appender.appendDataChunk(chunk);
+      }
+      appender.flushSync();
+      appender.closeSync();
+      const dir = join(root, model, 'labels', `date=${day}`);
+      await mkdir(dir, { recursive: true });
+      const base = `${Date.now()}-${process.pid}${String(seq++).padStart(6, '0')}.parquet`;
+      const path = join(dir, base);
+      const tmp = join(dir, `.${base}.tmp`);
+      await con.run(`copy (select request_id, label, epoch_ms(ts::BIGINT) as "timestamp" from labels) to '${tmp.replaceAll("'", "''")}' (format parquet)`);
+      await rename(tmp, path);
+      const ts = group.map((l) => l.timestamp ?? now);
+      written.push({ modelName: model, kind: 'labels', day, minTs: Math.min(...ts), maxTs: Math.max(...ts), rows: group.length, path });
+    }
+    return await ServingStore.for(store).addFiles(written);
+  } catch (e) {
+    await Promise.all(written.map((f) => rm(f.path, { force: true })));
+    throw e;
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** What a prune removed. */
+export interface PruneReport {
+  /** Files deleted (with their index rows). */
+  files: number;
+  /** Rows those files held. */
+  rows: number;
+}
+
+/**
+ * The retention policy: delete the files (predictions and labels) whose newest row is older
+ * than `olderThanMs` before `now`, then their index rows. A file already gone from disk still
+ * loses its index row. Only indexed files under an absolute path are touched.
+ */
+export async function pruneInferenceLog(store: Store, options: { olderThanMs: number; now?: number; model?: string }): Promise<PruneReport> {
+  if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0) {
+    throw new HangarError('INVALID_PARAMETER_VALUE', 'older_than must be a non-negative duration.', { field: 'older_than' });
+  }
+  const s = ServingStore.for(store);
+  const cutoff = (options.now ?? Date.now()) - options.olderThanMs;
+  const files = await s.listFiles({ olderThan: cutoff, ...(options.model === undefined ? {} : { modelName: options.model }) });
+  const removed: InferenceLogFile[] = [];
+  for (const f of files) {
+    if (!isAbsolute(f.path)) continue;
+    await rm(f.path, { force: true });
+    removed.push(f);
+  }
+  await s.deleteFiles(removed.map((f) => f.fileId));
+  return { files: removed.length, rows: removed.reduce((n, f) => n + f.rows, 0) };
+}
