@@ -32,5 +32,6 @@ export {
   type PreparedData,
   type Problem,
 } from './frame.js';
-export { resolveDataset, type ResolvedDataset, type DatasetColumn } from './datasets/index.js';
+export { resolveDataset, registerDataset, checkExpectations, parseExpectations, loadExpectationsFile, expectationError, type ResolvedDataset, type DatasetColumn, type Expectations, type ExpectationReport } from './datasets/index.js';
 export type { DataContext } from './context.js';
+export * from './features/index.js';

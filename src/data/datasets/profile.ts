@@ -1,0 +1,103 @@
+/**
+ * Per-column statistics of a dataset version, computed by DuckDB in one aggregate query plus one
+ * small group-by per text or boolean column (its most frequent values).
+ */
+import { sqlIdent } from '../table.js';
+import { jsonValue, queryRows, type DuckConnection } from './duck.js';
+
+/** The quantiles every numeric column reports. */
+export const PROFILE_QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
+/** How many of the most frequent values a text or boolean column reports. */
+export const TOP_VALUES = 10;
+
+/** Statistics of one column. Fields a column's kind has no use for are absent. */
+export interface ColumnProfile {
+  name: string;
+  /** DuckDB type name. */
+  type: string;
+  /** Non-null values. */
+  count: number;
+  nulls: number;
+  /** Distinct non-null values (exact). */
+  distinct?: number;
+  /** Smallest value: a number, or ISO-like text for dates and timestamps. */
+  min?: number | string | null;
+  max?: number | string | null;
+  /** Numbers only. */
+  mean?: number | null;
+  /** Sample standard deviation; numbers only. */
+  stddev?: number | null;
+  /** Numbers only: `{"0.05": …, "0.25": …, "0.5": …, "0.75": …, "0.95": …}` (interpolated). */
+  quantiles?: Record<string, number> | null;
+  /** Text and booleans: the most frequent values, most frequent first (ties by value). */
+  top?: Array<{ value: string | boolean; count: number }>;
+}
+
+/** A dataset version's profile. `num_rows` and `num_elements` are MLflow's dataset profile fields. */
+export interface DatasetProfile {
+  num_rows: number;
+  num_elements: number;
+  columns: ColumnProfile[];
+}
+
+type Kind = 'number' | 'temporal' | 'text' | 'boolean' | 'other';
+
+function kindOf(type: string): Kind {
+  const t = type.toUpperCase();
+  if (t === 'BOOLEAN') return 'boolean';
+  if (t.startsWith('TIMESTAMP') || t === 'DATE' || t === 'TIME') return 'temporal';
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL)/.test(t)) return 'number';
+  if (t === 'VARCHAR' || t.startsWith('ENUM')) return 'text';
+  return 'other';
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number.isFinite(Number(v)) ? Number(v) : null);
+
+/** Profile `relation` (a table name or an aliased subquery) whose columns are `schema`. */
+export async function profileRelation(con: DuckConnection, relation: string, schema: ReadonlyArray<{ name: string; type: string }>, rowCount: number): Promise<DatasetProfile> {
+  const selects: string[] = [];
+  schema.forEach((c, i) => {
+    const id = sqlIdent(c.name);
+    const kind = kindOf(c.type);
+    selects.push(`count(${id})::DOUBLE as n${i}`);
+    if (kind !== 'other') selects.push(`count(distinct ${id})::DOUBLE as d${i}`);
+    if (kind === 'number') {
+      selects.push(
+        `min(${id})::DOUBLE as lo${i}`,
+        `max(${id})::DOUBLE as hi${i}`,
+        `avg(${id})::DOUBLE as mean${i}`,
+        `stddev_samp(${id})::DOUBLE as sd${i}`,
+        `quantile_cont(${id}::DOUBLE, [${PROFILE_QUANTILES.join(', ')}])::DOUBLE[] as q${i}`,
+      );
+    } else if (kind === 'temporal') {
+      selects.push(`min(${id})::VARCHAR as lo${i}`, `max(${id})::VARCHAR as hi${i}`);
+    }
+  });
+  const stats = selects.length === 0 ? {} : ((await queryRows(con, `select ${selects.join(', ')} from ${relation}`))[0] ?? {});
+
+  const columns: ColumnProfile[] = [];
+  for (let i = 0; i < schema.length; i++) {
+    const c = schema[i]!;
+    const kind = kindOf(c.type);
+    const count = Number(stats[`n${i}`] ?? 0);
+    const p: ColumnProfile = { name: c.name, type: c.type, count, nulls: rowCount - count };
+    if (kind !== 'other') p.distinct = Number(stats[`d${i}`] ?? 0);
+    if (kind === 'number') {
+      p.min = num(stats[`lo${i}`]);
+      p.max = num(stats[`hi${i}`]);
+      p.mean = num(stats[`mean${i}`]);
+      p.stddev = num(stats[`sd${i}`]);
+      const q = stats[`q${i}`] as unknown[] | null | undefined;
+      p.quantiles = q ? Object.fromEntries(PROFILE_QUANTILES.map((k, j) => [String(k), num(q[j]) ?? NaN])) : null;
+    } else if (kind === 'temporal') {
+      p.min = (stats[`lo${i}`] as string | null | undefined) ?? null;
+      p.max = (stats[`hi${i}`] as string | null | undefined) ?? null;
+    } else if (kind === 'text' || kind === 'boolean') {
+      const id = sqlIdent(c.name);
+      const top = await queryRows(con, `select ${id} as v, count(*)::DOUBLE as n from ${relation} where ${id} is not null group by 1 order by 2 desc, 1 limit ${TOP_VALUES}`);
+      p.top = top.map((r) => ({ value: kind === 'boolean' ? Boolean(r.v) : String(jsonValue(r.v)), count: Number(r.n) }));
+    }
+    columns.push(p);
+  }
+  return { num_rows: rowCount, num_elements: rowCount * schema.length, columns };
+}
