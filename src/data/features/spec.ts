@@ -41,6 +41,12 @@ export interface FeatureTableSpec {
   keys: KeySpec[];
   /** The event-time column; part of the primary key. Absent for a table without history. */
   timestampKey?: string;
+  /**
+   * A column recording when each row was written (e.g. an ingestion time). Optional; when two
+   * rows share keys and timestamp, the point-in-time join takes the one with the highest
+   * created timestamp (semantics §e), and uniqueness is checked over keys, timestamp and it.
+   */
+  createdTimestampKey?: string;
   features: FeatureSpec[];
   source: FeatureSource;
   /** Time to live in milliseconds; 0 means a value never expires (semantics §e). */
