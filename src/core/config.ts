@@ -33,6 +33,8 @@ export const ConfigSchema = z.object({
     .optional(),
   /** Let webhooks deliver to loopback and private addresses (off by default: SSRF guard). */
   webhookAllowPrivateHosts: z.boolean().default(false),
+  /** The online feature store (docs/online-store.md): `sqlite` (default, `online.db` next to the metadata database), `redis` or `postgres` with `url`; `keyPrefix` namespaces Redis keys / PostgreSQL tables. */
+  onlineStore: z.object({ type: z.enum(['sqlite', 'redis', 'postgres']).default('sqlite'), url: z.string().min(1).optional(), keyPrefix: z.string().min(1).optional() }).default({ type: 'sqlite' }),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
@@ -48,6 +50,7 @@ export interface ConfigInput {
   auth?: boolean | undefined;
   defaultPermission?: string | undefined;
   webhookAllowPrivateHosts?: boolean | undefined;
+  onlineStore?: { type?: string | undefined; url?: string | undefined; keyPrefix?: string | undefined } | undefined;
 }
 
 /** Default SQLite URI for a Hangar home directory. */
