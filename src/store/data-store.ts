@@ -128,38 +128,35 @@ export class DataStore {
     try {
       const version = await this.#tx('write', async (trx) => {
         const now = this.#clock.now();
-        // Lock the dataset row so concurrent registrations number their versions one after another.
+        // Create the dataset row if needed (a concurrent first registration may do it at the same
+        // time: the loser's insert does nothing), then lock it so versions are numbered one after another.
+        await trx
+          .insertInto('data_assets')
+          .values({
+            name: input.name,
+            description: input.description ?? null,
+            tags: '{}',
+            latest_version: 0,
+            created_by: input.createdBy,
+            creation_timestamp: now,
+            last_updated_timestamp: now,
+          })
+          .onConflict((oc) => oc.column('name').doNothing())
+          .execute();
         const rows = await sql<DataAssetsTable>`select * from data_assets where name = ${input.name}${this.#e.forUpdate}`.execute(trx);
-        const asset = rows.rows[0];
-        let next: number;
-        if (asset === undefined) {
-          next = 1;
-          await trx
-            .insertInto('data_assets')
-            .values({
-              name: input.name,
-              description: input.description ?? null,
-              tags: JSON.stringify(input.tags ?? {}),
-              latest_version: 1,
-              created_by: input.createdBy,
-              creation_timestamp: now,
-              last_updated_timestamp: now,
-            })
-            .execute();
-        } else {
-          next = Number(asset.latest_version) + 1;
-          const tags = { ...(JSON.parse(asset.tags) as Record<string, string>), ...input.tags };
-          await trx
-            .updateTable('data_assets')
-            .set({
-              latest_version: next,
-              last_updated_timestamp: now,
-              tags: JSON.stringify(tags),
-              ...(input.description === undefined ? {} : { description: input.description }),
-            })
-            .where('name', '=', input.name)
-            .execute();
-        }
+        const asset = rows.rows[0]!;
+        const next = Number(asset.latest_version) + 1;
+        const tags = { ...(JSON.parse(asset.tags) as Record<string, string>), ...input.tags };
+        await trx
+          .updateTable('data_assets')
+          .set({
+            latest_version: next,
+            last_updated_timestamp: now,
+            tags: JSON.stringify(tags),
+            ...(input.description === undefined ? {} : { description: input.description }),
+          })
+          .where('name', '=', input.name)
+          .execute();
         const row: DataAssetVersionsTable = {
           name: input.name,
           version: next,
