@@ -8,7 +8,8 @@ import { HangarError } from '../core/errors.js';
 import { isApiError } from './errors.js';
 import { Transport, type BodyInit, type Query, type RequestOptions } from './http.js';
 import { canonicalStage, parseModelUri } from './model-uri.js';
-import { GovernanceClient } from './governance.js';
+import { AuditClient, GovernanceClient } from './governance.js';
+import { ValidationClient } from './validation.js';
 import type {
   ArtifactRoot,
   CreateExperimentOptions,
@@ -100,6 +101,10 @@ export class HangarClient {
   private readonly http: Transport;
   /** Transition requests, comments, activities, history and rollback, permissions, tokens, webhooks. */
   readonly governance: GovernanceClient;
+  /** Compliance checks and the validation gate run by the server, and the recorded verdicts. */
+  readonly validation: ValidationClient;
+  /** The audit trail (admins). */
+  readonly audit: AuditClient;
 
   constructor(options: string | HangarClientOptions) {
     const o: HangarClientOptions = typeof options === 'string' ? { trackingUri: options } : options;
@@ -118,6 +123,8 @@ export class HangarClient {
       userAgent: `hangar-client/${SDK_VERSION}`,
     });
     this.governance = new GovernanceClient(this.http);
+    this.validation = new ValidationClient(this.http);
+    this.audit = new AuditClient(this.http);
   }
 
   /**

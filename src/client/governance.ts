@@ -4,6 +4,7 @@
  * `client.governance`; it shares the client's transport (token, retries).
  */
 import type { Query, Transport } from './http.js';
+import type { AuditEntry, AuditListOptions, Page } from './types.js';
 
 const MLFLOW = '/api/2.0/mlflow';
 const HANGAR = '/api/2.0/hangar';
@@ -419,5 +420,33 @@ export class GovernanceClient {
    */
   async emitEvent(event: string, data: Record<string, unknown>): Promise<void> {
     await this.send('POST', `${HANGAR}/events/emit`, { event, data });
+  }
+}
+
+/** The audit trail (`client.audit`): one row per mutating request. Admins only. */
+export class AuditClient {
+  constructor(private readonly http: Transport) {}
+
+  /** One page of audit rows, newest first, optionally for one entity type and id. */
+  async list(opts: AuditListOptions = {}): Promise<Page<AuditEntry>> {
+    const r = await this.http.json<{ entries?: Wire[]; next_page_token?: string }>('GET', `${HANGAR}/audit/list`, {
+      query: { entity_type: opts.entityType, entity_id: opts.entityId, max_results: opts.maxResults, page_token: opts.pageToken },
+      idempotent: true,
+    });
+    const items = (r.entries ?? []).map(
+      (w): AuditEntry => ({
+        id: Number(w.id),
+        timestamp: Number(w.timestamp),
+        principal: String(w.principal),
+        action: String(w.action),
+        entityType: str(w.entity_type) ?? null,
+        entityId: str(w.entity_id) ?? null,
+        status: Number(w.status),
+        before: w.before ?? null,
+        after: w.after ?? null,
+        requestId: str(w.request_id) ?? null,
+      }),
+    );
+    return r.next_page_token === undefined || r.next_page_token === '' ? { items } : { items, nextPageToken: r.next_page_token };
   }
 }

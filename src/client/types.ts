@@ -413,3 +413,152 @@ export interface ResolvedModel {
   /** Where the model files are (`mlflow-artifacts:/…` or whatever the server stores). */
   artifactUri: string;
 }
+
+// --- validation: compliance checks and the gate (Hangar) ----------------------------------
+
+/** Compliance rules, as in the project file's `compliance` section (absent keys take its defaults). */
+export interface ComplianceRulesInput {
+  required_tags?: string[];
+  required_metrics?: string[];
+  description?: boolean;
+  signature?: boolean;
+  input_example?: boolean;
+  dataset_lineage?: boolean;
+  environment?: boolean;
+}
+
+/** One compliance rule's outcome. */
+export interface ComplianceCheckInfo {
+  /** The rule, as named in the project file (`required_tags`, `signature`, …). */
+  rule: string;
+  /** PASS, FAIL, or SKIP when switched off. */
+  status: 'PASS' | 'FAIL' | 'SKIP';
+  /** Why, in one sentence. */
+  reason: string;
+}
+
+/** The compliance checks' report on one version. */
+export interface ComplianceReportInfo {
+  /** `models:/NAME/VERSION`. */
+  modelUri: string;
+  name: string;
+  version: number;
+  /** No rule failed. */
+  passed: boolean;
+  checks: ComplianceCheckInfo[];
+}
+
+/** A MetricThreshold in MLflow's snake_case. */
+export interface MetricThresholdInfo {
+  threshold?: number;
+  min_absolute_change?: number;
+  min_relative_change?: number;
+  greater_is_better: boolean;
+}
+
+/** A MetricThreshold as the SDK reports it (camelCase). */
+export interface MetricThresholdValue {
+  threshold?: number;
+  minAbsoluteChange?: number;
+  minRelativeChange?: number;
+  greaterIsBetter: boolean;
+}
+
+/** The gate's verdict on one metric (MLflow 2.12's `_validate` rules). */
+export interface MetricVerdict {
+  metric: string;
+  candidate?: number;
+  baseline?: number;
+  threshold: MetricThresholdValue;
+  missingCandidate: boolean;
+  missingBaseline: boolean;
+  thresholdFailed: boolean;
+  absoluteChangeFailed: boolean;
+  relativeChangeFailed: boolean;
+  relativeChange?: number;
+  passed: boolean;
+  /** One sentence per failed check, in MLflow's wording. */
+  failures: string[];
+  message: string;
+}
+
+/** What the validation gate did (the same shape whether it ran on the server or in the client). */
+export interface GateRunResult {
+  mode: 'disabled' | 'dry_run' | 'enabled';
+  /** Every threshold passed (also true when disabled). */
+  passed: boolean;
+  /** The failure must stop deployment (`enabled` and a failure). */
+  blocking: boolean;
+  /** The `validation_status` written: `approved`, `failed`, `dry_run_failed`; null when disabled. */
+  status: 'approved' | 'failed' | 'dry_run_failed' | null;
+  candidate: { name: string; version: number; metrics: Record<string, number> } | null;
+  /** The champion compared with; null when there is none. */
+  baseline: { version: number; uri: string; metrics: Record<string, number> } | null;
+  validation: { passed: boolean; message: string; metrics: MetricVerdict[] } | null;
+  runId: string | null;
+  runLink: string | null;
+  /** Metrics whose change bounds were dropped for want of a baseline. */
+  skippedComparisons: string[];
+  /** Why the `validation.completed` event could not be raised, if it could not. */
+  hookError?: string;
+}
+
+/** What `client.validation.runGate` sends. */
+export interface GateRunInput {
+  name: string;
+  version: number | string;
+  /** Absolute path of a Parquet or CSV file **on the server** (SQL and `dataset:` references are refused). */
+  data: string;
+  /** Label column. */
+  target: string;
+  /** Default `dry_run`. */
+  mode?: 'disabled' | 'dry_run' | 'enabled';
+  /** Metric name → bounds. Required unless the mode is `disabled`. */
+  thresholds?: Record<string, MetricThresholdInfo & { higher_is_better?: boolean }>;
+  /** Compare with the champion (default true). */
+  baseline?: boolean;
+  /** MLflow's signed relative change on negative baselines (default false). */
+  mlflowCompat?: boolean;
+  /** Experiment of the validation run (default `hangar-validation`). */
+  experimentName?: string;
+}
+
+/** The last recorded compliance and gate verdicts of a version. */
+export interface ValidationResultsInfo {
+  name: string;
+  version: number;
+  /** From the `compliance_status` and `compliance.<rule>` tags; null when never recorded. */
+  compliance: { status: 'passed' | 'failed'; checks: ComplianceCheckInfo[] } | null;
+  /** From the `validation_status` tag and the validation run; null when the gate never recorded. */
+  gate: { status: 'approved' | 'failed' | 'dry_run_failed'; runId: string | null; result: GateRunResult | null } | null;
+}
+
+// --- audit trail (Hangar) ------------------------------------------------------------------
+
+/** One row of the audit trail: a mutating request and what it changed. */
+export interface AuditEntry {
+  id: number;
+  /** Epoch ms. */
+  timestamp: number;
+  /** Who made the request (`anonymous` without a token). */
+  principal: string;
+  /** `METHOD /route/pattern`. */
+  action: string;
+  entityType: string | null;
+  entityId: string | null;
+  /** HTTP status of the answer. */
+  status: number;
+  /** The entity before and after the change (registry changes), as JSON values. */
+  before: unknown;
+  after: unknown;
+  requestId: string | null;
+}
+
+/** Filters and paging of `client.audit.list`. */
+export interface AuditListOptions {
+  entityType?: string;
+  entityId?: string;
+  /** 1–10 000, default 100. */
+  maxResults?: number;
+  pageToken?: string;
+}

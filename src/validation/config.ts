@@ -113,36 +113,65 @@ export function parseProjectConfig(text: string, path: string | null = null): Pr
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new HangarError('INVALID_PARAMETER_VALUE', `${where}: the top level must be a mapping.`);
   }
-  const parsed = ProjectFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const fieldPath = [...issue.path.map(String), ...(keys.length === 1 ? keys : [])];
-    const field = fieldPath.join('.');
-    const message = issue.code === 'unrecognized_keys' ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}` : issue.message;
-    throw new HangarError('INVALID_PARAMETER_VALUE', `${where}: invalid value for '${field || '(top level)'}': ${message}`, { field });
-  }
-  const { compliance: c, validation: v } = parsed.data;
-  let thresholds: Record<string, MetricThreshold>;
-  try {
-    thresholds = Object.fromEntries(Object.entries(v.thresholds).map(([metric, t]) => [metric, thresholdFromInput(t, `validation.thresholds.${metric}`)]));
-  } catch (e) {
-    if (e instanceof HangarError) throw new HangarError(e.code, `${where}: ${e.message}`, { field: e.field, cause: e });
-    throw e;
-  }
+  const parsed = checked(ProjectFileSchema, raw, where, '');
   return deepFreeze({
     path,
-    compliance: {
-      requiredTags: c.required_tags,
-      requiredMetrics: c.required_metrics,
-      description: c.description,
-      signature: c.signature,
-      inputExample: c.input_example,
-      datasetLineage: c.dataset_lineage,
-      environment: c.environment,
-    },
-    validation: { mode: v.mode, thresholds, baseline: v.baseline, mlflowCompat: v.mlflow_compat },
+    compliance: complianceRules(parsed.compliance),
+    validation: gateSettings(parsed.validation, where, 'validation'),
   });
+}
+
+/** zod's first issue as INVALID_PARAMETER_VALUE naming the field under `prefix`, in the file `where`. */
+function checked<S extends z.ZodType>(schema: S, raw: unknown, where: string | null, prefix: string): z.infer<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+  const fieldPath = [...(prefix === '' ? [] : [prefix]), ...issue.path.map(String), ...(keys.length === 1 ? keys : [])];
+  const field = fieldPath.join('.');
+  const message = issue.code === 'unrecognized_keys' ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}` : issue.message;
+  throw new HangarError('INVALID_PARAMETER_VALUE', `${where === null ? '' : `${where}: `}invalid value for '${field || '(top level)'}': ${message}`, { field });
+}
+
+function complianceRules(c: z.infer<typeof ComplianceSchema>): ComplianceRules {
+  return {
+    requiredTags: c.required_tags,
+    requiredMetrics: c.required_metrics,
+    description: c.description,
+    signature: c.signature,
+    inputExample: c.input_example,
+    datasetLineage: c.dataset_lineage,
+    environment: c.environment,
+  };
+}
+
+function gateSettings(v: z.infer<typeof ValidationSchema>, where: string | null, prefix: string): GateSettings {
+  let thresholds: Record<string, MetricThreshold>;
+  try {
+    const at = prefix === '' ? 'thresholds' : `${prefix}.thresholds`;
+    thresholds = Object.fromEntries(Object.entries(v.thresholds).map(([metric, t]) => [metric, thresholdFromInput(t, `${at}.${metric}`)]));
+  } catch (e) {
+    if (e instanceof HangarError && where !== null) throw new HangarError(e.code, `${where}: ${e.message}`, { field: e.field, cause: e });
+    throw e;
+  }
+  return { mode: v.mode, thresholds, baseline: v.baseline, mlflowCompat: v.mlflow_compat };
+}
+
+/**
+ * The `compliance` section's rules as sent in a request body (snake_case, as in the project
+ * file; absent keys take the file's defaults). INVALID_PARAMETER_VALUE naming `<field>.<key>`.
+ */
+export function complianceRulesFromInput(raw: unknown, field = 'rules'): ComplianceRules {
+  return deepFreeze(complianceRules(checked(ComplianceSchema, raw ?? {}, null, field)));
+}
+
+/**
+ * The `validation` section's gate settings as sent in a request body (`mode`, `thresholds`,
+ * `baseline`, `mlflow_compat`, as in the project file). INVALID_PARAMETER_VALUE naming the field
+ * (`thresholds.auc.greater_is_better`).
+ */
+export function gateSettingsFromInput(raw: unknown): GateSettings {
+  return deepFreeze(gateSettings(checked(ValidationSchema, raw ?? {}, null, ''), null, ''));
 }
 
 /** The defaults, as if from an empty file: every boolean compliance rule on, no thresholds, dry run. */

@@ -109,6 +109,9 @@ export interface GateResult {
   hookError?: string;
 }
 
+/** The validation run's artifact holding the gate's whole `GateResult` as JSON. */
+export const GATE_RESULT_ARTIFACT = 'validation_result.json';
+
 /** The MLflow UI's link to a run. */
 export function runLinkFor(client: HangarClient, experimentId: string, runId: string): string {
   return `${client.trackingUri}/#/experiments/${experimentId}/runs/${runId}`;
@@ -262,6 +265,8 @@ export async function runGate(client: HangarClient, opts: GateOptions): Promise<
       runLink,
       skippedComparisons: skipped,
     };
+    // The whole verdict, so `readValidationResults` (and GET …/validation/results/get) can show it later.
+    await client.putArtifact({ runId }, GATE_RESULT_ARTIFACT, `${JSON.stringify(result, null, 2)}\n`);
     await client.endRun(runId, result.blocking ? 'FAILED' : 'FINISHED');
   } catch (e) {
     // The run shows that validation itself broke (not a failed threshold), then the error goes on.

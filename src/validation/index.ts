@@ -17,7 +17,9 @@ export {
   type ValidationResult,
 } from './thresholds.js';
 export {
+  complianceRulesFromInput,
   defaultProjectConfig,
+  gateSettingsFromInput,
   loadProjectConfig,
   parseProjectConfig,
   PROJECT_FILE_NAMES,
@@ -55,6 +57,7 @@ export {
   findBaseline,
   formatMetricsComparison,
   formatThresholds,
+  GATE_RESULT_ARTIFACT,
   runGate,
   runLinkFor,
   type Evaluation,
@@ -66,4 +69,5 @@ export {
   type ValidationCompletedEvent,
 } from './gate.js';
 export { deployVersion, type DeployResult } from './deploy.js';
+export { readValidationResults, type RecordedCompliance, type RecordedGate, type ValidationResults } from './results.js';
 export { dataEvaluator } from './evaluator.js';

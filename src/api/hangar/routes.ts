@@ -11,6 +11,7 @@ import type { ApiContext, Handler } from '../context.js';
 import { intLike, parseInput } from '../input.js';
 import { parseVersion } from '../mlflow/registry.js';
 import { governanceOf, principalOf } from './auth.js';
+import { registerValidationRoutes } from './validation-routes.js';
 import { activityToWire, deliveryToWire, permissionToWire, tokenToWire } from './wire.js';
 
 export const HANGAR_API = '/api/2.0/hangar';
@@ -45,6 +46,7 @@ const versionInput = z.union([z.string(), z.number()]);
 
 export function registerHangarRoutes(ctx: ApiContext): void {
   const gov = () => governanceOf(ctx.store);
+  registerValidationRoutes(ctx, hangarRoute);
 
   hangarRoute(ctx, 'GET', '/whoami', async (req) => {
     const p = principalOf(req);

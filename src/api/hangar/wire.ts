@@ -4,6 +4,7 @@
  * names, and never the secret), and Hangar's own token, permission and delivery shapes.
  */
 import { eventToWire, type Activity, type ApiToken, type ModelPermission, type TransitionRequest, type Webhook, type WebhookDelivery } from '../../governance/index.js';
+import { thresholdToInput, type ComplianceReport, type GateResult, type MetricValidationResult, type ValidationResults } from '../../validation/index.js';
 
 export function requestToWire(r: TransitionRequest): Record<string, unknown> {
   return {
@@ -91,4 +92,54 @@ export function tokenToWire(t: ApiToken): Record<string, unknown> {
 
 export function permissionToWire(p: ModelPermission): Record<string, unknown> {
   return { name: p.name, principal: p.principal, level: p.level, granted_by: p.grantedBy, last_updated_timestamp: p.lastUpdatedTimestamp };
+}
+
+// --- validation (compliance checks and the gate) -----------------------------------------------
+
+export function complianceReportToWire(r: Pick<ComplianceReport, 'modelUri' | 'name' | 'version' | 'passed' | 'checks'>): Record<string, unknown> {
+  return { model_uri: r.modelUri, name: r.name, version: String(r.version), passed: r.passed, checks: r.checks.map((c) => ({ rule: c.rule, status: c.status, reason: c.reason })) };
+}
+
+function metricVerdictToWire(m: MetricValidationResult): Record<string, unknown> {
+  return {
+    metric: m.metric,
+    ...(m.candidate === undefined ? {} : { candidate: m.candidate }),
+    ...(m.baseline === undefined ? {} : { baseline: m.baseline }),
+    threshold: thresholdToInput(m.threshold),
+    missing_candidate: m.missingCandidate,
+    missing_baseline: m.missingBaseline,
+    threshold_failed: m.thresholdFailed,
+    absolute_change_failed: m.absoluteChangeFailed,
+    relative_change_failed: m.relativeChangeFailed,
+    ...(m.relativeChange === undefined ? {} : { relative_change: m.relativeChange }),
+    passed: m.passed,
+    failures: m.failures,
+    message: m.message,
+  };
+}
+
+/** The gate's result in snake_case, versions as strings (as on MLflow's wire). */
+export function gateResultToWire(r: GateResult): Record<string, unknown> {
+  return {
+    mode: r.mode,
+    passed: r.passed,
+    blocking: r.blocking,
+    status: r.status,
+    candidate: r.candidate === null ? null : { name: r.candidate.name, version: String(r.candidate.version), metrics: r.candidate.metrics },
+    baseline: r.baseline === null ? null : { version: String(r.baseline.version), uri: r.baseline.uri, metrics: r.baseline.metrics },
+    validation: r.validation === null ? null : { passed: r.validation.passed, message: r.validation.message, metrics: r.validation.metrics.map(metricVerdictToWire) },
+    run_id: r.runId,
+    run_link: r.runLink,
+    skipped_comparisons: r.skippedComparisons,
+    ...(r.hookError === undefined ? {} : { hook_error: r.hookError }),
+  };
+}
+
+export function validationResultsToWire(r: ValidationResults): Record<string, unknown> {
+  return {
+    name: r.name,
+    version: String(r.version),
+    compliance: r.compliance === null ? null : { status: r.compliance.status, checks: r.compliance.checks },
+    gate: r.gate === null ? null : { status: r.gate.status, run_id: r.gate.runId, result: r.gate.result === null ? null : gateResultToWire(r.gate.result) },
+  };
 }
