@@ -2,6 +2,7 @@ import type { ApiContext } from '../context.js';
 import { installGovernance } from './auth.js';
 import { registerHangarRoutes } from './routes.js';
 import { registerInferenceRoutes } from './inference-routes.js';
+import { registerDatasetRoutes } from './datasets-routes.js';
 
 export { principalOf, governanceOf } from './auth.js';
 export { HANGAR_API, hangarRoute } from './routes.js';
@@ -14,4 +15,5 @@ export function registerHangar(ctx: ApiContext): void {
   installGovernance(ctx);
   registerHangarRoutes(ctx);
   registerInferenceRoutes(ctx);
+  registerDatasetRoutes(ctx);
 }
