@@ -35,3 +35,4 @@ export {
 export { resolveDataset, registerDataset, checkExpectations, parseExpectations, loadExpectationsFile, expectationError, type ResolvedDataset, type DatasetColumn, type Expectations, type ExpectationReport } from './datasets/index.js';
 export type { DataContext } from './context.js';
 export * from './features/index.js';
+export * from './online/index.js';

@@ -5,6 +5,9 @@
 export { encodeEntityKey, ONLINE_TABLE_NAME, type KeyPart, type OnlineHit, type OnlineRow, type OnlineStore, type OnlineTableState, type OnlineValue } from './port.js';
 export { openOnlineStore, onlineStoreConfigFromUri, ONLINE_STORE_TYPES, type OnlineStoreConfig, type OnlineStoreDefaults } from './open.js';
 export {
+  materialize,
+  materializeIncremental,
+  featureTableNames,
   materializeFiles,
   materializeFilesIncremental,
   type MaterializeOptions,

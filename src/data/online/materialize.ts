@@ -7,6 +7,8 @@
  */
 import type * as DuckDB from '@duckdb/node-api';
 import { HangarError, invalidParam } from '../../core/errors.js';
+import type { DataContext } from '../context.js';
+import { listFeatureTables, loadFeatureTable } from '../features/index.js';
 import type { FeatureSpec, FeatureTableSpec } from '../features/spec.js';
 import { sqlIdent, sqlString } from '../table.js';
 import { encodeEntityKey, type KeyPart, type OnlineRow, type OnlineStore, type OnlineValue } from './port.js';
@@ -141,6 +143,33 @@ export async function materializeFilesIncremental(
     return { table: spec.name, start, end, rows: 0, stored: 0 };
   }
   return materializeFiles(store, spec, files, { start, end }, options);
+}
+
+/**
+ * Materialise the registered feature table `name` (its latest computed offline version) for
+ * `start ≤ ts < end` (semantics §e). RESOURCE_DOES_NOT_EXIST when the table is unknown or was
+ * never computed.
+ */
+export async function materialize(
+  ctx: DataContext,
+  store: OnlineStore,
+  name: string,
+  range: { start: number | null; end: number },
+  options: MaterializeOptions = {},
+): Promise<MaterializeResult> {
+  const { spec, files } = await loadFeatureTable(ctx, name);
+  return materializeFiles(store, spec, files, range, options);
+}
+
+/** Materialise `name` from its previous end (or `end − ttl`, or the beginning) to `end`, and record `end`. */
+export async function materializeIncremental(ctx: DataContext, store: OnlineStore, name: string, end: number, options: MaterializeOptions = {}): Promise<MaterializeResult> {
+  const { spec, files } = await loadFeatureTable(ctx, name);
+  return materializeFilesIncremental(store, spec, files, end, options);
+}
+
+/** The names of every registered feature table, for "materialise all". */
+export async function featureTableNames(ctx: DataContext): Promise<string[]> {
+  return (await listFeatureTables(ctx)).map((t) => t.spec.name);
 }
 
 function castOf(type: FeatureSpec['type'] | 'string' | 'long', id: string): string {
