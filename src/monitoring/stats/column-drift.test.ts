@@ -8,7 +8,7 @@ const str = (name: string, values: Array<string | null>): Column => {
   return { name, type: 'string', categories, codes: Int32Array.from(values.map((v) => (v === null ? -1 : categories.indexOf(v)))) };
 };
 const table = (source: string, columns: Column[]): Table => ({ rows: columns[0]?.type === 'string' ? columns[0].codes.length : (columns[0]?.values.length ?? 0), columns, source });
-const range = (n: number, f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));
+const range = <T = number>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 
 describe("the automatic method (Evidently's defaults)", () => {
   it('follows the table by kind, reference size and distinct values', () => {
