@@ -9,6 +9,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import type TypeScript from 'typescript';
 import { z } from 'zod';
 import { HangarError, invalidParam } from '../../core/errors.js';
 import type { FeatureSource, FeatureSpec, FeatureTableSpec, FeatureType, KeySpec } from './spec.js';
@@ -269,7 +270,7 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
     const code = (e as { code?: string }).code;
     if (!/\.(ts|mts)$/.test(path) || (code !== 'ERR_UNKNOWN_FILE_EXTENSION' && code !== 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING')) throw e;
   }
-  let ts: typeof import('typescript');
+  let ts: typeof TypeScript;
   try {
     ts = (await import('typescript')).default;
   } catch (e) {

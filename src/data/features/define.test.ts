@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { defineFeatureTable, formatTtl, parseTtl, specDigest, specsFromYaml, toFeatureTableSpec, toFeatureTableSpecs } from './define.js';
+
+const base = { name: 'origin_delays', keys: ['origin'], timestampKey: 'day', features: { delay_rate: 'double' }, source: 'select 1' };
+
+describe('feature table definitions', () => {
+  it('accept shorthands and produce the spec', () => {
+    expect(toFeatureTableSpec({ ...base, ttl: '7d', owner: 'data-eng', tags: { pii: 'false' } })).toEqual({
+      name: 'origin_delays',
+      keys: [{ name: 'origin', type: 'string' }],
+      timestampKey: 'day',
+      features: [{ name: 'delay_rate', type: 'double' }],
+      source: { kind: 'sql', sql: 'select 1' },
+      ttlMs: 7 * 86_400_000,
+      owner: 'data-eng',
+      tags: { pii: 'false' },
+    });
+    expect(toFeatureTableSpec(defineFeatureTable({ ...base, source: { transform: './t.ts', input: "dataset('x')" } }), { baseDir: '/defs' }).source).toEqual({ kind: 'transform', module: '/defs/t.ts', input: "dataset('x')" });
+  });
+
+  it('parse TTLs as durations; 0 never expires', () => {
+    expect(parseTtl('12h')).toBe(12 * 3_600_000);
+    expect(parseTtl('30m')).toBe(1_800_000);
+    expect(parseTtl('1h30m')).toBe(5_400_000);
+    expect(parseTtl(0)).toBe(0);
+    expect(parseTtl('0')).toBe(0);
+    expect(formatTtl(7 * 86_400_000)).toBe('1w');
+    for (const bad of ['7 days', '-1d', 'abc', -5, 1.5, '']) expect(() => parseTtl(bad, 't.ttl'), String(bad)).toThrow(expect.objectContaining({ field: 't.ttl' }));
+  });
+
+  it('name the field of every mistake', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ ...base, name: '9bad' }, 'name'],
+      [{ ...base, keys: [] }, 'origin_delays.keys'],
+      [{ ...base, keys: [{ name: 'origin', type: 'double' }] }, 'origin_delays.keys[0].type'],
+      [{ ...base, timestampKey: 3 }, 'origin_delays.timestampKey'],
+      [{ ...base, ttl: '1 week' }, 'origin_delays.ttl'],
+      [{ ...base, features: { delay_rate: 'float128' } }, 'origin_delays.features.delay_rate.type'],
+      [{ ...base, features: { origin: 'string' } }, 'origin_delays.features.origin'],
+      [{ ...base, features: [{ name: 'a', type: 'double' }, { name: 'a', type: 'long' }] }, 'origin_delays.features.a'],
+      [{ ...base, source: 42 }, 'origin_delays.source'],
+      [{ ...base, colour: 'red' }, 'origin_delays.colour'],
+    ];
+    for (const [raw, field] of cases) expect(() => toFeatureTableSpec(raw), field).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE', field }));
+    expect(() => toFeatureTableSpecs([base, base])).toThrow(expect.objectContaining({ field: 'origin_delays.name', message: expect.stringContaining('defined twice') }));
+  });
+
+  it('read YAML with snake_case fields, and the digest ignores key order', () => {
+    const [spec] = specsFromYaml(`tables:\n  - name: t\n    keys: [{name: id, type: long}]\n    timestamp_key: ts\n    created_timestamp_key: created\n    features: [{name: x, type: boolean}]\n    source: {sql: select 1}\n    ttl: 0\n`);
+    expect(spec).toMatchObject({ timestampKey: 'ts', createdTimestampKey: 'created', ttlMs: 0, keys: [{ name: 'id', type: 'long' }] });
+    const a = toFeatureTableSpec({ ...base, ttl: '1d' });
+    const b = toFeatureTableSpec({ ttl: '24h', source: 'select 1', features: { delay_rate: 'double' }, timestampKey: 'day', keys: ['origin'], name: 'origin_delays' });
+    expect(specDigest(a)).toBe(specDigest(b));
+    expect(() => specsFromYaml('tables: [')).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE' }));
+  });
+});
