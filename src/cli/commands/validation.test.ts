@@ -72,6 +72,9 @@ describe('hangar validate', () => {
     const tags = Object.fromEntries((await live.client.getModelVersion(name, 1)).tags.map((t) => [t.key, t.value]));
     expect(tags.compliance_status).toBe('passed');
     expect(tags['compliance.environment']).toBe('PASS: node 20.1.0, dependencies abc, no code commit');
+    // The server ran the checks (its route is in the audit trail), not the CLI.
+    const audit = await live.client.audit.list({ entityType: 'model_version', entityId: `${name}/1` });
+    expect(audit.items.map((e) => e.action)).toContain('POST /api/2.0/hangar/validation/compliance/run');
   });
 
   it('exits 1 on a failed rule with the reason, records it, and --json gives the report', async () => {
@@ -122,7 +125,7 @@ describe('hangar gate and hangar deploy', () => {
     registerValidationCommands({ program, io: t.io, models: program.command('models') }, factory);
     let code = 0;
     try {
-      await program.parseAsync(['gate', ...args, '--data', 'holdout.parquet', '--target', 'delayed', '--tracking-uri', trackingUri], { from: 'user' });
+      await program.parseAsync(['gate', ...args, '--data', 'holdout.parquet', '--target', 'delayed', '--tracking-uri', trackingUri, '--evaluate-on', 'client'], { from: 'user' });
     } catch (e) {
       if (!(e instanceof CommanderError)) throw e;
       code = e.exitCode;
@@ -249,6 +252,28 @@ describe('hangar gate and hangar deploy', () => {
     expect(plots).toContain('evaluation/candidate/roc_curve_plot.svg');
     const basePlots = (await c.listArtifacts({ runId: result.runId }, 'evaluation/baseline')).map((f) => f.path);
     expect(basePlots).toContain('evaluation/baseline/baseline_roc_curve_plot.svg');
+    // A local file and a server on this machine: auto sent it to the server.
+    const audit = await c.audit.list({ entityType: 'model_version', entityId: 'real-gate/2' });
+    expect(audit.items.map((e) => e.action)).toContain('POST /api/2.0/hangar/validation/gate/run');
+
+    // --evaluate-on client scores here and records the same way.
+    const local = await cli(['gate', 'models:/real-gate/2', '--data', csv, '--target', 'label', '--config', cfg, '--json', '--evaluate-on', 'client']);
+    expect(local.code).toBe(0);
+    const viaClient = JSON.parse(local.out) as typeof result;
+    expect(viaClient.status).toBe('approved');
+    expect(viaClient.candidate.metrics.roc_auc).toBeCloseTo(result.candidate.metrics.roc_auc!, 12);
+    const after = await c.audit.list({ entityType: 'model_version', entityId: 'real-gate/2' });
+    expect(after.items.filter((e) => e.action === 'POST /api/2.0/hangar/validation/gate/run')).toHaveLength(1);
+  });
+
+  it('auto picks the client for SQL and for a local file a remote server cannot read', async () => {
+    const { autoPlace } = await import('./validation.js');
+    const here = join(dir, 'here.csv');
+    await writeFile(here, 'x\n1\n');
+    expect(autoPlace(`select * from '${here}'`, live.url)).toBe('client');
+    expect(autoPlace(here, live.url)).toBe('server');
+    expect(autoPlace(here, 'https://hangar.example.com')).toBe('client');
+    expect(autoPlace('/srv/data/june.parquet', 'https://hangar.example.com')).toBe('server');
   });
 
   it('deploy refuses a version that is not a number', async () => {

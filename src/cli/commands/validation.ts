@@ -1,14 +1,18 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { CommanderError, Option } from 'commander';
 import { HangarError } from '../../core/errors.js';
-import type { HangarClient } from '../../client/index.js';
-import type { Evaluator, GateResult, ValidationCompletedEvent } from '../../validation/index.js';
-import { clientFor, clientOptions } from '../options.js';
+import { HangarClient, isApiError, type ComplianceReportInfo, type GateRunInput, type GateRunResult, type MetricThresholdInfo } from '../../client/index.js';
+import type { ComplianceReport, ComplianceRules, Evaluator, ValidationCompletedEvent } from '../../validation/index.js';
+import { clientOptions, clientFor, type CliIo } from '../options.js';
 import type { CommandContext } from './context.js';
 
 /**
  * `hangar validate` (compliance checks), `hangar gate` (champion/challenger validation) and
  * `hangar deploy` (make the validated version champion): the continuous-deployment steps of the
- * reference architecture, over the SDK, so they run against any Hangar server (CI included).
+ * reference architecture. `validate` and `gate` ask the server to run them
+ * (`/api/2.0/hangar/validation/…`) and fall back to running over the SDK where the server cannot
+ * (an MLflow server, or data only this machine can read), so they work against any server.
  * Each exits 1 when its check fails, after printing why, so a pipeline stops there.
  */
 
@@ -48,7 +52,9 @@ export function registerValidationCommands(ctx: CommandContext, evaluatorFactory
 Rules (project file, section compliance): required_tags, description, signature, input_example,
 required_metrics, dataset_lineage, environment. Every boolean rule is on unless set to false.
 The verdict is recorded as version tags compliance_status and compliance.<rule>; a failure blocks
-promotion to Staging and Production. Exits 1 when a rule fails.
+promotion to Staging and Production. Exits 1 when a rule fails. The server runs the checks
+(POST /api/2.0/hangar/validation/compliance/run); against a server without that route (MLflow's
+own) they run here over the API, with the same result.
 
 Examples:
   hangar validate models:/churn/3
@@ -58,9 +64,16 @@ Examples:
       const v = await validation();
       const config = await v.loadProjectConfig(o.config, process.cwd());
       const client = clientFor(io, o.trackingUri);
-      const report = v.runComplianceChecks(await v.loadComplianceSubject(client, uri), config.compliance);
-      if (o.record) await v.recordComplianceReport(client, report);
-      io.out(o.json === true ? json({ ...report, recorded: o.record, config: config.path }) : v.formatComplianceReport(report));
+      let report: ComplianceReportInfo;
+      const onServer = await serverCompliance(client, uri, config.compliance, o.record);
+      if (onServer !== undefined) {
+        report = onServer;
+      } else {
+        // A server without Hangar's validation routes (MLflow's own): check over the SDK.
+        report = v.runComplianceChecks(await v.loadComplianceSubject(client, uri), config.compliance);
+        if (o.record) await v.recordComplianceReport(client, report as ComplianceReport);
+      }
+      io.out(o.json === true ? json({ ...report, recorded: o.record, config: config.path }) : v.formatComplianceReport(report as ComplianceReport));
       if (!report.passed) failed();
     });
 
@@ -76,6 +89,9 @@ Examples:
     .option('--config <path>', 'project file with validation.thresholds (default: ./hangar.yaml, hangar.yml or hangar.json)')
     .addOption(new Option('--mode <mode>', 'override validation.mode').choices(['disabled', 'dry_run', 'enabled']))
     .option('--experiment <name>', 'experiment for the validation run', 'hangar-validation')
+    .addOption(
+      new Option('--evaluate-on <where>', 'who reads --data and scores the models: the server, this client, or auto (see below)').choices(['auto', 'server', 'client']).default('auto'),
+    )
     .addHelpText(
       'after',
       `
@@ -86,26 +102,55 @@ thresholds apply. Records baseline_<metric> metrics, validation_thresholds.txt, 
 error.txt on the run; tag validation_status and a description block on the version; alias
 challenger on success.
 
+Where it runs (--evaluate-on): "server" sends the data path to the server
+(POST /api/2.0/hangar/validation/gate/run), which must be able to read it; "client" loads both
+models and the data here and records through the API. "auto" (default) picks the client for a
+SQL query, or for a local file when the server is not on this machine (the server could not read
+it); otherwise the server, falling back to the client when the server has no such route.
+
 Example:
   hangar gate models:/churn/4 --data holdout.parquet --target churned --mode enabled`,
     )
-    .action(async (uri: string, o: { trackingUri: string; json?: boolean; data: string; target: string; config?: string; mode?: string; experiment: string }) => {
-      const v = await validation();
-      const config = await v.loadProjectConfig(o.config, process.cwd());
-      const settings = { ...config.validation, mode: (o.mode ?? config.validation.mode) as (typeof v.VALIDATION_MODES)[number] };
-      const client = clientFor(io, o.trackingUri);
-      const evaluate = settings.mode === 'disabled' ? async () => ({}) : await evaluatorFactory(client, o.data, o.target);
-      const result = await v.runGate(client, {
-        modelUri: uri,
-        evaluate,
-        settings,
-        experimentName: o.experiment,
-        dataLabel: o.data,
-        onCompleted: completedHook(client),
-      });
-      io.out(o.json === true ? json(result) : formatGate(result));
-      if (result.blocking) failed();
-    });
+    .action(
+      async (uri: string, o: { trackingUri: string; json?: boolean; data: string; target: string; config?: string; mode?: string; experiment: string; evaluateOn: string }) => {
+        const v = await validation();
+        const config = await v.loadProjectConfig(o.config, process.cwd());
+        const settings = { ...config.validation, mode: (o.mode ?? config.validation.mode) as (typeof v.VALIDATION_MODES)[number] };
+        const client = clientFor(io, o.trackingUri);
+        const where = o.evaluateOn === 'auto' ? autoPlace(o.data, client.trackingUri) : (o.evaluateOn as 'server' | 'client');
+        let result: GateRunResult | undefined;
+        if (where === 'server') {
+          const candidate = await client.resolveModelUri(uri);
+          if (candidate.modelVersion === undefined) {
+            throw new HangarError('INVALID_PARAMETER_VALUE', `${uri} is not a registered model version; the gate validates versions (models:/NAME/VERSION).`, { field: 'modelUri' });
+          }
+          result = await serverGate(io, o.trackingUri, o.evaluateOn === 'auto', {
+            name: candidate.modelVersion.name,
+            version: candidate.modelVersion.version,
+            data: isAbsolute(o.data) || !existsSync(o.data) ? o.data : resolve(o.data),
+            target: o.target,
+            mode: settings.mode,
+            thresholds: Object.fromEntries(Object.entries(settings.thresholds).map(([m, t]) => [m, v.thresholdToInput(t) as MetricThresholdInfo])),
+            baseline: settings.baseline,
+            mlflowCompat: settings.mlflowCompat,
+            experimentName: o.experiment,
+          });
+        }
+        if (result === undefined) {
+          const evaluate = settings.mode === 'disabled' ? async () => ({}) : await evaluatorFactory(client, o.data, o.target);
+          result = await v.runGate(client, {
+            modelUri: uri,
+            evaluate,
+            settings,
+            experimentName: o.experiment,
+            dataLabel: o.data,
+            onCompleted: completedHook(client),
+          });
+        }
+        io.out(o.json === true ? json(result) : formatGate(result));
+        if (result.blocking) failed();
+      },
+    );
 
   clientOptions(
     program
@@ -150,7 +195,66 @@ function completedHook(client: HangarClient): (e: ValidationCompletedEvent) => P
   };
 }
 
-function formatGate(r: GateResult): string {
+/** The compliance section back in the project file's snake_case, as the route takes it. */
+function rulesToInput(r: ComplianceRules): Record<string, unknown> {
+  return {
+    required_tags: r.requiredTags,
+    required_metrics: r.requiredMetrics,
+    description: r.description,
+    signature: r.signature,
+    input_example: r.inputExample,
+    dataset_lineage: r.datasetLineage,
+    environment: r.environment,
+  };
+}
+
+/** True when the server answered that it has no such route (an MLflow server, an older Hangar). */
+const noRoute = (e: unknown): boolean => isApiError(e) && e.code === 'ENDPOINT_NOT_FOUND';
+
+/** The compliance report as the server computed it, or undefined when the server has no route for it. */
+async function serverCompliance(client: HangarClient, uri: string, rules: ComplianceRules, record: boolean): Promise<ComplianceReportInfo | undefined> {
+  let name: string;
+  let version: number;
+  try {
+    const resolved = await client.resolveModelUri(uri);
+    if (resolved.modelVersion === undefined) return undefined;
+    ({ name, version } = resolved.modelVersion);
+    return (await client.validation.runCompliance(name, version, { rules: rulesToInput(rules), record })).report;
+  } catch (e) {
+    if (noRoute(e)) return undefined;
+    throw e;
+  }
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/**
+ * Where `auto` evaluates: SQL runs here (the server refuses it); a local file goes to the server
+ * only when the server is on this machine (so it reads the same path); a path that does not exist
+ * here can only be meant for the server.
+ */
+export function autoPlace(data: string, trackingUri: string): 'server' | 'client' {
+  if (/^\s*(select|with|from)\s/i.test(data)) return 'client';
+  if (data.startsWith('dataset:') || !existsSync(data)) return 'server';
+  return LOOPBACK.has(new URL(trackingUri).hostname) ? 'server' : 'client';
+}
+
+/**
+ * Run the gate on the server. Evaluation can take minutes on large data, so this call gets its
+ * own client without the CLI's 30 s request timeout. Undefined when the server has no route and
+ * `fallback` allows running client-side instead.
+ */
+async function serverGate(io: CliIo, trackingUri: string, fallback: boolean, input: GateRunInput): Promise<GateRunResult | undefined> {
+  const client = new HangarClient({ trackingUri, token: io.env.MLFLOW_TRACKING_TOKEN, maxRetries: 2, backoffMs: 250, timeoutMs: 6 * 3600 * 1000 });
+  try {
+    return await client.validation.runGate(input);
+  } catch (e) {
+    if (fallback && noRoute(e)) return undefined;
+    throw e;
+  }
+}
+
+function formatGate(r: GateRunResult): string {
   if (r.mode === 'disabled') return 'Validation gate disabled: nothing evaluated or recorded.\n';
   const lines: string[] = [];
   const c = r.candidate!;
