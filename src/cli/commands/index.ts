@@ -2,6 +2,7 @@ import type { CommandContext } from './context.js';
 import { registerModelCommands } from './models.js';
 import { registerValidationCommands } from './validation.js';
 import { registerGovernanceCommands } from './governance.js';
+import { registerAuditCommands } from './audit.js';
 
 export type { CommandContext } from './context.js';
 
@@ -13,4 +14,5 @@ export function registerCommandModules(ctx: CommandContext): void {
   registerModelCommands(ctx);
   registerValidationCommands(ctx);
   registerGovernanceCommands(ctx);
+  registerAuditCommands(ctx);
 }

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliAgainst } from '../test-support/cli.js';
+import { startLiveServer, type LiveServer } from '../test-support/live-server.js';
+
+/** `hangar audit list` against a live server (without --auth the local user is the admin). */
+
+let live: LiveServer;
+beforeAll(async () => {
+  live = await startLiveServer('hangar-cli-audit-');
+});
+afterAll(async () => {
+  await live?.close();
+});
+
+describe('hangar audit list', () => {
+  it('lists the rows of one entity newest first, as a table and as JSON, and pages', async () => {
+    const name = `audited-${Date.now()}`;
+    await live.client.createRegisteredModel(name);
+    await live.client.updateRegisteredModel(name, 'first');
+    await live.client.updateRegisteredModel(name, 'second');
+
+    const t = await runCliAgainst(live.url, ['audit', 'list', '--entity-type', 'registered_model', '--entity-id', name]);
+    expect(t.err).toBe('');
+    expect(t.code).toBe(0);
+    const lines = t.out.trim().split('\n');
+    expect(lines[0]).toMatch(/^WHEN \(UTC\)\s+WHO\s+ACTION\s+ENTITY\s+STATUS$/);
+    expect(lines.slice(1).map((l) => /(POST|PATCH) \S+/.exec(l)?.[0])).toEqual([
+      'PATCH /api/2.0/mlflow/registered-models/update',
+      'PATCH /api/2.0/mlflow/registered-models/update',
+      'POST /api/2.0/mlflow/registered-models/create',
+    ]);
+    expect(lines[1]).toContain(`registered_model ${name}`);
+
+    const j = await runCliAgainst(live.url, ['audit', 'list', '--entity-type', 'registered_model', '--entity-id', name, '--max-results', '2', '--json']);
+    expect(j.code).toBe(0);
+    const page = JSON.parse(j.out) as { entries: Array<{ principal: string; after: { description?: string } | null }>; next_page_token?: string };
+    expect(page.entries).toHaveLength(2);
+    expect(page.entries[0]).toMatchObject({ principal: 'anonymous', after: { description: 'second' } });
+    expect(page.next_page_token).toBeDefined();
+    const rest = await runCliAgainst(live.url, ['audit', 'list', '--entity-type', 'registered_model', '--entity-id', name, '--json', '--page-token', page.next_page_token!]);
+    expect((JSON.parse(rest.out) as { entries: unknown[] }).entries).toHaveLength(1);
+  });
+
+  it('refuses a max-results that is not a number, naming the option', async () => {
+    const r = await runCliAgainst(live.url, ['audit', 'list', '--max-results', 'lots']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("INVALID_PARAMETER_VALUE: --max-results must be a whole number, got 'lots'.\n");
+  });
+});
