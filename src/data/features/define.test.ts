@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineFeatureTable, formatTtl, parseTtl, specDigest, specsFromYaml, toFeatureTableSpec, toFeatureTableSpecs } from './define.js';
 
-const base = { name: 'origin_delays', keys: ['origin'], timestampKey: 'day', features: { delay_rate: 'double' }, source: 'select 1' };
+const base = { name: 'origin_delays', keys: ['origin'], timestampKey: 'day', features: { delay_rate: 'double' as const }, source: 'select 1' };
 
 describe('feature table definitions', () => {
   it('accept shorthands and produce the spec', () => {
