@@ -87,7 +87,8 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   // The audit trail: one row per mutating request, written before the response leaves, so an
   // acknowledged write always has its row.
   app.addHook('onSend', async (req, reply, payload) => {
-    if (!MUTATING.has(req.method) || req.routeOptions.url === undefined) return payload;
+    // Read-only POST routes (online feature look-ups) opt out with `config: { audit: false }`.
+    if (!MUTATING.has(req.method) || req.routeOptions.url === undefined || (req.routeOptions.config as { audit?: boolean }).audit === false) return payload;
     const note = req.audit;
     await store.appendAudit({
       timestamp: Date.now(),

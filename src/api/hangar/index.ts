@@ -2,6 +2,7 @@ import type { ApiContext } from '../context.js';
 import { installGovernance } from './auth.js';
 import { registerHangarRoutes } from './routes.js';
 import { registerInferenceRoutes } from './inference-routes.js';
+import { registerOnlineRoutes } from './online-routes.js';
 import { registerDatasetRoutes } from './datasets-routes.js';
 
 export { principalOf, governanceOf } from './auth.js';
@@ -15,5 +16,6 @@ export function registerHangar(ctx: ApiContext): void {
   installGovernance(ctx);
   registerHangarRoutes(ctx);
   registerInferenceRoutes(ctx);
+  registerOnlineRoutes(ctx);
   registerDatasetRoutes(ctx);
 }

@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { materializeFiles, openOnlineStore, type FeatureTableSpec } from '../../data/index.js';
+import { writeParquet } from '../../data/online/test-support.js';
+
+const spec: FeatureTableSpec = {
+  name: 'driver_stats',
+  keys: [{ name: 'driver_id', type: 'long' }],
+  timestampKey: 'ts',
+  features: [
+    { name: 'conv_rate', type: 'double' },
+    { name: 'trips', type: 'long' },
+  ],
+  source: { kind: 'sql', sql: 'select 1' },
+  ttlMs: 0,
+};
+
+describe('online look-up over REST', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    // Materialise into the store the server opens by default: online.db next to hangar.db.
+    const store = await openOnlineStore({ type: 'sqlite' }, { home: server.home, backendStoreUri: `sqlite:///${join(server.home, 'hangar.db')}` });
+    const file = await writeParquet(
+      join(server.home, 'drivers.parquet'),
+      `select * from (values (1001, timestamp '2021-12-31 23:00:00', 0.7, 12), (1003, timestamp '2021-12-31 22:00:00', NULL, 3)) t(driver_id, ts, conv_rate, trips)`,
+    );
+    await materializeFiles(store, spec, [file], { start: null, end: Date.parse('2022-01-01T00:00:00Z') });
+    await store.close();
+  });
+  afterAll(() => server.close());
+
+  const post = async (path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('answers the columnar response on the Hangar path and the Feast path alike', async () => {
+    const body = { features: ['driver_stats:conv_rate', 'driver_stats:trips'], entities: { driver_id: [1001, 1002, 1003] } };
+    const a = await post('/api/2.0/hangar/features/online/get', body);
+    const b = await post('/get-online-features', body);
+    expect(a.status).toBe(200);
+    expect(b).toEqual(a);
+    expect(a.json).toEqual({
+      metadata: { feature_names: ['driver_id', 'conv_rate', 'trips'] },
+      results: [
+        { values: [1001, 1002, 1003], statuses: ['PRESENT', 'PRESENT', 'PRESENT'], event_timestamps: ['1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z'] },
+        { values: [0.7, null, null], statuses: ['PRESENT', 'NOT_FOUND', 'NULL_VALUE'], event_timestamps: ['2021-12-31T23:00:00Z', '1970-01-01T00:00:00Z', '2021-12-31T22:00:00Z'] },
+        { values: [12, null, 3], statuses: ['PRESENT', 'NOT_FOUND', 'PRESENT'], event_timestamps: ['2021-12-31T23:00:00Z', '1970-01-01T00:00:00Z', '2021-12-31T22:00:00Z'] },
+      ],
+    });
+    const full = await post('/get-online-features', { ...body, full_feature_names: true });
+    expect((full.json.metadata as { feature_names: string[] }).feature_names).toEqual(['driver_id', 'driver_stats__conv_rate', 'driver_stats__trips']);
+  });
+
+  it('answers 400 naming the field for bad input', async () => {
+    const cases: Array<[unknown, string]> = [
+      [{ features: ['nope:x'], entities: { driver_id: [1] } }, 'features[0]'],
+      [{ features: ['driver_stats:nope'], entities: { driver_id: [1] } }, "'nope'"],
+      [{ features: ['driver_stats:conv_rate'], entities: { other: [1] } }, "entity key 'driver_id'"],
+      [{ features: ['driver_stats:conv_rate'], entities: { driver_id: ['x'] } }, 'entities.driver_id[0]'],
+      [{ features: ['driver_stats:conv_rate'] }, "'entities'"],
+      [{ features: 'driver_stats:conv_rate', entities: { driver_id: [1] } }, "'features'"],
+      ['{not json', 'Malformed JSON'],
+    ];
+    for (const [body, mention] of cases) {
+      const r = await post('/api/2.0/hangar/features/online/get', body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.json.error_code).toBe('INVALID_PARAMETER_VALUE');
+      expect(r.json.message).toContain(mention);
+    }
+  });
+
+  it('lists what the online store holds', async () => {
+    const res = await fetch(`${server.url}/api/2.0/hangar/features/online/tables`);
+    expect(await res.json()).toEqual({
+      store_type: 'sqlite',
+      tables: [
+        {
+          name: 'driver_stats',
+          keys: [{ name: 'driver_id', type: 'long' }],
+          features: [
+            { name: 'conv_rate', type: 'double' },
+            { name: 'trips', type: 'long' },
+          ],
+          ttl_ms: 0,
+          materialized_end: Date.parse('2022-01-01T00:00:00Z'),
+          updated_at: expect.any(Number) as unknown,
+        },
+      ],
+    });
+  });
+
+  it('keeps look-ups out of the audit trail', async () => {
+    await post('/get-online-features', { features: ['driver_stats:conv_rate'], entities: { driver_id: [1001] } });
+    await post('/api/2.0/hangar/features/online/get', { features: ['driver_stats:conv_rate'], entities: { driver_id: [1001] } });
+    // A write is audited, so the trail is being kept.
+    expect((await post('/api/2.0/mlflow/experiments/create', { name: 'audited' })).status).toBe(200);
+    const res = await fetch(`${server.url}/api/2.0/hangar/audit/list?max_results=1000`);
+    const { entries } = (await res.json()) as { entries?: Array<{ action: string }> };
+    expect((entries ?? []).map((e) => e.action)).toContain('POST /api/2.0/mlflow/experiments/create');
+    expect((entries ?? []).filter((e) => e.action.includes('online'))).toEqual([]);
+  });
+});
