@@ -9,6 +9,7 @@ import { isApiError } from './errors.js';
 import { Transport, type BodyInit, type Query, type RequestOptions } from './http.js';
 import { canonicalStage, parseModelUri } from './model-uri.js';
 import { AuditClient, GovernanceClient } from './governance.js';
+import { DatasetsClient } from './datasets.js';
 import { ValidationClient } from './validation.js';
 import type {
   ArtifactRoot,
@@ -125,6 +126,11 @@ export class HangarClient {
     this.governance = new GovernanceClient(this.http);
     this.validation = new ValidationClient(this.http);
     this.audit = new AuditClient(this.http);
+  }
+
+  /** Versioned datasets: register, list, download, and record versions as run inputs (`client.datasets`). */
+  get datasets(): DatasetsClient {
+    return new DatasetsClient(this.http, this);
   }
 
   /**

@@ -29,3 +29,4 @@ export {
   type WebhookInput,
   type WebhookTestResult,
 } from './governance.js';
+export { DatasetsClient, parseDatasetRef, mlflowColumnType, type DatasetInfo, type DatasetVersionInfo, type DatasetColumnProfile, type RegisterDatasetOptions } from './datasets.js';
