@@ -18,6 +18,7 @@ export const REGISTRY_EVENTS = [
   'transition_request.cancelled',
   'comment.created',
   'validation.completed',
+  'monitor.alert_fired',
 ] as const;
 
 export type RegistryEventName = (typeof REGISTRY_EVENTS)[number];
@@ -100,5 +101,7 @@ function describe(event: RegistryEvent): string {
       return `${mv}: ${String(d.user_id)} commented.`;
     case 'validation.completed':
       return `${mv}: validation completed (${String(d.status ?? 'unknown')}).`;
+    case 'monitor.alert_fired':
+      return `Monitor '${String(d.monitor)}': alert rule '${String(d.rule)}' fired (${String(d.metric)} ${String(d.direction)} ${String(d.threshold)} in ${String(d.violations)} of the last ${String(d.evaluated)} windows).`;
   }
 }
