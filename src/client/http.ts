@@ -1,3 +1,4 @@
+import { subscribe } from 'node:diagnostics_channel';
 import { ApiError, errorFromResponse } from './errors.js';
 
 /** What fetch accepts as a request body (the DOM lib, which names it, is not loaded). */
@@ -75,8 +76,10 @@ export class Transport {
   async send(method: string, path: string, req: RequestOptions): Promise<Response> {
     const url = this.url(path, req.query);
     const label = `${method} ${path}`;
+    let socketRetried = false;
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, Accept: 'application/json' };
+      const attemptId = nextAttemptId();
+      const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, Accept: 'application/json', [ATTEMPT_HEADER]: attemptId };
       if (this.opts.token !== undefined && this.opts.token !== '') headers.Authorization = `Bearer ${this.opts.token}`;
       let body: BodyInit | undefined;
       if (req.json !== undefined) {
@@ -96,7 +99,21 @@ export class Transport {
         }
         res = await this.opts.fetch(url, init);
       } catch (e) {
+        // A keep-alive connection the server closed fails the request before any answer. Once,
+        // it is safe to resend: always when nothing was written, else only when repeating the
+        // request cannot change its effect.
+        const unwritten = this.opts.fetch === globalThis.fetch && !headersSent(attemptId);
+        if (!socketRetried && isDroppedConnection(e) && (req.idempotent || unwritten)) {
+          socketRetried = true;
+          attempt--;
+          // Let the client see the other closes the server sent meanwhile, so the resend does
+          // not pick another dead connection from the pool.
+          await new Promise((r) => setImmediate(r));
+          continue;
+        }
         throw networkError(e, this.baseUrl, label);
+      } finally {
+        SENT.delete(attemptId);
       }
       if (res.ok) return res;
       const text = await res.text().catch(() => '');
@@ -148,4 +165,44 @@ function networkError(e: unknown, baseUrl: string, label: string): ApiError {
   }
   const detail = err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
   return new ApiError('TEMPORARILY_UNAVAILABLE', `Cannot reach the tracking server at ${baseUrl} (${detail}).`, { status: 0, request: label, cause: e });
+}
+
+// --- dropped keep-alive connections ----------------------------------------------------------
+
+/** Errors of a connection that closed under a request before the server answered. */
+const DROPPED = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+function isDroppedConnection(e: unknown): boolean {
+  const err = e as { name?: string; cause?: { code?: unknown } } | null;
+  if (err === null || typeof err !== 'object' || err.name === 'TimeoutError' || err.name === 'AbortError') return false;
+  return typeof err.cause?.code === 'string' && DROPPED.has(err.cause.code);
+}
+
+/**
+ * Each attempt carries a unique header; Node's fetch (undici) reports on a diagnostics channel
+ * when it writes a request's headers to a socket, so an attempt whose header was never seen
+ * there had written nothing when it failed. Requests through another fetch are never seen, and
+ * so count as written (the cautious answer).
+ */
+const ATTEMPT_HEADER = 'x-hangar-attempt';
+const ATTEMPT_RE = /x-hangar-attempt:\s*([0-9a-z.]+)/i;
+const SENT = new Set<string>();
+let attemptSeq = 0;
+let watching = false;
+
+function nextAttemptId(): string {
+  if (!watching) {
+    watching = true;
+    subscribe('undici:client:sendHeaders', (message) => {
+      const h = (message as { headers?: unknown }).headers;
+      const text = typeof h === 'string' ? h : Array.isArray(h) ? h.map(String).join('\n') : '';
+      const m = ATTEMPT_RE.exec(text);
+      if (m !== null) SENT.add(m[1]!);
+    });
+  }
+  return `${process.pid.toString(36)}.${(++attemptSeq).toString(36)}`;
+}
+
+function headersSent(attemptId: string): boolean {
+  return SENT.has(attemptId);
 }
