@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { materializeFiles, openOnlineStore, type FeatureTableSpec } from '../../data/index.js';
 import { writeParquet } from '../../data/online/test-support.js';
+import { OnlineFeaturesClient } from '../../client/online.js';
 
 const spec: FeatureTableSpec = {
   name: 'driver_stats',
@@ -71,6 +72,20 @@ describe('online look-up over REST', () => {
       expect(r.json.error_code).toBe('INVALID_PARAMETER_VALUE');
       expect(r.json.message).toContain(mention);
     }
+  });
+
+  it('is reachable through the SDK, with rows and errors', async () => {
+    const online = new OnlineFeaturesClient({ trackingUri: server.url });
+    const r = await online.get({ features: ['driver_stats:conv_rate'], entities: { driver_id: [1001, 1002] } });
+    expect(online.rows(r)).toEqual([
+      { driver_id: 1001, conv_rate: 0.7 },
+      { driver_id: 1002, conv_rate: null },
+    ]);
+    expect(r.results[1]!.statuses).toEqual(['PRESENT', 'NOT_FOUND']);
+    await expect(online.get({ features: ['driver_stats:nope'], entities: { driver_id: [1] } })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    const { storeType, tables } = await online.tables();
+    expect(storeType).toBe('sqlite');
+    expect(tables.map((t) => [t.name, t.materializedEnd])).toEqual([['driver_stats', Date.parse('2022-01-01T00:00:00Z')]]);
   });
 
   it('lists what the online store holds', async () => {
