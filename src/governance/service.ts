@@ -881,6 +881,8 @@ function sampleData(name: RegistryEventName): Record<string, unknown> {
       return { ...base, comment_id: '1', user_id: 'example-user', comment: 'Looks good.' };
     case 'validation.completed':
       return { ...base, status: 'SUCCESS' };
+    case 'monitor.alert_fired':
+      return { ...base, monitor: 'example-monitor', rule: 'rmse', metric: 'root_mean_squared_error', direction: 'above', threshold: 100, violations: 2, evaluated: 5, value: 120 };
   }
 }
 
