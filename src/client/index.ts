@@ -29,4 +29,6 @@ export {
   type WebhookInput,
   type WebhookTestResult,
 } from './governance.js';
+export { InferenceClient, scoreRecords, type LabelRecord, type InferenceFileRecord, type NewInferenceFile, type ScoreResponse } from './serving.js';
 export { DatasetsClient, parseDatasetRef, mlflowColumnType, type DatasetInfo, type DatasetVersionInfo, type DatasetColumnProfile, type RegisterDatasetOptions } from './datasets.js';
+export { OnlineFeaturesClient, type OnlineFeaturesQuery, type OnlineFeaturesResult, type OnlineFeatureStatus, type OnlineTableInfo } from './online.js';

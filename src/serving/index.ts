@@ -14,6 +14,7 @@ export {
   listInferenceLogFiles,
   pruneInferenceLog,
   storeIndex,
+  restIndex,
   writeLabels,
   type InferenceFileInfo,
   type LabelInput,
@@ -22,3 +23,5 @@ export {
 export { HttpMetrics, ServingMetrics } from './metrics.js';
 export { ModelFollower, isMovingUri, localModel, type FollowerOptions } from './follower.js';
 export { SCORING_PROTOCOL_VERSION, createScoringServer, startScoringServer, type ModelSlot, type ScoringServer, type ScoringServerOptions } from './server.js';
+export { predictFile, type BatchProgress, type PredictFileOptions, type PredictFileResult } from './batch.js';
+export { startServe, targetUri, type RunningServe, type ServeOptions } from './serve.js';

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../core/config.js';
 import { HangarError } from '../core/errors.js';
 import { ServingStore, type InferenceFileKind, type InferenceLogFile, type NewInferenceLogFile, type Store } from '../store/index.js';
+import type { InferenceClient } from '../client/index.js';
 import { utcDay, type InferenceIndex } from './inference-log.js';
 
 /**
@@ -170,4 +171,13 @@ export async function pruneInferenceLog(store: Store, options: { olderThanMs: nu
   }
   await s.deleteFiles(removed.map((f) => f.fileId));
   return { files: removed.length, rows: removed.reduce((n, f) => n + f.rows, 0) };
+}
+
+/** An index that registers files through the tracking server (what `hangar serve` uses). */
+export function restIndex(client: InferenceClient): InferenceIndex {
+  return {
+    async addFiles(files) {
+      await client.registerFiles(files.map((f) => ({ model: f.modelName, kind: f.kind, day: f.day, minTs: f.minTs, maxTs: f.maxTs, rows: f.rows, path: f.path })));
+    },
+  };
 }

@@ -304,10 +304,10 @@ export class InferenceLog {
       return { name: c.name!, out: taken ? `input_${c.name!}` : c.name!, sql, stage: stageOf(sql) };
     });
     const predStage = model.predictionType;
-    const stageTypes: DuckDB.DuckDBType[] = [duck.DOUBLE, duck.VARCHAR, duck.BOOLEAN, duck.DOUBLE, predStage === 'DOUBLE' ? duck.DOUBLE : duck.VARCHAR, duck.DOUBLE];
+    const stageTypes: DuckDB.DuckDBType[] = [duck.DOUBLE, duck.VARCHAR, duck.BOOLEAN, duck.DOUBLE, predStage === 'DOUBLE' ? duck.DOUBLE : duck.VARCHAR, duck.DOUBLE, duck.VARCHAR];
     for (const c of inputs) stageTypes.push(c.stage === 'DOUBLE' ? duck.DOUBLE : c.stage === 'BOOLEAN' ? duck.BOOLEAN : duck.VARCHAR);
     const table = `stage_${this.#seq}`;
-    const cols = ['ts DOUBLE', 'request_id VARCHAR', 'ok BOOLEAN', 'latency_ms DOUBLE', `prediction ${predStage}`, 'proba DOUBLE', ...inputs.map((c, j) => `c${j} ${c.stage}`)];
+    const cols = ['ts DOUBLE', 'request_id VARCHAR', 'ok BOOLEAN', 'latency_ms DOUBLE', `prediction ${predStage}`, 'proba DOUBLE', 'version VARCHAR', ...inputs.map((c, j) => `c${j} ${c.stage}`)];
     await con.run(`create table ${table} (${cols.join(', ')})`);
     try {
       const appender = await con.createAppender(table);
@@ -327,8 +327,10 @@ export class InferenceLog {
         chunk.setColumnValues(3, slice.map((e) => e.latencyMs));
         chunk.setColumnValues(4, slice.map((e) => (e.prediction === null ? null : predStage === 'DOUBLE' ? (typeof e.prediction === 'number' ? (Number.isNaN(e.prediction) ? null : e.prediction) : Number(e.prediction)) : String(e.prediction))));
         chunk.setColumnValues(5, slice.map((e) => (e.proba === null || Number.isNaN(e.proba) ? null : e.proba)));
+        // Versions with the same file schema share a file (a swap mid-flush): the version is per row.
+        chunk.setColumnValues(6, slice.map((e) => e.model.version));
         inputs.forEach((c, j) => {
-          chunk.setColumnValues(6 + j, slice.map((e) => stageValue(c.stage, e.inputs?.get(c.name)?.[e.row])));
+          chunk.setColumnValues(7 + j, slice.map((e) => stageValue(c.stage, e.inputs?.get(c.name)?.[e.row])));
         });
         appender.appendDataChunk(chunk);
         // Give the event loop back between chunks: requests keep flowing during a large flush.
@@ -340,7 +342,7 @@ export class InferenceLog {
         'epoch_ms(ts::BIGINT) as "timestamp"',
         'request_id',
         `${literal(model.name)} as model_name`,
-        `${literal(model.version)} as model_version`,
+        'version as model_version',
         `case when ok then 'OK' else 'ERROR' end as status`,
         'latency_ms',
         'prediction',

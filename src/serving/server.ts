@@ -115,8 +115,13 @@ export function createScoringServer(o: ScoringServerOptions): http.Server {
     const ts = Date.now();
     const header = req.headers['x-request-id'];
     const requestId = typeof header === 'string' && header !== '' && header.length <= 200 ? header : `${prefix}-${(counter++).toString(36)}`;
-    // The split is by request count, so the challenger's share is exact over every 100 requests.
-    const slot = o.split !== undefined && o.split.slot.current !== undefined && splitCounter++ % 100 < o.split.percent ? o.split.slot : o.primary;
+    // The split is by request count, spread evenly: request i goes to the challenger when
+    // floor((i + 1)·p/100) > floor(i·p/100), so its share is exact over any 100 requests in a row.
+    let slot = o.primary;
+    if (o.split !== undefined && o.split.slot.current !== undefined) {
+      const i = splitCounter++;
+      if (Math.floor(((i + 1) * o.split.percent) / 100) > Math.floor((i * o.split.percent) / 100)) slot = o.split.slot;
+    }
     const model = slot.current;
     if (model === undefined) {
       fail(res, 'invocations', new HangarError('TEMPORARILY_UNAVAILABLE', 'No model is loaded yet.'), requestId);

@@ -1,0 +1,155 @@
+/**
+ * The inference-log part of the SDK: ground-truth labels, the file index monitors read, the
+ * retention policy, and scoring against a `hangar serve` endpoint.
+ *
+ * ```ts
+ * import { InferenceClient } from 'hangar/client';
+ * const inference = new InferenceClient({ trackingUri: 'http://127.0.0.1:5000' });
+ * await inference.logLabels('flights', [{ requestId: 'a1b2-3', label: 1 }]);
+ * ```
+ */
+import type { HangarClientOptions } from './client.js';
+import { ApiError, errorFromResponse } from './errors.js';
+import { Transport } from './http.js';
+
+const HANGAR = '/api/2.0/hangar';
+
+/** One ground-truth label, joined to its prediction by request id. */
+export interface LabelRecord {
+  /** The `x-request-id` the scoring server answered with (for a batch: `<id>/<row>`). */
+  requestId: string;
+  /** The true value. */
+  label: number | string | boolean;
+  /** When it was observed, epoch ms; default: when the server receives it. */
+  timestamp?: number;
+}
+
+/** An indexed inference-log file. */
+export interface InferenceFileRecord {
+  fileId: string;
+  model: string;
+  kind: 'predictions' | 'labels';
+  /** UTC day `YYYY-MM-DD`. */
+  day: string;
+  minTs: number;
+  maxTs: number;
+  rows: number;
+  /** Absolute path on the server's machine. */
+  path: string;
+  created: number;
+}
+
+/** A file to index (what a serving process registers after writing it). */
+export interface NewInferenceFile {
+  model: string;
+  kind: 'predictions' | 'labels';
+  day: string;
+  minTs: number;
+  maxTs: number;
+  rows: number;
+  /** Absolute path under the server's log root. */
+  path: string;
+}
+
+interface WireFile {
+  file_id: string;
+  model: string;
+  kind: 'predictions' | 'labels';
+  day: string;
+  min_ts: number;
+  max_ts: number;
+  rows: number;
+  path: string;
+  created: number;
+}
+
+/** Labels, the file index and retention on a Hangar tracking server. */
+export class InferenceClient {
+  readonly #t: Transport;
+
+  constructor(options: string | HangarClientOptions) {
+    const o: HangarClientOptions = typeof options === 'string' ? { trackingUri: options } : options;
+    this.#t = new Transport({
+      trackingUri: o.trackingUri,
+      token: o.token,
+      maxRetries: o.maxRetries ?? 4,
+      backoffMs: o.backoffMs ?? 500,
+      maxBackoffMs: o.maxBackoffMs ?? 10_000,
+      timeoutMs: o.timeoutMs ?? 120_000,
+      fetch: o.fetch ?? globalThis.fetch,
+      sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+      userAgent: 'hangar-client/0.1.0',
+    });
+  }
+
+  /** Where the server keeps inference logs (a local path on its machine). */
+  async logRoot(): Promise<string> {
+    const r = await this.#t.json<{ log_root: string }>('GET', `${HANGAR}/inference/config`, { idempotent: true });
+    return r.log_root;
+  }
+
+  /** Send labels for a model; they are written as a Parquet file per day and indexed. At most 100,000 per call. */
+  async logLabels(model: string, labels: readonly LabelRecord[]): Promise<{ labels: number; files: Array<{ fileId: string; day: string; rows: number; path: string }> }> {
+    const r = await this.#t.json<{ labels: number; files: Array<{ file_id: string; day: string; rows: number; path: string }> }>('POST', `${HANGAR}/inference/labels`, {
+      json: { model, labels: labels.map((l) => ({ request_id: l.requestId, label: l.label, ...(l.timestamp === undefined ? {} : { timestamp: l.timestamp }) })) },
+      idempotent: false,
+    });
+    return { labels: r.labels, files: r.files.map((f) => ({ fileId: f.file_id, day: f.day, rows: f.rows, path: f.path })) };
+  }
+
+  /** Indexed files of a model's log (`predictions` by default), oldest first; `from`/`to` in epoch ms. */
+  async listFiles(model: string, options: { kind?: 'predictions' | 'labels'; from?: number; to?: number } = {}): Promise<InferenceFileRecord[]> {
+    const r = await this.#t.json<{ files?: WireFile[] }>('GET', `${HANGAR}/inference/files/list`, {
+      query: { model, kind: options.kind, from: options.from, to: options.to },
+      idempotent: true,
+    });
+    return (r.files ?? []).map((f) => ({ fileId: f.file_id, model: f.model, kind: f.kind, day: f.day, minTs: f.min_ts, maxTs: f.max_ts, rows: f.rows, path: f.path, created: f.created }));
+  }
+
+  /** Index files a serving process wrote (all or none). */
+  async registerFiles(files: readonly NewInferenceFile[]): Promise<string[]> {
+    const r = await this.#t.json<{ file_ids: string[] }>('POST', `${HANGAR}/inference/files/register`, {
+      json: { files: files.map((f) => ({ model: f.model, kind: f.kind, day: f.day, min_ts: f.minTs, max_ts: f.maxTs, rows: f.rows, path: f.path })) },
+      idempotent: false,
+    });
+    return r.file_ids;
+  }
+
+  /** Apply the retention policy: delete files whose newest row is older than the given age (one model, or all for admins). */
+  async prune(options: { olderThanDays?: number; olderThanMs?: number; model?: string }): Promise<{ files: number; rows: number }> {
+    return this.#t.json<{ files: number; rows: number }>('POST', `${HANGAR}/inference/prune`, {
+      json: { older_than_days: options.olderThanDays, older_than_ms: options.olderThanMs, model: options.model },
+      idempotent: true,
+    });
+  }
+}
+
+/** The answer of a scoring endpoint. */
+export interface ScoreResponse {
+  /** `predictions` of the answer. */
+  predictions: unknown[];
+  /** The `x-request-id` to send labels with. */
+  requestId: string | undefined;
+  /** The model version that answered. */
+  modelVersion: string | undefined;
+}
+
+/**
+ * Score rows against a `hangar serve` (or `mlflow models serve`) endpoint with
+ * `dataframe_records`. Errors are ApiErrors with the server's code.
+ */
+export async function scoreRecords(endpoint: string, rows: ReadonlyArray<Record<string, unknown>>, options: { requestId?: string; fetch?: typeof fetch } = {}): Promise<ScoreResponse> {
+  const f = options.fetch ?? globalThis.fetch;
+  const url = `${endpoint.replace(/\/+$/, '')}/invocations`;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (options.requestId !== undefined) headers['x-request-id'] = options.requestId;
+  const res = await f(url, { method: 'POST', headers, body: JSON.stringify({ dataframe_records: rows }) });
+  const text = await res.text();
+  if (!res.ok) throw errorFromResponse(res.status, text, `POST /invocations`);
+  try {
+    const body = JSON.parse(text) as { predictions: unknown[] };
+    return { predictions: body.predictions, requestId: res.headers.get('x-request-id') ?? undefined, modelVersion: res.headers.get('x-model-version') ?? undefined };
+  } catch (e) {
+    throw new ApiError('INTERNAL_ERROR', 'The scoring server answered with a body that is not JSON.', { status: res.status, request: 'POST /invocations', cause: e });
+  }
+}
