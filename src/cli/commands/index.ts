@@ -3,6 +3,7 @@ import { registerModelCommands } from './models.js';
 import { registerValidationCommands } from './validation.js';
 import { registerGovernanceCommands } from './governance.js';
 import { registerAuditCommands } from './audit.js';
+import { registerDatasetCommands } from './datasets.js';
 
 export type { CommandContext } from './context.js';
 
@@ -15,4 +16,5 @@ export function registerCommandModules(ctx: CommandContext): void {
   registerValidationCommands(ctx);
   registerGovernanceCommands(ctx);
   registerAuditCommands(ctx);
+  registerDatasetCommands(ctx);
 }

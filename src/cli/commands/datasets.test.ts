@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HangarClient } from '../../client/index.js';
+import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { runCliAgainst } from '../test-support/cli.js';
+
+let server: TestServer;
+let dir: string;
+let n = 0;
+const unique = (p: string): string => `${p}-${process.pid}-${++n}`;
+const CSV = 'id,origin,delay\n1,SFO,10\n2,LAX,-5\n3,SFO,30\n';
+
+beforeAll(async () => {
+  server = await startTestServer();
+  dir = mkdtempSync(join(tmpdir(), 'hangar-datasets-cli-'));
+});
+
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const cli = (args: string[]) => runCliAgainst(server.url, args);
+
+describe('hangar datasets', () => {
+  it('registers with expectations and tags, shows the profile, lists versions, exports CSV', async () => {
+    const name = unique('flights');
+    const data = join(dir, `${name}.csv`);
+    writeFileSync(data, CSV);
+    const expect_ = join(dir, `${name}.yaml`);
+    writeFileSync(expect_, 'columns:\n  id: { unique: true, not_null: true }\n  delay: { type: integer, min: -60 }\n');
+    const reg = await cli(['datasets', 'register', name, '--from', data, '--expectations', expect_, '--tag', 'team=data', '--description', 'three flights']);
+    expect(reg.code, reg.err).toBe(0);
+    expect(reg.out).toMatch(new RegExp(`^Registered ${name} version 1 \\(3 rows, digest [0-9a-f]{32}\\)`));
+    expect(reg.err).toContain('uploading');
+
+    const again = await cli(['datasets', 'register', name, '--from', data, '--json']);
+    expect(JSON.parse(again.out)).toMatchObject({ created: false, dataset_version: { version: 1 } });
+
+    const show = await cli(['datasets', 'show', `${name}@1`]);
+    expect(show.code, show.err).toBe(0);
+    expect(show.out).toContain('expectations  passed');
+    expect(show.out).toMatch(/delay\s+BIGINT\s+3\s+0\s+3\s+-5\s+30/);
+    expect(show.out).toContain('SFO (2)');
+
+    const list = await cli(['datasets', 'list', '--name-contains', name, '--json']);
+    expect(JSON.parse(list.out)).toMatchObject([{ name, latestVersion: 1, tags: { team: 'data' }, description: 'three flights' }]);
+    const versions = await cli(['datasets', 'versions', name]);
+    expect(versions.out).toMatch(/VERSION\s+DIGEST/);
+
+    const out = join(dir, 'out', `${name}.csv`);
+    const exp = await cli(['datasets', 'export', name, '--out', out]);
+    expect(exp.code, exp.err).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(CSV);
+  });
+
+  it('fails with the failing columns and exit code 1 when expectations break', async () => {
+    const name = unique('bad');
+    const data = join(dir, `${name}.csv`);
+    writeFileSync(data, CSV);
+    const expect_ = join(dir, `${name}.json`);
+    writeFileSync(expect_, JSON.stringify({ columns: { delay: { min: 0 } } }));
+    const r = await cli(['datasets', 'register', name, '--from', data, '--expectations', expect_]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('DATA_EXPECTATION_FAILED');
+    expect(r.err).toContain("column 'delay': 1 values outside [0, ∞]");
+    const bad = join(dir, `${name}-bad.yaml`);
+    writeFileSync(bad, 'columns: { delay: { minimum: 0 } }\n');
+    const r2 = await cli(['datasets', 'register', name, '--from', data, '--expectations', bad]);
+    expect(r2.code).toBe(1);
+    expect(r2.err).toContain('expectations.columns.delay');
+  });
+
+  it('records a version as a run input', async () => {
+    const name = unique('input');
+    const data = join(dir, `${name}.csv`);
+    writeFileSync(data, CSV);
+    expect((await cli(['datasets', 'register', name, '--from', data])).code).toBe(0);
+    const client = new HangarClient(server.url);
+    const { experiment } = await client.getOrCreateExperiment(unique('exp'));
+    const run = await client.createRun(experiment.experimentId, {});
+    const r = await cli(['datasets', 'log-input', `${name}@1`, '--run-id', run.info.runId, '--context', 'evaluation']);
+    expect(r.code, r.err).toBe(0);
+    const inputs = (await client.getRun(run.info.runId)).inputs.datasetInputs;
+    expect(inputs.map((i) => [i.dataset.name, i.tags[0]?.value])).toEqual([[name, 'evaluation']]);
+    const del = await cli(['datasets', 'delete', name, '--json']);
+    expect(JSON.parse(del.out)).toEqual({ name, deleted_versions: [1] });
+  });
+});
