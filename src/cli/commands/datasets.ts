@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import type { DatasetVersionInfo, HangarClient } from '../../client/index.js';
 import { clientFor, clientOptions } from '../options.js';
 import { formatFields, formatNumber, formatTable, formatTime } from '../table.js';
