@@ -47,3 +47,4 @@ export {
 } from './training-set.js';
 export { pitQuery, type PitLookup } from './pit.js';
 export type { FeatureTableRecord, FeatureTableVersionRecord, TrainingSetRecord, LineageEntry } from '../../store/features-store.js';
+export { scoreWithFeatures, type ScoreOptions, type ScoreResult, type BatchPredictions } from './score.js';
