@@ -1,4 +1,5 @@
-import { basename, extname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, extname, join, resolve } from 'node:path';
 import type { DatasetInput, HangarClient } from '../client/index.js';
 import { invalidParam } from '../core/errors.js';
 import { isQuery, readTable, tableDigest, tableSchema, toFeatureFrame, type PreparedData, type Problem, type Table } from '../data/index.js';
@@ -35,6 +36,8 @@ export interface DataOptions {
   holdout?: string;
   /** Columns that are not features. */
   exclude?: string[];
+  /** Resolves `dataset:NAME[@VERSION]` in `data`/`holdout` to a registered dataset version, logged as registered. */
+  client?: HangarClient;
 }
 
 /** Training and holdout data, loaded once (a search reuses it for every trial). */
@@ -134,19 +137,28 @@ function exampleRows(table: Table, skip: Set<string>): Array<Record<string, unkn
   return out;
 }
 
+/** A registered dataset version named `dataset:NAME[@VERSION]` (issue 4): a local Parquet copy and its run input; undefined for files and SQL. */
+async function datasetRef(options: DataOptions, source: string, context: 'training' | 'evaluation'): Promise<{ localPath: string; input: DatasetInput } | undefined> {
+  if (!source.startsWith('dataset:')) return undefined;
+  const resolved = options.client ? await options.client.datasets.resolveRef(source, join(tmpdir(), 'hangar-data-cache'), context) : null;
+  if (!resolved) throw invalidParam(`'${source}' is not a dataset reference this run can resolve (dataset:NAME or dataset:NAME@VERSION, with a tracking server)`, 'data');
+  return resolved;
+}
+
 /** Read and prepare the training (and holdout) data; the holdout is encoded as the training data was. */
 export async function loadTrainingData(options: DataOptions): Promise<LoadedData> {
   const t0 = performance.now();
-  const [table, holdoutTable] = await Promise.all([readTable(options.data), options.holdout === undefined ? undefined : readTable(options.holdout)]);
+  const [trainRef, holdoutRef] = await Promise.all([datasetRef(options, options.data, 'training'), options.holdout === undefined ? undefined : datasetRef(options, options.holdout, 'evaluation')]);
+  const [table, holdoutTable] = await Promise.all([readTable(trainRef?.localPath ?? options.data), options.holdout === undefined ? undefined : readTable(holdoutRef?.localPath ?? options.holdout)]);
   const train = toFeatureFrame(table, { target: options.target, problem: options.problem, exclude: options.exclude });
   if (train.frame.rows === 0) throw invalidParam(`No training rows in ${options.data} (after dropping rows without '${options.target}')`, 'data');
-  const datasets = [datasetInput(table, 'training')];
+  const datasets = [trainRef?.input ?? datasetInput(table, 'training')];
   let holdout: PreparedData | undefined;
   if (holdoutTable) {
     const categories: Record<string, string[]> = {};
     for (const f of train.frame.features) if (f.kind === 'categorical') categories[f.name] = f.categories;
     holdout = toFeatureFrame(holdoutTable, { target: options.target, problem: train.problem, exclude: options.exclude, categories, classLabels: train.classLabels });
-    datasets.push(datasetInput(holdoutTable, 'evaluation'));
+    datasets.push(holdoutRef?.input ?? datasetInput(holdoutTable, 'evaluation'));
   }
   const inputExample = exampleRows(table, new Set([options.target, ...(options.exclude ?? [])]));
   const out: LoadedData = { target: options.target, train, datasets, inputExample, loadMs: performance.now() - t0 };

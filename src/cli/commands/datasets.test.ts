@@ -88,4 +88,21 @@ describe('hangar datasets', () => {
     const del = await cli(['datasets', 'delete', name, '--json']);
     expect(JSON.parse(del.out)).toEqual({ name, deleted_versions: [1] });
   });
+
+  it('hangar train --data dataset:NAME@V trains on the registered version and logs it as the run input', async () => {
+    const name = unique('train');
+    const data = join(dir, `${name}.csv`);
+    const rows = Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 13) % 50},${i % 3 === 0 ? 1 : 0}`);
+    writeFileSync(data, `x,y,late\n${rows.join('\n')}\n`);
+    const reg = await cli(['datasets', 'register', name, '--from', data, '--json']);
+    const digest = (JSON.parse(reg.out) as { dataset_version: { digest: string } }).dataset_version.digest;
+    const r = await cli(['train', '--data', `dataset:${name}@1`, '--target', 'late', '--learner', 'linear', '--experiment', unique('exp'), '--json']);
+    expect(r.code, r.err).toBe(0);
+    const runId = (JSON.parse(r.out) as { run_id: string }).run_id;
+    const inputs = (await new HangarClient(server.url).getRun(runId)).inputs.datasetInputs;
+    expect(inputs.map((i) => [i.dataset.name, i.dataset.digest, i.tags[0]?.value])).toEqual([[name, digest, 'training']]);
+    const missing = await cli(['train', '--data', `dataset:${unique('nope')}`, '--target', 'late']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('RESOURCE_DOES_NOT_EXIST');
+  });
 });
