@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { materializeFiles, openOnlineStore, type FeatureTableSpec } from '../../data/index.js';
+import { applyFeatureTables, computeFeatureTable, materializeFiles, openOnlineStore, type FeatureTableSpec } from '../../data/index.js';
+import { openStore } from '../../store/index.js';
+import { openArtifactStore } from '../../artifacts/index.js';
+import { defaultArtifactsDestination } from '../../core/config.js';
 import { writeParquet } from '../../data/online/test-support.js';
 import { OnlineFeaturesClient } from '../../client/online.js';
 
@@ -117,5 +120,56 @@ describe('online look-up over REST', () => {
     const { entries } = (await res.json()) as { entries?: Array<{ action: string }> };
     expect((entries ?? []).map((e) => e.action)).toContain('POST /api/2.0/mlflow/experiments/create');
     expect((entries ?? []).filter((e) => e.action.includes('online'))).toEqual([]);
+  });
+});
+
+describe('materialisation over REST', () => {
+  let server: TestServer;
+  const D0 = Date.parse('2024-03-01T00:00:00Z');
+  const HOUR = 3_600_000;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    // Register and compute a feature table on the server's own metadata and artifact stores.
+    const store = await openStore(`sqlite:///${join(server.home, 'hangar.db')}`, { defaultArtifactRoot: 'mlflow-artifacts:' });
+    const artifacts = await openArtifactStore(defaultArtifactsDestination(server.home));
+    const events = await writeParquet(
+      join(server.home, 'events.parquet'),
+      `select 'u' || (i % 3) as user_id, timestamp '2024-03-01' + to_hours(i) as ts, i::BIGINT as clicks from range(12) r(i)`,
+    );
+    const ctx = { store, artifacts };
+    await applyFeatureTables(ctx, [
+      { name: 'user_clicks', keys: [{ name: 'user_id', type: 'string' }], timestampKey: 'ts', features: [{ name: 'clicks', type: 'long' }], source: { kind: 'sql', sql: `select * from read_parquet('${events}')` }, ttlMs: 0 },
+    ]);
+    await computeFeatureTable(ctx, 'user_clicks', { end: D0 + 24 * HOUR });
+    await artifacts.close();
+    await store.close();
+  });
+  afterAll(() => server.close());
+
+  const post = async (path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(`${server.url}/api/2.0/hangar/features/online${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+  const clicks = async (): Promise<unknown[]> =>
+    ((await post('/get', { features: ['user_clicks:clicks'], entities: { user_id: ['u0', 'u1', 'u2'] } })).json.results as Array<{ values: unknown[] }>)[1]!.values;
+
+  it('materialises a window, then incrementally from its end, and looks the rows up at once', async () => {
+    expect((await post('/materialize', { incremental: true, end: D0 + 6 * HOUR, dry_run: true })).json).toEqual({ results: [{ table: 'user_clicks', end: D0 + 6 * HOUR, rows: 0, stored: 0 }] });
+    const full = await post('/materialize', { start: new Date(D0).toISOString(), end: D0 + 5 * HOUR });
+    expect(full).toEqual({ status: 200, json: { results: [{ table: 'user_clicks', start: D0, end: D0 + 5 * HOUR, rows: 3, stored: 3 }] } });
+    // Hours 0–4: u0 last at hour 3, u1 at 4, u2 at 2.
+    expect(await clicks()).toEqual([3, 4, 2]);
+    const inc = await post('/materialize', { incremental: true, end: D0 + 9 * HOUR, tables: ['user_clicks'] });
+    expect(inc.json).toEqual({ results: [{ table: 'user_clicks', start: D0 + 5 * HOUR, end: D0 + 9 * HOUR, rows: 3, stored: 3 }] });
+    expect(await clicks()).toEqual([6, 7, 8]);
+  });
+
+  it('answers 400 or 404 naming the field for a bad request', async () => {
+    expect((await post('/materialize', { end: D0 })).json).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining("'start'") as unknown });
+    expect((await post('/materialize', { start: 'yesterday', end: D0 })).json).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining("'start'") as unknown });
+    expect((await post('/materialize', { start: D0, end: D0 })).json).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });
+    const missing = await post('/materialize', { start: D0, end: D0 + HOUR, tables: ['user_clicks', 'nope'] });
+    expect(missing).toMatchObject({ status: 404, json: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: expect.stringContaining('tables[1]') as unknown } });
   });
 });

@@ -10,9 +10,21 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HangarError } from '../../core/errors.js';
-import { OnlineFeatures, openOnlineStore } from '../../data/index.js';
+import {
+  featureTableNames,
+  getFeatureTable,
+  incrementalWindow,
+  loadFeatureTable,
+  materializeFiles,
+  materializeFilesIncremental,
+  OnlineFeatures,
+  openOnlineStore,
+  type DataContext,
+  type MaterializeResult,
+} from '../../data/index.js';
 import type { ApiContext } from '../context.js';
 import { parseInput } from '../input.js';
+import { governanceOf, principalOf } from './auth.js';
 import { HANGAR_API, hangarRoute } from './routes.js';
 
 /** Feast's `GetOnlineFeaturesRequest` in JSON. */
@@ -21,6 +33,31 @@ const lookupSchema = z.object({
   feature_service: z.string().min(1).optional(),
   entities: z.record(z.string(), z.array(z.unknown())),
   full_feature_names: z.boolean().optional(),
+});
+
+/** A time as epoch milliseconds or an ISO-8601 string. */
+const time = z.union([
+  z.number().int(),
+  z.string().transform((v, c) => {
+    const ms = Date.parse(v);
+    if (Number.isNaN(ms)) {
+      c.addIssue({ code: 'custom', message: 'expected an ISO-8601 time or epoch milliseconds' });
+      return z.NEVER;
+    }
+    return ms;
+  }),
+]);
+
+const materializeSchema = z.object({
+  /** Window start; absent with `incremental`. */
+  start: time.optional(),
+  end: time,
+  /** Tables to materialise; default every registered feature table. */
+  tables: z.array(z.string().min(1)).optional(),
+  /** Start each table at its previous end (or end − ttl, or the beginning, the first time). */
+  incremental: z.boolean().optional(),
+  /** Only say which tables and windows a run would cover. */
+  dry_run: z.boolean().optional(),
 });
 
 /** The Feast-compatible path, outside `/api/2.0/hangar`. */
@@ -58,6 +95,36 @@ export function registerOnlineRoutes(ctx: ApiContext): void {
   // `audit: false`: the server's audit hook skips read-only POSTs that say so.
   for (const url of [`${HANGAR_API}/features/online/get`, FEAST_ONLINE_PATH]) ctx.app.route({ method: 'POST', url, config: { audit: false }, handler: lookup });
 
+  // Materialisation runs on the server, so it uses the server's online-store configuration.
+  hangarRoute(ctx, 'POST', '/features/online/materialize', async (req) => {
+    const body = parseInput(materializeSchema, req.json);
+    if (body.incremental !== true && body.start === undefined) throw new HangarError('INVALID_PARAMETER_VALUE', "Missing value for required parameter 'start' (or set incremental).", { field: 'start' });
+    if (body.incremental === true && body.start !== undefined) throw new HangarError('INVALID_PARAMETER_VALUE', "An incremental materialisation starts at each table's previous end; leave out 'start'.", { field: 'start' });
+    if (body.dry_run !== true) governanceOf(ctx.store).requireWriter(principalOf(req), 'materialize feature tables');
+    const data: DataContext = { store: ctx.store, artifacts: ctx.artifacts };
+    const names = body.tables ?? (await featureTableNames(data));
+    const service = await online();
+    if (body.dry_run !== true) req.audit = { entityType: 'feature_table', entityId: names.join(',') };
+    const results: MaterializeResult[] = [];
+    for (const [i, name] of names.entries()) {
+      if (body.dry_run === true) {
+        const { spec } = await getFeatureTable(data, name).catch((e: unknown) => rethrowAt(e, `tables[${i}]`));
+        const window = body.incremental === true ? await incrementalWindow(service.store, spec, body.end) : { start: body.start!, end: body.end };
+        results.push({ table: name, start: window === undefined ? body.end : window.start, end: body.end, rows: 0, stored: 0 });
+        continue;
+      }
+      const { spec, files } = await loadFeatureTable(data, name).catch((e: unknown) => rethrowAt(e, `tables[${i}]`));
+      results.push(
+        body.incremental === true
+          ? await materializeFilesIncremental(service.store, spec, files, body.end)
+          : await materializeFiles(service.store, spec, files, { start: body.start!, end: body.end }),
+      );
+      service.invalidate();
+    }
+    if (req.audit !== null) req.audit.after = results;
+    return { results: results.map((r) => ({ table: r.table, ...(r.start === null ? {} : { start: r.start }), end: r.end, rows: r.rows, stored: r.stored })) };
+  });
+
   hangarRoute(ctx, 'GET', '/features/online/tables', async () => {
     const service = await online();
     const tables = await service.store.listTables();
@@ -73,6 +140,12 @@ export function registerOnlineRoutes(ctx: ApiContext): void {
       })),
     };
   });
+}
+
+/** A feature-table error about one of the requested tables names its position in the request. */
+function rethrowAt(e: unknown, field: string): never {
+  if (e instanceof HangarError && e.code === 'RESOURCE_DOES_NOT_EXIST') throw new HangarError('RESOURCE_DOES_NOT_EXIST', `${e.message} (${field})`, { field });
+  throw e;
 }
 
 function bodyJson(req: FastifyRequest): unknown {

@@ -10,6 +10,7 @@ export {
   featureTableNames,
   materializeFiles,
   materializeFilesIncremental,
+  incrementalWindow,
   type MaterializeOptions,
   type MaterializeProgress,
   type MaterializeResult,

@@ -134,15 +134,21 @@ export async function materializeFilesIncremental(
   end: number,
   options: MaterializeOptions = {},
 ): Promise<MaterializeResult> {
-  const state = await store.getTable(spec.name);
-  const previous = state?.materializedEnd ?? null;
+  const window = await incrementalWindow(store, spec, end);
+  // Nothing new since the last run: write nothing.
+  if (window === undefined) return { table: spec.name, start: end, end, rows: 0, stored: 0 };
+  return materializeFiles(store, spec, files, window, options);
+}
+
+/**
+ * The window an incremental run covers: from the table's previous end, or the first time from
+ * `end − ttl` (from the beginning when the TTL is 0); undefined when the previous end is not
+ * before `end`.
+ */
+export async function incrementalWindow(store: OnlineStore, spec: Pick<FeatureTableSpec, 'name' | 'ttlMs'>, end: number): Promise<{ start: number | null; end: number } | undefined> {
+  const previous = (await store.getTable(spec.name))?.materializedEnd ?? null;
   const start = previous ?? (spec.ttlMs > 0 ? end - spec.ttlMs : null);
-  if (start !== null && start >= end) {
-    // Nothing new since the last run: record nothing and write nothing.
-    await store.registerTable(spec, options.now ?? Date.now());
-    return { table: spec.name, start, end, rows: 0, stored: 0 };
-  }
-  return materializeFiles(store, spec, files, { start, end }, options);
+  return start !== null && start >= end ? undefined : { start, end };
 }
 
 /**
