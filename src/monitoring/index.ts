@@ -3,3 +3,4 @@
  * drift` (drift/), and monitors over inference logs and tables (monitors/).
  */
 export * from './stats/index.js';
+export * from './drift/index.js';

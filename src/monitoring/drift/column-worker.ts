@@ -1,0 +1,23 @@
+import { parentPort } from 'node:worker_threads';
+import { isHangarError } from '../../core/errors.js';
+import { analyseColumn } from './column-task.js';
+import type { ColumnJob, ColumnReply } from './pool.js';
+
+/**
+ * A drift worker thread: analyses the columns the pool sends, one message each. Errors go back
+ * as data (code, message, field) so the pool rethrows them as the same HangarError.
+ */
+const port = parentPort;
+if (port) {
+  port.on('message', (job: ColumnJob) => {
+    let reply: ColumnReply;
+    try {
+      reply = { id: job.id, result: analyseColumn(job.ref, job.cur, job.options) };
+    } catch (e) {
+      reply = isHangarError(e)
+        ? { id: job.id, error: { code: e.code, message: e.message, field: e.field } }
+        : { id: job.id, error: { code: 'INTERNAL_ERROR', message: e instanceof Error ? (e.stack ?? e.message) : String(e) } };
+    }
+    port.postMessage(reply);
+  });
+}
