@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { CommanderError, Option, type Command } from 'commander';
 import { invalidParam } from '../../core/errors.js';
 import { idList, intOption, repeatable } from '../options.js';
 import { formatTable } from '../table.js';
