@@ -4,6 +4,7 @@ import { registerValidationCommands } from './validation.js';
 import { registerGovernanceCommands } from './governance.js';
 import { registerAuditCommands } from './audit.js';
 import { registerDatasetCommands } from './datasets.js';
+import { registerMonitorCommands } from './monitor.js';
 
 export type { CommandContext } from './context.js';
 
@@ -17,4 +18,5 @@ export function registerCommandModules(ctx: CommandContext): void {
   registerGovernanceCommands(ctx);
   registerAuditCommands(ctx);
   registerDatasetCommands(ctx);
+  registerMonitorCommands(ctx);
 }
