@@ -4,6 +4,7 @@ import { registerHangarRoutes } from './routes.js';
 import { registerInferenceRoutes } from './inference-routes.js';
 import { registerOnlineRoutes } from './online-routes.js';
 import { registerDatasetRoutes } from './datasets-routes.js';
+import { registerFeatureRoutes } from './features-routes.js';
 
 export { principalOf, governanceOf } from './auth.js';
 export { HANGAR_API, hangarRoute } from './routes.js';
@@ -18,4 +19,5 @@ export function registerHangar(ctx: ApiContext): void {
   registerInferenceRoutes(ctx);
   registerOnlineRoutes(ctx);
   registerDatasetRoutes(ctx);
+  registerFeatureRoutes(ctx);
 }

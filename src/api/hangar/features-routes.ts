@@ -1,0 +1,147 @@
+/**
+ * Feature tables and training sets over REST, under `/api/2.0/hangar/features/…`
+ * (docs/features.md): tables/apply, tables/get, tables/list, tables/compute,
+ * training-sets/create, training-sets/get.
+ *
+ * Applying, computing and building training sets run SQL (and transform modules) on the server
+ * over its files, so with `--auth` only admins may call them; reading the catalogue is open.
+ */
+import { join } from 'node:path';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { invalidParam } from '../../core/errors.js';
+import {
+  applyFeatureTables,
+  computeFeatureTable,
+  createTrainingSet,
+  featureStoreOf,
+  formatTtl,
+  getFeatureTable,
+  getTrainingSet,
+  listFeatureTables,
+  toFeatureTableSpecs,
+  trainingSetRequestSchema,
+  type DataContext,
+  type FeatureTableInfo,
+  type FeatureTableVersionRecord,
+  type TrainingSet,
+} from '../../data/index.js';
+import type { ApiContext } from '../context.js';
+import { parseInput } from '../input.js';
+import { governanceOf, principalOf } from './auth.js';
+import { hangarRoute } from './routes.js';
+
+/** A registered feature table as it goes over the wire. */
+export function featureTableToWire(t: FeatureTableInfo): Record<string, unknown> {
+  return {
+    name: t.spec.name,
+    spec: t.spec,
+    ttl: formatTtl(t.spec.ttlMs),
+    description: t.record.description,
+    owner: t.record.owner,
+    latest_version: t.record.latestVersion,
+    last_end: t.record.lastEnd,
+    spec_digest: t.record.specDigest,
+    creation_timestamp: t.record.creationTimestamp,
+    last_updated_timestamp: t.record.lastUpdatedTimestamp,
+  };
+}
+
+/** A computed version as it goes over the wire. */
+export function featureVersionToWire(v: FeatureTableVersionRecord): Record<string, unknown> {
+  return {
+    name: v.name,
+    version: v.version,
+    mode: v.mode,
+    start: v.startTs,
+    end: v.endTs,
+    row_count: v.rowCount,
+    total_rows: v.totalRows,
+    path: v.path,
+    files: v.files,
+    digest: v.digest,
+    schema: v.schema,
+    spec_digest: v.specDigest,
+    creation_timestamp: v.creationTimestamp,
+  };
+}
+
+/** A training set as it goes over the wire. */
+export function trainingSetToWire(t: TrainingSet): Record<string, unknown> {
+  return {
+    training_set_id: t.id,
+    request: t.spec,
+    uri: t.uri,
+    path: t.path,
+    output: t.output,
+    row_count: t.rowCount,
+    digest: t.digest,
+    schema: t.schema,
+    lineage: t.lineage,
+    run_id: t.runId,
+    creation_timestamp: t.creationTimestamp,
+  };
+}
+
+/** Epoch ms or an ISO 8601 date/time. */
+const instant = z.union([z.number().int(), z.string().min(1)]).transform((v, c) => {
+  const ms = typeof v === 'number' ? v : Date.parse(v);
+  if (!Number.isFinite(ms)) {
+    c.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 date/time' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export function registerFeatureRoutes(ctx: ApiContext): void {
+  const data: DataContext = { store: ctx.store, artifacts: ctx.artifacts, cacheDir: join(ctx.config.home, 'cache', 'data') };
+  const requireServerSql = (req: FastifyRequest, what: string): void => governanceOf(ctx.store).requireAdmin(principalOf(req), what);
+
+  hangarRoute(ctx, 'POST', '/features/tables/apply', async (req) => {
+    const body = parseInput(z.object({ tables: z.array(z.unknown()).min(1), dry_run: z.boolean().optional() }), req.json);
+    requireServerSql(req, 'apply feature tables (their SQL runs on the server)');
+    const specs = toFeatureTableSpecs(body.tables);
+    const results = await applyFeatureTables(data, specs, { dryRun: body.dry_run === true });
+    if (body.dry_run !== true) req.audit = { entityType: 'feature_table', entityId: specs.map((s) => s.name).join(','), after: results };
+    return { results, dry_run: body.dry_run === true };
+  });
+
+  hangarRoute(ctx, 'GET', '/features/tables/get', async (req) => {
+    const q = parseInput(z.object({ name: z.string().min(1) }), req.json);
+    const table = await getFeatureTable(data, q.name);
+    const versions = await featureStoreOf(data).listVersions(q.name);
+    return { feature_table: featureTableToWire(table), versions: versions.map(featureVersionToWire) };
+  });
+
+  hangarRoute(ctx, 'GET', '/features/tables/list', async () => ({ feature_tables: (await listFeatureTables(data)).map(featureTableToWire) }));
+
+  hangarRoute(ctx, 'POST', '/features/tables/compute', async (req) => {
+    const body = parseInput(z.object({ name: z.string().min(1), start: instant.optional(), end: instant.optional(), full: z.boolean().optional() }), req.json);
+    requireServerSql(req, 'compute feature tables (their SQL runs on the server)');
+    req.audit = { entityType: 'feature_table', entityId: body.name };
+    const r = await computeFeatureTable(data, body.name, {
+      ...(body.start === undefined ? {} : { start: body.start }),
+      ...(body.end === undefined ? {} : { end: body.end }),
+      ...(body.full === undefined ? {} : { full: body.full }),
+    });
+    req.audit.after = featureVersionToWire(r.version);
+    return { version: featureVersionToWire(r.version), ...(r.reason === undefined ? {} : { reason: r.reason }) };
+  });
+
+  hangarRoute(ctx, 'POST', '/features/training-sets/create', async (req) => {
+    const body = parseInput(trainingSetRequestSchema.extend({ run_id: z.string().min(1).optional() }), req.json);
+    requireServerSql(req, 'build training sets on the server');
+    const { run_id: runId, ...request } = body;
+    if (runId !== undefined) await ctx.store.getRun(runId).catch(() => {
+      throw invalidParam(`run_id: no run ${runId}`, 'run_id');
+    });
+    const ts = await createTrainingSet(data, request, runId === undefined ? {} : { runId });
+    req.audit = { entityType: 'training_set', entityId: ts.id, after: { lineage: ts.lineage, row_count: ts.rowCount } };
+    return { training_set: trainingSetToWire(ts) };
+  });
+
+  hangarRoute(ctx, 'GET', '/features/training-sets/get', async (req) => {
+    const q = parseInput(z.object({ training_set_id: z.string().min(1) }), req.json);
+    return { training_set: trainingSetToWire(await getTrainingSet(data, q.training_set_id)) };
+  });
+}

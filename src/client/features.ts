@@ -1,0 +1,208 @@
+/**
+ * The feature-store part of the SDK: register feature tables (as `hangar features apply`),
+ * compute versions, read the catalogue, and build point-in-time training sets on the server.
+ *
+ * ```ts
+ * import { FeaturesClient } from 'hangar/client';
+ * const features = new FeaturesClient({ trackingUri: 'http://127.0.0.1:5000', token });
+ * await features.apply([{ name: 'origin_daily', keys: ['origin'], timestampKey: 'day_end', features: { rate: 'double' }, source: 'select …', ttl: '7d' }]);
+ * await features.compute('origin_daily');
+ * const ts = await features.createTrainingSet({ labels: { dataset: 'flights' }, lookups: [{ table: 'origin_daily', timestampLookupKey: 'date' }] });
+ * ```
+ */
+import type { HangarClientOptions } from './client.js';
+import { Transport, type Query } from './http.js';
+
+const HANGAR = '/api/2.0/hangar/features';
+
+type Wire = Record<string, unknown>;
+
+/** A feature table definition as sent to `apply` (the same shape as in a definitions module or `features.yaml`). */
+export interface FeatureTableDefinition {
+  name: string;
+  keys: Array<string | { name: string; type: 'string' | 'long' }>;
+  timestampKey?: string;
+  createdTimestampKey?: string;
+  features: Array<{ name: string; type: 'double' | 'long' | 'boolean' | 'string' | 'timestamp'; description?: string; tags?: Record<string, string> }> | Record<string, 'double' | 'long' | 'boolean' | 'string' | 'timestamp'>;
+  /** SQL text (on the server), `{sql}`, or `{transform: '/absolute/module.js'}`. */
+  source: string | { sql: string } | { transform: string; export?: string; input?: string };
+  /** `'7d'`, `'12h'`, `'30m'`, or 0 (never expires). */
+  ttl?: string | number;
+  description?: string;
+  owner?: string;
+  tags?: Record<string, string>;
+}
+
+/** A registered feature table. */
+export interface FeatureTableInfo {
+  name: string;
+  /** The validated spec (keys, timestampKey, features, source, ttlMs, …). */
+  spec: Record<string, unknown>;
+  /** TTL as a duration (`7d`, `0` = never). */
+  ttl: string;
+  description: string | null;
+  owner: string | null;
+  /** 0 before the first compute. */
+  latestVersion: number;
+  /** Exclusive end (epoch ms) of the latest computed range. */
+  lastEnd: number | null;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number;
+}
+
+/** One computed version. */
+export interface FeatureTableVersionInfo {
+  name: string;
+  version: number;
+  mode: 'full' | 'incremental';
+  start: number | null;
+  end: number | null;
+  rowCount: number;
+  totalRows: number;
+  files: string[];
+  digest: string;
+  schema: Array<{ name: string; type: string }>;
+  creationTimestamp: number;
+}
+
+/** One feature lookup of a training set. */
+export interface FeatureLookupInput {
+  table: string;
+  features?: string[];
+  rename?: Record<string, string>;
+  lookupKey?: string | string[];
+  timestampLookupKey?: string;
+  version?: number;
+}
+
+/** A training set and its lineage. */
+export interface TrainingSetInfo {
+  id: string;
+  request: Record<string, unknown>;
+  /** Artifact URI of the Parquet result. */
+  uri: string | null;
+  rowCount: number;
+  digest: string;
+  schema: Array<{ name: string; type: string }>;
+  lineage: Array<{ table: string; version: number; digest: string; features: string[] }>;
+  runId: string | null;
+  creationTimestamp: number;
+}
+
+const num = (v: unknown): number => Number(v ?? 0);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function tableFrom(w: Wire): FeatureTableInfo {
+  return {
+    name: String(w.name),
+    spec: (w.spec ?? {}) as Record<string, unknown>,
+    ttl: String(w.ttl ?? '0'),
+    description: (w.description as string | null | undefined) ?? null,
+    owner: (w.owner as string | null | undefined) ?? null,
+    latestVersion: num(w.latest_version),
+    lastEnd: numOrNull(w.last_end),
+    creationTimestamp: num(w.creation_timestamp),
+    lastUpdatedTimestamp: num(w.last_updated_timestamp),
+  };
+}
+
+function versionFrom(w: Wire): FeatureTableVersionInfo {
+  return {
+    name: String(w.name),
+    version: num(w.version),
+    mode: w.mode === 'incremental' ? 'incremental' : 'full',
+    start: numOrNull(w.start),
+    end: numOrNull(w.end),
+    rowCount: num(w.row_count),
+    totalRows: num(w.total_rows),
+    files: (w.files ?? []) as string[],
+    digest: String(w.digest ?? ''),
+    schema: (w.schema ?? []) as Array<{ name: string; type: string }>,
+    creationTimestamp: num(w.creation_timestamp),
+  };
+}
+
+function trainingSetFrom(w: Wire): TrainingSetInfo {
+  return {
+    id: String(w.training_set_id),
+    request: (w.request ?? {}) as Record<string, unknown>,
+    uri: (w.uri as string | null | undefined) ?? null,
+    rowCount: num(w.row_count),
+    digest: String(w.digest ?? ''),
+    schema: (w.schema ?? []) as TrainingSetInfo['schema'],
+    lineage: (w.lineage ?? []) as TrainingSetInfo['lineage'],
+    runId: (w.run_id as string | null | undefined) ?? null,
+    creationTimestamp: num(w.creation_timestamp),
+  };
+}
+
+/** Feature tables and training sets over `/api/2.0/hangar/features`. Failures are ApiErrors naming the field. */
+export class FeaturesClient {
+  private readonly http: Transport;
+
+  /** Its own connection settings, as `HangarClient` takes them (`trackingUri`, `token`, retries). */
+  constructor(options: string | HangarClientOptions | Transport) {
+    if (options instanceof Transport) {
+      this.http = options;
+      return;
+    }
+    const o: HangarClientOptions = typeof options === 'string' ? { trackingUri: options } : options;
+    this.http = new Transport({
+      trackingUri: o.trackingUri,
+      token: o.token,
+      maxRetries: o.maxRetries ?? 4,
+      backoffMs: o.backoffMs ?? 500,
+      maxBackoffMs: o.maxBackoffMs ?? 10_000,
+      // Computing a table or a training set can take minutes on large data.
+      timeoutMs: o.timeoutMs ?? 600_000,
+      fetch: o.fetch ?? globalThis.fetch,
+      sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+      userAgent: 'hangar-client/features',
+    });
+  }
+
+  private get<T>(path: string, query: Query): Promise<T> {
+    return this.http.json<T>('GET', `${HANGAR}${path}`, { query, idempotent: true });
+  }
+
+  private post<T>(path: string, json: unknown, idempotent = false): Promise<T> {
+    return this.http.json<T>('POST', `${HANGAR}${path}`, { json, idempotent });
+  }
+
+  /** Register or update definitions (`feast apply`); each comes back created, changed or unchanged. Admins only with `--auth`. */
+  async apply(tables: FeatureTableDefinition[], options: { dryRun?: boolean } = {}): Promise<Array<{ name: string; status: 'created' | 'changed' | 'unchanged' }>> {
+    const r = await this.post<{ results?: Array<{ name: string; status: 'created' | 'changed' | 'unchanged' }> }>('/tables/apply', { tables, dry_run: options.dryRun === true }, true);
+    return r.results ?? [];
+  }
+
+  /** Every registered table. */
+  async list(): Promise<FeatureTableInfo[]> {
+    const r = await this.get<{ feature_tables?: Wire[] }>('/tables/list', {});
+    return (r.feature_tables ?? []).map(tableFrom);
+  }
+
+  /** One table and its versions, oldest first. RESOURCE_DOES_NOT_EXIST when unknown. */
+  async get(name: string): Promise<{ table: FeatureTableInfo; versions: FeatureTableVersionInfo[] }> {
+    const r = await this.get<{ feature_table: Wire; versions?: Wire[] }>('/tables/get', { name });
+    return { table: tableFrom(r.feature_table), versions: (r.versions ?? []).map(versionFrom) };
+  }
+
+  /** Compute a new version (incremental from the last end unless `full`). */
+  async compute(name: string, options: { start?: number | string; end?: number | string; full?: boolean } = {}): Promise<{ version: FeatureTableVersionInfo; reason?: string }> {
+    const r = await this.post<{ version: Wire; reason?: string }>('/tables/compute', { name, ...options });
+    return { version: versionFrom(r.version), ...(r.reason === undefined ? {} : { reason: r.reason }) };
+  }
+
+  /** Build a point-in-time training set on the server; with `runId`, its lineage is logged to that run. */
+  async createTrainingSet(request: { labels: string | { dataset: string; version?: number }; lookups: FeatureLookupInput[]; exclude?: string[]; runId?: string }): Promise<TrainingSetInfo> {
+    const { runId, ...rest } = request;
+    const r = await this.post<{ training_set: Wire }>('/training-sets/create', { ...rest, ...(runId === undefined ? {} : { run_id: runId }) });
+    return trainingSetFrom(r.training_set);
+  }
+
+  /** A training set and its lineage. */
+  async getTrainingSet(id: string): Promise<TrainingSetInfo> {
+    const r = await this.get<{ training_set: Wire }>('/training-sets/get', { training_set_id: id });
+    return trainingSetFrom(r.training_set);
+  }
+}
