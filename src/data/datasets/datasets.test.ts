@@ -17,6 +17,7 @@ import {
   listDatasets,
   listDatasetVersions,
   parseExpectations,
+  profileRelation,
   registerDataset,
   resolveDataset,
   withDuck,
@@ -263,5 +264,19 @@ describe('resolving, exporting and deleting', () => {
     expect(existsSync(join(dir, 'artifacts', ...v2.artifactPath.split('/')))).toBe(false);
     expect((await failure(getDataset(ctx, name))).code).toBe('RESOURCE_DOES_NOT_EXIST');
     expect((await listDatasets(ctx, { nameContains: name })).datasets).toEqual([]);
+  });
+});
+
+describe('profiles', () => {
+  it('computes quantiles as quantile_cont does: exact from the histogram, approximate past the distinct cap', async () => {
+    await withDuck(async (con) => {
+      await con.run('create table t as select (i % 37) * (i % 5) - 20 as small, i * 1.5 as wide, null::DOUBLE as empty from range(150000) r(i)');
+      const expected = (await con.runAndReadAll("select quantile_cont(small, [0.05, 0.25, 0.5, 0.75, 0.95])::DOUBLE[] as q, quantile_cont(wide, [0.05, 0.25, 0.5, 0.75, 0.95])::DOUBLE[] as w from t")).getRowObjectsJS()[0]!;
+      const p = await profileRelation(con, 't', [{ name: 'small', type: 'BIGINT' }, { name: 'wide', type: 'DECIMAL(18,1)' }, { name: 'empty', type: 'DOUBLE' }], 150000);
+      expect(Object.values(p.columns[0]!.quantiles!)).toEqual(expected.q);
+      const wide = Object.values(p.columns[1]!.quantiles!);
+      (expected.w as number[]).forEach((x, i) => expect(Math.abs(wide[i]! - x) / x).toBeLessThan(0.01));
+      expect(p.columns[2]).toEqual({ name: 'empty', type: 'DOUBLE', count: 0, nulls: 150000, distinct: 0, min: null, max: null, mean: null, stddev: null, quantiles: null });
+    });
   });
 });

@@ -27,7 +27,10 @@ export interface ColumnProfile {
   mean?: number | null;
   /** Sample standard deviation; numbers only. */
   stddev?: number | null;
-  /** Numbers only: `{"0.05": …, "0.25": …, "0.5": …, "0.75": …, "0.95": …}` (interpolated). */
+  /**
+   * Numbers only: `{"0.05": …, "0.25": …, "0.5": …, "0.75": …, "0.95": …}`, interpolated as DuckDB's
+   * `quantile_cont`; exact up to `EXACT_QUANTILE_MAX_DISTINCT` distinct values, approximate above.
+   */
   quantiles?: Record<string, number> | null;
   /** Text and booleans: the most frequent values, most frequent first (ties by value). */
   top?: Array<{ value: string | boolean; count: number }>;
@@ -53,6 +56,49 @@ function kindOf(type: string): Kind {
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number.isFinite(Number(v)) ? Number(v) : null);
 
+/** Above this many distinct values a column's quantiles are approximated instead of read off its histogram. */
+export const EXACT_QUANTILE_MAX_DISTINCT = 100_000;
+
+/**
+ * Quantiles of a numeric column. With few distinct values (most integer columns: delays,
+ * counts, codes) they are exact, interpolated as DuckDB's `quantile_cont` does, from a
+ * value→count histogram that one hash aggregation builds; sorting every row for exact
+ * quantiles would cost seconds on millions of rows. Above `EXACT_QUANTILE_MAX_DISTINCT` distinct
+ * values DuckDB's t-digest `approx_quantile` answers.
+ */
+async function quantiles(con: DuckConnection, relation: string, column: string, distinct: number, count: number): Promise<Record<string, number>> {
+  const id = sqlIdent(column);
+  if (distinct > EXACT_QUANTILE_MAX_DISTINCT) {
+    const row = (await queryRows(con, `select approx_quantile(${id}::DOUBLE, [${PROFILE_QUANTILES.join(', ')}])::DOUBLE[] as q from ${relation}`))[0];
+    const q = (row?.q as unknown[] | null | undefined) ?? [];
+    return Object.fromEntries(PROFILE_QUANTILES.map((k, j) => [String(k), num(q[j]) ?? NaN]));
+  }
+  const rows = (await con.runAndReadAll(`select ${id}::DOUBLE as v, count(*)::DOUBLE as n from ${relation} where ${id} is not null group by 1 order by 1`)).getRowsJS();
+  const values = rows.map((r) => Number(r[0]));
+  const ends: number[] = []; // ends[i]: rank just past the last occurrence of values[i]
+  let total = 0;
+  for (const r of rows) ends.push((total += Number(r[1])));
+  const at = (rank: number): number => {
+    let lo = 0;
+    let hi = ends.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ends[mid]! > rank) hi = mid;
+      else lo = mid + 1;
+    }
+    return values[lo]!;
+  };
+  return Object.fromEntries(
+    PROFILE_QUANTILES.map((q) => {
+      const pos = (count - 1) * q;
+      const below = Math.floor(pos);
+      const a = at(below);
+      const b = at(Math.ceil(pos));
+      return [String(q), a + (b - a) * (pos - below)];
+    }),
+  );
+}
+
 /** Profile `relation` (a table name or an aliased subquery) whose columns are `schema`. */
 export async function profileRelation(con: DuckConnection, relation: string, schema: ReadonlyArray<{ name: string; type: string }>, rowCount: number): Promise<DatasetProfile> {
   const selects: string[] = [];
@@ -67,7 +113,6 @@ export async function profileRelation(con: DuckConnection, relation: string, sch
         `max(${id})::DOUBLE as hi${i}`,
         `avg(${id})::DOUBLE as mean${i}`,
         `stddev_samp(${id})::DOUBLE as sd${i}`,
-        `quantile_cont(${id}::DOUBLE, [${PROFILE_QUANTILES.join(', ')}])::DOUBLE[] as q${i}`,
       );
     } else if (kind === 'temporal') {
       selects.push(`min(${id})::VARCHAR as lo${i}`, `max(${id})::VARCHAR as hi${i}`);
@@ -87,8 +132,7 @@ export async function profileRelation(con: DuckConnection, relation: string, sch
       p.max = num(stats[`hi${i}`]);
       p.mean = num(stats[`mean${i}`]);
       p.stddev = num(stats[`sd${i}`]);
-      const q = stats[`q${i}`] as unknown[] | null | undefined;
-      p.quantiles = q ? Object.fromEntries(PROFILE_QUANTILES.map((k, j) => [String(k), num(q[j]) ?? NaN])) : null;
+      p.quantiles = count === 0 ? null : await quantiles(con, relation, c.name, p.distinct ?? Infinity, count);
     } else if (kind === 'temporal') {
       p.min = (stats[`lo${i}`] as string | null | undefined) ?? null;
       p.max = (stats[`hi${i}`] as string | null | undefined) ?? null;

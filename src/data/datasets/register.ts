@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { invalidParam } from '../../core/errors.js';
 import { DataStore } from '../../store/data-store.js';
@@ -97,16 +97,44 @@ export async function contentDigest(con: DuckConnection, table: string, schema: 
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
 
-/** The DuckDB relation a source reads, and words that name it in errors. */
-async function sourceRelation(ctx: DataContext, source: DatasetSource, scratch: string): Promise<{ relation: string; what: string; sourceType: DatasetVersion['sourceType']; sourceText: string }> {
+interface SourceRelation {
+  /** The DuckDB table expression that reads the source. */
+  relation: string;
+  /** Words that name the source in errors. */
+  what: string;
+  sourceType: DatasetVersion['sourceType'];
+  sourceText: string;
+  /** A private snapshot of a Parquet source: read, then stored as it is, so no rewrite is needed. */
+  parquet?: string;
+}
+
+const isParquet = (path: string): boolean => /\.(parquet|pq)$/i.test(path);
+
+/**
+ * The relation a source reads. A Parquet file is first copied into the scratch folder, so the
+ * rows that are checked and digested are exactly the bytes that get stored, even if the
+ * original changes meanwhile; CSV and SQL results are written out as Parquet later.
+ */
+async function sourceRelation(ctx: DataContext, source: DatasetSource, scratch: string): Promise<SourceRelation> {
   if ('sql' in source) {
     if (source.sql.trim() === '') throw invalidParam('The SQL is empty.', 'sql');
     return { relation: `(${await expandDatasetRefs(ctx, source.sql)}) as q`, what: 'the query', sourceType: 'sql', sourceText: source.sql };
   }
-  if ('path' in source) return { relation: fileRelation(source.path), what: `'${source.path}'`, sourceType: 'file', sourceText: source.path };
-  const name = source.fileName ?? basename(source.artifactPath);
-  const local = await localCopy(ctx, source.artifactPath, `uploads/${basename(scratch)}/${name}`);
-  return { relation: fileRelation(local), what: `the upload '${name}'`, sourceType: 'upload', sourceText: name };
+  let local: string;
+  let out: Omit<SourceRelation, 'relation'>;
+  if ('path' in source) {
+    local = source.path;
+    out = { what: `'${source.path}'`, sourceType: 'file', sourceText: source.path };
+  } else {
+    const name = source.fileName ?? basename(source.artifactPath);
+    local = await localCopy(ctx, source.artifactPath, `uploads/${basename(scratch)}/${name}`);
+    out = { what: `the upload '${name}'`, sourceType: 'upload', sourceText: name };
+  }
+  const relation = fileRelation(local); // checks that the file exists and has a known format
+  if (!isParquet(local)) return { ...out, relation };
+  const snapshot = join(scratch, 'source.parquet');
+  await copyFile(local, snapshot);
+  return { ...out, relation: fileRelation(snapshot), parquet: snapshot };
 }
 
 /**
@@ -145,9 +173,12 @@ export async function registerDataset(ctx: DataContext, input: RegisterDatasetIn
       progress({ phase: 'profiling', message: `profiling ${schema.length} columns` });
       const profile = await profileRelation(con, 'src', schema, rowCount);
 
-      progress({ phase: 'writing', message: 'writing Parquet' });
-      const file = join(scratch, 'data.parquet');
-      await con.run(`copy src to ${sqlString(file)} (format parquet, compression zstd)`);
+      progress({ phase: 'writing', message: src.parquet === undefined ? 'writing Parquet' : 'storing the Parquet file as read' });
+      let file = src.parquet;
+      if (file === undefined) {
+        file = join(scratch, 'data.parquet');
+        await con.run(`copy src to ${sqlString(file)} (format parquet, compression zstd)`);
+      }
       const sizeBytes = (await stat(file)).size;
 
       const artifactPath = versionArtifactPath(name, digest);
