@@ -95,8 +95,7 @@ describe('hangar serve: protocol, signature, log, swap', () => {
       { distance: 300, origin: 'LAX' },
       { distance: 900, origin: 'nowhere' },
     ];
-    const expected = await tabularLoaded(v1).predict({ rows: 3, columns: new Map([['distance', rows.map((r) => r.distance)], ['origin', rows.map((r) => r.origin)]]) });
-    const want = (i: number) => ({ label: expected.labels![i], probabilities: { 0: 1 - expected.values![i]!, 1: expected.values![i] } });
+    const expected = await tabularLoaded(v1).predict({ rows: 3, columns: new Map<string, unknown[]>([['distance', rows.map((r) => r.distance)], ['origin', rows.map((r) => r.origin)]]) });
     const bodies = [
       { dataframe_records: rows },
       { dataframe_split: { columns: ['distance', 'origin'], data: rows.map((r) => [r.distance, r.origin]) } },
@@ -109,7 +108,7 @@ describe('hangar serve: protocol, signature, log, swap', () => {
       const got = JSON.parse(r.text) as { predictions: Array<{ label: string; probabilities: Record<string, number> }> };
       expect(got.predictions).toHaveLength(3);
       for (let i = 0; i < 3; i++) {
-        expect(got.predictions[i]!.label).toBe(want(i).label);
+        expect(got.predictions[i]!.label).toBe(expected.labels![i]);
         expect(got.predictions[i]!.probabilities['1']).toBeCloseTo(expected.values![i]!, 12);
       }
     }

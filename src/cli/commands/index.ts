@@ -4,7 +4,10 @@ import { registerValidationCommands } from './validation.js';
 import { registerGovernanceCommands } from './governance.js';
 import { registerAuditCommands } from './audit.js';
 import { registerDatasetCommands } from './datasets.js';
+import { registerFeatureCommands } from './features.js';
 import { registerMonitorCommands } from './monitor.js';
+import { registerOnlineCommands } from './online.js';
+import { registerServingCommands } from './serving.js';
 
 export type { CommandContext } from './context.js';
 
@@ -18,5 +21,8 @@ export function registerCommandModules(ctx: CommandContext): void {
   registerGovernanceCommands(ctx);
   registerAuditCommands(ctx);
   registerDatasetCommands(ctx);
+  registerFeatureCommands(ctx);
   registerMonitorCommands(ctx);
+  registerOnlineCommands(ctx);
+  registerServingCommands(ctx);
 }

@@ -3,7 +3,7 @@
  * seeded synthetic set (a numeric and a categorical feature that both matter), and an ONNX
  * logistic model, logged and registered through a live server.
  */
-import { HangarClient } from '../../client/index.js';
+import type { HangarClient } from '../../client/index.js';
 import { column, gbdtLearner, logModel, logisticClassifierOnnx, withClassLabels, type FeatureFrame, type TabularModel } from '../../models/index.js';
 
 const ORIGINS = ['ATL', 'JFK', 'LAX', 'ORD', 'SFO'];
