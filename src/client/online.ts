@@ -37,6 +37,27 @@ export interface OnlineFeaturesResult {
   results: Array<{ values: unknown[]; statuses: OnlineFeatureStatus[]; event_timestamps: string[] }>;
 }
 
+/** What one table's materialisation covered. */
+export interface MaterializeInfo {
+  table: string;
+  /** Window start, epoch ms; absent when the window starts at the beginning of the data. */
+  start?: number;
+  /** Window end (exclusive), epoch ms. */
+  end: number;
+  /** Entity keys whose latest row in the window was found. */
+  rows: number;
+  /** Of those, how many replaced the stored row (the rest were older). */
+  stored: number;
+}
+
+/** Options of a materialisation request. */
+export interface MaterializeRequest {
+  /** Tables to materialise; default every registered feature table. */
+  tables?: string[];
+  /** Only report the tables and windows a run would cover. */
+  dryRun?: boolean;
+}
+
 /** One table the online store holds. */
 export interface OnlineTableInfo {
   name: string;
@@ -62,8 +83,8 @@ export class OnlineFeaturesClient {
       maxRetries: o.maxRetries ?? 2,
       backoffMs: o.backoffMs ?? 50,
       maxBackoffMs: o.maxBackoffMs ?? 1000,
-      // Look-ups sit on a serving path: fail fast rather than wait out MLflow's two minutes.
-      timeoutMs: o.timeoutMs ?? 10_000,
+      // Look-ups sit on a serving path and fail fast; materialising large tables takes seconds.
+      timeoutMs: o.timeoutMs ?? 60_000,
       fetch: o.fetch ?? globalThis.fetch,
       sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
       userAgent: 'hangar-client/online',
@@ -82,6 +103,29 @@ export class OnlineFeaturesClient {
     if (query.fullFeatureNames !== undefined) body.full_feature_names = query.fullFeatureNames;
     // A look-up changes nothing, so it is safe to retry.
     return this.http.json<OnlineFeaturesResult>('POST', `${ONLINE}/get`, { json: body, idempotent: true });
+  }
+
+  /**
+   * Materialise, per entity key, the latest offline row with `start ≤ ts < end` into the
+   * server's online store (semantics §e). Times are epoch ms or ISO-8601 strings.
+   */
+  async materialize(start: number | string, end: number | string, options: MaterializeRequest = {}): Promise<MaterializeInfo[]> {
+    return this.materializeCall({ start, end, ...this.materializeOptions(options) });
+  }
+
+  /** Materialise each table from its previous end (the first time from `end − ttl`, or the beginning when the TTL is 0) to `end`. */
+  async materializeIncremental(end: number | string, options: MaterializeRequest = {}): Promise<MaterializeInfo[]> {
+    return this.materializeCall({ end, incremental: true, ...this.materializeOptions(options) });
+  }
+
+  private materializeOptions(options: MaterializeRequest): Record<string, unknown> {
+    return { ...(options.tables === undefined ? {} : { tables: options.tables }), ...(options.dryRun === undefined ? {} : { dry_run: options.dryRun }) };
+  }
+
+  private async materializeCall(body: Record<string, unknown>): Promise<MaterializeInfo[]> {
+    // The same window materialised twice gives the same rows, so a retry is safe.
+    const r = await this.http.json<{ results?: MaterializeInfo[] }>('POST', `${ONLINE}/materialize`, { json: body, idempotent: true });
+    return r.results ?? [];
   }
 
   /** The tables the online store holds, with their materialisation end. */
