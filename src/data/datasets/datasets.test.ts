@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLocalArtifactStore } from '../../artifacts/index.js';
+import { openLocalArtifactStore, openS3ArtifactStore } from '../../artifacts/index.js';
+import { startFakeS3 } from '../../artifacts/test-support/fake-s3.js';
 import type { ArtifactStore } from '../../artifacts/port.js';
 import { HangarError } from '../../core/errors.js';
 import { openStore } from '../../store/open.js';
@@ -278,5 +279,31 @@ describe('profiles', () => {
       (expected.w as number[]).forEach((x, i) => expect(Math.abs(wide[i]! - x) / x).toBeLessThan(0.01));
       expect(p.columns[2]).toEqual({ name: 'empty', type: 'DOUBLE', count: 0, nulls: 150000, distinct: 0, min: null, max: null, mean: null, stddev: null, quantiles: null });
     });
+  });
+});
+
+describe('on an S3 artifact store', () => {
+  it('registers, resolves through the local cache, exports and deletes through the same port', async () => {
+    const fake = await startFakeS3();
+    const s3 = await openS3ArtifactStore(`s3://${fake.bucket}/hangar-${process.pid}`, fake.options);
+    try {
+      const cacheDir = join(dir, unique('s3cache'));
+      const s3ctx: DataContext = { store, artifacts: s3, cacheDir };
+      const name = unique('ons3');
+      const r = await registerDataset(s3ctx, { name, source: { path: csv(name, FLIGHTS) } });
+      expect(r.version.uri).toBe(`s3://${fake.bucket}/hangar-${process.pid}/datasets/${name}/${r.version.digest}/data.parquet`);
+      expect((await s3.stat(r.version.artifactPath))?.size).toBe(r.version.sizeBytes);
+      const resolved = await resolveDataset(s3ctx, name);
+      expect(resolved.localPath).toBe(join(cacheDir, name, `${r.version.digest}.parquet`));
+      const derived = await registerDataset(s3ctx, { name: unique('ons3-derived'), source: { sql: `select count(*) as n from dataset('${name}')` } });
+      expect(derived.version.rowCount).toBe(1);
+      const out = await exportDataset(s3ctx, name, undefined, join(dir, `${name}.csv`));
+      expect(readFileSync(out.path, 'utf8')).toBe(FLIGHTS);
+      await deleteDataset(s3ctx, name);
+      expect(await s3.stat(r.version.artifactPath)).toBeNull();
+    } finally {
+      await s3.close();
+      await fake.close();
+    }
   });
 });
