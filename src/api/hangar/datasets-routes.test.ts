@@ -136,5 +136,13 @@ describe('datasets over REST and the SDK', () => {
     expect(await client.datasets.delete(name, 1)).toEqual([1]);
     expect(await client.datasets.delete(name)).toEqual([2]);
     expect((await apiError(client.datasets.get(name))).code).toBe('RESOURCE_DOES_NOT_EXIST');
+    const audit = await fetch(`${server.url}/api/2.0/hangar/audit/list?entity_type=dataset&max_results=1000`);
+    const entries = ((await audit.json()) as { entries: Array<{ action: string; entity_id: string; after: unknown }> }).entries.filter((e) => e.entity_id.startsWith(name));
+    expect(entries.map((e) => [e.entity_id, e.after])).toEqual([
+      [name, { deleted_versions: [2] }],
+      [`${name}@1`, { deleted_versions: [1] }],
+      [name, { version: 2, digest: expect.stringMatching(/^[0-9a-f]{32}$/), created: true }],
+      [name, { version: 1, digest: expect.stringMatching(/^[0-9a-f]{32}$/), created: true }],
+    ]);
   });
 });

@@ -134,7 +134,17 @@ describe('registering datasets', () => {
     expect(bad.field).toBe('sql');
   });
 
-  it('rejects bad names, missing files and unknown formats', async () => {
+  it('makes one version of identical content registered concurrently, and keeps its file', async () => {
+    const name = unique('concurrent');
+    const path = csv(name, FLIGHTS);
+    const results = await Promise.all([1, 2, 3].map(() => registerDataset(ctx, { name, source: { path } })));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.version.version))).toEqual(new Set([1]));
+    expect((await artifacts.stat(results[0]!.version.artifactPath))?.size).toBe(results[0]!.version.sizeBytes);
+    expect(await listDatasetVersions(ctx, name)).toHaveLength(1);
+  });
+
+  it('rejects bad names, missing files and unknown formats, naming the field', async () => {
     expect((await failure(registerDataset(ctx, { name: '../x', source: { path: csv('ok', FLIGHTS) } }))).field).toBe('name');
     expect((await failure(registerDataset(ctx, { name: unique('m'), source: { path: join(dir, 'missing.parquet') } }))).code).toBe('RESOURCE_DOES_NOT_EXIST');
     writeFileSync(join(dir, 'data.json'), '{}');
