@@ -4,3 +4,4 @@
  */
 export * from './stats/index.js';
 export * from './drift/index.js';
+export * from './monitors/index.js';

@@ -163,11 +163,12 @@ export async function computeMonitor(input: ComputeInput): Promise<ComputeResult
     if (tsExpr === null) {
       grids = [{ granularity: null, starts: [input.computedAt], ends: [input.computedAt], from: -Infinity }];
     } else {
-      const [range] = await duck.rows<{ newest: number | null }>(`select epoch_ms(max(${tsExpr})) as newest from ${rel}`);
+      const [range] = await duck.rows<{ newest: number | null; oldest: number | null }>(`select epoch_ms(max(${tsExpr})) as newest, epoch_ms(min(${tsExpr})) as oldest from ${rel}`);
       newest = range?.newest ?? null;
       if (newest === null) return empty();
       const granularities = def.profile.type === 'Snapshot' ? [] : def.profile.granularities;
-      const since = newest - FIRST_RUN_DAYS * DAY_MS;
+      // Windows before the first row are not empty windows: the data did not exist yet.
+      const since = Math.max(newest - FIRST_RUN_DAYS * DAY_MS, range!.oldest!);
       grids = [];
       for (const g of granularities) {
         let from = since;

@@ -1,0 +1,293 @@
+/**
+ * The monitor service: create, list and delete monitors; run one (compute, write the metric
+ * tables, evaluate the alert rules, fire or resolve alerts with their webhook and retraining
+ * trigger, render the report); read results back. Runs are serialised: one at a time per
+ * service, whether the scheduler or a person started them. A run that fails is recorded as
+ * FAILED with its error and never throws out of `run`.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
+import { isHangarError, notFound } from '../../core/errors.js';
+import type { ArtifactStore } from '../../artifacts/index.js';
+import { emitRegistryEvent } from '../../governance/index.js';
+import { MonitoringStore, type AlertRecord, type MonitorRecord, type MonitorRunRecord, type Store } from '../../store/index.js';
+import { evaluateRule, ruleQuery, type RuleEvaluation } from './alerts.js';
+import { computeMonitor } from './compute.js';
+import { renderReport } from './report.js';
+import { readTable, monitorDir, writeTable, type MetricsQuery, type MetricsTable } from './results.js';
+import { launchRetraining } from './retrain.js';
+import { nextRun, parseSchedule } from './schedule.js';
+import { parseMonitorDefinition, type MonitorDefinition } from './spec.js';
+
+/** A monitor with its definition typed. */
+export interface Monitor extends Omit<MonitorRecord, 'definition'> {
+  definition: MonitorDefinition;
+}
+
+/** What a successful run records as its summary. */
+export interface RunSummary {
+  rows: number;
+  windows: number;
+  columns: string[];
+  from: number | null;
+  newest: number | null;
+  profile_rows: number;
+  drift_rows: number;
+  profile_path: string;
+  drift_path: string;
+  report_path: string;
+  evaluations: RuleEvaluation[];
+  alerts_fired: string[];
+  alerts_resolved: string[];
+}
+
+export interface MonitorServiceOptions {
+  store: Store;
+  artifacts: ArtifactStore;
+  /** Default inference-log root; default `<artifact root>/inference-log` when the artifact root is local. */
+  logRoot?: string | null;
+  /** Raise a webhook event; default: governance's `emitRegistryEvent` on the store. */
+  emit?: (name: 'monitor.alert_fired', data: Record<string, unknown>) => Promise<void>;
+  /** Where failures off the request path are reported. */
+  log?: (message: string, detail?: unknown) => void;
+  /** Time source (epoch ms). */
+  now?: () => number;
+}
+
+function defaultLogRoot(artifacts: ArtifactStore): string | null {
+  return artifacts.rootUri.startsWith('file:') ? `${fileURLToPath(artifacts.rootUri).replace(/\/+$/, '')}/inference-log` : null;
+}
+
+function toMonitor(r: MonitorRecord): Monitor {
+  return { ...r, definition: parseMonitorDefinition(r.definition) };
+}
+
+export class MonitorService {
+  readonly #store: Store;
+  readonly #ms: MonitoringStore;
+  readonly #artifacts: ArtifactStore;
+  readonly #logRoot: string | null;
+  readonly #emit: (name: 'monitor.alert_fired', data: Record<string, unknown>) => Promise<void>;
+  readonly #log: (message: string, detail?: unknown) => void;
+  readonly #now: () => number;
+  #chain: Promise<unknown> = Promise.resolve();
+  readonly #retrains = new Set<Promise<unknown>>();
+
+  constructor(o: MonitorServiceOptions) {
+    this.#store = o.store;
+    this.#ms = MonitoringStore.for(o.store);
+    this.#artifacts = o.artifacts;
+    this.#logRoot = o.logRoot === undefined ? defaultLogRoot(o.artifacts) : o.logRoot;
+    this.#emit = o.emit ?? ((name, data) => emitRegistryEvent(o.store, name, data));
+    this.#log = o.log ?? (() => {});
+    this.#now = o.now ?? Date.now;
+  }
+
+  /** The monitoring store underneath (the scheduler reads due monitors from it). */
+  get monitoringStore(): MonitoringStore {
+    return this.#ms;
+  }
+
+  /**
+   * Create a monitor from a definition (validated here: INVALID_PARAMETER_VALUE naming the field;
+   * RESOURCE_ALREADY_EXISTS for a taken name). A scheduled monitor's first run is due at once.
+   */
+  async create(input: unknown, creator: string): Promise<Monitor> {
+    const def = parseMonitorDefinition(input);
+    const record = await this.#ms.createMonitor({
+      name: def.name,
+      definition: def,
+      creator,
+      nextRunTimestamp: def.schedule ? this.#now() : null,
+      rules: def.alert_rules.map((r) => ({ name: r.name, definition: r })),
+    });
+    return toMonitor(record);
+  }
+
+  /** A monitor by name (RESOURCE_DOES_NOT_EXIST when unknown). */
+  async get(name: string): Promise<Monitor> {
+    return toMonitor(await this.#ms.getMonitor(name));
+  }
+
+  async list(): Promise<Monitor[]> {
+    return (await this.#ms.listMonitors()).map(toMonitor);
+  }
+
+  /** Pause (no scheduled runs) or resume a monitor; resuming makes a scheduled one due now. */
+  async setStatus(name: string, status: 'ACTIVE' | 'PAUSED'): Promise<Monitor> {
+    const m = await this.get(name);
+    const next = status === 'ACTIVE' && m.definition.schedule ? this.#now() : m.nextRunTimestamp;
+    return toMonitor(await this.#ms.updateMonitor(name, { status, nextRunTimestamp: next }));
+  }
+
+  /** Delete a monitor, its runs, alerts and result files. */
+  async delete(name: string): Promise<void> {
+    await this.#ms.deleteMonitor(name);
+    await this.#artifacts.delete(monitorDir(name)).catch((e: unknown) => this.#log(`removing the files of monitor ${name} failed`, e));
+  }
+
+  /** Runs of a monitor, newest first. */
+  async runs(name: string, maxResults = 100): Promise<MonitorRunRecord[]> {
+    await this.#ms.getMonitor(name);
+    return this.#ms.listRuns(name, { maxResults });
+  }
+
+  getRun(runId: string): Promise<MonitorRunRecord> {
+    return this.#ms.getRun(runId);
+  }
+
+  /** Alerts, newest first. */
+  alerts(query: { monitor?: string; status?: 'FIRED' | 'RESOLVED'; maxResults?: number } = {}): Promise<AlertRecord[]> {
+    return this.#ms.listAlerts({ ...(query.monitor === undefined ? {} : { monitorName: query.monitor }), ...(query.status === undefined ? {} : { status: query.status }), maxResults: query.maxResults ?? 100 });
+  }
+
+  /** The merged profile or drift table of a monitor (newest run's row per key), filtered. */
+  async metrics(name: string, table: MetricsTable, query: MetricsQuery = {}): Promise<Array<Record<string, unknown>>> {
+    await this.#ms.getMonitor(name);
+    return readTable(this.#artifacts, table, await this.#paths(name, table), query);
+  }
+
+  /** The HTML report of a run; RESOURCE_DOES_NOT_EXIST when the run has none (it failed). */
+  async report(runId: string): Promise<Readable> {
+    const run = await this.#ms.getRun(runId);
+    const path = (run.summary as Partial<RunSummary> | null)?.report_path;
+    if (path === undefined) throw notFound(`Monitor run '${runId}' has no report (status ${run.status}).`);
+    return this.#artifacts.get(path);
+  }
+
+  /** Resolves when every retraining command launched so far has ended and been recorded. */
+  async idle(): Promise<void> {
+    await this.#chain.catch(() => undefined);
+    while (this.#retrains.size > 0) await Promise.allSettled([...this.#retrains]);
+  }
+
+  /**
+   * Run a monitor now (after any run in progress). Resolves with the finished run: SUCCEEDED with
+   * its summary, or FAILED with the error. RESOURCE_DOES_NOT_EXIST for an unknown monitor.
+   */
+  run(name: string, trigger: 'SCHEDULE' | 'MANUAL' = 'MANUAL'): Promise<MonitorRunRecord> {
+    const next = this.#chain.catch(() => undefined).then(() => this.#run(name, trigger));
+    this.#chain = next;
+    return next;
+  }
+
+  /** Set when a scheduled monitor is due next, from its schedule and `after`. */
+  async scheduleNext(m: Monitor, after: number): Promise<void> {
+    const at = m.definition.schedule ? nextRun(parseSchedule(m.definition.schedule), after) : null;
+    await this.#ms.setNextRun(m.name, at);
+  }
+
+  async #paths(name: string, table: MetricsTable, extra: string[] = []): Promise<string[]> {
+    const runs = await this.#ms.listRuns(name, { status: 'SUCCEEDED', maxResults: 100_000 });
+    const key = table === 'profile' ? 'profile_path' : 'drift_path';
+    return [
+      ...runs
+        .reverse()
+        .map((r) => (r.summary as Partial<RunSummary> | null)?.[key])
+        .filter((p): p is string => typeof p === 'string'),
+      ...extra,
+    ];
+  }
+
+  async #run(name: string, trigger: 'SCHEDULE' | 'MANUAL'): Promise<MonitorRunRecord> {
+    const m = await this.get(name);
+    const run = await this.#ms.startRun({ monitorName: name, monitorVersion: m.monitorVersion, trigger });
+    try {
+      const def = m.definition;
+      const result = await computeMonitor({ def, monitorVersion: m.monitorVersion, runId: run.runId, computedAt: run.startTimestamp, watermark: m.watermark, store: this.#store, logRoot: this.#logRoot });
+      const profilePath = await writeTable(this.#artifacts, name, 'profile', run.runId, result.profile);
+      const driftPath = await writeTable(this.#artifacts, name, 'drift', run.runId, result.drift);
+      const profilePaths = await this.#paths(name, 'profile', [profilePath]);
+      const driftPaths = await this.#paths(name, 'drift', [driftPath]);
+
+      const evaluations: RuleEvaluation[] = [];
+      const fired: string[] = [];
+      const resolved: string[] = [];
+      for (const rule of def.alert_rules) {
+        const { exclude_all_models, ...q } = ruleQuery(rule, def);
+        const rows = await readTable(this.#artifacts, rule.table, rule.table === 'profile' ? profilePaths : driftPaths, { ...q, max_results: 100_000 });
+        const e = evaluateRule(rule, rows, exclude_all_models);
+        evaluations.push(e);
+        const open = await this.#ms.openAlert(name, rule.name);
+        if (e.violated && open === null) {
+          const alert = await this.#ms.fireAlert({ monitorName: name, ruleName: rule.name, runId: run.runId, detail: e });
+          fired.push(alert.alertId);
+          await this.#onFired(m, alert, e, run.runId);
+        } else if (!e.violated && open !== null) {
+          resolved.push((await this.#ms.resolveAlert(open.alertId, run.runId)).alertId);
+        }
+      }
+
+      const granularity = def.profile.type === 'Snapshot' ? null : def.profile.granularities[0]!;
+      const whole: MetricsQuery = { slice_key: null, model_id: '*', ...(granularity === null ? {} : { granularity }) };
+      const reportPath = `${monitorDir(name)}/reports/${run.runId}.html`;
+      const summaryBase = {
+        rows: result.rows,
+        windows: result.windows,
+        columns: result.columns,
+        from: result.from,
+        newest: result.newest,
+        profile_rows: result.profile.length,
+        drift_rows: result.drift.length,
+      };
+      const html = renderReport({
+        monitor: name,
+        runId: run.runId,
+        startedAt: run.startTimestamp,
+        granularity,
+        summary: { ...summaryBase, from: iso(result.from), newest: iso(result.newest), alerts_fired: fired.length, alerts_resolved: resolved.length },
+        profile: await readTable(this.#artifacts, 'profile', profilePaths, { ...whole, column_name: ':table', log_type: 'INPUT' }),
+        drift: await readTable(this.#artifacts, 'drift', driftPaths, whole),
+        evaluations,
+      });
+      await this.#artifacts.put(reportPath, Buffer.from(html));
+      const summary: RunSummary = { ...summaryBase, profile_path: profilePath, drift_path: driftPath, report_path: reportPath, evaluations, alerts_fired: fired, alerts_resolved: resolved };
+      return await this.#ms.finishRun(run.runId, { status: 'SUCCEEDED', summary, watermark: result.newest });
+    } catch (e) {
+      if (!isHangarError(e) || e.code === 'INTERNAL_ERROR') this.#log(`monitor ${name} run ${run.runId} failed`, e);
+      const message = e instanceof Error ? e.message : String(e);
+      return this.#ms.finishRun(run.runId, { status: 'FAILED', errorMessage: message });
+    }
+  }
+
+  /** A fired alert: launch the rule's retraining command, then raise the webhook event. */
+  async #onFired(m: Monitor, alert: AlertRecord, e: RuleEvaluation, runId: string): Promise<void> {
+    const rule = m.definition.alert_rules.find((r) => r.name === alert.ruleName)!;
+    let retrainRunId: string | null = null;
+    if (rule.retrain) {
+      try {
+        const launched = await launchRetraining(rule.retrain, { store: this.#store, artifacts: this.#artifacts, monitor: m.name, monitorRunId: runId, alertId: alert.alertId, rule: rule.name, log: this.#log });
+        retrainRunId = launched.runId;
+        await this.#ms.setRetrainRun(alert.alertId, launched.runId);
+        const p = launched.done.finally(() => this.#retrains.delete(p));
+        this.#retrains.add(p);
+      } catch (err) {
+        this.#log(`retraining for alert ${alert.alertId} could not start`, err);
+      }
+    }
+    const model = 'inference_log' in m.definition.source ? m.definition.source.inference_log.model : null;
+    try {
+      await this.#emit('monitor.alert_fired', {
+        ...(model === null ? {} : { name: model }),
+        monitor: m.name,
+        rule: rule.name,
+        alert_id: alert.alertId,
+        run_id: runId,
+        metric: e.metric,
+        direction: e.direction,
+        threshold: e.threshold,
+        violations: e.violations,
+        evaluated: e.evaluated,
+        value: e.windows[0]?.value ?? null,
+        window_start: e.windows[0] ? new Date(e.windows[0].start).toISOString() : null,
+        retrain_run_id: retrainRunId,
+      });
+    } catch (err) {
+      this.#log(`webhook event for alert ${alert.alertId} failed`, err);
+    }
+  }
+}
+
+function iso(t: number | null): string | null {
+  return t === null ? null : new Date(t).toISOString();
+}
