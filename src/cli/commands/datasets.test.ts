@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HangarClient } from '../../client/index.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { runCliAgainst } from '../test-support/cli.js';
+import { runCliAgainst, testIo } from '../test-support/cli.js';
 
 let server: TestServer;
 let dir: string;
@@ -23,6 +23,14 @@ afterAll(async () => {
 });
 
 const cli = (args: string[]) => runCliAgainst(server.url, args);
+
+/** A command that needs no server. */
+async function local(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { runCli } = await import('../program.js');
+  const t = testIo();
+  const code = await runCli(args, t.io);
+  return { code, out: t.out(), err: t.err() };
+}
 
 describe('hangar datasets', () => {
   it('registers with expectations and tags, shows the profile, lists versions, exports CSV', async () => {
@@ -104,5 +112,26 @@ describe('hangar datasets', () => {
     const missing = await cli(['train', '--data', `dataset:${unique('nope')}`, '--target', 'late']);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('RESOURCE_DOES_NOT_EXIST');
+  });
+
+  it('check reports expectations on a local file without registering, exit 1 on failure; usage errors say why', async () => {
+    const name = unique('check');
+    const data = join(dir, `${name}.csv`);
+    writeFileSync(data, CSV);
+    const good = join(dir, `${name}-good.yaml`);
+    writeFileSync(good, 'columns:\n  id: { unique: true }\n');
+    const bad = join(dir, `${name}-bad.yaml`);
+    writeFileSync(bad, 'columns:\n  origin: { allowed: [SFO] }\nunique: [[origin]]\n');
+    const ok = await local(['datasets', 'check', '--from', data, '--expectations', good]);
+    expect([ok.code, ok.out]).toEqual([0, 'All expectations hold on 3 rows.\n']);
+    const failed = await local(['datasets', 'check', '--sql', `select * from '${data}'`, '--expectations', bad]);
+    expect(failed.code).toBe(1);
+    expect(failed.out).toMatch(/origin\s+allowed\s+1\s+column 'origin': 1 values not in the allowed list/);
+    expect(failed.out).toMatch(/origin\s+unique\s+2\s+/);
+    const both = await cli(['datasets', 'register', name, '--from', data, '--sql', 'select 1']);
+    expect([both.code, both.err]).toEqual([1, 'INVALID_PARAMETER_VALUE: Give exactly one of --from PATH or --sql SQL.\n']);
+    const ref = await cli(['datasets', 'show', `${name}@0`]);
+    expect(ref.err).toContain("Expected NAME or NAME@VERSION, got '" + name + "@0'");
+    expect((await cli(['datasets', 'list', '--name-contains', name, '--json'])).out).toBe('[]\n');
   });
 });

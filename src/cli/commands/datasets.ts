@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { CommanderError, InvalidArgumentError } from 'commander';
+import { invalidParam } from '../../core/errors.js';
 import type { DatasetVersionInfo, HangarClient } from '../../client/index.js';
 import { clientFor, clientOptions } from '../options.js';
 import { formatFields, formatNumber, formatTable, formatTime } from '../table.js';
@@ -20,7 +21,7 @@ const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 /** `NAME` or `NAME@VERSION`. */
 function parseRef(value: string): { name: string; version?: number } {
   const m = /^([^@]+)(?:@(\d+))?$/.exec(value);
-  if (m === null || (m[2] !== undefined && Number(m[2]) < 1)) throw new InvalidArgumentError(`Expected NAME or NAME@VERSION, got '${value}'.`);
+  if (m === null || (m[2] !== undefined && Number(m[2]) < 1)) throw invalidParam(`Expected NAME or NAME@VERSION, got '${value}'.`, 'name');
   return m[2] === undefined ? { name: m[1]! } : { name: m[1]!, version: Number(m[2]) };
 }
 
@@ -94,7 +95,7 @@ Examples:
   hangar datasets register late_flights --sql "select * from dataset('flights') where delay > 15"`,
     )
     .action(async (name: string, o: ClientFlags & { from?: string; sql?: string; expectations?: string; description?: string; tag?: Record<string, string> }) => {
-      if ((o.from === undefined) === (o.sql === undefined)) throw new InvalidArgumentError('Give exactly one of --from PATH or --sql SQL.');
+      if ((o.from === undefined) === (o.sql === undefined)) throw invalidParam('Give exactly one of --from PATH or --sql SQL.', 'from');
       let expectations: Record<string, unknown> | undefined;
       if (o.expectations !== undefined) {
         // Parsed here too, so a malformed file fails before a large upload.
@@ -117,6 +118,36 @@ Examples:
       }
       io.err(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       io.out(r.created ? `Registered ${name} version ${r.version.version} (${r.version.rowCount} rows, digest ${r.version.digest})\n` : `Unchanged: ${name} version ${r.version.version} has identical content (digest ${r.version.digest})\n`);
+    });
+
+  datasets
+    .command('check')
+    .description('check expectations on a local file or query without registering anything (exit code 1 when one fails)')
+    .option('--from <path>', 'a local .parquet or .csv file')
+    .option('--sql <sql>', "SQL over local files, e.g. \"select * from 'flights.parquet'\"")
+    .requiredOption('--expectations <file>', 'YAML or JSON expectations')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExample:\n  hangar datasets check --from flights.parquet --expectations flights.expect.yaml')
+    .action(async (o: { from?: string; sql?: string; expectations: string; json?: boolean }) => {
+      if ((o.from === undefined) === (o.sql === undefined)) throw invalidParam('Give exactly one of --from PATH or --sql SQL.', 'from');
+      const [{ loadExpectationsFile, checkExpectations, withDuck }, { fileRelation }] = await Promise.all([import('../../data/datasets/index.js'), import('../../data/index.js')]);
+      const expectations = await loadExpectationsFile(o.expectations);
+      const relation = o.sql === undefined ? fileRelation(o.from!) : `(${o.sql}) as q`;
+      const report = await withDuck(async (con) => {
+        try {
+          await con.run(`create temp table src as select * from ${relation}`);
+        } catch (e) {
+          throw invalidParam(`Cannot read ${o.from ?? 'the query'}: ${(e as Error).message}`, o.from === undefined ? 'sql' : 'from');
+        }
+        return checkExpectations(con, 'src', expectations);
+      });
+      if (o.json === true) io.out(json(report));
+      else if (report.passed) io.out(`All expectations hold on ${report.rowCount} rows.\n`);
+      else {
+        io.out(formatTable(['COLUMN', 'CHECK', 'ROWS', 'PROBLEM'], report.violations.map((v) => [v.column, v.check, v.count, v.message])));
+      }
+      // Exit 1 after printing the report, so a pipeline stops here.
+      if (!report.passed) throw new CommanderError(1, 'hangar.checkFailed', '');
     });
 
   clientOptions(datasets.command('list').description('list datasets').option('--name-contains <text>', 'only names containing this text'), io).action(
@@ -168,7 +199,7 @@ Examples:
     const { name, version } = parseRef(ref);
     const target = resolve(o.out);
     const ext = extname(target).toLowerCase();
-    if (ext !== '.parquet' && ext !== '.csv') throw new InvalidArgumentError(`--out must end in .parquet or .csv, got '${o.out}'.`);
+    if (ext !== '.parquet' && ext !== '.csv') throw invalidParam(`--out must end in .parquet or .csv, got '${o.out}'.`, 'out');
     const c = client(o);
     const v = await c.datasets.getVersion(name, { version });
     if (o.json !== true) io.err(`downloading ${name}@${v.version} (${v.sizeBytes} bytes)\n`);
