@@ -161,7 +161,7 @@ export class FeaturesClient {
     });
   }
 
-  private get<T>(path: string, query: Query): Promise<T> {
+  private read<T>(path: string, query: Query): Promise<T> {
     return this.http.json<T>('GET', `${HANGAR}${path}`, { query, idempotent: true });
   }
 
@@ -177,13 +177,13 @@ export class FeaturesClient {
 
   /** Every registered table. */
   async list(): Promise<FeatureTableInfo[]> {
-    const r = await this.get<{ feature_tables?: Wire[] }>('/tables/list', {});
+    const r = await this.read<{ feature_tables?: Wire[] }>('/tables/list', {});
     return (r.feature_tables ?? []).map(tableFrom);
   }
 
   /** One table and its versions, oldest first. RESOURCE_DOES_NOT_EXIST when unknown. */
   async get(name: string): Promise<{ table: FeatureTableInfo; versions: FeatureTableVersionInfo[] }> {
-    const r = await this.get<{ feature_table: Wire; versions?: Wire[] }>('/tables/get', { name });
+    const r = await this.read<{ feature_table: Wire; versions?: Wire[] }>('/tables/get', { name });
     return { table: tableFrom(r.feature_table), versions: (r.versions ?? []).map(versionFrom) };
   }
 
@@ -202,7 +202,7 @@ export class FeaturesClient {
 
   /** A training set and its lineage. */
   async getTrainingSet(id: string): Promise<TrainingSetInfo> {
-    const r = await this.get<{ training_set: Wire }>('/training-sets/get', { training_set_id: id });
+    const r = await this.read<{ training_set: Wire }>('/training-sets/get', { training_set_id: id });
     return trainingSetFrom(r.training_set);
   }
 }
