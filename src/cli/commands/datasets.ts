@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { invalidParam } from '../../core/errors.js';
-import type { DatasetVersionInfo, HangarClient } from '../../client/index.js';
+import { HangarClient, type DatasetVersionInfo } from '../../client/index.js';
 import { clientFor, clientOptions } from '../options.js';
 import { formatFields, formatNumber, formatTable, formatTime } from '../table.js';
 import type { CommandContext } from './context.js';
@@ -103,7 +103,9 @@ Examples:
         expectations = (await loadExpectationsFile(o.expectations)) as Record<string, unknown>;
       }
       const started = Date.now();
-      const r = await client(o).datasets.register({
+      // The server reads, checks and profiles the whole table before it answers: allow minutes, not the CLI's usual 30 s.
+      const long = new HangarClient({ trackingUri: o.trackingUri, token: io.env.MLFLOW_TRACKING_TOKEN, maxRetries: 2, backoffMs: 250, timeoutMs: 600_000 });
+      const r = await long.datasets.register({
         name,
         ...(o.from === undefined ? {} : { file: o.from }),
         ...(o.sql === undefined ? {} : { sql: o.sql }),
