@@ -3,6 +3,7 @@
  * and rollback, permissions, tokens, webhooks and their delivery log. Reached as
  * `client.governance`; it shares the client's transport (token, retries).
  */
+import { isApiError } from './errors.js';
 import type { Query, Transport } from './http.js';
 import type { AuditEntry, AuditListOptions, Page } from './types.js';
 
@@ -84,6 +85,11 @@ export interface WebhookInfo {
   /** Event names in `entity.action` form. */
   events: string[];
   status: 'ACTIVE' | 'DISABLED' | 'TEST_MODE';
+  /**
+   * For a model webhook, the registered model it is limited to (null once that model was
+   * deleted: it then fires for nothing); absent for a registry-wide webhook.
+   */
+  modelName?: string | null;
   creationTimestamp: number;
   lastUpdatedTimestamp: number;
 }
@@ -98,6 +104,11 @@ export interface WebhookInput {
   description?: string;
   /** Default ACTIVE; TEST_MODE hooks fire only from `testWebhook`. */
   status?: 'ACTIVE' | 'DISABLED' | 'TEST_MODE';
+  /**
+   * Limit the webhook to this registered model's events (Databricks' `model_name`); needs Can
+   * Manage on it instead of admin. Cannot be changed afterwards.
+   */
+  modelName?: string;
 }
 
 export interface DeliveryInfo {
@@ -203,6 +214,7 @@ function webhookFromWire(w: Wire): WebhookInfo {
     url: String(w.url),
     events: events.map((e) => `${e.entity}.${e.action}`.toLowerCase()),
     status: w.status as WebhookInfo['status'],
+    ...('model_name' in w ? { modelName: str(w.model_name) ?? null } : {}),
     creationTimestamp: Number(w.creation_timestamp),
     lastUpdatedTimestamp: Number(w.last_updated_timestamp),
   };
@@ -373,13 +385,22 @@ export class GovernanceClient {
 
   // --- webhooks ---------------------------------------------------------------------------------------
 
+  /** Create a webhook: registry-wide (admins, MLflow 3's route) or, with `modelName`, for one model (Hangar's route). */
   async createWebhook(input: WebhookInput): Promise<WebhookInfo> {
-    const r = await this.send<{ webhook: Wire }>('POST', `${MLFLOW}/webhooks`, input);
+    const { modelName, ...rest } = input;
+    const r =
+      modelName === undefined
+        ? await this.send<{ webhook: Wire }>('POST', `${MLFLOW}/webhooks`, rest)
+        : await this.send<{ webhook: Wire }>('POST', `${HANGAR}/webhooks/create`, { ...rest, model_name: modelName });
     return webhookFromWire(r.webhook);
   }
 
-  async listWebhooks(): Promise<WebhookInfo[]> {
-    const r = await this.get<{ webhooks?: Wire[] }>(`${MLFLOW}/webhooks`, {});
+  /** Every webhook (admins), or with `modelName` that model's webhooks (Can Manage on it). */
+  async listWebhooks(opts: { modelName?: string } = {}): Promise<WebhookInfo[]> {
+    const r =
+      opts.modelName === undefined
+        ? await this.get<{ webhooks?: Wire[] }>(`${MLFLOW}/webhooks`, {})
+        : await this.get<{ webhooks?: Wire[] }>(`${HANGAR}/webhooks/list`, { model_name: opts.modelName });
     return (r.webhooks ?? []).map(webhookFromWire);
   }
 
@@ -393,8 +414,17 @@ export class GovernanceClient {
     return webhookFromWire(r.webhook);
   }
 
+  /**
+   * Delete a webhook and its delivery log. Hangar's route lets a model's managers delete its
+   * webhooks; a server without it (MLflow 3) gets MLflow's own call.
+   */
   async deleteWebhook(id: string): Promise<void> {
-    await this.send('DELETE', `${MLFLOW}/webhooks/${encodeURIComponent(id)}`, {}, true);
+    try {
+      await this.send('DELETE', `${HANGAR}/webhooks/delete`, { id }, true);
+    } catch (e) {
+      if (!(isApiError(e) && e.code === 'ENDPOINT_NOT_FOUND')) throw e;
+      await this.send('DELETE', `${MLFLOW}/webhooks/${encodeURIComponent(id)}`, {}, true);
+    }
   }
 
   /** Send a sample event now and report the receiver's answer. */

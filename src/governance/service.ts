@@ -612,14 +612,25 @@ export class Governance {
 
   // --- webhooks --------------------------------------------------------------------------------
 
+  /**
+   * Create a webhook. Registry-wide webhooks need an admin; with `modelName` the webhook fires
+   * only for that model's events and needs Can Manage on it (Databricks' model-specific registry
+   * webhooks), and it cannot subscribe to `registered_model.created`, which no existing model raises.
+   */
   async createWebhook(
     actor: Principal,
-    input: { name: string; url: string; events: unknown[]; description?: string | null; secret?: string | null; status?: string | null },
+    input: { name: string; url: string; events: unknown[]; description?: string | null; secret?: string | null; status?: string | null; modelName?: string | null },
   ): Promise<Webhook> {
-    this.requireAdmin(actor, 'manage webhooks');
+    const modelName = input.modelName ?? null;
+    if (modelName === null) this.requireAdmin(actor, 'manage registry-wide webhooks');
+    else {
+      if (modelName.trim() === '') throw invalidParam('model_name cannot be empty; leave it out for a registry-wide webhook.', 'model_name');
+      await this.require(actor, modelName, 'CAN_MANAGE', 'manage webhooks of a registered model');
+    }
     if (input.name.trim() === '') throw invalidParam('Webhook name cannot be empty.', 'name');
     checkWebhookUrl(input.url, this.webhooks.allowPrivateHosts);
     const events = parseEvents(input.events);
+    if (modelName !== null) checkModelEvents(events);
     return this.store.createWebhook({
       name: input.name,
       url: input.url,
@@ -627,7 +638,24 @@ export class Governance {
       description: input.description ?? null,
       secret: input.secret === '' ? null : (input.secret ?? null),
       status: parseStatus(input.status ?? 'ACTIVE'),
+      modelName,
     });
+  }
+
+  /**
+   * Throw unless `actor` may manage `webhook`: admins may manage any; Can Manage on its model
+   * suffices for a model webhook (an orphaned one, whose model was deleted, is left to admins).
+   */
+  async requireWebhookManager(actor: Principal, webhook: Webhook, what = 'manage webhooks'): Promise<void> {
+    if (webhook.scope === 'model' && webhook.modelName !== null) await this.require(actor, webhook.modelName, 'CAN_MANAGE', what);
+    else this.requireAdmin(actor, what);
+  }
+
+  /** The webhooks `actor` may see: every one for admins; with `modelName`, that model's for its managers. */
+  async listWebhooks(actor: Principal, filter: { modelName?: string } = {}): Promise<Webhook[]> {
+    if (filter.modelName === undefined) this.requireAdmin(actor, 'list registry-wide webhooks');
+    else await this.require(actor, filter.modelName, 'CAN_MANAGE', 'list webhooks of a registered model');
+    return this.store.listWebhooks(filter);
   }
 
   async updateWebhook(
@@ -635,24 +663,34 @@ export class Governance {
     id: string,
     patch: { name?: string | null; url?: string | null; events?: unknown[] | null; description?: string | null; secret?: string | null; status?: string | null },
   ): Promise<Webhook> {
-    this.requireAdmin(actor, 'manage webhooks');
+    const webhook = await this.store.getWebhook(id);
+    await this.requireWebhookManager(actor, webhook);
     if (patch.url != null) checkWebhookUrl(patch.url, this.webhooks.allowPrivateHosts);
+    const events = patch.events == null ? undefined : parseEvents(patch.events);
+    if (events !== undefined && webhook.scope !== 'registry') checkModelEvents(events);
     return this.store.updateWebhook(id, {
       ...(patch.name == null ? {} : { name: patch.name }),
       ...(patch.url == null ? {} : { url: patch.url }),
-      ...(patch.events == null ? {} : { events: parseEvents(patch.events) }),
+      ...(events === undefined ? {} : { events }),
       ...(patch.description == null ? {} : { description: patch.description }),
       ...(patch.secret == null ? {} : { secret: patch.secret === '' ? null : patch.secret }),
       ...(patch.status == null ? {} : { status: parseStatus(patch.status) }),
     });
   }
 
+  /** Delete a webhook and its delivery log (admins, or Can Manage on a model webhook's model). */
+  async deleteWebhook(actor: Principal, id: string): Promise<void> {
+    await this.requireWebhookManager(actor, await this.store.getWebhook(id), 'delete webhooks');
+    await this.store.deleteWebhook(id);
+  }
+
   /** Fire a sample event at a webhook now (MLflow 3's test call). */
   async testWebhook(actor: Principal, id: string, eventName?: unknown): Promise<Awaited<ReturnType<WebhookDispatcher['test']>>> {
-    this.requireAdmin(actor, 'test webhooks');
     const webhook = await this.store.getWebhook(id);
+    await this.requireWebhookManager(actor, webhook, 'test webhooks');
     const name = eventName === undefined || eventName === null ? (webhook.events[0] as RegistryEventName | undefined) ?? 'model_version.created' : parseEvent(eventName, 'event');
-    return this.webhooks.test(webhook, { name, timestamp: Date.now(), data: sampleData(name) });
+    const data = sampleData(name);
+    return this.webhooks.test(webhook, { name, timestamp: Date.now(), data: webhook.modelName === null ? data : { ...data, name: webhook.modelName } });
   }
 
   /**
@@ -819,6 +857,13 @@ function checkComment(comment: string | null | undefined, required: boolean): st
 function parseEvents(values: unknown[]): RegistryEventName[] {
   if (values.length === 0) throw invalidParam('A webhook needs at least one event.', 'events');
   return [...new Set(values.map((v) => parseEvent(v)))];
+}
+
+/** A model webhook cannot hear of its model's creation (Databricks: registry-wide only). */
+function checkModelEvents(events: readonly string[]): void {
+  if (events.includes('registered_model.created')) {
+    throw invalidParam('registered_model.created is for registry-wide webhooks only; a model webhook exists after its model.', 'events');
+  }
 }
 
 function parseStatus(value: string): Webhook['status'] {

@@ -325,7 +325,7 @@ describe('the SSRF guard on a default server', () => {
 
       // A name that resolves to loopback passes the save-time check and is refused at connect time.
       const gov = new GovernanceStore((await import('../store/kysely-store.js')).KyselyStore.engineOf(store)!);
-      const hook = await gov.createWebhook({ name: 'rebind', url: 'http://localtest.invalid.localhost.:9/x', events: ['model_version.created'], description: null, secret: null, status: 'ACTIVE' });
+      const hook = await gov.createWebhook({ name: 'rebind', url: 'http://localtest.invalid.localhost.:9/x', events: ['model_version.created'], description: null, secret: null, status: 'ACTIVE', modelName: null });
       const dispatcher = new WebhookDispatcher(gov, { backoffMs: 1, jitterMs: 0 });
       const r = await dispatcher.test(hook, { name: 'model_version.created', data: {}, timestamp: Date.now() });
       expect(r.success).toBe(false);

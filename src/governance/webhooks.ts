@@ -280,7 +280,7 @@ export class WebhookDispatcher {
     for (const event of events) {
       const body = eventBody(event);
       for (const webhook of hooks) {
-        if (webhook.events.includes(event.name)) jobs.push({ id: randomUUID(), webhook, event: event.name, payload: body });
+        if (webhook.events.includes(event.name) && inScope(webhook, event)) jobs.push({ id: randomUUID(), webhook, event: event.name, payload: body });
       }
     }
     if (jobs.length === 0) return;
@@ -401,4 +401,10 @@ export class WebhookDispatcher {
     }, delay);
     this.#timers.add(timer);
   }
+}
+
+/** A registry-wide webhook hears every event; a model webhook only events about its model. */
+export function inScope(webhook: Pick<Webhook, 'scope' | 'modelName'>, event: Pick<RegistryEvent, 'data'>): boolean {
+  if (webhook.scope === 'registry') return true;
+  return webhook.scope === 'model' && webhook.modelName !== null && event.data.name === webhook.modelName;
 }

@@ -40,22 +40,65 @@ describe('hangar db copy carries the governance tables', () => {
       await gov.setPermission(actor, 'm', 'bob', 'CAN_EDIT');
       await gov.createRequest({ name: 'bob', isAdmin: false, authenticated: true }, { name: 'm', version: 1, stage: 'Production', comment: 'go' });
       await gov.approveRequest(actor, { name: 'm', version: 1, stage: 'Production', archiveExisting: true, comment: 'ok' });
-      const hook = await gov.store.createWebhook({ name: 'h', url: 'https://example.com/h', events: ['comment.created'], description: null, secret: 's', status: 'ACTIVE' });
+      const hook = await gov.store.createWebhook({ name: 'h', url: 'https://example.com/h', events: ['comment.created'], description: null, secret: 's', status: 'ACTIVE', modelName: null });
       await gov.store.createDeliveries([{ id: 'd-1', webhookId: hook.id, event: 'comment.created', payload: '{}' }]);
+      const scoped = await gov.store.createWebhook({ name: 'm-only', url: 'https://example.com/m', events: ['comment.created'], description: null, secret: null, status: 'ACTIVE', modelName: 'm' });
       gov.close();
 
       const target = await open(targetEngine.title === 'on SQLite' ? `sqlite:///${join(dir, 'target.db')}` : await targetEngine.open(dir));
       const report = await copyStore(source, target);
-      expect(report).toMatchObject({ api_tokens: 1, model_permissions: 1, transition_requests: 1, activities: 3, webhooks: 1, webhook_deliveries: 1 });
+      expect(report).toMatchObject({ api_tokens: 1, model_permissions: 1, transition_requests: 1, activities: 3, webhooks: 2, webhook_scopes: 1, webhook_deliveries: 1 });
 
       const copied = new Governance(GovernanceStore.for(target), { auth: true });
       expect((await copied.authenticate(`Bearer ${token}`)).name).toBe('bob');
       expect(await copied.levelOn({ name: 'bob', isAdmin: false, authenticated: true }, 'm')).toBe('CAN_EDIT');
       expect((await copied.store.listActivities('m', 1)).map((a) => a.activityType)).toEqual(['REQUESTED_TRANSITION', 'APPROVED_REQUEST', 'ALIAS_SET']);
       expect((await copied.store.listDeliveries({ maxResults: 10 })).map((d) => d.id)).toEqual(['d-1']);
+      expect(await copied.store.getWebhook(scoped.id)).toMatchObject({ scope: 'model', modelName: 'm' });
       const comment = await copied.createComment(actor, { name: 'm', version: 1, comment: 'after the copy' });
       expect(comment.id).toBeGreaterThan(3);
       copied.close();
+    });
+  }
+});
+
+describe('webhook scopes', () => {
+  const engines = storeEngines();
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const e of engines) await e.close().catch(() => undefined);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  for (const engine of engines) {
+    it.skipIf(engine.skip)(`${engine.title}: a model webhook follows its model's rename and is orphaned, not widened, when the model is deleted`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hangar-gov-scope-'));
+      dirs.push(dir);
+      const store = await openStore(await engine.open(dir), { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
+      try {
+        const gov = GovernanceStore.for(store);
+        const name = `scoped-${Date.now()}`;
+        await store.createRegisteredModel({ name, tags: [], description: '', userId: 'alice' });
+        const base = { url: 'https://example.com/h', events: ['model_version.created'], description: null, secret: null, status: 'ACTIVE' as const };
+        const wide = await gov.createWebhook({ ...base, name: 'wide', modelName: null });
+        const hook = await gov.createWebhook({ ...base, name: 'one', modelName: name });
+        expect(wide).toMatchObject({ scope: 'registry', modelName: null });
+        expect(hook).toMatchObject({ scope: 'model', modelName: name });
+        await expect(gov.createWebhook({ ...base, name: 'none', modelName: `${name}-missing` })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+        expect((await gov.listWebhooks({ modelName: name })).map((w) => w.id)).toEqual([hook.id]);
+
+        await store.renameRegisteredModel(name, `${name}-renamed`);
+        expect(await gov.getWebhook(hook.id)).toMatchObject({ scope: 'model', modelName: `${name}-renamed` });
+        expect(await gov.updateWebhook(hook.id, { name: 'one-renamed' })).toMatchObject({ name: 'one-renamed', scope: 'model', modelName: `${name}-renamed` });
+
+        await store.deleteRegisteredModel(`${name}-renamed`);
+        expect(await gov.getWebhook(hook.id)).toMatchObject({ scope: 'orphaned', modelName: null });
+        expect((await gov.listWebhooks()).find((w) => w.id === wide.id)?.scope).toBe('registry');
+        await gov.deleteWebhook(hook.id);
+        await expect(gov.getWebhook(hook.id)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+      } finally {
+        await store.close();
+      }
     });
   }
 });

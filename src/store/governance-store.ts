@@ -29,6 +29,15 @@ import type { Stage, Tag } from './types.js';
 
 type Db = Kysely<Database>;
 
+/** Webhooks left-joined with their scope (`scoped` is the scope row's id, null when registry-wide). */
+function webhooksWithScope(trx: Db) {
+  return trx
+    .selectFrom('webhooks')
+    .leftJoin('webhook_scopes', 'webhook_scopes.webhook_id', 'webhooks.webhook_id')
+    .selectAll('webhooks')
+    .select(['webhook_scopes.webhook_id as scoped', 'webhook_scopes.model_name as model_name']);
+}
+
 // --- domain shapes ---------------------------------------------------------------------------
 
 /** A stored API token (its secret is never stored, only a sha256 of it). */
@@ -108,6 +117,13 @@ export interface Webhook {
   /** HMAC key for signatures; null when deliveries are unsigned. */
   secret: string | null;
   status: 'ACTIVE' | 'DISABLED' | 'TEST_MODE';
+  /**
+   * The scope: `registry` (every model's events), `model` (only `modelName`'s), or `orphaned`
+   * (its model was deleted: it fires for nothing).
+   */
+  scope: 'registry' | 'model' | 'orphaned';
+  /** The registered model a `model` webhook is limited to; null otherwise. */
+  modelName: string | null;
   creationTimestamp: number;
   lastUpdatedTimestamp: number;
 }
@@ -188,7 +204,10 @@ const toActivity = (r: ActivityRow): Activity => ({
   lastUpdatedTimestamp: Number(r.last_updated_timestamp),
 });
 
-const toWebhook = (r: WebhooksTable): Webhook => ({
+/** A webhook row with its scope row (left-joined: `scoped` is null for a registry-wide one). */
+type WebhookRow = WebhooksTable & { scoped: string | null; model_name: string | null };
+
+const toWebhook = (r: WebhookRow): Webhook => ({
   id: r.webhook_id,
   name: r.name,
   description: r.description,
@@ -196,6 +215,8 @@ const toWebhook = (r: WebhooksTable): Webhook => ({
   events: JSON.parse(r.events) as string[],
   secret: r.secret,
   status: r.status as Webhook['status'],
+  scope: r.scoped === null ? 'registry' : r.model_name === null ? 'orphaned' : 'model',
+  modelName: r.model_name,
   creationTimestamp: Number(r.creation_timestamp),
   lastUpdatedTimestamp: Number(r.last_updated_timestamp),
 });
@@ -570,9 +591,17 @@ export class GovernanceStore {
 
   // --- webhooks --------------------------------------------------------------------------
 
-  createWebhook(input: Omit<Webhook, 'id' | 'creationTimestamp' | 'lastUpdatedTimestamp'>): Promise<Webhook> {
+  /**
+   * Create a webhook; with `modelName`, limited to that registered model (RESOURCE_DOES_NOT_EXIST
+   * when there is no such model). The webhook and its scope are written in one transaction.
+   */
+  createWebhook(input: Omit<Webhook, 'id' | 'creationTimestamp' | 'lastUpdatedTimestamp' | 'scope'>): Promise<Webhook> {
     return this.#tx('write', async (trx) => {
       const now = this.#clock.now();
+      if (input.modelName !== null) {
+        const model = await trx.selectFrom('registered_models').select('name').where('name', '=', input.modelName).executeTakeFirst();
+        if (model === undefined) throw notFound(`Registered Model with name=${input.modelName} not found`);
+      }
       const row: WebhooksTable = {
         webhook_id: newShortId('wh'),
         name: input.name,
@@ -585,26 +614,33 @@ export class GovernanceStore {
         last_updated_timestamp: now,
       };
       await trx.insertInto('webhooks').values(row).execute();
-      return toWebhook(row);
+      if (input.modelName !== null) await trx.insertInto('webhook_scopes').values({ webhook_id: row.webhook_id, model_name: input.modelName }).execute();
+      return toWebhook({ ...row, scoped: input.modelName === null ? null : row.webhook_id, model_name: input.modelName });
     });
   }
 
   getWebhook(id: string): Promise<Webhook> {
     return this.#read(async (trx) => {
-      const row = await trx.selectFrom('webhooks').selectAll().where('webhook_id', '=', id).executeTakeFirst();
+      const row = await webhooksWithScope(trx).where('webhooks.webhook_id', '=', id).executeTakeFirst();
       if (row === undefined) throw notFound(`Webhook with ID ${id} not found.`);
       return toWebhook(row);
     });
   }
 
-  listWebhooks(): Promise<Webhook[]> {
-    return this.#read(async (trx) => (await trx.selectFrom('webhooks').selectAll().orderBy('creation_timestamp').orderBy('webhook_id').execute()).map(toWebhook));
+  /** Every webhook, oldest first; with `modelName`, only those limited to that model. */
+  listWebhooks(filter: { modelName?: string } = {}): Promise<Webhook[]> {
+    return this.#read(async (trx) => {
+      let q = webhooksWithScope(trx);
+      if (filter.modelName !== undefined) q = q.where('webhook_scopes.model_name', '=', filter.modelName);
+      return (await q.orderBy('webhooks.creation_timestamp').orderBy('webhooks.webhook_id').execute()).map(toWebhook);
+    });
   }
 
   updateWebhook(id: string, patch: Partial<Pick<Webhook, 'name' | 'description' | 'url' | 'events' | 'secret' | 'status'>>): Promise<Webhook> {
     return this.#tx('write', async (trx) => {
-      const row = await trx.selectFrom('webhooks').selectAll().where('webhook_id', '=', id).executeTakeFirst();
-      if (row === undefined) throw notFound(`Webhook with ID ${id} not found.`);
+      const found = await webhooksWithScope(trx).where('webhooks.webhook_id', '=', id).executeTakeFirst();
+      if (found === undefined) throw notFound(`Webhook with ID ${id} not found.`);
+      const { scoped, model_name, ...row } = found;
       const next: WebhooksTable = {
         ...row,
         ...(patch.name === undefined ? {} : { name: patch.name }),
@@ -617,7 +653,7 @@ export class GovernanceStore {
       };
       const { webhook_id: _id, ...values } = next;
       await trx.updateTable('webhooks').set(values).where('webhook_id', '=', id).execute();
-      return toWebhook(next);
+      return toWebhook({ ...next, scoped, model_name });
     });
   }
 

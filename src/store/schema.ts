@@ -256,6 +256,7 @@ export const TABLES_IN_DEPENDENCY_ORDER: ReadonlyArray<{ table: TableName; key: 
   { table: 'transition_requests', key: ['request_id'], identity: 'request_id' },
   { table: 'activities', key: ['activity_id'], identity: 'activity_id' },
   { table: 'webhooks', key: ['webhook_id'] },
+  { table: 'webhook_scopes', key: ['webhook_id'] },
   { table: 'webhook_deliveries', key: ['delivery_id'] },
   { table: 'data_assets', key: ['name'] },
   { table: 'data_asset_versions', key: ['name', 'version'] },

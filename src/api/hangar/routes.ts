@@ -12,7 +12,7 @@ import { intLike, parseInput } from '../input.js';
 import { parseVersion } from '../mlflow/registry.js';
 import { governanceOf, principalOf } from './auth.js';
 import { registerValidationRoutes } from './validation-routes.js';
-import { activityToWire, deliveryToWire, permissionToWire, tokenToWire } from './wire.js';
+import { activityToWire, deliveryToWire, permissionToWire, tokenToWire, webhookToWire } from './wire.js';
 
 export const HANGAR_API = '/api/2.0/hangar';
 
@@ -155,9 +155,44 @@ export function registerHangarRoutes(ctx: ApiContext): void {
 
   // --- webhook delivery log and events ----------------------------------------------------------------
 
+  // MLflow 3's webhook routes (/api/2.0/mlflow/webhooks) are for admins and registry-wide hooks;
+  // these take Databricks' `model_name`, so a model's managers can run its webhooks themselves.
+  const webhookInput = {
+    name: z.string().min(1),
+    url: z.string().min(1),
+    events: z.array(z.unknown()).min(1),
+    secret: z.string().nullish(),
+    description: z.string().nullish(),
+    status: z.string().nullish(),
+    model_name: z.string().nullish(),
+  };
+
+  hangarRoute(ctx, 'POST', '/webhooks/create', async (req) => {
+    const body = parseInput(z.object(webhookInput), req.json);
+    req.audit = { entityType: 'webhook', entityId: '' };
+    const webhook = await gov().createWebhook(principalOf(req), { ...body, modelName: body.model_name ?? null });
+    req.audit.entityId = webhook.id;
+    req.audit.after = webhookToWire(webhook);
+    return { webhook: webhookToWire(webhook) };
+  });
+
+  hangarRoute(ctx, 'GET', '/webhooks/list', async (req) => {
+    const q = parseInput(z.object({ model_name: z.string().min(1).optional() }), req.json);
+    const webhooks = await gov().listWebhooks(principalOf(req), q.model_name === undefined ? {} : { modelName: q.model_name });
+    return { webhooks: webhooks.map(webhookToWire) };
+  });
+
+  hangarRoute(ctx, 'DELETE', '/webhooks/delete', async (req) => {
+    const body = parseInput(z.object({ id: z.string().min(1) }), req.json);
+    req.audit = { entityType: 'webhook', entityId: body.id };
+    await gov().deleteWebhook(principalOf(req), body.id);
+    return {};
+  });
+
   hangarRoute(ctx, 'GET', '/webhooks/deliveries', async (req) => {
     const q = parseInput(z.object({ webhook_id: z.string().optional(), max_results: intLike.optional() }), req.json);
-    gov().requireAdmin(principalOf(req), 'read webhook deliveries');
+    if (q.webhook_id === undefined) gov().requireAdmin(principalOf(req), 'read webhook deliveries');
+    else await gov().requireWebhookManager(principalOf(req), await gov().store.getWebhook(q.webhook_id), 'read webhook deliveries');
     const deliveries = await gov().store.listDeliveries({ ...(q.webhook_id === undefined ? {} : { webhookId: q.webhook_id }), maxResults: q.max_results ?? 100 });
     return { deliveries: deliveries.map(deliveryToWire) };
   });

@@ -58,6 +58,8 @@ export function webhookToWire(w: Webhook): Record<string, unknown> {
     url: w.url,
     events: w.events.map(eventToWire),
     status: w.status,
+    // Databricks' field for model-specific webhooks; null once the model was deleted.
+    ...(w.scope === 'registry' ? {} : { model_name: w.modelName }),
     creation_timestamp: w.creationTimestamp,
     last_updated_timestamp: w.lastUpdatedTimestamp,
   };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HangarClient } from '../../client/index.js';
 import { loadConfig } from '../../core/config.js';
+import { governanceFor } from '../../governance/index.js';
 import { runCli } from '../program.js';
 import { startServer, type RunningServer } from '../serve.js';
 import { testIo } from '../test-support/cli.js';
@@ -111,6 +112,68 @@ describe('governance commands against a server with --auth', () => {
     const log = await cli(['webhooks', 'deliveries', '--webhook', id], as('root'));
     expect(log.out).toMatch(/model_version\.created\s+DELIVERED\s+1\s+200/);
     expect((await cli(['webhooks', 'delete', id], as('root'))).out).toBe(`Webhook ${id} deleted.\n`);
+  });
+
+  it("a model webhook: created by the model's manager, hears only that model, follows renames, goes quiet when the model is deleted", async () => {
+    const bodies: string[] = [];
+    const modelReceiver = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => modelReceiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(modelReceiver.address() as AddressInfo).port}/hook`;
+    try {
+      const mine = 'scoped-mine';
+      const other = 'scoped-other';
+      await sdk('alice').createRegisteredModel(mine);
+      await sdk('root').createRegisteredModel(other);
+      const created = await cli(['webhooks', 'create', '--name', 'mine', '--model', mine, '--url', url, '--event', 'model_version.created', '--json'], as('alice'));
+      expect(created.code, created.err).toBe(0);
+      const hook = JSON.parse(created.out) as { id: string; modelName: string };
+      expect(hook.modelName).toBe(mine);
+      // Can Manage on another model is not enough; nor is the model-creation event.
+      expect((await cli(['webhooks', 'create', '--name', 'x', '--model', other, '--url', url, '--event', 'model_version.created'], as('alice'))).err).toMatch(/^PERMISSION_DENIED/);
+      expect((await cli(['webhooks', 'create', '--name', 'x', '--model', mine, '--url', url, '--event', 'registered_model.created'], as('alice'))).err).toMatch(
+        /^INVALID_PARAMETER_VALUE: registered_model\.created is for registry-wide webhooks only/,
+      );
+      expect((await cli(['webhooks', 'create', '--name', 'x', '--model', 'no-such-model', '--url', url, '--event', 'model_version.created'], as('root'))).err).toMatch(
+        /^RESOURCE_DOES_NOT_EXIST/,
+      );
+
+      await sdk('root').createModelVersion({ name: other, source: 'mlflow-artifacts:/1/o/artifacts/model' });
+      await sdk('alice').createModelVersion({ name: mine, source: 'mlflow-artifacts:/1/m/artifacts/model' });
+      await governanceFor(server.store).webhooks.idle();
+      expect(bodies.map((b) => (JSON.parse(b) as { data: { name: string } }).data.name)).toEqual([mine]);
+
+      // Its managers list and read its log; the registry-wide listing stays for admins.
+      const listed = await cli(['webhooks', 'list', '--model', mine], as('alice'));
+      expect(listed.out).toMatch(new RegExp(`${hook.id}\\s+mine\\s+${mine}\\s+ACTIVE`));
+      expect((await cli(['webhooks', 'list'], as('alice'))).err).toMatch(/^PERMISSION_DENIED/);
+      expect((await cli(['webhooks', 'deliveries', '--webhook', hook.id], as('alice'))).out).toMatch(/model_version\.created\s+DELIVERED/);
+      expect((await cli(['webhooks', 'list'], as('root'))).out).toMatch(new RegExp(`${hook.id}\\s+mine\\s+${mine}`));
+
+      // The scope follows a rename.
+      await sdk('alice').renameRegisteredModel(mine, `${mine}-2`);
+      await sdk('alice').createModelVersion({ name: `${mine}-2`, source: 'mlflow-artifacts:/1/m2/artifacts/model' });
+      await governanceFor(server.store).webhooks.idle();
+      expect(bodies).toHaveLength(2);
+      expect((await sdk('alice').governance.listWebhooks({ modelName: `${mine}-2` })).map((w) => w.id)).toEqual([hook.id]);
+
+      // Deleting the model leaves the webhook firing for nothing, never for every model.
+      await sdk('alice').deleteRegisteredModel(`${mine}-2`);
+      const orphan = (await sdk('root').governance.listWebhooks()).find((w) => w.id === hook.id);
+      expect(orphan?.modelName).toBeNull();
+      await sdk('root').createModelVersion({ name: other, source: 'mlflow-artifacts:/1/o2/artifacts/model' });
+      await governanceFor(server.store).webhooks.idle();
+      expect(bodies).toHaveLength(2);
+      expect((await cli(['webhooks', 'delete', hook.id], as('root'))).out).toBe(`Webhook ${hook.id} deleted.\n`);
+    } finally {
+      await new Promise((resolve) => modelReceiver.close(resolve));
+    }
   });
 
   it('revokes a token: its holder is refused afterwards', async () => {

@@ -220,7 +220,7 @@ export function registerGovernanceCommands(ctx: CommandContext): void {
   });
 
   // --- webhooks -------------------------------------------------------------------------------------
-  const webhooks = program.command('webhooks').description('signed webhooks on registry events (admins)');
+  const webhooks = program.command('webhooks').description('signed webhooks on registry events (registry-wide: admins; --model: its managers)');
   clientOptions(webhooks.command('create').description('subscribe a URL to events'), io)
     .requiredOption('--name <name>', 'a name')
     .requiredOption('--url <url>', 'http(s) URL that receives POSTs')
@@ -228,8 +228,14 @@ export function registerGovernanceCommands(ctx: CommandContext): void {
     .option('--secret <secret>', 'HMAC key for X-MLflow-Signature (stored, never shown again)')
     .option('--description <text>', 'what it is for')
     .addOption(new Option('--status <status>', 'ACTIVE, DISABLED or TEST_MODE').choices(['ACTIVE', 'DISABLED', 'TEST_MODE']))
-    .addHelpText('after', '\nEvents and payloads: docs/webhooks.md.\n\nExample:\n  hangar webhooks create --name ci --url https://ci.example.com/hook --event transition_request.created --secret s3cr3t')
-    .action(async (o: ClientFlags & { name: string; url: string; event: string[]; secret?: string; description?: string; status?: 'ACTIVE' | 'DISABLED' | 'TEST_MODE' }) => {
+    .option('--model <name>', "only this registered model's events (needs Can Manage on it instead of admin)")
+    .addHelpText(
+      'after',
+      '\nEvents and payloads: docs/webhooks.md. Without --model the webhook is registry-wide (admins only).\n\nExamples:\n' +
+        '  hangar webhooks create --name ci --url https://ci.example.com/hook --event transition_request.created --secret s3cr3t\n' +
+        '  hangar webhooks create --name churn-ci --model churn --url https://ci.example.com/churn --event model_version.created',
+    )
+    .action(async (o: ClientFlags & { name: string; url: string; event: string[]; secret?: string; description?: string; status?: 'ACTIVE' | 'DISABLED' | 'TEST_MODE'; model?: string }) => {
       const w = await client(o).governance.createWebhook({
         name: o.name,
         url: o.url,
@@ -237,13 +243,25 @@ export function registerGovernanceCommands(ctx: CommandContext): void {
         ...(o.secret === undefined ? {} : { secret: o.secret }),
         ...(o.description === undefined ? {} : { description: o.description }),
         ...(o.status === undefined ? {} : { status: o.status }),
+        ...(o.model === undefined ? {} : { modelName: o.model }),
       });
-      io.out(o.json === true ? json(w) : `Webhook ${w.id} (${w.status}) → ${w.url}: ${w.events.join(', ')}\n`);
+      const scope = w.modelName === undefined ? '' : ` for model ${w.modelName ?? '(deleted)'}`;
+      io.out(o.json === true ? json(w) : `Webhook ${w.id} (${w.status})${scope} → ${w.url}: ${w.events.join(', ')}\n`);
     });
-  clientOptions(webhooks.command('list').description('list webhooks'), io).action(async (o: ClientFlags) => {
-    const list = await client(o).governance.listWebhooks();
-    io.out(o.json === true ? json(list) : formatTable(['ID', 'NAME', 'STATUS', 'URL', 'EVENTS'], list.map((w) => [w.id, w.name, w.status, w.url, w.events.join(',')]), { maxCellWidth: 80 }));
-  });
+  clientOptions(webhooks.command('list').description('list webhooks (every one: admins; --model: that model\'s)'), io)
+    .option('--model <name>', "only this registered model's webhooks")
+    .action(async (o: ClientFlags & { model?: string }) => {
+      const list = await client(o).governance.listWebhooks(o.model === undefined ? {} : { modelName: o.model });
+      io.out(
+        o.json === true
+          ? json(list)
+          : formatTable(
+              ['ID', 'NAME', 'MODEL', 'STATUS', 'URL', 'EVENTS'],
+              list.map((w) => [w.id, w.name, w.modelName === undefined ? '(all)' : (w.modelName ?? '(deleted)'), w.status, w.url, w.events.join(',')]),
+              { maxCellWidth: 80 },
+            ),
+      );
+    });
   clientOptions(webhooks.command('test').argument('<id>', 'webhook id').description('send a sample event now and show the answer'), io)
     .option('--event <entity.action>', 'which event to simulate (default: its first)')
     .action(async (id: string, o: ClientFlags & { event?: string }) => {
