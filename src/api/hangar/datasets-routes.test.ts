@@ -3,7 +3,12 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLocalArtifactStore } from '../../artifacts/index.js';
 import { HangarClient, isApiError, type ApiError } from '../../client/index.js';
+import { loadConfig } from '../../core/config.js';
+import { governanceFor } from '../../governance/index.js';
+import { openStore } from '../../store/open.js';
+import { createServer } from '../server.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 
 let server: TestServer;
@@ -144,5 +149,38 @@ describe('datasets over REST and the SDK', () => {
       [name, { version: 2, digest: expect.stringMatching(/^[0-9a-f]{32}$/), created: true }],
       [name, { version: 1, digest: expect.stringMatching(/^[0-9a-f]{32}$/), created: true }],
     ]);
+  });
+});
+
+describe('datasets with --auth', () => {
+  it('needs a token to register an upload or delete, and an admin to read server files or run SQL', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'hangar-datasets-auth-'));
+    const store = await openStore(`sqlite:///${join(home, 'hangar.db')}`, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
+    const artifacts = await openLocalArtifactStore(join(home, 'artifacts'));
+    const app = await createServer({ config: loadConfig({ home, auth: true, host: '127.0.0.1', port: 0, logLevel: 'silent' }), store, artifacts, logger: false });
+    try {
+      const gov = governanceFor(store);
+      const admin = (await gov.createToken({ principal: 'root', isAdmin: true })).token;
+      const alice = (await gov.createToken({ principal: 'alice' })).token;
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      const as = (token?: string) => new HangarClient({ trackingUri: url, maxRetries: 0, ...(token === undefined ? {} : { token }) });
+      const path = file('auth.csv', CSV);
+
+      const r = await as(alice).datasets.register({ name: 'auth-upload', file: path });
+      expect(r.version.createdBy).toBe('alice');
+      expect((await apiError(as(alice).datasets.register({ name: 'auth-path', path }))).code).toBe('PERMISSION_DENIED');
+      expect((await apiError(as(alice).datasets.register({ name: 'auth-sql', sql: "select 1 as x" }))).code).toBe('PERMISSION_DENIED');
+      expect((await as(admin).datasets.register({ name: 'auth-sql', sql: 'select 1 as x' })).version.createdBy).toBe('root');
+      const anonymous = await apiError(as().datasets.delete('auth-upload'));
+      expect([401, 403]).toContain(anonymous.status);
+      expect((await as().datasets.get('auth-upload')).latestVersion).toBe(1);
+      expect(await as(alice).datasets.delete('auth-upload')).toEqual([1]);
+    } finally {
+      await app.close();
+      await artifacts.close();
+      await store.close();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
