@@ -21,6 +21,7 @@ import {
   profileRelation,
   registerDataset,
   resolveDataset,
+  typeMatches,
   withDuck,
 } from './index.js';
 
@@ -144,6 +145,19 @@ describe('registering datasets', () => {
     expect(await listDatasetVersions(ctx, name)).toHaveLength(1);
   });
 
+  it('registers every DuckDB type a query can produce: lists, structs, blobs, decimals, booleans, dates, intervals', async () => {
+    const name = unique('types');
+    const sqlText = "select [1, 2] as l, {'a': 1} as s, 'x'::BLOB as b, 1.25::DECIMAL(4,2) as d, true as t, DATE '2024-01-01' as dt, INTERVAL 1 DAY as iv, NULL::VARCHAR as nothing";
+    const r = await registerDataset(ctx, { name, source: { sql: sqlText } });
+    expect(r.version.schema.map((c) => c.type)).toEqual(['INTEGER[]', 'STRUCT(a INTEGER)', 'BLOB', 'DECIMAL(4,2)', 'BOOLEAN', 'DATE', 'INTERVAL', 'VARCHAR']);
+    const byName = Object.fromEntries(r.version.profile.columns.map((c) => [c.name, c]));
+    expect(byName.l).toEqual({ name: 'l', type: 'INTEGER[]', count: 1, nulls: 0 });
+    expect(byName.d).toMatchObject({ min: 1.25, max: 1.25, quantiles: { '0.5': 1.25 } });
+    expect(byName.t!.top).toEqual([{ value: true, count: 1 }]);
+    expect(byName.nothing).toEqual({ name: 'nothing', type: 'VARCHAR', count: 0, nulls: 1, distinct: 0, top: [] });
+    expect((await registerDataset(ctx, { name, source: { sql: sqlText } })).created).toBe(false);
+  });
+
   it('rejects bad names, missing files and unknown formats, naming the field', async () => {
     expect((await failure(registerDataset(ctx, { name: '../x', source: { path: csv('ok', FLIGHTS) } }))).field).toBe('name');
     expect((await failure(registerDataset(ctx, { name: unique('m'), source: { path: join(dir, 'missing.parquet') } }))).code).toBe('RESOURCE_DOES_NOT_EXIST');
@@ -212,6 +226,13 @@ describe('expectations at ingestion', () => {
         ['k1, k2', 'unique', 2],
       ]);
       expect(report.violations[2]!.examples).toEqual([{ k1: 1, k2: 'a', count: 2 }]);
+      await con.run("create table lists as select [1] as ints, [TIMESTAMP '2024-01-01'] as times, TIMESTAMPTZ '2024-01-01 00:00:00+00' as tz");
+      const lists = await checkExpectations(con, 'lists', parseExpectations({ columns: { ints: { type: 'integer' }, times: { type: 'timestamp' }, tz: { type: 'timestamp' } } }));
+      expect(lists.violations.map((v) => [v.column, v.check])).toEqual([
+        ['ints', 'type'],
+        ['times', 'type'],
+      ]);
+      expect(typeMatches('DECIMAL(10,2)', 'DECIMAL(10,2)')).toBe(true);
       const ok = await checkExpectations(con, 't', parseExpectations({ columns: { k1: { type: 'long', min: 1, max: 2 }, x: { type: 'double', not_null: true } }, unique: [['k1', 'x']] }));
       expect(ok).toEqual({ passed: true, rowCount: 3, violations: [] });
     });

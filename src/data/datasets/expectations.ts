@@ -123,11 +123,11 @@ export function typeMatches(expected: string, actual: string): boolean {
     case 'float':
       return NUMBER.test(a);
     case 'string':
-      return a === 'VARCHAR' || a.startsWith('ENUM');
+      return a === 'VARCHAR' || (a.startsWith('ENUM(') && a.endsWith(')'));
     case 'boolean':
       return a === 'BOOLEAN';
     case 'timestamp':
-      return a.startsWith('TIMESTAMP') || a === 'DATE';
+      return /^(TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|DATE)$/.test(a);
     case 'date':
       return a === 'DATE';
     default:

@@ -45,12 +45,15 @@ export interface DatasetProfile {
 
 type Kind = 'number' | 'temporal' | 'text' | 'boolean' | 'other';
 
+/** Date and time types (not lists of them). */
+const TEMPORAL = /^(TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|DATE|TIME)$/;
+
 function kindOf(type: string): Kind {
   const t = type.toUpperCase();
   if (t === 'BOOLEAN') return 'boolean';
-  if (t.startsWith('TIMESTAMP') || t === 'DATE' || t === 'TIME') return 'temporal';
-  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL)/.test(t)) return 'number';
-  if (t === 'VARCHAR' || t.startsWith('ENUM')) return 'text';
+  if (TEMPORAL.test(t)) return 'temporal';
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL)$|^DECIMAL\(\d+,\s*\d+\)$/.test(t)) return 'number';
+  if (t === 'VARCHAR' || (t.startsWith('ENUM(') && t.endsWith(')'))) return 'text';
   return 'other';
 }
 
