@@ -329,3 +329,30 @@ Example:
       }
     });
 }
+
+// --- the `hangar train --training-set` hook ---------------------------------------------------------
+
+/**
+ * What `hangar train --training-set ID|FILE` adds to a training run: a `hangar.training_set`
+ * tag, and `feature_spec.yaml` next to `MLmodel` in the logged model so `hangar score` can look
+ * the features up again. `ID` is fetched from the server (REST `training-sets/get`); `FILE` is a
+ * `feature_spec.yaml` already written.
+ */
+export async function trainingSetHook(io: CliIo, trackingUri: string, arg: string): Promise<{ tags: Record<string, string>; attach(runId: string): Promise<void> }> {
+  const { featureSpecYaml, parseFeatureSpec, FEATURE_SPEC_FILE } = await dataModule();
+  const { FeaturesClient } = await import('../../client/index.js');
+  let text: string;
+  if (existsSync(arg)) {
+    text = await readFile(arg, 'utf8');
+  } else {
+    const ts = await new FeaturesClient({ trackingUri, token: io.env.MLFLOW_TRACKING_TOKEN, maxRetries: 2 }).getTrainingSet(arg);
+    text = featureSpecYaml({ id: ts.id, spec: ts.request, lineage: ts.lineage });
+  }
+  const spec = parseFeatureSpec(text);
+  return {
+    tags: { 'hangar.training_set': spec.trainingSetId ?? arg },
+    async attach(runId: string) {
+      await clientFor(io, trackingUri).putArtifact({ runId }, `model/${FEATURE_SPEC_FILE}`, text);
+    },
+  };
+}

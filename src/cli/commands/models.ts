@@ -26,6 +26,7 @@ interface TrainFlags {
   trials?: number;
   seed: number;
   threads?: number;
+  trainingSet?: string;
   trackingUri: string;
   json?: boolean;
 }
@@ -48,7 +49,8 @@ function registerTrainCommand({ program, io }: CommandContext): void {
       .addOption(new Option('--search <mode>', 'hyperparameter search over the --param lists, as child runs').choices(['grid', 'random']))
       .option('--trials <n>', 'random search: trials to run (default 10); grid: at most this many', intOption(1, 100_000))
       .option('--seed <n>', 'random search seed', intOption(0, 2 ** 31 - 1), 0)
-      .option('--threads <n>', 'worker threads for training (default: every core)', intOption(1, 1024)),
+      .option('--threads <n>', 'worker threads for training (default: every core)', intOption(1, 1024))
+      .option('--training-set <id|file>', 'record this training set\'s feature lookups (an id, or a feature_spec.yaml) in the model, for `hangar score`'),
     io,
   )
     .addHelpText(
@@ -68,6 +70,7 @@ Examples:
       const client = clientFor(io, o.trackingUri);
       const { fixed, space } = parseParamArgs(o.param ?? [], o.search !== undefined);
       const onProgress = o.json ? undefined : progressPrinter(io);
+      const hook = o.trainingSet === undefined ? undefined : await (await import('./features.js')).trainingSetHook(io, o.trackingUri, o.trainingSet);
       const common = {
         client,
         data: o.data,
@@ -81,9 +84,11 @@ Examples:
         register: o.register,
         threads: o.threads,
         onProgress,
+        ...(hook === undefined ? {} : { tags: hook.tags }),
       };
       if (o.search) {
         const r = await search({ ...common, mode: o.search, space, fixed, trials: o.trials, seed: o.seed });
+        await hook?.attach(r.best.result.runId);
         if (o.json) {
           io.out(
             `${JSON.stringify(
@@ -114,6 +119,7 @@ Examples:
         return;
       }
       const r = await train({ ...common, params: fixed });
+      await hook?.attach(r.runId);
       if (o.json) {
         io.out(
           `${JSON.stringify(
