@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FeaturesClient, HangarClient, isApiError, type ApiError } from '../../client/index.js';
+import { startTestServer, type TestServer } from '../../../test/support/server.js';
+
+let server: TestServer;
+let features: FeaturesClient;
+let client: HangarClient;
+let dir: string;
+
+async function apiError(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isApiError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected an ApiError');
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  features = new FeaturesClient({ trackingUri: server.url, maxRetries: 0 });
+  client = new HangarClient({ trackingUri: server.url, maxRetries: 0 });
+  dir = mkdtempSync(join(tmpdir(), 'hangar-features-api-'));
+  writeFileSync(join(dir, 'prices.csv'), 'sku,at,price\nA,2024-01-01 00:00:00,10\nA,2024-01-03 00:00:00,12\nB,2024-01-02 00:00:00,7\n');
+  writeFileSync(join(dir, 'orders.csv'), 'sku,ordered,qty\nA,2024-01-02 00:00:00,1\nA,2024-01-03 00:00:00,2\nB,2024-01-01 00:00:00,3\n');
+});
+
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('feature tables over REST and the SDK', () => {
+  it('apply, list, get, compute and a training set logged to a run', async () => {
+    const def = { name: 'prices', keys: ['sku'], timestampKey: 'at', features: { price: 'double' as const }, source: `select * from read_csv('${join(dir, 'prices.csv')}', header = true)`, ttl: '0' };
+    expect(await features.apply([def], { dryRun: true })).toEqual([{ name: 'prices', status: 'created' }]);
+    expect(await features.list()).toEqual([]);
+    expect(await features.apply([def])).toEqual([{ name: 'prices', status: 'created' }]);
+    expect((await features.list()).map((t) => [t.name, t.ttl, t.latestVersion])).toEqual([['prices', '0', 0]]);
+
+    const { version } = await features.compute('prices', { end: '2024-02-01T00:00:00Z' });
+    expect(version).toMatchObject({ version: 1, mode: 'full', rowCount: 3, end: Date.UTC(2024, 1, 1) });
+    expect((await features.get('prices')).versions.map((v) => v.version)).toEqual([1]);
+
+    const exp = await client.getOrCreateExperiment('features-api');
+    const run = await client.createRun(exp.experiment.experimentId, { runName: 'ts' });
+    const ts = await features.createTrainingSet({ labels: join(dir, 'orders.csv'), lookups: [{ table: 'prices', timestampLookupKey: 'ordered' }], runId: run.info.runId });
+    expect(ts).toMatchObject({ rowCount: 3, lineage: [{ table: 'prices', version: 1 }], runId: run.info.runId });
+    expect(ts.uri).toMatch(/training-sets\/ts_[0-9a-f]+\/data\.parquet$/);
+    expect((await features.getTrainingSet(ts.id)).schema.map((c) => c.name)).toEqual(['sku', 'ordered', 'qty', 'price']);
+    const inputs = (await client.getRun(run.info.runId)).inputs.datasetInputs.map((d) => d.dataset.name);
+    expect(inputs).toEqual([`training_set_${ts.id}`, 'prices@v1']);
+  });
+
+  it('answers 400 naming the field, and 404 for unknown tables and training sets', async () => {
+    const bad = await apiError(features.apply([{ name: 'x', keys: ['k'], features: { v: 'complex' as 'double' }, source: 'select 1' }]));
+    expect(bad.status).toBe(400);
+    expect(bad.message).toContain('x.features.v.type');
+    expect((await apiError(features.compute('ghost'))).status).toBe(404);
+    expect((await apiError(features.getTrainingSet('ts_0000'))).status).toBe(404);
+    expect((await apiError(features.compute('prices', { end: 'yesterday-ish' }))).message).toContain('end');
+  });
+});
