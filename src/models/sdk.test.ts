@@ -24,9 +24,10 @@ const tiny = () => new TinyModel({ problem: 'binary', bias: -1, numeric: { dista
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 describe('logModel / loadModel through a live server', () => {
-  it('logs a tabular model, registers it, and loads it by version, alias and run', async () => {
-    const run = await client.createRun(experimentId);
+  it('logs a LoggedModel (MLflow 3), registers models:/m-<id>, and loads it by version, alias, model id and run', async () => {
+    const run = await client.createRun(experimentId, { tags: { 'mlflow.source.name': 'train.ts', 'mlflow.runName': 'r' } });
     const runId = run.info.runId;
+    await client.logBatch(runId, { params: { C: '1.0' }, metrics: [{ key: 'loss', value: 0.5, step: 0, timestamp: 1000 }, { key: 'loss', value: 0.25, step: 1, timestamp: 2000 }] });
     const name = `delays-${Date.now()}`;
     const logged = await logModel(client, {
       runId,
@@ -34,22 +35,36 @@ describe('logModel / loadModel through a live server', () => {
       inputExample: [{ distance: 500, origin: 'SFO' }],
       registeredModelName: name,
     });
-    expect(logged.modelUri).toBe(`runs:/${runId}/model`);
-    expect(logged.modelVersion?.version).toBe(1);
-    expect(logged.modelVersion?.source).toBe(logged.artifactUri);
+    const lm = logged.loggedModel!;
+    expect(lm.modelId).toMatch(/^m-[0-9a-f]{32}$/);
+    expect(logged.modelUri).toBe(`models:/${lm.modelId}`);
+    expect(logged.runUri).toBe(`runs:/${runId}/model`);
+    expect(logged.artifactUri).toBe(lm.artifactUri);
+    expect(lm.artifactUri).toMatch(new RegExp(`/models/${lm.modelId}/artifacts$`));
 
-    // The package landed under the run's artifacts, with MLflow's file names.
-    const files = (await client.listArtifacts({ runId }, 'model')).map((f) => f.path).sort();
-    expect(files).toEqual(['model/MLmodel', 'model/hangar_env.json', 'model/input_example.json', 'model/model.json']);
-    const mlmodel = parseMLmodel((await client.readArtifact({ runId }, 'model/MLmodel')).toString('utf8'));
-    expect(mlmodel.runId).toBe(runId);
+    // The LoggedModel: READY, the run's params and context tags (not its name), linked to the run.
+    const got = await client.getLoggedModel(lm.modelId);
+    expect(got).toMatchObject({ status: 'LOGGED_MODEL_READY', name: 'model', sourceRunId: runId, experimentId });
+    expect(got.params).toEqual([{ key: 'C', value: '1.0' }]);
+    expect(got.tags.map((t) => t.key)).toContain('mlflow.source.name');
+    expect(got.tags.map((t) => t.key)).not.toContain('mlflow.runName');
+    expect(got.metrics.map((m) => [m.key, m.value, m.runId])).toEqual([['loss', 0.25, runId]]);
+    const after = await client.getRun(runId);
+    expect(after.outputs.modelOutputs).toEqual([{ modelId: lm.modelId, step: 0 }]);
+    // Re-sending the metric with model_id did not grow the run's history.
+    expect((await client.getMetricHistory(runId, 'loss')).map((m) => m.value)).toEqual([0.5, 0.25]);
+    // No files and no runs/log-model under the run: the package lives with the LoggedModel.
+    expect(await client.listArtifacts({ runId })).toEqual([]);
+    expect(after.data.tags.find((t) => t.key === 'mlflow.log-model.history')).toBeUndefined();
+    const files = (await client.listArtifacts({ modelId: lm.modelId })).map((f) => f.path).sort();
+    expect(files).toEqual(['MLmodel', 'hangar_env.json', 'input_example.json', 'model.json']);
+    const mlmodel = parseMLmodel((await client.readArtifact({ modelId: lm.modelId }, 'MLmodel')).toString('utf8'));
+    expect(mlmodel).toMatchObject({ runId, modelId: lm.modelId, artifactPath: 'model' });
     expect(mlmodel.signature?.inputs).toEqual([column('distance', 'double'), column('origin', 'string')]);
 
-    // runs/log-model recorded the MLmodel on the run, as MLflow's log_model does.
-    const history = JSON.parse((await client.getRun(runId)).data.tags.find((t) => t.key === 'mlflow.log-model.history')!.value) as Array<Record<string, unknown>>;
-    expect(history).toHaveLength(1);
-    expect(history[0]).toMatchObject({ run_id: runId, artifact_path: 'model', model_uuid: mlmodel.modelUuid });
-    expect(Object.keys(history[0]!.flavors as object)).toEqual(['hangar.tabular']);
+    // The version: source models:/m-<id>, run filled in by the server, files at the LoggedModel's location.
+    expect(logged.modelVersion).toMatchObject({ version: 1, source: `models:/${lm.modelId}`, runId });
+    expect(await client.getModelVersionDownloadUri(name, 1)).toBe(lm.artifactUri);
 
     await client.setRegisteredModelAlias(name, 'champion', 1);
     const rows = [
@@ -57,7 +72,7 @@ describe('logModel / loadModel through a live server', () => {
       { distance: 250.5, origin: 'JFK', ignored: false },
     ];
     const expected = [sigmoid(-1 + 2 + 1), sigmoid(-1 + 0.501 - 1)];
-    for (const uri of [`models:/${name}/1`, `models:/${name}@champion`, `runs:/${runId}/model`]) {
+    for (const uri of [`models:/${name}/1`, `models:/${name}@champion`, `models:/${lm.modelId}`, `runs:/${runId}/model`]) {
       const model = await loadModel(client, uri, { tabularModelFromJSON: tinyFromJSON });
       try {
         expect(model.metadata.modelUuid).toBe(mlmodel.modelUuid);
@@ -71,6 +86,25 @@ describe('logModel / loadModel through a live server', () => {
       } finally {
         await model.close();
       }
+    }
+  });
+
+  it("layout 'run' logs MLflow 2's way: files under the run, runs/log-model, and runs:/<id>/model loads", async () => {
+    const run = await client.createRun(experimentId);
+    const runId = run.info.runId;
+    const name = `delays-run-${Date.now()}`;
+    const logged = await logModel(client, { runId, model: tiny(), inputExample: [{ distance: 500, origin: 'SFO' }], registeredModelName: name, layout: 'run' });
+    expect(logged.modelUri).toBe(`runs:/${runId}/model`);
+    expect(logged.loggedModel).toBeUndefined();
+    expect(logged.modelVersion?.source).toBe(logged.artifactUri);
+    const files = (await client.listArtifacts({ runId }, 'model')).map((f) => f.path).sort();
+    expect(files).toEqual(['model/MLmodel', 'model/hangar_env.json', 'model/input_example.json', 'model/model.json']);
+    const history = JSON.parse((await client.getRun(runId)).data.tags.find((t) => t.key === 'mlflow.log-model.history')!.value) as Array<Record<string, unknown>>;
+    expect(history[0]).toMatchObject({ run_id: runId, artifact_path: 'model' });
+    for (const uri of [`runs:/${runId}/model`, `models:/${name}/1`]) {
+      const model = await loadModel(client, uri, { tabularModelFromJSON: tinyFromJSON });
+      expect(Array.from((await model.predict([{ distance: 1000, origin: 'SFO' }])).values!)[0]).toBeCloseTo(sigmoid(2), 12);
+      await model.close();
     }
   });
 
