@@ -1,8 +1,8 @@
 import { HangarError, invalidParam } from '../../core/errors.js';
 import type { Column, Table } from '../../data/index.js';
 import { chiSquared, jensenShannon, lInfinity, totalVariation, zTestProportions } from './categorical.js';
-import { binCountsSorted, ksTwoSampleSorted, psiFromCounts, quantileEdges, wassersteinNormedSorted } from './numeric.js';
-import { distinctUnion, sortedValues } from './sort.js';
+import { binCountsSorted, ksTwoSampleSorted, mergedWalk, psiFromCounts, quantileEdges, wassersteinNormedSorted, type MergedWalk } from './numeric.js';
+import { sortedValues } from './sort.js';
 
 /**
  * Drift of one column between a reference (baseline) sample and a current sample, with the
@@ -56,6 +56,8 @@ export interface PreparedColumn {
   nunique: number;
   /** numeric: each sample's values, sorted ascending, missing dropped. */
   sorted?: { ref: Float64Array; cur: Float64Array };
+  /** numeric: the one merged pass over both sorted samples (KS differences, Wasserstein, distinct values). */
+  walk?: MergedWalk;
   /** categorical (and discrete numeric on demand): labels and the count of each in each sample. */
   counts?: CategoryCounts;
 }
@@ -129,6 +131,7 @@ export function prepareColumn(ref: Column, cur: Column): PreparedColumn {
 
 /** A numeric column from samples already sorted ascending without NaN (`total*` count the missing too). */
 export function prepareNumeric(name: string, ref: Float64Array, cur: Float64Array, totalRef = ref.length, totalCur = cur.length): PreparedColumn {
+  const walk = mergedWalk(ref, cur);
   return {
     name,
     kind: 'numeric',
@@ -136,8 +139,9 @@ export function prepareNumeric(name: string, ref: Float64Array, cur: Float64Arra
     currentRows: cur.length,
     referenceMissing: totalRef - ref.length,
     currentMissing: totalCur - cur.length,
-    nunique: distinctUnion(ref, cur),
+    nunique: walk.distinct,
     sorted: { ref, cur },
+    walk,
   };
 }
 
@@ -257,10 +261,10 @@ function compute(p: PreparedColumn, method: DriftMethod, bins: number): { statis
     if (!p.sorted) throw invalidParam(`Method '${method}' needs a numeric column; '${p.name}' is categorical`, p.name);
     const { ref, cur } = p.sorted;
     if (method === 'ks') {
-      const r = ksTwoSampleSorted(ref, cur);
+      const r = ksTwoSampleSorted(ref, cur, p.walk);
       return { statistic: r.statistic, pvalue: r.pvalue };
     }
-    if (method === 'wasserstein') return { statistic: wassersteinNormedSorted(ref, cur), pvalue: null };
+    if (method === 'wasserstein') return { statistic: wassersteinNormedSorted(ref, cur, p.walk), pvalue: null };
     const edges = quantileEdges(ref, bins);
     return { statistic: psiFromCounts(binCountsSorted(ref, edges), binCountsSorted(cur, edges)), pvalue: null };
   }

@@ -5,6 +5,7 @@
 export {
   ksTwoSample,
   ksTwoSampleSorted,
+  mergedWalk,
   wasserstein,
   wassersteinSorted,
   wassersteinNormed,
@@ -21,6 +22,7 @@ export {
   type TestResult,
   type KsResult,
   type KsMethod,
+  type MergedWalk,
   type PsiOptions,
 } from './numeric.js';
 export { chiSquared, jensenShannon, totalVariation, lInfinity, zTestProportions } from './categorical.js';

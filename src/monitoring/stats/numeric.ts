@@ -30,25 +30,64 @@ export function ksTwoSample(ref: Float64Array, cur: Float64Array): KsResult {
   return ksTwoSampleSorted(sortedValues(ref), sortedValues(cur));
 }
 
-/** `ksTwoSample` over arrays already sorted ascending without NaN. */
-export function ksTwoSampleSorted(a: Float64Array, b: Float64Array): KsResult {
+/**
+ * What one merged pass over two sorted samples yields: the extreme differences of the ECDFs
+ * (F_a − F_b) for KS, the Wasserstein-1 integral, and the distinct values of the union.
+ */
+export interface MergedWalk {
+  maxDiff: number;
+  minDiff: number;
+  wasserstein: number;
+  distinct: number;
+}
+
+/**
+ * Walks the distinct values of two ascending NaN-free arrays once. After consuming every copy
+ * of a value v, i/n1 − j/n2 is the ECDF difference at v (numpy's `searchsorted(…, 'right')`),
+ * and it holds until the next value, which is what the Wasserstein integral sums.
+ */
+export function mergedWalk(a: Float64Array, b: Float64Array): MergedWalk {
+  const n1 = a.length;
+  const n2 = b.length;
+  if (n1 === 0 || n2 === 0) return { maxDiff: 0, minDiff: 0, wasserstein: NaN, distinct: distinctOne(n1 === 0 ? b : a) };
+  let i = 0;
+  let j = 0;
+  let maxDiff = 0;
+  let minDiff = 0;
+  let sum = 0;
+  let distinct = 0;
+  let v = a[0]! <= b[0]! ? a[0]! : b[0]!;
+  for (;;) {
+    while (i < n1 && a[i]! === v) i++;
+    while (j < n2 && b[j]! === v) j++;
+    distinct++;
+    const diff = i / n1 - j / n2;
+    if (diff > maxDiff) maxDiff = diff;
+    if (diff < minDiff) minDiff = diff;
+    if (i >= n1 && j >= n2) break;
+    const next = j >= n2 || (i < n1 && a[i]! <= b[j]!) ? a[i]! : b[j]!;
+    sum += Math.abs(diff) * (next - v);
+    v = next;
+  }
+  return { maxDiff, minDiff, wasserstein: sum, distinct };
+}
+
+function distinctOne(a: Float64Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) d++;
+  return d;
+}
+
+/** `ksTwoSample` over arrays already sorted ascending without NaN (`walk`: their `mergedWalk`, when already taken). */
+export function ksTwoSampleSorted(a: Float64Array, b: Float64Array, walk?: MergedWalk): KsResult {
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) return { statistic: 0, pvalue: 1, method: 'exact' };
-  let i = 0;
-  let j = 0;
-  let maxS = 0;
-  let minS = 0;
-  // Walk the merged values; after consuming every copy of v, i/n1 − j/n2 is the ECDF
-  // difference at v. Once one sample is exhausted the difference only moves toward 0.
-  while (i < n1 && j < n2) {
-    const v = a[i]! <= b[j]! ? a[i]! : b[j]!;
-    while (i < n1 && a[i]! === v) i++;
-    while (j < n2 && b[j]! === v) j++;
-    const diff = i / n1 - j / n2;
-    if (diff > maxS) maxS = diff;
-    if (diff < minS) minS = diff;
-  }
+  const w = walk ?? mergedWalk(a, b);
+  return ksFromDifferences(n1, n2, w.maxDiff, w.minDiff);
+}
+
+function ksFromDifferences(n1: number, n2: number, maxS: number, minS: number): KsResult {
   const d = Math.max(maxS, Math.min(1, -minS));
   if (Math.max(n1, n2) <= KS_MAX_EXACT_N) {
     const exact = exactTwoSample(n1, n2, d);
@@ -129,23 +168,9 @@ export function wasserstein(ref: Float64Array, cur: Float64Array): number {
 }
 
 /** `wasserstein` over arrays already sorted ascending without NaN. */
-export function wassersteinSorted(a: Float64Array, b: Float64Array): number {
-  const n1 = a.length;
-  const n2 = b.length;
-  if (n1 === 0 || n2 === 0) return NaN;
-  let i = 0;
-  let j = 0;
-  let sum = 0;
-  let v = a[0]! <= b[0]! ? a[0]! : b[0]!;
-  for (;;) {
-    while (i < n1 && a[i]! === v) i++;
-    while (j < n2 && b[j]! === v) j++;
-    if (i >= n1 && j >= n2) break;
-    const next = j >= n2 || (i < n1 && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-    sum += Math.abs(i / n1 - j / n2) * (next - v);
-    v = next;
-  }
-  return sum;
+export function wassersteinSorted(a: Float64Array, b: Float64Array, walk?: MergedWalk): number {
+  if (a.length === 0 || b.length === 0) return NaN;
+  return (walk ?? mergedWalk(a, b)).wasserstein;
 }
 
 /** Population standard deviation (ddof = 0, numpy's default) of a NaN-free array. */
@@ -175,8 +200,8 @@ export function wassersteinNormed(ref: Float64Array, cur: Float64Array): number 
 }
 
 /** `wassersteinNormed` over arrays already sorted ascending without NaN. */
-export function wassersteinNormedSorted(a: Float64Array, b: Float64Array): number {
-  return wassersteinSorted(a, b) / Math.max(stdDev(a), WASSERSTEIN_MIN_STD);
+export function wassersteinNormedSorted(a: Float64Array, b: Float64Array, walk?: MergedWalk): number {
+  return wassersteinSorted(a, b, walk) / Math.max(stdDev(a), WASSERSTEIN_MIN_STD);
 }
 
 /** Options of `psi`. */

@@ -1,9 +1,8 @@
 /**
  * Sorting numeric columns, the step that dominates KS and Wasserstein on large samples. Each
  * column is sorted once (missing values dropped) and the sorted array is shared by every
- * statistic and chart. Large arrays use an LSD radix sort on the IEEE-754 bits (four passes of
- * 16 bits over keys mapped so that unsigned order equals numeric order), which is several times
- * faster than `Float64Array.prototype.sort` at a million values.
+ * statistic and chart. Large arrays use an LSD radix sort on the IEEE-754 bits, about 1.4×
+ * faster than `Float64Array.prototype.sort` at a million values (and linear in n).
  */
 
 const RADIX_MIN = 4096;
@@ -26,75 +25,78 @@ export function sortedValues(values: Float64Array): Float64Array {
   return out;
 }
 
-/** Sorts a NaN-free Float64Array ascending in place by LSD radix over its bits. */
+// The six radix digits: [word (0 = low 32 bits, 1 = high), shift, bits]. 11-bit digits keep
+// the 2048 counters and write positions of a pass in L1 cache, which matters more than the
+// number of passes; digits never straddle the two words.
+const DIGITS: ReadonlyArray<readonly [number, number]> = [
+  [0, 0],
+  [0, 11],
+  [0, 22],
+  [1, 0],
+  [1, 11],
+  [1, 22],
+];
+const BUCKETS = 2048;
+
+/**
+ * Sorts a NaN-free Float64Array ascending in place by LSD radix over its bits: six passes of
+ * 11 bits over keys mapped so that unsigned order is numeric order (negatives flip every bit,
+ * the others flip the sign bit), moving the doubles themselves. A pass whose digit is the same
+ * for every value (often the sign and exponent) is skipped.
+ */
 export function radixSortInPlace(a: Float64Array): void {
   const n = a.length;
-  // Little-endian halves of each double: [lo, hi]. Key mapping: negatives flip every bit,
-  // non-negatives flip the sign bit, so unsigned (hi, lo) order is numeric order.
-  const words = new Uint32Array(a.buffer, a.byteOffset, n * 2);
-  let lo = new Uint32Array(n);
-  let hi = new Uint32Array(n);
+  if (n < 2) return;
+  let src: Float64Array = a;
+  let dst: Float64Array = new Float64Array(n);
+  let su: Uint32Array = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
+  let du: Uint32Array = new Uint32Array(dst.buffer, 0, 2 * n);
+  const counts = new Uint32Array(6 * BUCKETS);
   for (let i = 0; i < n; i++) {
-    const l = words[2 * i]!;
-    const h = words[2 * i + 1]!;
-    if (h & 0x80000000) {
-      lo[i] = ~l >>> 0;
-      hi[i] = ~h >>> 0;
-    } else {
-      lo[i] = l;
-      hi[i] = (h | 0x80000000) >>> 0;
-    }
+    const h = su[2 * i + 1]!;
+    const neg = h >> 31; // −1 for negatives, else 0
+    const kl = (su[2 * i]! ^ neg) >>> 0;
+    const kh = (h ^ (neg | 0x80000000)) >>> 0;
+    counts[kl & 2047]!++;
+    counts[BUCKETS + ((kl >>> 11) & 2047)]!++;
+    counts[2 * BUCKETS + (kl >>> 22)]!++;
+    counts[3 * BUCKETS + (kh & 2047)]!++;
+    counts[4 * BUCKETS + ((kh >>> 11) & 2047)]!++;
+    counts[5 * BUCKETS + (kh >>> 22)]!++;
   }
-  const counts = new Uint32Array(4 * 65536);
-  for (let i = 0; i < n; i++) {
-    const l = lo[i]!;
-    const h = hi[i]!;
-    counts[l & 0xffff]!++;
-    counts[65536 + (l >>> 16)]!++;
-    counts[131072 + (h & 0xffff)]!++;
-    counts[196608 + (h >>> 16)]!++;
-  }
-  let lo2 = new Uint32Array(n);
-  let hi2 = new Uint32Array(n);
-  for (let pass = 0; pass < 4; pass++) {
-    const base = pass * 65536;
-    // A pass where every key has the same digit moves nothing; skip it.
+  for (let p = 0; p < 6; p++) {
+    const base = p * BUCKETS;
     let trivial = false;
-    for (let d = 0; d < 65536; d++) {
+    for (let d = 0; d < BUCKETS; d++) {
       const c = counts[base + d]!;
       if (c === n) trivial = true;
       if (c !== 0) break;
     }
     if (trivial) continue;
     let sum = 0;
-    for (let d = 0; d < 65536; d++) {
+    for (let d = 0; d < BUCKETS; d++) {
       const c = counts[base + d]!;
       counts[base + d] = sum;
       sum += c;
     }
-    const useHi = pass >= 2;
-    const shift = pass % 2 === 0 ? 0 : 16;
-    const src = useHi ? hi : lo;
-    for (let i = 0; i < n; i++) {
-      const d = shift === 0 ? src[i]! & 0xffff : src[i]! >>> 16;
-      const pos = counts[base + d]!++;
-      lo2[pos] = lo[i]!;
-      hi2[pos] = hi[i]!;
-    }
-    [lo, lo2] = [lo2, lo];
-    [hi, hi2] = [hi2, hi];
-  }
-  for (let i = 0; i < n; i++) {
-    const l = lo[i]!;
-    const h = hi[i]!;
-    if (h & 0x80000000) {
-      words[2 * i] = l;
-      words[2 * i + 1] = (h & 0x7fffffff) >>> 0;
+    const [word, shift] = DIGITS[p]!;
+    if (word === 0) {
+      for (let i = 0; i < n; i++) {
+        const neg = su[2 * i + 1]! >> 31;
+        const d = ((su[2 * i]! ^ neg) >>> shift) & 2047;
+        dst[counts[base + d]!++] = src[i]!;
+      }
     } else {
-      words[2 * i] = ~l >>> 0;
-      words[2 * i + 1] = ~h >>> 0;
+      for (let i = 0; i < n; i++) {
+        const h = su[2 * i + 1]!;
+        const d = ((h ^ ((h >> 31) | 0x80000000)) >>> shift) & 2047;
+        dst[counts[base + d]!++] = src[i]!;
+      }
     }
+    [src, dst] = [dst, src];
+    [su, du] = [du, su];
   }
+  if (src !== a) a.set(src);
 }
 
 /** Number of elements of sorted `a` that are ≤ v (numpy's `searchsorted(a, v, 'right')`). */
