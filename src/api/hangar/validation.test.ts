@@ -1,4 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,11 +21,23 @@ let admin: HangarClient;
 let alice: HangarClient;
 let bob: HangarClient;
 let csv: string;
+let receiver: Server;
+const received: string[] = [];
 const MODEL = 'val-routes';
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'hangar-validation-routes-'));
-  server = await startServer(loadConfig({ home, port: 0, logLevel: 'silent', auth: true }));
+  // Loopback delivery is off by default (SSRF guard); this server allows it for the test receiver.
+  server = await startServer(loadConfig({ home, port: 0, logLevel: 'silent', auth: true, webhookAllowPrivateHosts: true }));
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push(body);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const gov = governanceFor(server.store);
   const token = async (principal: string, isAdmin = false) => (await gov.createToken({ principal, isAdmin })).token;
   admin = new HangarClient({ trackingUri: server.url, token: await token('root', true), maxRetries: 0 });
@@ -47,10 +61,12 @@ beforeAll(async () => {
   await alice.setRegisteredModelAlias(MODEL, 'champion', 1);
   await alice.setModelVersionTag(MODEL, 2, 'owner', 'alice');
   await alice.updateModelVersion(MODEL, 2, 'Linear delay classifier.');
+  await alice.governance.createWebhook({ name: 'gate', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['validation.completed'], modelName: MODEL });
 }, 120_000);
 
 afterAll(async () => {
   await server?.close();
+  await new Promise((r) => receiver?.close(r));
   if (home !== undefined) await rm(home, { recursive: true, force: true });
 });
 
@@ -127,6 +143,11 @@ describe('POST /api/2.0/hangar/validation/gate/run', () => {
     const recorded = await bob.validation.getResults(MODEL, 2);
     expect(recorded.gate).toMatchObject({ status: 'approved', runId: result.runId });
     expect(recorded.gate?.result).toEqual(result);
+
+    // The server raised validation.completed for the model's webhook.
+    await governanceFor(server.store).webhooks.idle();
+    const events = received.map((b) => JSON.parse(b) as { entity: string; data: { status: string; runId: string } });
+    expect(events.filter((e) => e.entity === 'validation').map((e) => [e.data.status, e.data.runId])).toEqual([['approved', result.runId]]);
   });
 
   it('a worse candidate fails in enabled mode: recorded, blocking, no challenger', async () => {
