@@ -5,18 +5,20 @@
  * reaches MLflow clients too. Reached as `client.datasets`; it shares the client's transport.
  */
 import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { HangarError } from '../core/errors.js';
-import type { Query, Transport } from './http.js';
+import type { BodyInit, Query, Transport } from './http.js';
 import type { ArtifactRoot, DatasetInput } from './types.js';
 
 const HANGAR = '/api/2.0/hangar';
+const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts';
 
 /** What the datasets client needs from the main client (kept structural to avoid an import cycle). */
 export interface DatasetsHost {
   logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
-  logArtifact(root: ArtifactRoot, localPath: string, artifactDir?: string): Promise<string>;
   downloadArtifacts(root: ArtifactRoot, path: string, destDir: string): Promise<string>;
 }
 
@@ -84,6 +86,8 @@ export interface RegisterDatasetOptions {
   tags?: Record<string, string>;
   /** Called as the upload and registration proceed. */
   onProgress?: (message: string) => void;
+  /** Called as a `file` upload sends its bytes. */
+  onUploadProgress?: (sentBytes: number, totalBytes: number) => void;
 }
 
 interface WireDataset {
@@ -188,11 +192,12 @@ export class DatasetsClient {
     if (options.file !== undefined) {
       const info = await stat(options.file).catch(() => null);
       if (!info?.isFile()) throw new HangarError('RESOURCE_DOES_NOT_EXIST', `No such data file: ${options.file}`, { field: 'file' });
-      const dir = `datasets/_uploads/${randomBytes(8).toString('hex')}`;
-      progress(`uploading ${basename(options.file)} (${info.size} bytes)`);
-      const rel = await this.host.logArtifact(`mlflow-artifacts:/${dir}`, options.file);
-      body.artifact_path = `${dir}/${rel}`;
-      body.file_name = basename(options.file);
+      const name = basename(options.file);
+      const path = `datasets/_uploads/${randomBytes(8).toString('hex')}/${name}`;
+      progress(`uploading ${name} (${info.size} bytes)`);
+      await this.upload(options.file, path, info.size, options.onUploadProgress);
+      body.artifact_path = path;
+      body.file_name = name;
     } else if (options.path !== undefined) body.path = options.path;
     else body.sql = options.sql;
     if (options.expectations !== undefined) body.expectations = options.expectations;
@@ -201,6 +206,22 @@ export class DatasetsClient {
     progress(`registering ${options.name} (the server reads, checks, digests and profiles the data)`);
     const res = await this.http.json<{ dataset_version: WireDatasetVersion; created: boolean }>('POST', `${HANGAR}/datasets/create`, { json: body, idempotent: false });
     return { version: versionFromWire(res.dataset_version), created: res.created };
+  }
+
+  /** Stream a file to the artifact proxy, counting the bytes as they leave. */
+  private async upload(file: string, path: string, total: number, onProgress?: (sent: number, total: number) => void): Promise<void> {
+    await this.http.send('PUT', `${ARTIFACTS}/${path.split('/').map(encodeURIComponent).join('/')}`, {
+      body: () => {
+        let sent = 0;
+        const counted = createReadStream(file).on('data', (chunk) => {
+          sent += chunk.length;
+          onProgress?.(sent, total);
+        });
+        return Readable.toWeb(counted) as unknown as BodyInit;
+      },
+      contentType: 'application/octet-stream',
+      idempotent: true,
+    });
   }
 
   /** The dataset `name`; RESOURCE_DOES_NOT_EXIST when unknown. */

@@ -43,6 +43,7 @@ describe('hangar datasets', () => {
     expect(reg.code, reg.err).toBe(0);
     expect(reg.out).toMatch(new RegExp(`^Registered ${name} version 1 \\(3 rows, digest [0-9a-f]{32}\\)`));
     expect(reg.err).toContain('uploading');
+    expect(reg.err).toContain('  upload 100%\n');
 
     const again = await cli(['datasets', 'register', name, '--from', data, '--json']);
     expect(JSON.parse(again.out)).toMatchObject({ created: false, dataset_version: { version: 1 } });

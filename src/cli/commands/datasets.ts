@@ -5,7 +5,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { invalidParam } from '../../core/errors.js';
 import { HangarClient, type DatasetVersionInfo } from '../../client/index.js';
-import { clientFor, clientOptions } from '../options.js';
+import { clientFor, clientOptions, type CliIo } from '../options.js';
 import { formatFields, formatNumber, formatTable, formatTime } from '../table.js';
 import type { CommandContext } from './context.js';
 
@@ -68,6 +68,19 @@ function profileTable(v: DatasetVersionInfo): string {
   );
 }
 
+/** Upload progress on stderr: a line rewritten in place on a terminal, a percentage line every 25% otherwise. */
+function uploadPrinter(io: CliIo): (sent: number, total: number) => void {
+  const tty = process.stderr.isTTY === true && io.env === process.env;
+  let shown = -1;
+  return (sent, total) => {
+    const pct = total === 0 ? 100 : Math.floor((sent / total) * 100);
+    if (tty) {
+      if (pct !== shown) io.err(`\r\x1b[K  upload ${pct}% (${sent}/${total} bytes)${sent >= total ? '\n' : ''}`);
+    } else if (Math.floor(pct / 25) > Math.floor(shown / 25)) io.err(`  upload ${pct}%\n`);
+    shown = pct;
+  };
+}
+
 export function registerDatasetCommands(ctx: CommandContext): void {
   const { program, io } = ctx;
   const client = (o: ClientFlags): HangarClient => clientFor(io, o.trackingUri);
@@ -113,6 +126,7 @@ Examples:
         ...(o.description === undefined ? {} : { description: o.description }),
         ...(o.tag === undefined ? {} : { tags: o.tag }),
         onProgress: o.json === true ? undefined : (m) => io.err(`${m}\n`),
+        onUploadProgress: o.json === true ? undefined : uploadPrinter(io),
       });
       if (o.json === true) {
         io.out(json({ created: r.created, dataset_version: r.version }));
