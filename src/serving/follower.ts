@@ -19,7 +19,7 @@ export interface FollowerOptions {
   pollMs?: number;
   /** How long an old model stays open after a swap, in ms, for requests still using it. Default 10,000. */
   graceMs?: number;
-  /** Warm-up requests before a model takes traffic. Default 200. */
+  /** Warm-up requests before a model takes traffic (see `LoadServingOptions.warmup`). Default 20,000. */
   warmup?: number;
   /** Log lines (swaps, failed checks). */
   log?: (line: string) => void;
@@ -48,7 +48,7 @@ export class ModelFollower {
   constructor(client: HangarClient, uri: string, options: FollowerOptions = {}) {
     this.uri = uri;
     this.#client = client;
-    this.#o = { pollMs: 10_000, graceMs: 10_000, warmup: 200, ...options };
+    this.#o = { pollMs: 10_000, graceMs: 10_000, warmup: 20_000, ...options };
   }
 
   /** The model serving now; undefined before `start()` finished. */
