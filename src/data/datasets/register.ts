@@ -151,6 +151,8 @@ export async function registerDataset(ctx: DataContext, input: RegisterDatasetIn
   const scratch = await mkdtemp(join(cacheDirOf(ctx), 'register-'));
   try {
     return await withDuck(async (con) => {
+      // Tables larger than memory spill here, not into the working directory.
+      await con.run(`set temp_directory = ${sqlString(join(scratch, 'spill'))}`);
       const src = await sourceRelation(ctx, input.source, scratch);
       progress({ phase: 'reading', message: `reading ${src.what}` });
       await runUserSql(con, `create temp table src as select * from ${src.relation}`, src.what, 'sql' in input.source ? 'sql' : 'source');
