@@ -54,3 +54,22 @@ describe('feature table definitions', () => {
     expect(() => specsFromYaml('tables: [')).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE' }));
   });
 });
+
+describe('TypeScript definitions under plain Node', () => {
+  it('are transpiled beside the source, imported, and the temp file removed', async () => {
+    const { mkdtempSync, readdirSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { importTranspiled, specsFromModule } = await import('./define.js');
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-defs-'));
+    try {
+      writeFileSync(join(dir, 'features.ts'), 'const TTL: string = "2d";\ninterface T { name: string }\nconst t: T & Record<string, unknown> = { name: "typed", keys: ["id"], features: { x: "double" }, source: "select 1", ttl: TTL };\nexport default [t];\n');
+      const mod = await importTranspiled(join(dir, 'features.ts'));
+      expect((mod.default as Array<{ name: string }>)[0]!.name).toBe('typed');
+      expect(readdirSync(dir)).toEqual(['features.ts']);
+      expect((await specsFromModule(join(dir, 'features.ts')))[0]).toMatchObject({ name: 'typed', ttlMs: 2 * 86_400_000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -263,13 +263,21 @@ export function specsFromYaml(text: string, baseDir?: string, file = 'features.y
 
 /** Import a module; a TypeScript file Node cannot load is transpiled (with `typescript`) beside itself first. */
 async function importModule(path: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(path).href;
   try {
-    return (await import(url)) as Record<string, unknown>;
+    return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (!/\.(ts|mts)$/.test(path) || (code !== 'ERR_UNKNOWN_FILE_EXTENSION' && code !== 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING')) throw e;
   }
+  return importTranspiled(path);
+}
+
+/**
+ * Import a TypeScript module under plain Node: transpile it with `typescript` to a hidden
+ * `.mjs` beside the source (so its relative imports of JavaScript modules and packages resolve
+ * as written; it may not import other `.ts` files), import that, and remove it.
+ */
+export async function importTranspiled(path: string): Promise<Record<string, unknown>> {
   let ts: typeof TypeScript;
   try {
     ts = (await import('typescript')).default;
@@ -277,9 +285,8 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
     throw new HangarError('INVALID_PARAMETER_VALUE', `Loading ${basename(path)} needs the 'typescript' package; install it, or write the definitions as .js or features.yaml`, { field: 'path', cause: e });
   }
   const out = ts.transpileModule(await readFile(path, 'utf8'), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, fileName: path });
-  // Beside the source, so its relative imports resolve as written; removed right after.
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.mjs`);
-  await writeFile(tmp, out.outputText.replace(/(from\s+['"]\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1.js$2'));
+  await writeFile(tmp, out.outputText);
   try {
     return (await import(pathToFileURL(tmp).href)) as Record<string, unknown>;
   } finally {
