@@ -4,6 +4,7 @@ import { HangarError } from '../../../core/errors.js';
 import { GBDT_DEFAULTS, gbdtFromJSON, gbdtLearner, type GbdtJson, type GbdtModel, type GbdtParams } from './index.js';
 import { Rng } from './rng.js';
 import { auc, syntheticFlights } from './bench-gbdt.js';
+import { MAX_TABLE_DEPTH } from './table-scorer.js';
 
 function numericFrame(cols: Record<string, Float64Array>): FeatureFrame {
   const names = Object.keys(cols);
@@ -223,22 +224,51 @@ describe('gbdt model: JSON, prediction, errors', () => {
   });
 
   it('scores large batches on worker threads with the same results as on the calling thread', async () => {
-    const { frame, labels } = syntheticFlights(20_000, 14);
+    const { frame, labels } = syntheticFlights(60_000, 14);
     const model = await fit(frame, labels, { problem: 'binary', params: { max_iter: 10 } });
     model.poolMinRows = 1000;
-    model.scoringThreads = 2;
+    model.scoringThreads = 1;
     const local = model.predict(frame);
-    for (let i = 0; i < 3; i++) expect(model.predict(frame)).toEqual(local); // the fourth starts the workers
-    const pool = (model as unknown as { pool: { ready(): boolean } | null }).pool;
-    expect(pool).not.toBeNull();
-    for (let i = 0; i < 200 && !pool!.ready(); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(pool!.ready()).toBe(true);
-    const pooled = model.predict(frame);
-    expect(pooled.buffer).toBeInstanceOf(ArrayBuffer);
-    expect(pooled).toEqual(local);
+    model.scoringThreads = 2;
+    // The first large batch starts the worker; it takes blocks as soon as it is up.
+    let workerBlocks = 0;
+    for (let i = 0; i < 100 && workerBlocks === 0; i++) {
+      const pooled = model.predict(frame);
+      expect(pooled.buffer).toBeInstanceOf(ArrayBuffer);
+      expect(pooled).toEqual(local);
+      workerBlocks = (model as unknown as { pool: { lastWorkerBlocks: number } | null }).pool?.lastWorkerBlocks ?? 0;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(workerBlocks).toBeGreaterThan(0);
     await model.close();
     expect(model.predict(frame)).toEqual(local);
     await model.close();
+  });
+
+  it('scores trees deeper than the score tables take with the compiled trees, as the node walk does', () => {
+    // A chain of splits on x: x ≤ 0 → leaf 0, else x ≤ 1 → leaf 1, … deeper than MAX_TABLE_DEPTH.
+    const depth = MAX_TABLE_DEPTH + 2;
+    const nodes: GbdtJson['trees'][number]['nodes'] = [];
+    for (let d = 0; d < depth; d++) {
+      const id = 2 * d;
+      nodes.push({ id, feature: 'x', threshold: d, missing: d % 2 === 0 ? 'left' : 'right', left: id + 1, right: id + 2, gain: 1, count: 10 });
+      nodes.push({ id: id + 1, leaf: true, value: d / 10, count: 5 });
+    }
+    nodes.push({ id: 2 * depth, leaf: true, value: -1, count: 5 });
+    const shallow = [{ id: 0, feature: 'x', threshold: 2.5, missing: 'right' as const, left: 1, right: 2, gain: 1, count: 10 }, { id: 1, leaf: true as const, value: 0.5, count: 5 }, { id: 2, leaf: true as const, value: -0.5, count: 5 }];
+    const json = (trees: Array<GbdtJson['trees'][number]['nodes']>): Record<string, unknown> => ({
+      kind: 'gbdt', format_version: 1, problem: 'regression', n_outputs: 1, schema: [{ name: 'x', kind: 'numeric' }], params: {}, baseline: [0.25],
+      n_iterations: trees.length, best_iteration: null, feature_importance: { gain: { x: 1 }, splits: { x: 1 } }, trees: trees.map((n) => ({ output: 0, nodes: n })),
+    });
+    const x = Float64Array.from({ length: 40 }, (_, i) => (i % 9 === 0 ? NaN : i / 2 - 1));
+    const frame = numericFrame({ x });
+    const deep = gbdtFromJSON(json([shallow, nodes]));
+    const walked = deep.predictRaw(frame, true);
+    expect(deep.predictRaw(frame)).toEqual(walked);
+    expect(walked[1]).toBe(0.25 + 0.5 + 0); // x = -0.5: left at the first split of both trees
+    // Without the deep tree the same model scores through the tables, with the same sums.
+    const tabled = gbdtFromJSON(json([shallow]));
+    expect(tabled.predictRaw(frame)).toEqual(tabled.predictRaw(frame, true));
   });
 
   it('scores one row with scoreRow exactly as predict does', async () => {

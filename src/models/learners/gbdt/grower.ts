@@ -1,6 +1,6 @@
 import type { BinMapper } from './binning.js';
 import type { Executor, SharedState } from './pool.js';
-import { CTRL, JOB_APPLY, JOB_HIST } from './kernels.js';
+import { CTRL, JOB_APPLY, JOB_HIST, JOB_SPLIT_ROWS } from './kernels.js';
 import { runLocal } from './pool.js';
 
 /** Categories (bins) with fewer rows than this at a node are not ordered; they go right. Same as scikit-learn. */
@@ -97,8 +97,6 @@ interface Candidate {
 export class TreeGrower {
   private readonly slotLen: number;
   private readonly freeSlots: number[] = [];
-  private readonly scratch: Uint32Array;
-  private readonly goLeft = new Uint8Array(256);
 
   constructor(
     private readonly s: SharedState,
@@ -108,20 +106,20 @@ export class TreeGrower {
     private readonly slots: number,
   ) {
     this.slotLen = s.binOffsets[s.features]! * 3;
-    this.scratch = new Uint32Array(s.n);
   }
+
 
   /** Grows one tree on the gradients of class block `k` and adds its leaf values to the raw scores of output `k`. */
   grow(k: number): GrownNode[] {
     const s = this.s;
     const o = this.opts;
-    const idx = s.idx;
-    for (let i = 0; i < s.n; i++) idx[i] = i;
     this.freeSlots.length = 0;
     for (let i = this.slots - 1; i >= 0; i--) this.freeSlots.push(i);
     const ghOff = k * 2 * s.n;
 
     const rootSlot = this.freeSlots.pop()!;
+    const idx = s.idx;
+    for (let i = 0; i < s.n; i++) idx[i] = i;
     this.buildHist(rootSlot, 0, s.n, true, ghOff);
     const [G, H, C] = this.slotSums(rootSlot);
     const nodes: GrownNode[] = [{ depth: 0, count: C, sumG: G, sumH: H, value: 0, split: null, left: -1, right: -1, start: 0, end: s.n }];
@@ -278,30 +276,44 @@ export class TreeGrower {
     return [g, hs, c];
   }
 
-  /** Stable partition of the node's rows: left rows first, order kept on both sides. */
+  /**
+   * Stable partition of the node's rows (left rows first, order kept on both sides), over the
+   * threads in blocks (see `runShare`); returns the position of the first right row.
+   */
   private partition(node: GrownNode, split: Split): number {
     const s = this.s;
-    const idx = s.idx;
-    const goLeft = this.goLeft;
+    const ctrl = s.ctrl;
+    const goLeft = s.goLeft;
     for (let b = 0; b < 256; b++) goLeft[b] = (split.leftBins[b >>> 5]! >>> (b & 31)) & 1;
-    const col = split.feature * s.n;
-    const cols = s.cols;
-    const scratch = this.scratch;
-    let l = node.start;
-    let rc = 0;
-    // Branch-free: each row is written to both sides and only the matching cursor moves, since
-    // the direction is unpredictable and a mispredicted branch costs more than a store.
-    // Writing idx[l] is safe because l never passes i.
-    for (let i = node.start; i < node.end; i++) {
-      const r = idx[i]!;
-      const left = goLeft[cols[col + r]!]!;
-      idx[l] = r;
-      scratch[rc] = r;
-      l += left;
-      rc += 1 - left;
+    const { start, end } = node;
+    const len = end - start;
+    const blocks = Math.max(1, Math.min(MAX_BLOCKS, Math.floor(len / BLOCK_ROWS)));
+    ctrl[CTRL.TYPE] = JOB_SPLIT_ROWS;
+    ctrl[CTRL.ARG] = start;
+    ctrl[CTRL.ARG + 1] = end;
+    ctrl[CTRL.ARG + 2] = split.feature * s.n;
+    ctrl[CTRL.ARG + 3] = blocks;
+    if (this.exec.threads > 1 && blocks > 1) this.exec.run();
+    else runLocal(s);
+    // Left rows to the front block by block (each moves down, never over rows still to move),
+    // then the right rows behind them; both are plain memory moves.
+    const counts = s.blockRows;
+    const idx = s.idx;
+    let l = start;
+    for (let b = 0; b < blocks; b++) {
+      const bs = start + Math.floor((b * len) / blocks);
+      if (l !== bs) idx.copyWithin(l, bs, bs + counts[b]!);
+      l += counts[b]!;
     }
-    idx.set(scratch.subarray(0, rc), l);
-    return l;
+    const lefts = l - start;
+    for (let b = 0; b < blocks; b++) {
+      const bs = start + Math.floor((b * len) / blocks);
+      const be = start + Math.floor(((b + 1) * len) / blocks);
+      const rights = be - bs - counts[b]!;
+      idx.set(s.scratch.subarray(bs, bs + rights), l);
+      l += rights;
+    }
+    return start + lefts;
   }
 
   /** The best split of a node over every feature, or null when none meets the constraints. */

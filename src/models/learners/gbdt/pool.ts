@@ -27,6 +27,12 @@ export interface SharedState {
   cols: Uint8Array;
   /** Arguments of an apply job: 256 bin directions (1 = left), then the left and right values. */
   apply: Float64Array;
+  /** The split being partitioned: 1 for each bin whose rows go left. */
+  goLeft: Uint8Array;
+  /** Row numbers in transit while a node's rows are partitioned (n entries). */
+  scratch: Uint32Array;
+  /** Left rows found by each block of a partition (see JOB_SPLIT_ROWS). */
+  blockRows: Int32Array;
   /** Row numbers, grouped by node: each node owns a range of positions. */
   idx: Uint32Array;
   /** Gradient and hessian per row, one block of 2n per output. */
@@ -64,6 +70,9 @@ export function sharedState(n: number, features: number, binOffsets: Int32Array,
     bins: new Uint8Array(new SharedArrayBuffer(Math.max(1, n * features))),
     cols: new Uint8Array(new SharedArrayBuffer(Math.max(1, n * features))),
     apply: new Float64Array(new SharedArrayBuffer(258 * 8)),
+    goLeft: new Uint8Array(new SharedArrayBuffer(256)),
+    scratch: new Uint32Array(new SharedArrayBuffer(Math.max(1, n) * 4)),
+    blockRows: new Int32Array(new SharedArrayBuffer(8 * 4)),
     idx: new Uint32Array(new SharedArrayBuffer(Math.max(1, n) * 4)),
     gh: new Float64Array(new SharedArrayBuffer(Math.max(1, 2 * n * k) * 8)),
     raw: new Float64Array(new SharedArrayBuffer(Math.max(1, n * k) * 8)),
@@ -88,7 +97,7 @@ export function allocHist(state: SharedState, slots: number, scratch: number): v
 
 /** Runs share 0 of the job in `ctrl` on the calling thread, as if alone. */
 export function runLocal(s: SharedState): void {
-  runShare(0, 1, s.ctrl, s.kernels, s.bins, s.n, s.idx, s.gh, s.raw, s.y, s.hist, s.slotLen, s.cols, s.apply);
+  runShare(0, 1, s);
 }
 
 // The worker's program: the kernels' own source text plus a bootstrap. See kernels.ts for why.
@@ -123,7 +132,7 @@ class WorkerPool implements Executor {
     Atomics.store(ctrl, CTRL.DONE, 0);
     Atomics.add(ctrl, CTRL.SEQ, 1);
     Atomics.notify(ctrl, CTRL.SEQ);
-    runShare(0, this.threads, ctrl, s.kernels, s.bins, s.n, s.idx, s.gh, s.raw, s.y, s.hist, s.slotLen, s.cols, s.apply);
+    runShare(0, this.threads, s);
     const others = this.threads - 1;
     for (let spin = 0; spin < 2000 && Atomics.load(ctrl, CTRL.DONE) < others; spin++);
     for (;;) {
@@ -159,6 +168,9 @@ export async function startExecutor(state: SharedState, threads: number): Promis
         bins: state.bins.buffer,
         cols: state.cols.buffer,
         apply: state.apply.buffer,
+        goLeft: state.goLeft.buffer,
+        scratch: state.scratch.buffer,
+        blockRows: state.blockRows.buffer,
         n: state.n,
         slotLen: state.slotLen,
         idx: state.idx.buffer,

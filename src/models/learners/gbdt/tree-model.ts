@@ -3,15 +3,11 @@ import { HangarError } from '../../../core/errors.js';
 import { alignCodes, alignFeatures } from './binning.js';
 import { availableParallelism } from 'node:os';
 import { compileScorer, type CompiledScorer } from './compiled.js';
-import { PredictPool } from './predict-pool.js';
+import { PredictPool, SCORE_BLOCK_ROWS, takeBlocks, type SharedBatch } from './predict-pool.js';
+import { buildScoreTables, encodeFeature, scoreTables, type ScoreTables } from './table-scorer.js';
 import type { GbdtJson, SchemaEntry } from './json.js';
 
 export type { GbdtJson, GbdtJsonNode, SchemaEntry } from './json.js';
-
-/** Large batches scored on the calling thread before scoring workers start. */
-const POOL_AFTER_BATCHES = 4;
-/** Rows of a large batch that scoring workers warm up on. */
-const WARM_ROWS = 20_000;
 
 /**
  * A trained gbdt model. Its trees are flattened into typed arrays for prediction; numeric
@@ -42,14 +38,16 @@ export class GbdtModel implements TabularModel {
   private readonly catCount: Int32Array;
   private readonly raw1: Float64Array;
   private readonly row1: Float64Array;
-  /** Compiled on first use; null when code generation is unavailable (the array walk is used). */
+  /** Built on first use; null when a tree is too deep for them (the compiled trees are used). */
+  private tables: ScoreTables | null | undefined;
+  private readonly codes1: Uint16Array;
+  /** Compiled on first use, for models without score tables; null when code generation is unavailable (the array walk is used). */
   private compiled: CompiledScorer | null | undefined;
   private pool: PredictPool | null = null;
-  private largeBatches = 0;
   /**
    * Threads that score a batch of at least `poolMinRows` rows (default: the available cores,
-   * at most 4). The workers start after the fourth such batch; until they are ready, this
-   * thread scores alone.
+   * at most 4). The workers start with the first such batch and take part in it as soon as
+   * they are up.
    */
   scoringThreads = Math.min(4, availableParallelism());
   /** Smallest batch scored on several threads. Default 100,000. */
@@ -87,6 +85,7 @@ export class GbdtModel implements TabularModel {
     this.value = new Float64Array(total);
     this.raw1 = new Float64Array(this.outputs);
     this.row1 = new Float64Array(this.nf);
+    this.codes1 = new Uint16Array(this.nf);
 
     let at = 0;
     let wordAt = 0;
@@ -122,11 +121,11 @@ export class GbdtModel implements TabularModel {
   }
 
   /** Raw feature values for every row, row-major, categorical codes in the model's category space (-1 missing). */
-  private matrix(frame: FeatureFrame, shared = false): Float64Array {
+  private matrix(frame: FeatureFrame): Float64Array {
     const feats = alignFeatures(frame, this.schema);
     const n = frame.rows;
     const nf = this.nf;
-    const x = new Float64Array(shared ? new SharedArrayBuffer(n * nf * 8) : new ArrayBuffer(n * nf * 8));
+    const x = new Float64Array(n * nf);
     for (let f = 0; f < nf; f++) {
       const s = this.schema[f]!;
       const feat = feats[f]!;
@@ -154,24 +153,49 @@ export class GbdtModel implements TabularModel {
 
   /**
    * Raw scores (before the sigmoid or softmax), row-major rows × outputs.
-   * `walk` scores by walking the node arrays instead of the compiled trees (for tests).
+   * `walk` scores by walking the node arrays instead of the score tables (for tests).
    */
   predictRaw(frame: FeatureFrame, walk = false): Float64Array {
     const n = frame.rows;
     const k = this.outputs;
-    const scorer = walk ? null : this.scorer();
-    const big = scorer !== null && n >= this.poolMinRows && this.scoringThreads > 1;
-    const pool = big && this.pool !== null && this.pool.ready() ? this.pool : null;
-    // Large batches always live on shared memory, so the scoring functions see one kind of buffer.
-    const x = this.matrix(frame, big);
-    const raw = new Float64Array(big ? new SharedArrayBuffer(n * k * 8) : new ArrayBuffer(n * k * 8));
+    const tables = walk ? null : this.scoreTables();
+    if (tables === null) return this.predictRawCompiled(frame, walk);
+    const big = n >= this.poolMinRows && this.scoringThreads > 1;
+    // Large batches live on shared memory, so that scoring workers can take blocks of them.
+    const alloc = <T extends Float64Array | Int32Array | Uint16Array>(Ctor: new (b: ArrayBuffer | SharedArrayBuffer) => T, length: number, bytes: number): T =>
+      new Ctor(big ? new SharedArrayBuffer(length * bytes) : new ArrayBuffer(length * bytes));
+    const batch: SharedBatch = { n, values: [], codes: [], encoded: alloc(Uint16Array, n * this.nf, 2), raw: alloc(Float64Array, n * k, 8) };
+    const feats = alignFeatures(frame, this.schema);
+    for (let f = 0; f < this.nf; f++) {
+      const s = this.schema[f]!;
+      const feat = feats[f]!;
+      if (feat.kind !== s.kind) throw new HangarError('INVALID_PARAMETER_VALUE', `Feature '${s.name}' must be ${s.kind}, as in training`, { field: s.name });
+      if (feat.kind === 'numeric') {
+        batch.values.push(big ? copyTo(alloc(Float64Array, n, 8), feat.values) : feat.values);
+        batch.codes.push(null);
+      } else if (s.kind === 'categorical') {
+        const codes = alignCodes(feat, s.categories);
+        batch.values.push(null);
+        batch.codes.push(big ? copyTo(alloc(Int32Array, n, 4), codes) : codes);
+      }
+    }
+    const raw = batch.raw;
     const init = (): void => {
       for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) raw[r * k + c] = this.baseline[c]!;
     };
     init();
-    if (pool !== null && scorer !== null) {
+    if (big && this.pool === null) {
       try {
-        pool.run(scorer, x, raw, n);
+        this.pool = new PredictPool(tables, this.scoringThreads);
+      } catch {
+        // No workers here (thread limits, a sandbox): keep scoring on this thread.
+        this.scoringThreads = 1;
+      }
+    }
+    const pool = big && this.pool !== null && this.pool.usable() ? this.pool : null;
+    if (pool !== null) {
+      try {
+        pool.run(batch);
         return new Float64Array(raw);
       } catch {
         // A failed worker costs speed, not the answer: score again on this thread.
@@ -180,25 +204,23 @@ export class GbdtModel implements TabularModel {
         init();
       }
     }
+    const local = new Int32Array(4);
+    takeBlocks(local, 0, Math.ceil(n / SCORE_BLOCK_ROWS), SCORE_BLOCK_ROWS, tables, batch, encodeFeature, scoreTables);
+    if (local[3] !== 0) throw new HangarError('INTERNAL_ERROR', 'Scoring a gbdt batch failed');
+    return big ? new Float64Array(raw) : raw;
+  }
+
+  /** Scores with the compiled trees (or the node-array walk): models whose trees are too deep for score tables. */
+  private predictRawCompiled(frame: FeatureFrame, walk: boolean): Float64Array {
+    const n = frame.rows;
+    const k = this.outputs;
+    const scorer = walk ? null : this.scorer();
+    const x = this.matrix(frame);
+    const raw = new Float64Array(n * k);
+    for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) raw[r * k + c] = this.baseline[c]!;
     if (scorer !== null) scorer.run(x, 0, n, raw);
     else this.addTrees(x, n, raw);
-    const out = big ? new Float64Array(raw) : raw;
-    if (big) this.largeBatches++;
-    // Workers pay off for a model that keeps scoring large batches (a server, batch jobs); one
-    // evaluation would only pay for their start-up and for V8 optimising the trees again on
-    // each of them.
-    if (big && this.largeBatches >= POOL_AFTER_BATCHES && this.pool === null && scorer !== null) {
-      try {
-        const rows = Math.min(n, WARM_ROWS);
-        const warm = new Float64Array(new SharedArrayBuffer(rows * this.nf * 8));
-        warm.set(x.subarray(0, rows * this.nf));
-        this.pool = new PredictPool(scorer, this.scoringThreads, { x: warm, rows, outputs: k });
-      } catch {
-        // No workers here (thread limits, a sandbox): keep scoring on this thread.
-        this.scoringThreads = 1;
-      }
-    }
-    return out;
+    return raw;
   }
 
   /** Stops the scoring workers, if any started; the model stays usable. */
@@ -206,6 +228,11 @@ export class GbdtModel implements TabularModel {
     const pool = this.pool;
     this.pool = null;
     await pool?.close();
+  }
+
+  private scoreTables(): ScoreTables | null {
+    if (this.tables === undefined) this.tables = buildScoreTables(this.json);
+    return this.tables;
   }
 
   private scorer(): CompiledScorer | null {
@@ -272,9 +299,31 @@ export class GbdtModel implements TabularModel {
       row[f] = c < 0 ? v : Number.isInteger(v) && v >= 0 && v < c ? v : -1;
     }
     for (let c = 0; c < k; c++) out[c] = this.baseline[c]!;
-    const scorer = this.scorer();
-    if (scorer !== null) scorer.run(row, 0, 1, out);
-    else this.addTrees(row, 1, out);
+    const tables = this.scoreTables();
+    if (tables !== null) {
+      const codes = this.codes1;
+      for (let f = 0; f < this.nf; f++) {
+        const thr = tables.thresholds[f];
+        const v = row[f]!;
+        if (thr == null) codes[f] = v >= 0 ? v : tables.missing[f]!;
+        else if (v !== v) codes[f] = tables.missing[f]!;
+        else {
+          let lo = 0;
+          let hi = thr.length;
+          while (lo < hi) {
+            const m = (lo + hi) >>> 1;
+            if (v <= thr[m]!) hi = m;
+            else lo = m + 1;
+          }
+          codes[f] = lo;
+        }
+      }
+      scoreTables(tables, codes, 0, 1, out);
+    } else {
+      const scorer = this.scorer();
+      if (scorer !== null) scorer.run(row, 0, 1, out);
+      else this.addTrees(row, 1, out);
+    }
     if (this.problem === 'binary') out[0] = 1 / (1 + Math.exp(-out[0]!));
     else if (this.problem === 'multiclass') softmaxInPlace(out, 0, k);
     return out[0]!;
@@ -292,6 +341,11 @@ export class GbdtModel implements TabularModel {
   toJSON(): Record<string, unknown> {
     return structuredClone(this.json) as unknown as Record<string, unknown>;
   }
+}
+
+function copyTo<T extends Float64Array | Int32Array>(target: T, source: T): T {
+  target.set(source);
+  return target;
 }
 
 function softmaxInPlace(a: Float64Array, off: number, k: number): void {
