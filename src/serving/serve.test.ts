@@ -260,6 +260,17 @@ describe('hangar serve: protocol, signature, log, swap', () => {
   });
 });
 
+describe('the tracking server /metrics', () => {
+  it('counts requests by route pattern and status, with latency', async () => {
+    await client.getRegisteredModel(name);
+    await fetch(`${server.url}/api/2.0/mlflow/registered-models/get?name=does-not-exist`);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/hangar_http_requests_total\{method="GET",route="\/api\/2\.0\/mlflow\/registered-models\/get",status="200"\} \d+/);
+    expect(text).toMatch(/hangar_http_requests_total\{method="GET",route="\/api\/2\.0\/mlflow\/registered-models\/get",status="404"\} 1/);
+    expect(text).toMatch(/hangar_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/2\.0\/mlflow\/registered-models\/get"\}/);
+  });
+});
+
 describe('hangar serve: ONNX, split and shadow', () => {
   const onnxName = `serve-onnx-${Date.now()}`;
   let serve: RunningServe;
