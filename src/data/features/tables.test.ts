@@ -92,6 +92,10 @@ describe.each(storeEngines())('feature tables $title', (engine) => {
     const v3 = await computeFeatureTable(ctx, name, { full: true, end: D0 + 10 * DAY });
     expect(v3.version).toMatchObject({ version: 3, mode: 'full', rowCount: 5, files: [v3.version.path] });
     await expect(computeFeatureTable(ctx, name, { end: D0 + 5 * DAY })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'end' });
+    // A compute that started from version 3 cannot commit once another one has: nothing is recorded.
+    const stale = { mode: 'full' as const, startTs: null, endTs: D0, rowCount: 0, totalRows: 0, path: 'x', files: ['x'], digest: 'd', schema: [], specDigest: 's' };
+    await expect(featureStoreOf(ctx).addVersion(name, 2, stale)).rejects.toMatchObject({ code: 'RESOURCE_CONFLICT' });
+    expect((await featureStoreOf(ctx).listVersions(name)).map((v) => v.version)).toEqual([1, 2, 3]);
   });
 
   it.skipIf(engine.skip)('bad data names the column and leaves no version and no file behind', async () => {
