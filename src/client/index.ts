@@ -16,7 +16,9 @@ export { ApiError, isApiError, errorFromResponse } from './errors.js';
 export { parseModelUri, canonicalStage } from './model-uri.js';
 export { HangarError, isHangarError, type ErrorCode } from '../core/errors.js';
 export * from './types.js';
+export { ValidationClient } from './validation.js';
 export {
+  AuditClient,
   GovernanceClient,
   type ActivityInfo,
   type CommentInfo,
@@ -33,3 +35,4 @@ export { InferenceClient, scoreRecords, type LabelRecord, type InferenceFileReco
 export { DatasetsClient, parseDatasetRef, mlflowColumnType, type DatasetInfo, type DatasetVersionInfo, type DatasetColumnProfile, type RegisterDatasetOptions } from './datasets.js';
 export { OnlineFeaturesClient, type MaterializeInfo, type MaterializeRequest, type OnlineFeaturesQuery, type OnlineFeaturesResult, type OnlineFeatureStatus, type OnlineTableInfo } from './online.js';
 export { FeaturesClient, type FeatureTableDefinition, type FeatureTableInfo, type FeatureTableVersionInfo, type FeatureLookupInput, type TrainingSetInfo } from './features.js';
+export { MonitorsClient, type MonitorDefinitionInput, type MonitorInfo, type MonitorRunInfo, type AlertInfo, type MetricsFilter, type MetricsRow } from './monitors.js';

@@ -1,6 +1,7 @@
 import type { ApiContext } from '../context.js';
 import { installGovernance } from './auth.js';
 import { registerHangarRoutes } from './routes.js';
+import { registerMonitorRoutes } from './monitors-routes.js';
 import { registerInferenceRoutes } from './inference-routes.js';
 import { registerOnlineRoutes } from './online-routes.js';
 import { registerDatasetRoutes } from './datasets-routes.js';
@@ -20,4 +21,5 @@ export function registerHangar(ctx: ApiContext): void {
   registerOnlineRoutes(ctx);
   registerDatasetRoutes(ctx);
   registerFeatureRoutes(ctx);
+  registerMonitorRoutes(ctx);
 }
