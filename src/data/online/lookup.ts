@@ -134,17 +134,19 @@ export class OnlineFeatures {
         }
         const hits = encoded.keys.length === 0 ? [] : await this.store.read(spec.name, encoded.keys, g.features);
         const ttl = spec.ttlMs;
-        const cols = g.features.map((): OnlineFeatureColumn => ({ values: new Array<unknown>(n).fill(null), statuses: new Array<FeatureStatus>(n).fill('NOT_FOUND'), event_timestamps: new Array<string>(n).fill(EPOCH) }));
+        // Every feature of one table comes from the same row, so its columns share one
+        // timestamp list (serialised once per column all the same).
+        const stamps = new Array<string>(n).fill(EPOCH);
+        const cols = g.features.map((): OnlineFeatureColumn => ({ values: new Array<unknown>(n).fill(null), statuses: new Array<FeatureStatus>(n).fill('NOT_FOUND'), event_timestamps: stamps }));
         for (const slot of encoded.invalid) for (const c of cols) c.statuses[slot] = 'INVALID';
         for (let h = 0; h < hits.length; h++) {
           const hit = hits[h];
           if (hit === undefined) continue;
           const slot = encoded.slots[h]!;
-          const stamp = isoSeconds(hit.eventTs);
+          stamps[slot] = isoSeconds(hit.eventTs);
           const expired = ttl > 0 && now - hit.eventTs > ttl;
           for (let f = 0; f < cols.length; f++) {
             const c = cols[f]!;
-            c.event_timestamps[slot] = stamp;
             if (expired) {
               c.statuses[slot] = 'OUTSIDE_MAX_AGE';
               continue;

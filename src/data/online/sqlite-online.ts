@@ -1,8 +1,8 @@
 /**
  * The embedded online store: one SQLite file (better-sqlite3, WAL), one table per feature
  * table keyed by the encoded entity key, the row's values as one JSON object. A look-up of one
- * entity is one primary-key probe of a WITHOUT ROWID table; a batch is one statement that joins
- * the keys passed as a JSON array, so both use a single cached prepared statement per table.
+ * entity is one primary-key probe of a WITHOUT ROWID table; a batch is one `k in (…)` statement
+ * (one index probe per key), prepared once per power-of-two batch size and cached.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,8 +17,12 @@ type Statement = BetterSqlite3.Statement;
 interface TableStatements {
   upsert: Statement;
   readOne: Statement;
-  readMany: Statement;
+  /** `k in (?, …)` statements by parameter count (powers of two). */
+  readMany: Map<number, Statement>;
 }
+
+/** Largest IN list one statement takes; bigger batches are read in slices of this size. */
+const MAX_IN = 512;
 
 const META = 'hangar_online_tables';
 
@@ -97,9 +101,22 @@ class SqliteOnlineStore implements OnlineStore {
       out[0] = row === undefined ? undefined : hit(row, features);
       return out;
     }
-    const rows = this.guard(table, () => st.readMany.all(JSON.stringify(keys))) as Array<[string, number, string]>;
     const byKey = new Map<string, [string, number, string]>();
-    for (const row of rows) byKey.set(row[0], row);
+    for (let from = 0; from < keys.length; from += MAX_IN) {
+      const slice = keys.slice(from, from + MAX_IN);
+      // Statements are cached for power-of-two sizes; the list is padded with its first key,
+      // which IN ignores, so a few statements serve every batch size.
+      let size = 2;
+      while (size < slice.length) size *= 2;
+      while (slice.length < size) slice.push(slice[0]!);
+      let stmt = st.readMany.get(size);
+      if (stmt === undefined) {
+        stmt = this.guard(table, () => this.db.prepare(`select k, ts, v from ${dataTable(table)} where k in (${new Array(size).fill('?').join(',')})`).raw(true));
+        st.readMany.set(size, stmt);
+      }
+      const rows = this.guard(table, () => stmt.all(...slice)) as Array<[string, number, string]>;
+      for (const row of rows) byKey.set(row[0], row);
+    }
     for (let i = 0; i < keys.length; i++) {
       const row = byKey.get(keys[i]!);
       out[i] = row === undefined ? undefined : hit(row, features);
@@ -151,7 +168,7 @@ class SqliteOnlineStore implements OnlineStore {
             `where excluded.ts > t.ts or (excluded.ts = t.ts and excluded.created >= t.created)`,
         ),
         readOne: this.db.prepare(`select k, ts, v from ${table} where k = ?`).raw(true),
-        readMany: this.db.prepare(`select k, ts, v from ${table} where k in (select value from json_each(?))`).raw(true),
+        readMany: new Map(),
       };
     } catch (e) {
       if (/no such table/i.test((e as Error).message)) throw notFound(`Feature table '${name}' is not registered in the online store.`);
