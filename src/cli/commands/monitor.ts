@@ -9,8 +9,9 @@ import type { CommandContext } from './context.js';
  * inference logs and tables register their subcommands on the same group (`monitorGroup`).
  */
 
-// The monitoring module (DuckDB, the statistics) loads inside the command.
-const monitoring = () => import('../../monitoring/index.js');
+// The drift report (DuckDB, the statistics) loads inside the command; only its part of the
+// monitoring module, so the command does not start the monitors' dependencies.
+const monitoring = () => import('../../monitoring/drift/index.js');
 
 /**
  * The `hangar monitor` group of `program`, created on first use, so that every module adding
