@@ -107,6 +107,18 @@ describe('readTable', () => {
     await expect(readTable(parquet, { where: 'no_such_column > 1' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'data' });
     await expect(readTable(parquet).then((t) => getColumn(t, 'zz'))).rejects.toThrow(/No column 'zz'.*columns: n, x, s/);
   });
+
+  it('rejects a ragged CSV instead of dropping rows before a wider block', async () => {
+    const wide = join(dir, 'ragged-wide.csv');
+    const short = join(dir, 'ragged-short.csv');
+    await writeFile(wide, 'a,b\n1,2\n3,4,5\n');
+    await writeFile(short, 'a,b\n1,2\n3\n');
+    await expect(readTable(wide)).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'data' });
+    await expect(readTable(short)).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'data' });
+    const ok = join(dir, 'ragged-none.csv');
+    await writeFile(ok, 'a,b\n1,2\n3,4\n');
+    expect((await readTable(ok)).rows).toBe(2);
+  });
 });
 
 describe('isQuery', () => {

@@ -84,7 +84,11 @@ export function fileRelation(path: string): string {
   if (!existsSync(abs)) throw notFound(`No such data file: ${path}`);
   const ext = extname(abs).toLowerCase();
   if (ext === '.parquet' || ext === '.pq') return `read_parquet(${sqlString(abs)})`;
-  if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return `read_csv(${sqlString(abs)}, header = true)`;
+  // The header is the first line and the delimiter follows the extension: left to itself, the
+  // sniffer may pick a later, wider block of lines as the table and drop earlier rows silently.
+  if (ext === '.csv') return `read_csv(${sqlString(abs)}, header = true, skip = 0, delim = ',')`;
+  if (ext === '.tsv') return `read_csv(${sqlString(abs)}, header = true, skip = 0, delim = '\t')`;
+  if (ext === '.txt') return `read_csv(${sqlString(abs)}, header = true, skip = 0)`;
   throw invalidParam(`Cannot read '${path}': known data formats are .parquet and .csv`, 'data');
 }
 
