@@ -6,6 +6,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerDatasetCommands } from './datasets.js';
 import { registerFeatureCommands } from './features.js';
 import { registerMonitorCommands } from './monitor.js';
+import { registerMonitorsCommands } from './monitors.js';
 import { registerOnlineCommands } from './online.js';
 import { registerServingCommands } from './serving.js';
 
@@ -23,6 +24,7 @@ export function registerCommandModules(ctx: CommandContext): void {
   registerDatasetCommands(ctx);
   registerFeatureCommands(ctx);
   registerMonitorCommands(ctx);
+  registerMonitorsCommands(ctx);
   registerOnlineCommands(ctx);
   registerServingCommands(ctx);
 }
