@@ -130,6 +130,13 @@ describe('point-in-time join: no leakage from the future', () => {
       ]);
     }));
 
+  it('casts a label key to the table key type; values that do not cast match nothing', () =>
+    withDuck(async (duck) => {
+      await load(duck, 'labels', { user: 'BIGINT', event_ts: 'TIMESTAMP' }, [[7, T0], [8, T0]]);
+      await load(duck, 'feats', { user: 'VARCHAR', ts: 'TIMESTAMP', score: 'DOUBLE' }, [['7', T0 - 1, 1], ['x8', T0 - 1, 2]]);
+      expect((await join(duck, 'labels', [lookup({ keyTypes: ['VARCHAR'] })])).map((r) => r.score)).toEqual([1, null]);
+    }));
+
   it('names the column when an output name collides, a key or timestamp is missing, or exclude names nothing', () =>
     withDuck(async (duck) => {
       await load(duck, 'labels', { user: 'VARCHAR', event_ts: 'TIMESTAMP', score: 'DOUBLE', day: 'VARCHAR' }, [['a', T0, 1, 'x']]);

@@ -25,6 +25,8 @@ export interface PitLookup {
   keys: string[];
   /** The label columns matched to `keys`, same order. */
   lookupKeys: string[];
+  /** DuckDB types of the keys (e.g. `VARCHAR`, `BIGINT`); a label key of another type is cast (a value that does not cast matches nothing). */
+  keyTypes?: string[];
   /** The table's timestamp column; absent for a table without history (a plain key join). */
   timestampKey?: string;
   /** The label column holding each row's timestamp (required with `timestampKey`). */
@@ -63,7 +65,11 @@ export async function pitQuery(duck: Duck, labels: string, lookups: PitLookup[],
     const keySel = l.keys.map((k, j) => `${sqlIdent(k)} as ${H}_k${j}`);
     const feats = l.features.map((x, j) => `${sqlIdent(x.name)} as ${H}_v${j}`);
     // Label-side helper columns: keys cast to the table's key types, the timestamp as TIMESTAMP.
-    l.lookupKeys.forEach((k, j) => helper.push(`${sqlIdent(k)} as ${H}_l${i}_k${j}`));
+    l.lookupKeys.forEach((k, j) => {
+      const want = l.keyTypes?.[j];
+      const cast = want === undefined || labelTypes.get(k) === want ? sqlIdent(k) : `try_cast(${sqlIdent(k)} as ${want})`;
+      helper.push(`${cast} as ${H}_l${i}_k${j}`);
+    });
     if (l.timestampKey !== undefined) {
       if (l.timestampLookupKey === undefined) throw invalidParam(`lookup ${l.table}: give timestampLookupKey, the label column with each row's timestamp`, `lookups[${i}].timestampLookupKey`);
       const t = labelTypes.get(l.timestampLookupKey);

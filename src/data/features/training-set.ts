@@ -4,9 +4,8 @@
  * recorded and, when a run is given, logged to it as dataset inputs so MLflow clients see it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { stringify as toYaml, parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -109,7 +108,7 @@ async function labelsRelation(ctx: DataContext, labels: LabelsSource): Promise<{
 }
 
 /** Resolve every lookup to its table version and files, with features, renames and keys checked. */
-async function resolveLookups(ctx: DataContext, lookups: FeatureLookup[]): Promise<{ pit: PitLookup[]; lineage: LineageEntry[]; sources: Array<{ table: string; version: number; digest: string; uri: string; schema: Array<{ name: string; type: string }> }> }> {
+export async function resolveLookups(ctx: DataContext, lookups: FeatureLookup[]): Promise<{ pit: PitLookup[]; lineage: LineageEntry[]; sources: Array<{ table: string; version: number; digest: string; uri: string; schema: Array<{ name: string; type: string }> }> }> {
   const pit: PitLookup[] = [];
   const lineage: LineageEntry[] = [];
   const sources: Array<{ table: string; version: number; digest: string; uri: string; schema: Array<{ name: string; type: string }> }> = [];
@@ -125,6 +124,7 @@ async function resolveLookups(ctx: DataContext, lookups: FeatureLookup[]): Promi
       relation: `read_parquet([${files.map(sqlString).join(', ')}])`,
       table: l.table,
       keys: spec.keys.map((k) => k.name),
+      keyTypes: spec.keys.map((k) => (k.type === 'long' ? 'BIGINT' : 'VARCHAR')),
       lookupKeys,
       ttlMs: spec.ttlMs,
       features,
@@ -299,4 +299,3 @@ export function parseFeatureSpec(text: string): ModelFeatureSpec {
   return out;
 }
 
-export { resolveLookups };
