@@ -82,7 +82,9 @@ describe('validation gate', () => {
     expect(run.info.status).toBe('FINISHED');
     expect(run.data.params).toContainEqual({ key: 'baseline_model_uri', value: 'none' });
     const files = (await client.listArtifacts({ runId: r.runId! })).map((f) => f.path).sort();
-    expect(files).toEqual(['metrics.txt', 'validation_thresholds.txt']);
+    expect(files).toEqual(['metrics.txt', 'validation_result.json', 'validation_thresholds.txt']);
+    const written = JSON.parse((await client.readArtifact({ runId: r.runId! }, 'validation_result.json')).toString()) as Record<string, unknown>;
+    expect(written).toEqual(JSON.parse(JSON.stringify(r)));
     expect((await client.readArtifact({ runId: r.runId! }, 'validation_thresholds.txt')).toString()).toBe(
       'auc: threshold=0.6, min_relative_change=0.05, greater_is_better=true\n',
     );
