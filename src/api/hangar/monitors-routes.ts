@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { HangarError } from '../../core/errors.js';
 import type { Principal } from '../../governance/index.js';
 import { MonitorScheduler, MonitorService, parseMonitorDefinition, type Monitor, type MonitorDefinition } from '../../monitoring/index.js';
+import { inferenceLogRoot } from '../../serving/index.js';
 import type { AlertRecord, MonitorRunRecord } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
 import { intLike, parseInput } from '../input.js';
@@ -85,6 +86,8 @@ export function registerMonitorRoutes(ctx: ApiContext): void {
     (service ??= new MonitorService({
       store: ctx.store,
       artifacts: ctx.artifacts,
+      // Where `hangar serve` and the tracking server write inference logs.
+      logRoot: inferenceLogRoot(ctx.config),
       log: (message, detail) => ctx.app.log.warn({ err: detail }, message),
     }));
   const gov = () => governanceOf(ctx.store);
