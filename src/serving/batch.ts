@@ -38,31 +38,34 @@ export interface PredictFileResult {
   seconds: { read: number; score: number; write: number };
 }
 
-/** A table's columns as model input: strings for string columns, booleans for booleans, numbers else. */
+/**
+ * A slice of a table's columns as model input: strings for string columns, booleans for
+ * booleans, and numeric and timestamp columns as Float64Array views (no copy; NaN is missing,
+ * and signature checks skip typed numeric columns).
+ */
 function tableInput(t: Table, from: number, to: number): ScoringTable {
-  const columns = new Map<string, unknown[]>();
+  const columns = new Map<string, ArrayLike<unknown>>();
+  const n = to - from;
   for (const c of t.columns) {
-    const n = to - from;
-    const out = new Array<unknown>(n);
     if (c.type === 'string') {
+      const out = new Array<unknown>(n);
       for (let i = 0; i < n; i++) {
         const code = c.codes[from + i]!;
         out[i] = code < 0 ? null : c.categories[code]!;
       }
+      columns.set(c.name, out);
     } else if (c.type === 'boolean') {
+      const out = new Array<unknown>(n);
       for (let i = 0; i < n; i++) {
         const v = c.values[from + i]!;
         out[i] = Number.isNaN(v) ? null : v !== 0;
       }
+      columns.set(c.name, out);
     } else {
-      for (let i = 0; i < n; i++) {
-        const v = c.values[from + i]!;
-        out[i] = Number.isNaN(v) ? null : v;
-      }
+      columns.set(c.name, c.values.subarray(from, to));
     }
-    columns.set(c.name, out);
   }
-  return { rows: to - from, columns, positional: false };
+  return { rows: n, columns, positional: false };
 }
 
 /**

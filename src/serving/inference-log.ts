@@ -189,6 +189,8 @@ export class InferenceLog {
     errorInputs?: { rows: number; inputs: ReadonlyMap<string, ArrayLike<unknown>> },
   ): void {
     const rows = result?.rows ?? errorInputs?.rows ?? 1;
+    // An empty batch scored nothing; a rejected empty request is still one (failed) row.
+    if (result !== undefined && rows === 0) return;
     const n = Math.max(rows, 1);
     const room = this.#o.capacity - this.#entries.length;
     if (this.#closed || room < n) {

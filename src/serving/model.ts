@@ -189,7 +189,7 @@ export async function loadServingModel(dir: string, options: LoadServingOptions)
         field: 'inputs',
       });
     }
-    const renamed = new Map<string, unknown[]>();
+    const renamed = new Map<string, ArrayLike<unknown>>();
     let j = 0;
     for (const values of table.columns.values()) renamed.set(names[j++]!, values);
     return { rows: table.rows, columns: renamed };

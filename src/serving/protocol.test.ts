@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HangarError } from '../core/errors.js';
 import { UnsupportedMediaType, mediaType, parseCsv, parseScoringRequest } from './protocol.js';
 
-const cols = (t: { columns: Map<string, unknown[]> }): Record<string, unknown[]> => Object.fromEntries(t.columns);
+const cols = (t: { columns: Map<string, ArrayLike<unknown>> }): Record<string, unknown[]> => Object.fromEntries([...t.columns].map(([k, v]) => [k, Array.from(v)]));
 
 function badRequest(fn: () => unknown): HangarError {
   try {

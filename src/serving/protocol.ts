@@ -14,8 +14,8 @@ export type InputField = (typeof INPUT_FIELDS)[number];
 export interface ScoringTable {
   /** Number of rows. */
   rows: number;
-  /** Column name → values. Positional columns (tensor-style rows) are named `"0"`, `"1"`, …. */
-  columns: Map<string, unknown[]>;
+  /** Column name → values (arrays, or Float64Arrays for numeric columns of a file; NaN is missing). Positional columns (tensor-style rows) are named `"0"`, `"1"`, …. */
+  columns: Map<string, ArrayLike<unknown>>;
   /** True when columns came by position (arrays as rows) and take their names from the signature. */
   positional: boolean;
 }
