@@ -122,7 +122,7 @@ class PostgresOnlineStore implements OnlineStore {
       });
     } catch (e) {
       if ((e as { code?: string }).code === '42P01') throw notFound(`Feature table '${table}' is not registered in the online store.`);
-      throw e;
+      throw unavailable(e);
     }
     const byKey = new Map<string, { ts: number; v: Record<string, OnlineValue> }>();
     for (const row of r.rows) byKey.set(row.k, row);
@@ -163,6 +163,15 @@ class PostgresOnlineStore implements OnlineStore {
     this.closed = true;
     await this.pool.end();
   }
+}
+
+/** Connection failures (refused, lost, server shutting down) become TEMPORARILY_UNAVAILABLE. */
+function unavailable(e: unknown): unknown {
+  const code = (e as { code?: string }).code ?? '';
+  if (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT'].includes(code)) {
+    return new HangarError('TEMPORARILY_UNAVAILABLE', `The PostgreSQL online store failed: ${(e as Error).message}`, { cause: e });
+  }
+  return e;
 }
 
 interface MetaRow {

@@ -85,7 +85,11 @@ class RedisOnlineStore implements OnlineStore {
     return states.filter((s): s is OnlineTableState => s !== undefined);
   }
 
-  async write(table: string, rows: readonly OnlineRow[]): Promise<number> {
+  write(table: string, rows: readonly OnlineRow[]): Promise<number> {
+    return this.writeRows(table, rows).catch(unavailable);
+  }
+
+  private async writeRows(table: string, rows: readonly OnlineRow[]): Promise<number> {
     const prefix = this.rowPrefix(table);
     await this.requireTable(table);
     if (rows.length === 0) return 0;
@@ -104,7 +108,11 @@ class RedisOnlineStore implements OnlineStore {
     return stored;
   }
 
-  async read(table: string, keys: readonly string[], features: readonly string[]): Promise<Array<OnlineHit | undefined>> {
+  read(table: string, keys: readonly string[], features: readonly string[]): Promise<Array<OnlineHit | undefined>> {
+    return this.readRows(table, keys, features).catch(unavailable);
+  }
+
+  private async readRows(table: string, keys: readonly string[], features: readonly string[]): Promise<Array<OnlineHit | undefined>> {
     const prefix = this.rowPrefix(table);
     const fields = [TS, ...features];
     let replies: Array<Array<string | null>>;
@@ -159,6 +167,12 @@ class RedisOnlineStore implements OnlineStore {
   private async requireTable(table: string): Promise<void> {
     if ((await this.redis.exists(`${this.prefix}m:${table}`)) === 0) throw notFound(`Feature table '${table}' is not registered in the online store.`);
   }
+}
+
+/** Driver failures (connection lost, timeouts) become TEMPORARILY_UNAVAILABLE; Hangar errors pass. */
+function unavailable(e: unknown): never {
+  if (e instanceof HangarError) throw e;
+  throw new HangarError('TEMPORARILY_UNAVAILABLE', `The Redis online store failed: ${(e as Error).message}`, { cause: e });
 }
 
 function toState(spec: string, end: string | null, updated: string | null): OnlineTableState {
