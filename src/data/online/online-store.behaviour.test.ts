@@ -101,6 +101,11 @@ describe('openOnlineStore', () => {
     await expect(openOnlineStore({ type: 'postgres', url: 'redis://x' }, { home: tmpdir() })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
   });
 
+  it('answers TEMPORARILY_UNAVAILABLE when a server adapter cannot connect', async () => {
+    await expect(openOnlineStore({ type: 'redis', url: 'redis://127.0.0.1:1' }, { home: tmpdir() })).rejects.toMatchObject({ code: 'TEMPORARILY_UNAVAILABLE' });
+    await expect(openOnlineStore({ type: 'postgres', url: 'postgresql://postgres@127.0.0.1:1/none' }, { home: tmpdir() })).rejects.toMatchObject({ code: 'TEMPORARILY_UNAVAILABLE' });
+  });
+
   it('maps URIs to adapter types', () => {
     expect(onlineStoreConfigFromUri('redis://127.0.0.1:6379').type).toBe('redis');
     expect(onlineStoreConfigFromUri('postgresql://u@h/db').type).toBe('postgres');
