@@ -159,6 +159,13 @@ describe.each(storeEngines())('feature tables $title', (engine) => {
     expect(level.type === 'string' ? Array.from(level.codes, (c) => (c < 0 ? null : level.categories[c])) : []).toEqual(['gold', 'gold', null, null]);
     expect(ts.lineage.map((l) => [l.table, l.version])).toEqual([[clicks, 1], [levels, 1]]);
     expect((await getTrainingSet(ctx, ts.id)).output).toBe(out);
+    // Labels may be a registered dataset too; the result is then kept under the artifact root.
+    const labelsDs = unique('labels');
+    await registerDataset(ctx, { name: labelsDs, source: { path: join(dir, 'labels.csv') } });
+    const fromDataset = await createTrainingSet(ctx, { labels: { dataset: labelsDs }, lookups: [{ table: clicks, timestampLookupKey: 'at' }] });
+    expect(fromDataset.rowCount).toBe(4);
+    expect(fromDataset.path).toBe(`training-sets/${fromDataset.id}/data.parquet`);
+    expect(existsSync(join(dir, 'artifacts', 'training-sets', fromDataset.id, 'data.parquet'))).toBe(true);
     const logged = (await ctx.store.getRun(run.info.runId)).inputs.datasetInputs.map((d) => d.dataset.name);
     expect(logged).toEqual([`training_set_${ts.id}`, `${clicks}@v1`, `${levels}@v1`]);
   });
