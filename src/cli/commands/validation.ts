@@ -98,9 +98,9 @@ Examples:
 Modes (as MLOps Stacks): disabled = do nothing; dry_run = evaluate and record, never fail;
 enabled = evaluate and record, exit 1 on failure so deployment does not run.
 The baseline is models:/NAME@champion, else the Production version; without one, only absolute
-thresholds apply. Records baseline_<metric> metrics, validation_thresholds.txt, metrics.txt and
-error.txt on the run; tag validation_status and a description block on the version; alias
-challenger on success.
+thresholds apply. Records baseline_<metric> metrics, validation_thresholds.txt, metrics.txt,
+validation_result.json and error.txt on the run; tag validation_status and a description block on
+the version; alias challenger on success.
 
 Where it runs (--evaluate-on): "server" sends the data path to the server
 (POST /api/2.0/hangar/validation/gate/run), which must be able to read it; "client" loads both
