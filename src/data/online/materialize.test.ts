@@ -139,6 +139,17 @@ describe('materialisation', () => {
     ]);
   });
 
+  it('stores NaN and infinities as null and longs beyond 2^53 as strings', async () => {
+    const f = await writeParquet(join(dir, 'edge.parquet'), `select * from (values ('a', 'NaN'::DOUBLE, 1152921504606846976::BIGINT), ('b', 'Infinity'::DOUBLE, -3::BIGINT)) t(origin, x, n)`);
+    const spec = originSpec({ timestampKey: undefined, features: [{ name: 'x', type: 'double' }, { name: 'n', type: 'long' }] });
+    delete spec.timestampKey;
+    await materializeFiles(store, spec, [f], { start: null, end: 1 }, { now: 5 });
+    expect(await read(['a', 'b'], ['x', 'n'])).toEqual([
+      { eventTs: 5, values: [null, '1152921504606846976'] },
+      { eventTs: 5, values: [null, -3] },
+    ]);
+  });
+
   it('names the missing column and refuses an empty window, writing nothing', async () => {
     const spec = originSpec({ features: [{ name: 'rate', type: 'double' }, { name: 'missing_col', type: 'double' }] });
     await expect(materializeFiles(store, spec, [file], { start: null, end: T('2025-01-01T00:00:00') })).rejects.toMatchObject({

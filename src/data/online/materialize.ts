@@ -11,7 +11,7 @@ import type { DataContext } from '../context.js';
 import { listFeatureTables, loadFeatureTable } from '../features/index.js';
 import type { FeatureSpec, FeatureTableSpec } from '../features/spec.js';
 import { sqlIdent, sqlString } from '../table.js';
-import { encodeEntityKey, type KeyPart, type OnlineRow, type OnlineStore, type OnlineValue } from './port.js';
+import { encodeEntityKey, type KeyPart, type OnlineRow, type OnlineStore } from './port.js';
 
 /** Progress of one table's materialisation. */
 export interface MaterializeProgress {
@@ -50,6 +50,7 @@ const loadDuckDB = (): Promise<DuckModule> => (duckdb ??= import('@duckdb/node-a
 
 const TS = '__hangar_ts';
 const CREATED = '__hangar_created';
+const VALUES = '__hangar_values';
 
 /**
  * Materialise the rows of `spec` held in `files` (local Parquet paths) with
@@ -87,7 +88,6 @@ export async function materializeFiles(
       options.onProgress?.({ table: spec.name, written: 0, total });
       const stream = await con.stream('select * from winners');
       const keyCount = spec.keys.length;
-      const features = spec.features;
       let batch: OnlineRow[] = [];
       const flush = async (): Promise<void> => {
         if (batch.length === 0) return;
@@ -100,12 +100,11 @@ export async function materializeFiles(
         const chunk = await stream.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
         const cols = chunk.getColumns();
+        const json = cols[keyCount + 2]!;
         for (let r = 0; r < chunk.rowCount; r++) {
           const parts: KeyPart[] = new Array<KeyPart>(keyCount);
           for (let k = 0; k < keyCount; k++) parts[k] = keyPart(cols[k]![r]);
-          const values: Record<string, OnlineValue> = {};
-          for (let f = 0; f < features.length; f++) values[features[f]!.name] = featureValue(features[f]!, cols[keyCount + 2 + f]![r]);
-          batch.push({ key: encodeEntityKey(parts), eventTs: Number(cols[keyCount]![r]), createdTs: Number(cols[keyCount + 1]![r]), values });
+          batch.push({ key: encodeEntityKey(parts), eventTs: Number(cols[keyCount]![r]), createdTs: Number(cols[keyCount + 1]![r]), values: json[r] as string });
         }
         if (batch.length >= batchSize) await flush();
       }
@@ -178,16 +177,25 @@ export async function featureTableNames(ctx: DataContext): Promise<string[]> {
   return (await listFeatureTables(ctx)).map((t) => t.spec.name);
 }
 
-function castOf(type: FeatureSpec['type'] | 'string' | 'long', id: string): string {
-  switch (type) {
+function castOf(type: 'string' | 'long', id: string): string {
+  return type === 'long' ? `${id}::BIGINT` : `${id}::VARCHAR`;
+}
+
+/**
+ * A feature as a JSON value: doubles without NaN/±Infinity (null instead), longs beyond 2^53 as
+ * strings (JSON numbers would lose digits), timestamps as ISO-8601 strings in UTC.
+ */
+function jsonValueOf(f: FeatureSpec): string {
+  const id = sqlIdent(f.name);
+  switch (f.type) {
     case 'double':
-      return `${id}::DOUBLE`;
+      return `case when isnan(${id}::DOUBLE) or isinf(${id}::DOUBLE) then null else ${id}::DOUBLE end`;
     case 'long':
-      return `${id}::BIGINT`;
+      return `case when abs(${id}::BIGINT) > 9007199254740991 then to_json(${id}::BIGINT::VARCHAR) else to_json(${id}::BIGINT) end`;
     case 'boolean':
       return `${id}::BOOLEAN`;
     case 'timestamp':
-      return `epoch_ms(${id}::TIMESTAMP)`;
+      return `strftime(${id}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%gZ')`;
     default:
       return `${id}::VARCHAR`;
   }
@@ -206,7 +214,8 @@ function winnersSql(spec: FeatureTableSpec, source: string, start: number | null
     ...spec.keys.map((k) => `${castOf(k.type, sqlIdent(k.name))} as ${sqlIdent(`k_${k.name}`)}`),
     `${ts === undefined ? `${now}::BIGINT` : `epoch_ms(${ts})`} as ${TS}`,
     `${created} as ${CREATED}`,
-    ...spec.features.map((f) => `${castOf(f.type, sqlIdent(f.name))} as ${sqlIdent(`f_${f.name}`)}`),
+    // The values leave DuckDB as one JSON object per row, ready for the stores that keep JSON.
+    `json_object(${spec.features.map((f) => `${sqlString(f.name)}, ${jsonValueOf(f)}`).join(', ')})::VARCHAR as ${VALUES}`,
   ];
   const order = ts === undefined ? CREATED : `${TS} desc, ${CREATED} desc`;
   return `select * from (select ${select.join(', ')} from ${source} where ${where.join(' and ')}) qualify row_number() over (partition by ${spec.keys.map((k) => sqlIdent(`k_${k.name}`)).join(', ')} order by ${order}) = 1`;
@@ -247,20 +256,6 @@ async function exec(con: Connection, sql: string, table: string): Promise<void> 
 function keyPart(v: unknown): KeyPart {
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v;
   return v as KeyPart;
-}
-
-function featureValue(f: FeatureSpec, v: unknown): OnlineValue {
-  if (v === null || v === undefined) return null;
-  switch (f.type) {
-    case 'timestamp':
-      return new Date(Number(v)).toISOString();
-    case 'long':
-      return typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : (v as number);
-    case 'double':
-      return Number.isFinite(v) ? (v as number) : null;
-    default:
-      return v as OnlineValue;
-  }
 }
 
 function iso(ms: number): string {

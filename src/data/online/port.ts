@@ -13,8 +13,12 @@ export type OnlineValue = number | string | boolean | null;
 export interface OnlineRow {
   /** The entity key, encoded with {@link encodeEntityKey}. */
   key: string;
-  /** Feature values by feature name; a missing feature reads as null. */
-  values: Readonly<Record<string, OnlineValue>>;
+  /**
+   * Feature values by feature name (a missing feature reads as null), or that object already
+   * serialised as JSON (materialisation has DuckDB build it, so no value passes through
+   * JavaScript on its way to a store that keeps JSON).
+   */
+  values: Readonly<Record<string, OnlineValue>> | string;
   /** Event time of the row, epoch milliseconds. */
   eventTs: number;
   /** When the row was produced, epoch milliseconds; breaks ties between equal event times. */

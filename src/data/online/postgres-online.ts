@@ -106,7 +106,7 @@ class PostgresOnlineStore implements OnlineStore {
     const result = await this.pool.query(
       `insert into ${ident} as t (k, ts, created, v) select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::jsonb[]) ` +
         `on conflict (k) do update set ts = excluded.ts, created = excluded.created, v = excluded.v where (excluded.ts, excluded.created) >= (t.ts, t.created)`,
-      [batch.map((r) => r.key), batch.map((r) => r.eventTs), batch.map((r) => r.createdTs), batch.map((r) => JSON.stringify(r.values))],
+      [batch.map((r) => r.key), batch.map((r) => r.eventTs), batch.map((r) => r.createdTs), batch.map((r) => (typeof r.values === 'string' ? r.values : JSON.stringify(r.values)))],
     );
     return result.rowCount ?? 0;
   }

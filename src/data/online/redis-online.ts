@@ -96,7 +96,8 @@ class RedisOnlineStore implements OnlineStore {
     const pipeline = this.redis.pipeline() as ReturnType<RedisClient['pipeline']> & { hangarOnlineUpsert(key: string, ...args: string[]): unknown };
     for (const r of rows) {
       const args = [String(r.eventTs), String(r.createdTs)];
-      for (const name in r.values) args.push(name, JSON.stringify(r.values[name] ?? null));
+      const values = typeof r.values === 'string' ? (JSON.parse(r.values) as Record<string, OnlineValue>) : r.values;
+      for (const name in values) args.push(name, JSON.stringify(values[name] ?? null));
       pipeline.hangarOnlineUpsert(prefix + r.key, ...args);
     }
     const results = (await pipeline.exec()) ?? [];

@@ -87,7 +87,7 @@ class SqliteOnlineStore implements OnlineStore {
     // One transaction per call: the batch becomes visible at once and commits once.
     this.guard(table, () =>
       this.db.transaction(() => {
-        for (const r of rows) stored += upsert.run(r.key, r.eventTs, r.createdTs, JSON.stringify(r.values)).changes;
+        for (const r of rows) stored += upsert.run(r.key, r.eventTs, r.createdTs, typeof r.values === 'string' ? r.values : JSON.stringify(r.values)).changes;
       })(),
     );
     return stored;
