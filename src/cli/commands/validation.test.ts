@@ -264,6 +264,10 @@ describe('hangar gate and hangar deploy', () => {
     expect(viaClient.candidate.metrics.roc_auc).toBeCloseTo(result.candidate.metrics.roc_auc!, 12);
     const after = await c.audit.list({ entityType: 'model_version', entityId: 'real-gate/2' });
     expect(after.items.filter((e) => e.action === 'POST /api/2.0/hangar/validation/gate/run')).toHaveLength(1);
+    // Either way the last verdict reads back from the version and its validation run.
+    const recorded = await c.validation.getResults('real-gate', 2);
+    expect(recorded.gate).toMatchObject({ status: 'approved', runId: (viaClient as unknown as { runId: string }).runId });
+    expect(recorded.gate?.result?.candidate?.metrics.roc_auc).toBeCloseTo(viaClient.candidate.metrics.roc_auc!, 12);
   });
 
   it('auto picks the client for SQL and for a local file a remote server cannot read', async () => {
