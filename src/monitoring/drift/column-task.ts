@@ -48,9 +48,12 @@ export const HISTOGRAM_BINS = 30;
 /** Bars shown before the rest are folded into `(other)`. */
 export const MAX_BARS = 20;
 
-/** Statistics and chart of one column. */
-export function analyseColumn(ref: Column, cur: Column, options: ColumnDriftOptions = {}): ColumnAnalysis {
-  const prepared = prepareColumn(ref, cur);
+/**
+ * Statistics and chart of one column. `inPlace`: the arrays are the caller's to sort (a
+ * worker's transferred copy), saving a copy of each.
+ */
+export function analyseColumn(ref: Column, cur: Column, options: ColumnDriftOptions = {}, inPlace = false): ColumnAnalysis {
+  const prepared = prepareColumn(ref, cur, inPlace);
   const drift = driftOfPrepared(prepared, options);
   return { drift, chart: chartOf(prepared) };
 }

@@ -12,7 +12,7 @@ if (port) {
   port.on('message', (job: ColumnJob) => {
     let reply: ColumnReply;
     try {
-      reply = { id: job.id, result: analyseColumn(job.ref, job.cur, job.options) };
+      reply = { id: job.id, result: analyseColumn(job.ref, job.cur, job.options, true) };
     } catch (e) {
       reply = isHangarError(e)
         ? { id: job.id, error: { code: e.code, message: e.message, field: e.field } }

@@ -2,7 +2,7 @@ import { HangarError, invalidParam } from '../../core/errors.js';
 import type { Column, Table } from '../../data/index.js';
 import { chiSquared, jensenShannon, lInfinity, totalVariation, zTestProportions } from './categorical.js';
 import { binCountsSorted, ksTwoSampleSorted, mergedWalk, psiFromCounts, quantileEdges, wassersteinNormedSorted, type MergedWalk } from './numeric.js';
-import { sortedValues } from './sort.js';
+import { sortedValues, sortValuesInPlace } from './sort.js';
 
 /**
  * Drift of one column between a reference (baseline) sample and a current sample, with the
@@ -104,8 +104,11 @@ function kindOf(c: Column): ColumnKind {
   return c.type === 'string' ? 'categorical' : 'numeric';
 }
 
-/** Sorts and counts both samples of a column once, for every statistic and chart that follows. */
-export function prepareColumn(ref: Column, cur: Column): PreparedColumn {
+/**
+ * Sorts and counts both samples of a column once, for every statistic and chart that follows.
+ * `inPlace`: sort the columns' own arrays (their order is lost) instead of copies.
+ */
+export function prepareColumn(ref: Column, cur: Column, inPlace = false): PreparedColumn {
   const kind = kindOf(ref);
   if (kindOf(cur) !== kind) {
     throw invalidParam(`Column '${ref.name}' is ${kind} in the reference but ${kindOf(cur)} in the current data`, ref.name);
@@ -126,7 +129,8 @@ export function prepareColumn(ref: Column, cur: Column): PreparedColumn {
     };
   }
   if (ref.type === 'string' || cur.type === 'string') throw new HangarError('INTERNAL_ERROR', 'unreachable column kind');
-  return prepareNumeric(ref.name, sortedValues(ref.values), sortedValues(cur.values), ref.values.length, cur.values.length);
+  const sort = inPlace ? sortValuesInPlace : sortedValues;
+  return prepareNumeric(ref.name, sort(ref.values), sort(cur.values), ref.values.length, cur.values.length);
 }
 
 /** A numeric column from samples already sorted ascending without NaN (`total*` count the missing too). */

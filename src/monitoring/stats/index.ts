@@ -27,7 +27,7 @@ export {
 } from './numeric.js';
 export { chiSquared, jensenShannon, totalVariation, lInfinity, zTestProportions } from './categorical.js';
 export { erfc, normalCdf, normalSf, logGamma, gammaIncUpper, gammaIncLower, chi2Sf, smirnovSf, kolmogorovSf, kolmogorovLimitSf } from './special.js';
-export { sortedValues, radixSortInPlace, quantileSorted, upperBound, lowerBound, distinctUnion } from './sort.js';
+export { sortedValues, sortValuesInPlace, radixSortInPlace, quantileSorted, upperBound, lowerBound, distinctUnion } from './sort.js';
 export {
   DRIFT_METHODS,
   DEFAULT_THRESHOLDS,

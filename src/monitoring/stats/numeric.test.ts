@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { chiSquared, jensenShannon, lInfinity, totalVariation, zTestProportions } from './categorical.js';
 import { emptyBinShare, ksTwoSample, psi, psiFromCounts, quantileEdges, wasserstein, wassersteinNormed } from './numeric.js';
-import { quantileSorted, radixSortInPlace, sortedValues } from './sort.js';
+import { quantileSorted, radixSortInPlace, sortedValues, sortValuesInPlace } from './sort.js';
 
 interface Fixture {
   scipy: string;
@@ -139,5 +139,18 @@ describe('sorting', () => {
     let ordered = true;
     for (let i = 1; i < s.length; i++) if (!(s[i - 1]! <= s[i]!)) ordered = false;
     expect(ordered).toBe(true);
+  });
+});
+
+describe('sorting in place', () => {
+  it('squeezes out NaN and sorts the front of the same buffer', () => {
+    const a = Float64Array.from([3, NaN, -1, 2, NaN, 0]);
+    const s = sortValuesInPlace(a);
+    expect(Array.from(s)).toEqual([-1, 0, 2, 3]);
+    expect(s.buffer).toBe(a.buffer);
+    const big = new Float64Array(10_000).map((_, i) => (i % 10 === 0 ? NaN : (i * 7919) % 10_007));
+    const sb = sortValuesInPlace(big);
+    expect(sb.length).toBe(9000);
+    expect(Array.from(sb)).toEqual(Array.from(sb).sort((x, y) => x - y));
   });
 });

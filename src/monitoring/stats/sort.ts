@@ -7,6 +7,23 @@
 
 const RADIX_MIN = 4096;
 
+/**
+ * The non-NaN values of `values`, ascending, sorted in place: NaNs are squeezed out by moving
+ * the other values forward, and the returned array is a view of `values`' first elements.
+ * For arrays the caller owns and no longer needs in their original order (a worker's copy).
+ */
+export function sortValuesInPlace(values: Float64Array): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === v) values[n++] = v;
+  }
+  const out = values.subarray(0, n);
+  if (n < RADIX_MIN) out.sort();
+  else radixSortInPlace(out);
+  return out;
+}
+
 /** A new ascending array of the non-NaN values of `values` (−0 sorts with +0; both compare equal). */
 export function sortedValues(values: Float64Array): Float64Array {
   let n = 0;
