@@ -266,7 +266,7 @@ describe('hangar gate and hangar deploy', () => {
     expect(after.items.filter((e) => e.action === 'POST /api/2.0/hangar/validation/gate/run')).toHaveLength(1);
     // Either way the last verdict reads back from the version and its validation run.
     const recorded = await c.validation.getResults('real-gate', 2);
-    expect(recorded.gate).toMatchObject({ status: 'approved', runId: (viaClient as unknown as { runId: string }).runId });
+    expect(recorded.gate).toMatchObject({ status: 'approved', runId: viaClient.runId });
     expect(recorded.gate?.result?.candidate?.metrics.roc_auc).toBeCloseTo(viaClient.candidate.metrics.roc_auc!, 12);
   });
 
