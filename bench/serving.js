@@ -12,6 +12,9 @@
 //   requests_per_s, p50_ms, p99_ms, non_2xx, and that the inference log kept up:
 //   logged_rows (rows in indexed Parquet files after the server stopped and flushed),
 //   requests (2xx answers, warm-up included), dropped_rows (from /metrics).
+// Calibration, in the same run: a bare node:http server that parses the same JSON body and
+// answers a one-number prediction (no model, no log) — the ceiling of any Node server on this
+// machine at this moment; `ratio_to_bare_http` says how close `hangar serve` comes to it.
 // The peer is published, not run here (no PyPI): a scikit-learn gradient-boosted model behind
 // Flask and gunicorn on a 2-core machine serves ~600 requests/s with p99 ~60 ms (issue 5).
 import { spawn, spawnSync } from 'node:child_process';
@@ -64,7 +67,7 @@ async function startServe(trackingUri, uri) {
 
 function cannon(url, body, duration) {
   return autocannon({
-    url: `${url}/invocations`,
+    url,
     connections,
     duration,
     method: 'POST',
@@ -78,6 +81,31 @@ function metric(text, name) {
   return m === null ? NaN : Number(m[1]);
 }
 
+/** requests/s of a bare node:http JSON server in a child process, under the same load. */
+async function bareHttp(body) {
+  const port = await freePort();
+  const code = `require('node:http').createServer((q, s) => { const c = []; q.on('data', (d) => c.push(d)); q.on('end', () => { JSON.parse(Buffer.concat(c).toString('utf8')); s.writeHead(200, { 'content-type': 'application/json' }); s.end('{"predictions":[0.5]}'); }); }).listen(${port}, '127.0.0.1');`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      await fetch(url, { method: 'POST', body: '{}' });
+      break;
+    } catch {
+      if (i > 100) throw new Error('bare http server did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  try {
+    await cannon(url, body, 2);
+    return (await cannon(url, body, seconds)).requests.average;
+  } finally {
+    child.kill();
+  }
+}
+
+let bareRps = NaN;
+
 async function run(label, server, modelName, body) {
   const serve = await startServe(server.url, `models:/${modelName}@champion`);
   let answered = NaN;
@@ -85,9 +113,9 @@ async function run(label, server, modelName, body) {
   let cpuPerRequestUs = NaN;
   let result;
   try {
-    await cannon(serve.url, body, 2);
+    await cannon(`${serve.url}/invocations`, body, 2);
     const before = await (await fetch(`${serve.url}/metrics`)).text();
-    result = await cannon(serve.url, body, seconds);
+    result = await cannon(`${serve.url}/invocations`, body, seconds);
     // Requests still in flight when the load stopped are answered (and logged) too.
     await new Promise((r) => setTimeout(r, 500));
     const after = await (await fetch(`${serve.url}/metrics`)).text();
@@ -105,6 +133,7 @@ async function run(label, server, modelName, body) {
   const rps = result.requests.average;
   const load = (await import('node:os')).loadavg()[0];
   emit('serving', `${label}_requests_per_s`, rps, '1/s', { connections, workers, seconds, machine: machine(), load_1m: Math.round(load * 100) / 100, peer: PEER.requests_per_s, ratio: Math.round((rps / PEER.requests_per_s) * 10) / 10 });
+  emit('serving', `${label}_ratio_to_bare_http`, rps / bareRps, 'ratio', { bare_http_requests_per_s: Math.round(bareRps) });
   emit('serving', `${label}_p50_ms`, result.latency.p50, 'ms');
   emit('serving', `${label}_p99_ms`, result.latency.p99, 'ms', { peer: PEER.p99_ms, ratio: Math.round((PEER.p99_ms / Math.max(result.latency.p99, 0.01)) * 10) / 10 });
   emit('serving', `${label}_non_2xx`, result.non2xx + result.errors, 'requests');
@@ -114,6 +143,8 @@ async function run(label, server, modelName, body) {
   emit('serving', `${label}_dropped_rows`, dropped, 'rows');
 }
 
+bareRps = await bareHttp({ dataframe_records: [{ date: '2001-06-01T08:05:00Z', distance: 700, origin: 'SFO', destination: 'LAX' }] });
+emit('serving', 'bare_http_requests_per_s', bareRps, '1/s', { connections, seconds, load_1m: Math.round((await import('node:os')).loadavg()[0] * 100) / 100 });
 const server = await startHangar();
 try {
   const env = { MLFLOW_TRACKING_URI: server.url };

@@ -234,6 +234,9 @@ export class InferenceLog {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     await this.flush();
+    // Rows appended while the last flush ran (a shadow score finishing) are written too.
+    while (this.#entries.length > 0) await this.flush();
+    // From here on a late row is dropped and counted, never lost silently.
     this.#closed = true;
     if (this.#db !== undefined) {
       const { con, instance } = await this.#db;
