@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
-import { HangarClient } from '../client/index.js';
+import { fileURLToPath } from 'node:url';
+import { FeaturesClient, HangarClient } from '../client/index.js';
+import { readTable } from '../data/index.js';
+import { flightsParquet } from '../demo/main-job.js';
 import { runCli } from './program.js';
 import { startServer } from './serve.js';
 import { testIo } from './test-support/cli.js';
@@ -25,7 +28,14 @@ describe('hangar demo', () => {
     expect(first.err()).toBe('');
     const out1 = first.out();
     expect(out1).toMatch(/demo: server http:\/\/127\.0\.0\.1:\d+, home /);
-    expect(out1).toMatch(/data {8}flights-3m\.parquet: [\d,]+ training rows \(Jan–Apr 2001, 1 in 20\), [\d,]+ holdout rows \(June, 1 in 40\); label delay > 15 min/);
+    // Issue 4: a versioned dataset, feature tables computed from it, point-in-time training sets, the online store.
+    expect(out1).toMatch(/dataset {5}flights v1 \(new\): 3,000,000 rows, digest [0-9a-f]{12}…, expectations on 5 columns passed/);
+    expect(out1).toContain('features    examples/flights/features.ts: origin_delays_7d created, route_delays_7d created');
+    expect(out1).toMatch(/compute {5}origin_delays_7d v1 \(full\): [\d,]+ daily rows/);
+    expect(out1).toMatch(/compute {5}route_delays_7d v1 \(full\): [\d,]+ daily rows/);
+    expect(out1).toMatch(/training {4}set ts_[0-9a-f]+…: [\d,]+ labelled flights \(Jan–Apr, 1 in 20\) \+ [\d,]+ \(June holdout, 1 in 40\), point-in-time from origin_delays_7d@v1, route_delays_7d@v1/);
+    expect(out1).toMatch(/online {6}materialised the latest row per key: origin_delays_7d [\d,]+ keys, route_delays_7d [\d,]+ keys/);
+    expect(out1).toMatch(/data {8}[\d,]+ training rows × 9 features \(origin, destination, distance, hour, weekday, origin_delay_rate_7d, origin_flights_7d, route_delay_rate_7d, route_flights_7d\)/);
     expect(out1).toMatch(/train {7}Baseline logistic regression: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v1\n/);
     expect(out1).toMatch(/train {7}Gradient-boosted trees: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v2\n/);
     expect(out1).toContain('compliance  v1: 7/7 rules pass');
@@ -44,6 +54,9 @@ describe('hangar demo', () => {
     expect(await runCli(['demo', '--no-serve', '--home', home], second.io)).toBe(0);
     const out2 = second.out();
     expect(out2).not.toContain('(baseline) passed the gate with no champion');
+    // The same file and the same definitions: the version and the tables are reused, not duplicated.
+    expect(out2).toContain('dataset     flights v1 (unchanged, reused)');
+    expect(out2).toContain('origin_delays_7d unchanged, route_delays_7d unchanged');
     expect(out2).toMatch(/gate {8}v4: roc_auc 0\.\d{4} vs champion v2 0\.\d{4} → approved/);
     expect(out2).toContain('registry    flight-delays: champion v4, v4 is Production, v2 archived');
 
@@ -65,6 +78,27 @@ describe('hangar demo', () => {
       expect(tags).toMatchObject({ compliance_status: 'passed', validation_status: 'approved', owner: 'dana' });
       expect(v4.description).toMatch(/\n\n---\n\nModel Validation Status: SUCCESS\nValidation Details: http:\/\/127\.0\.0\.1:\d+\/#\/experiments\/\d+\/runs\/[0-9a-f]{32}$/);
 
+      // The model was trained from a point-in-time training set and carries its look-ups.
+      const trainingRun = await client.getRun(v4.runId!);
+      const tsId = trainingRun.data.tags.find((t) => t.key === 'hangar.training_set')?.value;
+      expect(tsId).toMatch(/^ts_/);
+      const spec = (await client.readArtifact(v4.source, 'feature_spec.yaml')).toString('utf8');
+      expect(spec).toContain('table: origin_delays_7d');
+      expect(spec).toContain('table: route_delays_7d');
+
+      // No leakage: on a sample of training rows, each looked-up rate equals the rate recomputed
+      // from the raw flights of the 7 days before the departure day (the flight's own day excluded).
+      const ts = await new FeaturesClient(server.url).getTrainingSet(tsId!);
+      const check = await readTable(
+        `select count(*)::DOUBLE as n, count(*) filter (where abs(coalesce(t.origin_delay_rate_7d, -1) - coalesce(r.rate, -1)) > 1e-9)::DOUBLE as wrong
+           from (select * from '${fileURLToPath(ts.uri!)}' where hash(date, origin) % 400 = 0) t,
+           lateral (select avg((f.delay > 15)::DOUBLE) as rate from '${flightsParquet()}' f
+                    where f.origin = t.origin and f.date >= date_trunc('day', t.date) - interval 7 day and f.date < date_trunc('day', t.date)) r`,
+      );
+      const [n, wrong] = check.columns.map((c) => (c.type === 'number' ? c.values[0] : NaN));
+      expect(n).toBeGreaterThan(50);
+      expect(wrong).toBe(0);
+
       // The gate's run: both models scored on the same holdout, with MLOps Stacks' artifacts.
       const run = await client.getRun(tags.validation_run_id!);
       const metrics = Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value]));
@@ -84,7 +118,7 @@ describe('hangar demo', () => {
     } finally {
       await server.close();
     }
-  }, 180_000);
+  }, 400_000);
 
   it('keeps serving until interrupted, then stops cleanly', async () => {
     const t = testIo();

@@ -1,7 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { HangarClient, type ModelVersion } from '../client/index.js';
+import { FEATURE_SPEC_FILE } from '../data/index.js';
 import { loadTrainingData, trainRun, type LoadedData, type TrainResult } from '../models/index.js';
+import { prepareFlightsData } from './flights-features.js';
 import {
   dataEvaluator,
   deployVersion,
@@ -110,18 +112,28 @@ export async function runMainJob(admin: HangarClient, opts: MainJobOptions = {})
   log(`people      dana (data scientist) and sam (ML engineer), each with an API token`);
 
   try {
-    // --- dev: data and training -------------------------------------------------------------------
-    const q = flightQueries(dataPath, every);
-    const data: LoadedData = await loadTrainingData({ data: q.train, holdout: q.holdout, target: 'delayed' });
+    // --- dev: data and features (issue 4) -----------------------------------------------------------
+    const prepared = await prepareFlightsData(admin, { dataPath, every, log });
+    const data: LoadedData = await loadTrainingData({ data: prepared.train.localPath, holdout: prepared.holdout.localPath, target: 'delayed', exclude: ['date'] });
     const positives = data.train.labels.reduce((s, y) => s + y, 0) / data.train.frame.rows;
     log(
-      `data        flights-3m.parquet: ${data.train.frame.rows.toLocaleString('en-US')} training rows (Jan–Apr 2001, 1 in ${every}), ` +
-        `${(data.holdout?.frame.rows ?? 0).toLocaleString('en-US')} holdout rows (June, 1 in ${every * 2}); label delay > 15 min (${pct(positives)} delayed)`,
+      `data        ${data.train.frame.rows.toLocaleString('en-US')} training rows × ${data.train.frame.features.length} features ` +
+        `(${data.train.frame.features.map((f) => f.name).join(', ')}), ${(data.holdout?.frame.rows ?? 0).toLocaleString('en-US')} holdout rows; ` +
+        `label delay > 15 min (${pct(positives)} delayed)`,
     );
     const { experiment } = await dana.getOrCreateExperiment(opts.experimentName ?? 'flight-delays', { tags: { purpose: 'hangar demo: flight delays' } });
 
     const trainOne = async (learner: 'linear' | 'gbdt', runName: string, params: Record<string, unknown>, what: string): Promise<TrainResult & { version: number }> => {
-      const r = await trainRun(dana, experiment.experimentId, data, { learner, params, runName, register: modelName, threads: opts.threads });
+      const r = await trainRun(dana, experiment.experimentId, data, {
+        learner,
+        params,
+        runName,
+        register: modelName,
+        threads: opts.threads,
+        tags: { 'hangar.training_set': prepared.train.id },
+      });
+      // The look-ups go with the model, so scoring needs only the keys and the departure time.
+      await dana.putArtifact(r.artifactUri, FEATURE_SPEC_FILE, prepared.featureSpec);
       const version = Number(r.registered!.version);
       // Documentation and ownership, which the compliance checks require.
       await dana.updateModelVersion(modelName, version, `${what} predicting whether a US flight departs more than 15 minutes late (hangar demo).`);
@@ -151,7 +163,7 @@ export async function runMainJob(admin: HangarClient, opts: MainJobOptions = {})
       );
     }
 
-    const evaluate = dataEvaluator(sam, q.holdout, 'delayed');
+    const evaluate = dataEvaluator(sam, prepared.holdout.localPath, 'delayed');
     const gateFor = (version: number) =>
       runGate(sam, {
         modelUri: `models:/${modelName}/${version}`,

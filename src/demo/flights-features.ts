@@ -1,0 +1,161 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FeaturesClient, OnlineFeaturesClient, type FeatureLookupInput, type FeatureTableDefinition, type HangarClient, type TrainingSetInfo } from '../client/index.js';
+import { featureSpecYaml, loadDefinitions, type FeatureTableSpec } from '../data/index.js';
+
+/**
+ * The data half of the main job (issue 4): the flights file becomes a versioned dataset checked
+ * against expectations, the feature tables of `examples/flights/features.ts` are applied and
+ * computed from it, the training and holdout sets are joined point-in-time, and the latest
+ * features are materialised online. Everything goes through the SDK, as a data engineer's job
+ * would against any Hangar server.
+ */
+
+/** The dataset the feature tables read (`dataset('flights')`). */
+export const FLIGHTS_DATASET = 'flights';
+
+/** Expectations the flights file must meet before a version is published (docs/datasets.md). */
+export const FLIGHTS_EXPECTATIONS = {
+  columns: {
+    date: { type: 'timestamp', not_null: true, min: '2001-01-01', max: '2001-07-02' },
+    delay: { type: 'integer', not_null: true, min: -1440, max: 2880 },
+    distance: { type: 'number', not_null: true, min: 1 },
+    origin: { type: 'string', not_null: true },
+    destination: { type: 'string', not_null: true },
+  },
+  strict: true,
+};
+
+/** Where the example's feature definitions live, from `src/demo` and `dist/demo` alike. */
+export function flightsExampleDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'flights');
+}
+
+/** A validated spec back in the shape `FeaturesClient.apply` sends. */
+function definitionOf(spec: FeatureTableSpec): FeatureTableDefinition {
+  if (spec.source.kind !== 'sql') throw new Error(`${spec.name}: the demo's feature tables are SQL`);
+  const d: FeatureTableDefinition = {
+    name: spec.name,
+    keys: spec.keys.map((k) => ({ name: k.name, type: k.type })),
+    features: spec.features.map((f) => ({ name: f.name, type: f.type })),
+    source: spec.source.sql,
+    ttl: spec.ttlMs,
+  };
+  if (spec.timestampKey !== undefined) d.timestampKey = spec.timestampKey;
+  if (spec.description !== undefined) d.description = spec.description;
+  if (spec.owner !== undefined) d.owner = spec.owner;
+  if (spec.tags !== undefined) d.tags = spec.tags;
+  return d;
+}
+
+/**
+ * Label rows: sampled flights of the given months with the label (`delay > 15`) and the
+ * features computed on the row itself (hour and weekday of the departure, distance, the airports).
+ * The delay itself is the label's source, so it is left out.
+ */
+export function labelsSql(months: string, every: number): string {
+  return (
+    `select date, origin, destination, distance, hour(date) as hour, dayofweek(date) as weekday, delay > 15 as delayed ` +
+    `from dataset('${FLIGHTS_DATASET}') where ${months} and hash(date, origin, destination, distance) % ${every} = 0`
+  );
+}
+
+/** The look-ups every training set and scored request makes: both tables, as of the departure time. */
+export function flightLookups(tables: readonly string[]): FeatureLookupInput[] {
+  return tables.map((table) => ({ table, timestampLookupKey: 'date' }));
+}
+
+export interface FlightsData {
+  /** The dataset version the features were computed from. */
+  datasetVersion: number;
+  /** The feature tables applied, with the version each compute left. */
+  tables: Array<{ name: string; version: number; rows: number }>;
+  /** Training set (Jan–Apr labels) and holdout set (June labels), joined point-in-time. */
+  train: TrainingSetInfo & { localPath: string };
+  holdout: TrainingSetInfo & { localPath: string };
+  /** `feature_spec.yaml` text for models trained from `train`. */
+  featureSpec: string;
+  /** Entity keys written to the online store per table. */
+  online: Array<{ table: string; rows: number }>;
+}
+
+const secs = (t0: number): string => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+/** A training set's Parquet as a local file: the artifact itself on a local root, else a download. */
+async function localCopy(client: HangarClient, ts: TrainingSetInfo): Promise<string> {
+  if (ts.uri === null) throw new Error(`training set ${ts.id} kept no file`);
+  if (ts.uri.startsWith('file:')) return fileURLToPath(ts.uri);
+  if (ts.uri.startsWith('/')) return ts.uri;
+  const dir = await mkdtemp(join(tmpdir(), 'hangar-demo-ts-'));
+  return client.downloadArtifacts(ts.uri.replace(/\/data\.parquet$/, ''), 'data.parquet', dir);
+}
+
+/**
+ * Ingest, define, compute, join and materialise. `every` samples the label rows (training one in
+ * `every`, the June holdout one in `2 × every`); the features are computed from every flight.
+ * `onlineEnd` is the end (exclusive) of the online materialisation (default: the end of the data).
+ */
+export async function prepareFlightsData(
+  client: HangarClient,
+  opts: { dataPath: string; every: number; onlineEnd?: string; log: (line: string) => void },
+): Promise<FlightsData> {
+  const { log, every } = opts;
+  const features = new FeaturesClient({ trackingUri: client.trackingUri, maxRetries: 2, backoffMs: 100 });
+  const online = new OnlineFeaturesClient({ trackingUri: client.trackingUri, maxRetries: 2, backoffMs: 100 });
+
+  let t0 = performance.now();
+  const { version: dsv, created } = await client.datasets.register({
+    name: FLIGHTS_DATASET,
+    path: opts.dataPath,
+    expectations: FLIGHTS_EXPECTATIONS,
+    description: 'US domestic flights, January–June 2001 (vega-datasets flights-3m.parquet).',
+    tags: { owner: 'data-eng', source: 'vega-datasets' },
+  });
+  const ex = Object.keys(FLIGHTS_EXPECTATIONS.columns).length;
+  log(
+    `dataset     ${FLIGHTS_DATASET} v${dsv.version} (${created ? 'new' : 'unchanged, reused'}): ${dsv.rowCount.toLocaleString('en-US')} rows, digest ${dsv.digest.slice(0, 12)}…, ` +
+      `expectations on ${ex} columns passed (${secs(t0)})`,
+  );
+
+  t0 = performance.now();
+  const { specs } = await loadDefinitions(flightsExampleDir());
+  const applied = await features.apply(specs.map(definitionOf));
+  log(`features    examples/flights/features.ts: ${applied.map((a) => `${a.name} ${a.status}`).join(', ')}`);
+  const tables: FlightsData['tables'] = [];
+  for (const spec of specs) {
+    t0 = performance.now();
+    const { version, reason } = await features.compute(spec.name);
+    tables.push({ name: spec.name, version: version.version, rows: version.totalRows });
+    log(
+      `compute     ${spec.name} v${version.version} (${version.mode}${reason === undefined ? '' : `, ${reason}`}): ${version.totalRows.toLocaleString('en-US')} daily rows, ` +
+        `each the 7 days before its day (${secs(t0)})`,
+    );
+  }
+
+  const lookups = flightLookups(specs.map((s) => s.name));
+  t0 = performance.now();
+  const trainSet = await features.createTrainingSet({ labels: labelsSql('month(date) <= 4', every), lookups });
+  const holdoutSet = await features.createTrainingSet({ labels: labelsSql('month(date) = 6', every * 2), lookups });
+  const train = { ...trainSet, localPath: await localCopy(client, trainSet) };
+  const holdout = { ...holdoutSet, localPath: await localCopy(client, holdoutSet) };
+  log(
+    `training    set ${trainSet.id.slice(0, 10)}…: ${trainSet.rowCount.toLocaleString('en-US')} labelled flights (Jan–Apr, 1 in ${every}) + ` +
+      `${holdoutSet.rowCount.toLocaleString('en-US')} (June holdout, 1 in ${every * 2}), point-in-time from ` +
+      `${trainSet.lineage.map((l) => `${l.table}@v${l.version}`).join(', ')} (${secs(t0)})`,
+  );
+
+  t0 = performance.now();
+  const materialised = await online.materialize('2001-01-01T00:00:00Z', opts.onlineEnd ?? '2001-07-02T00:00:00Z', { tables: specs.map((s) => s.name) });
+  log(`online      materialised the latest row per key: ${materialised.map((m) => `${m.table} ${m.rows.toLocaleString('en-US')} keys`).join(', ')} (${secs(t0)})`);
+
+  return {
+    datasetVersion: dsv.version,
+    tables,
+    train,
+    holdout,
+    featureSpec: featureSpecYaml({ id: trainSet.id, spec: trainSet.request as never, lineage: trainSet.lineage as never }),
+    online: materialised.map((m) => ({ table: m.table, rows: m.rows })),
+  };
+}
