@@ -114,7 +114,7 @@ Examples:
       const driftShare = Number(o.driftShare);
       if (!(driftShare > 0 && driftShare <= 1)) throw invalidParam(`--drift-share '${o.driftShare}' must be a number in (0, 1]`, 'drift-share');
       const m = await monitoring();
-      let lastPct = -1;
+      let lastPct = 0;
       const report = await m.runDrift({
         baseline: o.baseline,
         current: o.current,
