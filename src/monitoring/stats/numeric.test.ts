@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { chiSquared, jensenShannon, lInfinity, totalVariation, zTestProportions } from './categorical.js';
-import { emptyBinShare, ksTwoSample, psi, psiFromCounts, quantileEdges, wasserstein, wassersteinNormed } from './numeric.js';
+import { emptyBinShare, ksTwoSample, mergedWalk, psi, psiFromCounts, quantileEdges, wasserstein, wassersteinNormed } from './numeric.js';
 import { quantileSorted, radixSortInPlace, sortedValues, sortValuesInPlace } from './sort.js';
 
 interface Fixture {
@@ -152,5 +152,34 @@ describe('sorting in place', () => {
     const sb = sortValuesInPlace(big);
     expect(sb.length).toBe(9000);
     expect(Array.from(sb)).toEqual(Array.from(sb).sort((x, y) => x - y));
+  });
+});
+
+describe('the merged pass against direct definitions', () => {
+  const ecdf = (s: number[], x: number): number => s.filter((v) => v <= x).length / s.length;
+  it('KS statistic = max |F_a − F_b| over the observed values; Wasserstein = Σ |F_a − F_b| × gap', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 1, maxLength: 40 }),
+        (xs, ys) => {
+          const all = [...new Set([...xs, ...ys])].sort((p, q) => p - q);
+          let d = 0;
+          let w = 0;
+          for (let k = 0; k < all.length; k++) {
+            const diff = Math.abs(ecdf(xs, all[k]!) - ecdf(ys, all[k]!));
+            d = Math.max(d, diff);
+            if (k + 1 < all.length) w += diff * (all[k + 1]! - all[k]!);
+          }
+          const walk = mergedWalk(sortedValues(Float64Array.from(xs)), sortedValues(Float64Array.from(ys)));
+          return (
+            Math.abs(Math.max(walk.maxDiff, -walk.minDiff) - d) < 1e-12 &&
+            Math.abs(walk.wasserstein - w) < 1e-9 &&
+            walk.distinct === all.length &&
+            Math.abs(wasserstein(Float64Array.from(xs), Float64Array.from(ys)) - w) < 1e-9
+          );
+        },
+      ),
+    );
   });
 });
