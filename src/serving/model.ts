@@ -84,6 +84,24 @@ function toMillis(v: unknown): number {
   return NaN;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * One date part of one timestamp, as the data layer's `dateParts` computes it for training
+ * (UTC; weekday 0 = Sunday; month 1–12), without its per-call typed arrays.
+ */
+function datePart(ms: number, part: 'hour' | 'weekday' | 'month' | 'day'): number {
+  const days = Math.floor(ms / DAY_MS);
+  switch (part) {
+    case 'hour':
+      return Math.floor((ms - days * DAY_MS) / 3_600_000);
+    case 'weekday':
+      return (((days + 4) % 7) + 7) % 7;
+    default:
+      return dateParts(Float64Array.of(ms))[part][0]!;
+  }
+}
+
 function numeric(v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
@@ -221,7 +239,7 @@ export async function loadServingModel(dir: string, options: LoadServingOptions)
         case 'date': {
           const v = input.columns.get(step.column)?.[0];
           const ms = isMissing(v) ? NaN : toMillis(v);
-          rowValues[f] = Number.isNaN(ms) ? NaN : dateParts(Float64Array.of(ms))[step.part][0]!;
+          rowValues[f] = Number.isNaN(ms) ? NaN : datePart(ms, step.part);
           break;
         }
         case 'absent':
