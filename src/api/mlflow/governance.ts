@@ -4,6 +4,7 @@
  * the transactional work happen in the governance service.
  */
 import { z } from 'zod';
+import { invalidParam } from '../../core/errors.js';
 import { checkArchiveExisting, parseStage } from '../../registry/index.js';
 import type { ApiContext } from '../context.js';
 import { intLike, parseInput } from '../input.js';
@@ -125,6 +126,8 @@ export function registerGovernanceRoutes(ctx: ApiContext): void {
 
   // --- webhooks (MLflow 3) ---------------------------------------------------------------------
 
+  // `model_name` is Hangar's (and Databricks') addition to MLflow 3's fields: a webhook limited to
+  // one registered model, managed by that model's managers (Can Manage) as on Hangar's own routes.
   const webhookFields = {
     name: z.string().nullish(),
     description: text,
@@ -132,34 +135,43 @@ export function registerGovernanceRoutes(ctx: ApiContext): void {
     events: z.array(z.unknown()).nullish(),
     secret: text,
     status: text,
+    model_name: text,
   };
 
   ctx.mlflow('POST', '/webhooks', async (req) => {
     const body = parseInput(z.object({ ...webhookFields, name: z.string().min(1), url: z.string().min(1), events: z.array(z.unknown()) }), req.json);
     req.audit = { entityType: 'webhook', entityId: '' };
-    const webhook = await gov().createWebhook(principalOf(req), body);
+    const webhook = await gov().createWebhook(principalOf(req), { ...body, modelName: body.model_name ?? null });
     req.audit.entityId = webhook.id;
     req.audit.after = webhookToWire(webhook);
     return { webhook: webhookToWire(webhook) };
   });
 
   ctx.mlflow('GET', '/webhooks', async (req) => {
-    gov().requireAdmin(principalOf(req), 'list webhooks');
-    const webhooks = await gov().store.listWebhooks();
+    const q = parseInput(z.object({ model_name: z.string().min(1).optional() }), req.json);
+    const webhooks = await gov().listWebhooks(principalOf(req), q.model_name === undefined ? {} : { modelName: q.model_name });
     return webhooks.length === 0 ? {} : { webhooks: webhooks.map(webhookToWire) };
   });
 
   const idParam = (req: { params: unknown }): string => parseInput(z.object({ webhook_id: z.string().min(1) }), req.params).webhook_id;
 
   ctx.mlflow('GET', '/webhooks/:webhook_id', async (req) => {
-    gov().requireAdmin(principalOf(req), 'read webhooks');
-    return { webhook: webhookToWire(await gov().store.getWebhook(idParam(req))) };
+    const webhook = await gov().store.getWebhook(idParam(req));
+    await gov().requireWebhookManager(principalOf(req), webhook, 'read webhooks');
+    return { webhook: webhookToWire(webhook) };
   });
 
   ctx.mlflow('PATCH', '/webhooks/:webhook_id', async (req) => {
     const id = idParam(req);
     const body = parseInput(z.object(webhookFields), req.json);
     req.audit = { entityType: 'webhook', entityId: id };
+    if (body.model_name != null) {
+      // A webhook's scope is fixed at creation; refusing beats silently keeping the old model.
+      const current = await gov().store.getWebhook(id);
+      if (body.model_name !== current.modelName) {
+        throw invalidParam(`model_name of webhook '${id}' cannot be changed; create a new webhook for model '${body.model_name}'.`, 'model_name');
+      }
+    }
     const webhook = await gov().updateWebhook(principalOf(req), id, body);
     req.audit.after = webhookToWire(webhook);
     return { webhook: webhookToWire(webhook) };
@@ -167,9 +179,8 @@ export function registerGovernanceRoutes(ctx: ApiContext): void {
 
   ctx.mlflow('DELETE', '/webhooks/:webhook_id', async (req) => {
     const id = idParam(req);
-    gov().requireAdmin(principalOf(req), 'delete webhooks');
     req.audit = { entityType: 'webhook', entityId: id };
-    await gov().store.deleteWebhook(id);
+    await gov().deleteWebhook(principalOf(req), id);
     return {};
   });
 
@@ -191,9 +202,8 @@ export function registerGovernanceRoutes(ctx: ApiContext): void {
   // Hangar's addition: the delivery log of one webhook, newest first.
   ctx.mlflow('GET', '/webhooks/:webhook_id/deliveries', async (req) => {
     const id = idParam(req);
-    gov().requireAdmin(principalOf(req), 'read webhook deliveries');
     const q = parseInput(z.object({ max_results: intLike.optional() }), req.json);
-    await gov().store.getWebhook(id);
+    await gov().requireWebhookManager(principalOf(req), await gov().store.getWebhook(id), 'read webhook deliveries');
     const deliveries = await gov().store.listDeliveries({ webhookId: id, maxResults: q.max_results ?? 100 });
     return { deliveries: deliveries.map(deliveryToWire) };
   });
