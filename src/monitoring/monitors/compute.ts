@@ -21,7 +21,9 @@ import {
   ksTwoSampleSorted,
   lInfinity,
   prepareColumn,
+  prepareNumeric,
   psiSorted,
+  sortedValues,
   totalVariation,
   wassersteinSorted,
 } from '../stats/index.js';
@@ -483,10 +485,18 @@ function groupRows(t: Table, gi: number, sliceCol: string | null, perModel: bool
     if (list === undefined) out.set(k, (list = []));
     list.push(i);
   };
+  // Keys are built once per distinct (window, slice, model) combination, not per row.
+  const keyOf = new Map<string, string>();
+  const key = (wv: number, sv: string | null, mv: string): string => {
+    const raw = `${wv}\u0000${sv ?? '\u0001'}\u0000${mv}`;
+    let k = keyOf.get(raw);
+    if (k === undefined) keyOf.set(raw, (k = JSON.stringify([wv, sv, mv])));
+    return k;
+  };
   for (let i = 0; i < t.rows; i++) {
     const sv = s === null ? null : text(s, i);
-    push(JSON.stringify([w.values[i], sv, '*']), i);
-    if (perModel) push(JSON.stringify([w.values[i], sv, text(m, i) ?? 'null']), i);
+    push(key(w.values[i]!, sv, '*'), i);
+    if (perModel) push(key(w.values[i]!, sv, text(m, i) ?? 'null'), i);
   }
   return out;
 }
@@ -511,30 +521,39 @@ function addQuality(
   index: Map<string, ProfileRow>,
   o: { prediction: string; label: string; proba: string | null; problem: string; perModel: boolean; minTs: Grid[] },
 ): void {
+  // Each row's prediction and label as text (classes) or numbers (regression), once.
+  const norm = (v: string | null): string | null => (v !== null && /^-?\d+(\.0+)?$/.test(v) ? String(Number(v)) : v);
   const pred = col(t, o.prediction);
   const lab = col(t, o.label);
-  const prob = o.proba === null ? null : col(t, o.proba);
+  const predT = new Array<string | null>(t.rows);
+  const labT = new Array<string | null>(t.rows);
+  for (let i = 0; i < t.rows; i++) {
+    predT[i] = norm(text(pred, i));
+    labT[i] = norm(text(lab, i));
+  }
+  const probCol = o.proba === null ? null : col(t, o.proba);
+  const prob = probCol === null || probCol.type === 'string' ? null : probCol.values;
   grids.forEach((grid, gi) => {
     for (const s of slices) {
       for (const [k, idx] of groupRows(t, gi, s.col, o.perModel)) {
         const [w, sv, m] = JSON.parse(k) as [number, string | null, string];
         const row = index.get(profileKey({ window_start: grid.granularity === null ? grid.starts[0]! : w, granularity: grid.granularity, slice_key: s.key, slice_value: sv, column_name: ':table', model_id: m }));
         if (row === undefined) continue;
-        const labelled = idx.filter((i) => text(lab, i) !== null && text(pred, i) !== null);
+        const labelled = idx.filter((i) => labT[i] !== null && predT[i] !== null);
         row.labeled_count = labelled.length;
         if (labelled.length === 0) continue;
-        Object.assign(row, o.problem === 'PROBLEM_TYPE_REGRESSION' ? regression(pred, lab, labelled) : classification(pred, lab, prob, labelled));
+        Object.assign(row, o.problem === 'PROBLEM_TYPE_REGRESSION' ? regression(predT, labT, labelled) : classification(predT, labT, prob, labelled));
       }
     }
   });
 }
 
-function regression(pred: Column, lab: Column, idx: number[]): Record<string, number | null> {
+function regression(pred: ReadonlyArray<string | null>, lab: ReadonlyArray<string | null>, idx: number[]): Record<string, number | null> {
   const y = new Float64Array(idx.length);
   const yhat = new Float64Array(idx.length);
   idx.forEach((i, k) => {
-    y[k] = Number(text(lab, i));
-    yhat[k] = Number(text(pred, i));
+    y[k] = Number(lab[i]);
+    yhat[k] = Number(pred[i]);
   });
   const m = regressionMetrics(y, yhat);
   return {
@@ -547,16 +566,15 @@ function regression(pred: Column, lab: Column, idx: number[]): Record<string, nu
 
 /** The positive class of a binary problem: `1`/`true`/`yes` when present, else the greater label. */
 function positiveClass(classes: string[]): string {
-  for (const p of ['1', '1.0', 'true', 'True', 'yes']) if (classes.includes(p)) return p;
+  for (const p of ['1', 'true', 'True', 'yes']) if (classes.includes(p)) return p;
   return [...classes].sort().at(-1)!;
 }
 
 const EPS = 2.220446049250313e-16;
 
-function classification(pred: Column, lab: Column, prob: Column | null, idx: number[]): Record<string, number | null> {
-  const norm = (v: string): string => (/^-?\d+(\.0+)?$/.test(v) ? String(Number(v)) : v);
-  const y = idx.map((i) => norm(text(lab, i)!));
-  const p = idx.map((i) => norm(text(pred, i)!));
+function classification(predT: ReadonlyArray<string | null>, labT: ReadonlyArray<string | null>, prob: Float64Array | null, idx: number[]): Record<string, number | null> {
+  const y = idx.map((i) => labT[i]!);
+  const p = idx.map((i) => predT[i]!);
   const classes = [...new Set([...y, ...p])].sort();
   const n = idx.length;
   let correct = 0;
@@ -580,39 +598,45 @@ function classification(pred: Column, lab: Column, prob: Column | null, idx: num
     const precision = div(tp, tp + fp);
     const recall = div(tp, tp + fn);
     Object.assign(out, { precision_score: precision, recall_score: recall, f1_score: div(2 * precision * recall, precision + recall), true_positives: tp, false_positives: fp, true_negatives: tn, false_negatives: fn });
-    if (prob !== null && prob.type !== 'string') {
-      const keep = idx.map((i, k) => [prob.values[i]!, y[k] === pos ? 1 : 0] as const).filter(([s]) => !Number.isNaN(s));
-      if (keep.length > 0) {
-        const score = Float64Array.from(keep.map(([s]) => s));
-        const truth = Float64Array.from(keep.map(([, t]) => t));
-        out.roc_auc = num(rocAuc(truth, score));
+    if (prob !== null) {
+      const score: number[] = [];
+      const truth: number[] = [];
+      idx.forEach((i, k) => {
+        if (!Number.isNaN(prob[i]!)) {
+          score.push(prob[i]!);
+          truth.push(y[k] === pos ? 1 : 0);
+        }
+      });
+      if (score.length > 0) {
+        out.roc_auc = num(rocAuc(Float64Array.from(truth), Float64Array.from(score)));
         let ll = 0;
-        for (let k = 0; k < keep.length; k++) {
+        for (let k = 0; k < score.length; k++) {
           const q = Math.min(Math.max(score[k]!, EPS), 1 - EPS);
           ll -= truth[k] === 1 ? Math.log(q) : Math.log(1 - q);
         }
-        out.log_loss = ll / keep.length;
+        out.log_loss = ll / score.length;
       }
     }
   } else {
     // Multiclass: support-weighted averages, as MLflow's evaluator reports them.
+    const support = new Map<string, number>();
+    const predicted = new Map<string, number>();
+    const hits = new Map<string, number>();
+    for (let k = 0; k < n; k++) {
+      support.set(y[k]!, (support.get(y[k]!) ?? 0) + 1);
+      predicted.set(p[k]!, (predicted.get(p[k]!) ?? 0) + 1);
+      if (y[k] === p[k]) hits.set(y[k]!, (hits.get(y[k]!) ?? 0) + 1);
+    }
     let wp = 0;
     let wr = 0;
     let wf = 0;
     for (const c of classes) {
-      let tp = 0;
-      let predicted = 0;
-      let support = 0;
-      for (let k = 0; k < n; k++) {
-        if (p[k] === c) predicted++;
-        if (y[k] === c) support++;
-        if (p[k] === c && y[k] === c) tp++;
-      }
-      const precision = div(tp, predicted);
-      const recall = div(tp, support);
-      wp += (precision * support) / n;
-      wr += (recall * support) / n;
-      wf += (div(2 * precision * recall, precision + recall) * support) / n;
+      const sup = support.get(c) ?? 0;
+      const precision = div(hits.get(c) ?? 0, predicted.get(c) ?? 0);
+      const recall = div(hits.get(c) ?? 0, sup);
+      wp += (precision * sup) / n;
+      wr += (recall * sup) / n;
+      wf += (div(2 * precision * recall, precision + recall) * sup) / n;
     }
     Object.assign(out, { precision_score: wp, recall_score: wr, f1_score: wf });
   }
@@ -620,6 +644,33 @@ function classification(pred: Column, lab: Column, prob: Column | null, idx: num
 }
 
 // --- drift ---------------------------------------------------------------------------------------
+
+/**
+ * One side of a comparison, computed once per group and column: numbers sorted without NaN
+ * (with the group's size, for the missing count), categories as a Column.
+ */
+type Sample = { kind: 'numeric'; sorted: Float64Array; total: number } | { kind: 'categorical'; column: Column };
+
+/** Samples of a table's row groups, each column prepared once however many comparisons use it. */
+class Samples {
+  readonly #cache = new Map<string, Sample>();
+  constructor(
+    readonly table: Table,
+    readonly kinds: ReadonlyMap<string, Kind>,
+  ) {}
+
+  get(groupKey: string, idx: readonly number[], column: string): Sample {
+    const key = `${groupKey}\u0000${column}`;
+    let s = this.#cache.get(key);
+    if (s === undefined) {
+      const sub = subset(col(this.table, column), idx);
+      const kind = this.kinds.get(column)!;
+      s = kind === 'numeric' && sub.type !== 'string' ? { kind: 'numeric', sorted: sortedValues(sub.values), total: idx.length } : { kind: 'categorical', column: asKind(sub, 'categorical') };
+      this.#cache.set(key, s);
+    }
+    return s;
+  }
+}
 
 function computeDrift(
   cur: Table,
@@ -632,6 +683,9 @@ function computeDrift(
   meta: { monitor_version: number; monitor_run_id: string; computed_at: number },
 ): DriftRow[] {
   const out: DriftRow[] = [];
+  const kinds = new Map(columns.map((c) => [c.name, c.kind]));
+  const curSamples = new Samples(cur, kinds);
+  const baseSamples = base === null ? null : new Samples(base, kinds);
   // Baseline rows per slice value.
   const baseGroups = new Map<string, number[]>();
   if (base !== null) {
@@ -652,38 +706,43 @@ function computeDrift(
       const svs = new Set([...groups.keys()].map((k) => (JSON.parse(k) as [number, string | null])[1]));
       for (const sv of svs) {
         grid.starts.forEach((start, wi) => {
-          const idx = groups.get(JSON.stringify([grid.granularity === null ? 0 : start, sv, '*']));
+          const curKey = JSON.stringify([grid.granularity === null ? 0 : start, sv, '*']);
+          const idx = groups.get(curKey);
           if (idx === undefined || idx.length === 0) return;
+          const cacheKey = (k: string) => `${gi}|${s.key}|${k}`;
           const curProfile = (c: string) => index.get(profileKey({ window_start: start, granularity: grid.granularity, slice_key: s.key, slice_value: sv, column_name: c, model_id: '*' }));
           const head = { ...meta, window_start: start, window_end: grid.ends[wi]!, granularity: grid.granularity, slice_key: s.key, slice_value: sv, model_id: '*' };
+          const current = (c: string) => curSamples.get(cacheKey(curKey), idx, c);
           // CONSECUTIVE: against the window just before, when it has rows.
           if (wi > 0) {
             const prevStart = grid.starts[wi - 1]!;
-            const prev = groups.get(JSON.stringify([prevStart, sv, '*']));
+            const prevKey = JSON.stringify([prevStart, sv, '*']);
+            const prev = groups.get(prevKey);
             if (prev !== undefined && prev.length > 0) {
               const refProfile = (c: string) => index.get(profileKey({ window_start: prevStart, granularity: grid.granularity, slice_key: s.key, slice_value: sv, column_name: c, model_id: '*' }));
               out.push(
                 ...compare(
                   { ...head, drift_type: 'CONSECUTIVE', window_cmp_start: prevStart, window_cmp_end: grid.ends[wi - 1]! },
                   columns,
-                  (c) => subset(col(cur, c), prev),
-                  (c) => subset(col(cur, c), idx),
+                  (c) => curSamples.get(cacheKey(prevKey), prev, c),
+                  current,
                   refProfile,
                   curProfile,
                 ),
               );
             }
           }
-          if (base !== null) {
-            const bidx = baseGroups.get(JSON.stringify([s.key, sv]));
+          if (base !== null && baseSamples !== null) {
+            const bKey = JSON.stringify([s.key, sv]);
+            const bidx = baseGroups.get(bKey);
             if (bidx === undefined || bidx.length === 0) return;
             const refProfile = (c: string) => index.get(profileKey({ log_type: 'BASELINE', window_start: null, granularity: null, slice_key: s.key, slice_value: sv, column_name: c, model_id: '*' }));
             out.push(
               ...compare(
                 { ...head, drift_type: 'BASELINE', window_cmp_start: null, window_cmp_end: null },
                 baseColumns,
-                (c) => subset(col(base, c), bidx),
-                (c) => subset(col(cur, c), idx),
+                (c) => baseSamples.get(`base|${bKey}`, bidx, c),
+                current,
                 refProfile,
                 curProfile,
               ),
@@ -701,8 +760,8 @@ const delta = (a: unknown, b: unknown): number | null => (num(a) === null || num
 function compare(
   head: DriftHead,
   columns: ColumnInfo[],
-  ref: (c: string) => Column,
-  cur: (c: string) => Column,
+  ref: (c: string) => Sample,
+  cur: (c: string) => Sample,
   refProfile: (c: string) => ProfileRow | undefined,
   curProfile: (c: string) => ProfileRow | undefined,
 ): DriftRow[] {
@@ -725,10 +784,18 @@ function compare(
     };
     nonNullDelta += (num(cp?.count) ?? 0) - (num(cp?.num_nulls) ?? 0) > 0 ? 1 : 0;
     nonNullDelta -= (num(rp?.count) ?? 0) - (num(rp?.num_nulls) ?? 0) > 0 ? 1 : 0;
-    const refCol = ref(c.name);
-    const curCol = cur(c.name);
-    // A boolean or string column is categorical on both sides.
-    const prepared = prepareColumn(asKind(refCol, c.kind), asKind(curCol, c.kind));
+    const a = ref(c.name);
+    const b = cur(c.name);
+    const prepared =
+      a.kind === 'numeric' && b.kind === 'numeric'
+        ? prepareNumeric(c.name, a.sorted, b.sorted, a.total, b.total)
+        : a.kind === 'categorical' && b.kind === 'categorical'
+          ? prepareColumn(a.column, b.column)
+          : null;
+    if (prepared === null) {
+      rows.push(row);
+      continue;
+    }
     const verdict = driftOfPrepared(prepared);
     if (!verdict.empty) {
       compared++;
