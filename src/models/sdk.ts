@@ -13,14 +13,13 @@
  * Kept apart from `hangar/client`, which stays free of native dependencies: this entry loads
  * onnxruntime-node (lazily, when an ONNX model is loaded) and DuckDB (when evaluating a file).
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HangarError } from '../core/errors.js';
 import { isApiError, type HangarClient, type LoggedModel, type MetricInput } from '../client/index.js';
-import { logModel as logModelToRun, onnxPackage, tabularPackage, type LogModelOptions, type LoggedModelResult } from './flavors/index.js';
-import type { TabularModel } from './learners/types.js';
-import { column, inferSignatureFromFrame, inferSignatureFromRows, saveModelPackage, stringifyMLmodel, toInputTable, type ColumnSpec, type ModelInput, type ModelSignature } from './package/index.js';
+import { logModel as logModelToRun, type LogModelOptions, type LoggedModelResult } from './flavors/index.js';
+import { logArtifactPath, writeLogPackage } from './flavors/remote.js';
+import { stringifyMLmodel } from './package/index.js';
 
 export { loadModel, hasColumnSignature, type LogModelOptions, type LoggedModelResult, type LoadModelOptions, type RemoteLoadedModel } from './flavors/index.js';
 export { evaluate, evaluateModel, tableToColumns, type EvaluateOptions, type EvaluateResult, type EvaluationData, type EvaluationResult } from './evaluate/index.js';
@@ -64,44 +63,6 @@ export interface LogModelResult extends LoggedModelResult {
   runUri: string;
 }
 
-const DATE_PART = /^(.+)_(hour|weekday|month|day)$/;
-
-// The signature rules below match the run layout's (flavors/remote.ts), which keeps them private.
-
-function exampleRows(input: ModelInput): Array<Record<string, unknown>> {
-  const t = toInputTable(input);
-  return Array.from({ length: t.rows }, (_, i) => Object.fromEntries([...t.columns].map(([k, v]) => [k, v[i]])));
-}
-
-/** Numeric features → double, categorical → string; date parts become one datetime column when the example carries it. */
-function tabularSignature(model: TabularModel, example: ModelInput | undefined): ModelSignature {
-  const exampleCols = example === undefined ? new Set<string>() : new Set(toInputTable(example).columns.keys());
-  const inputs: ColumnSpec[] = [];
-  const seen = new Set<string>();
-  for (const f of model.schema) {
-    const m = DATE_PART.exec(f.name);
-    if (m !== null && !exampleCols.has(f.name) && exampleCols.has(m[1]!)) {
-      if (!seen.has(m[1]!)) inputs.push(column(m[1]!, 'datetime'));
-      seen.add(m[1]!);
-      continue;
-    }
-    inputs.push(column(f.name, f.kind === 'numeric' ? 'double' : 'string'));
-  }
-  return { inputs };
-}
-
-function signatureFor(options: LogModelOptions): ModelSignature | undefined {
-  if (options.signature !== undefined) return options.signature;
-  if (options.trainingFrame !== undefined) return inferSignatureFromFrame(options.trainingFrame);
-  if (options.model !== undefined) return tabularSignature(options.model, options.inputExample);
-  if (options.inputExample !== undefined) {
-    // ONNX inputs are tensors of floats: whole numbers in an example are not a promise of integers.
-    const sig = inferSignatureFromRows(exampleRows(options.inputExample));
-    return { inputs: sig.inputs.map((c) => (c.kind === 'column' && (c.type === 'long' || c.type === 'integer') ? { ...c, type: 'double' } : c)) };
-  }
-  return undefined;
-}
-
 /**
  * Log a model as MLflow 3's `log_model(name=…)` does: create a LoggedModel from the run (its
  * params, and its context tags minus `mlflow.runName`), link it to the run (`runs/outputs`),
@@ -112,9 +73,7 @@ function signatureFor(options: LogModelOptions): ModelSignature | undefined {
  * `layout: 'run'` logs MLflow 2's way instead (see `LogLoggedModelOptions`).
  */
 export async function logModel(client: HangarClient, options: LogLoggedModelOptions): Promise<LogModelResult> {
-  const given = [options.model, options.onnxPath, options.onnx].filter((x) => x !== undefined).length;
-  if (given !== 1) throw new HangarError('INVALID_PARAMETER_VALUE', 'Give exactly one of model, onnxPath or onnx.', { field: 'model' });
-  const name = (options.artifactPath ?? 'model').replace(/^\/+|\/+$/g, '');
+  const name = logArtifactPath(options);
   const runUri = `runs:/${options.runId}/${name}`;
   if (options.layout === 'run') return { ...(await logModelToRun(client, options)), runUri };
 
@@ -137,18 +96,9 @@ export async function logModel(client: HangarClient, options: LogLoggedModelOpti
   const metrics: MetricInput[] = run.data.metrics.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step, modelId: lm.modelId }));
   if (metrics.length > 0) await client.logBatch(options.runId, { metrics });
 
-  const flavor = options.model !== undefined ? tabularPackage(options.model) : onnxPackage(options.onnx ?? (await readFile(options.onnxPath!)), options.onnxOptions);
   const dir = await mkdtemp(join(tmpdir(), 'hangar-log-model-'));
   try {
-    const mlmodel = await saveModelPackage(dir, {
-      ...flavor,
-      signature: signatureFor(options),
-      inputExample: options.inputExample,
-      runId: options.runId,
-      artifactPath: name,
-      metadata: options.metadata,
-      projectDir: options.projectDir,
-    });
+    const mlmodel = await writeLogPackage(dir, options, name);
     // MLflow 3 writes the LoggedModel's id into the MLmodel, so a package names its model.
     mlmodel.modelId = lm.modelId;
     await writeFile(join(dir, 'MLmodel'), stringifyMLmodel(mlmodel));

@@ -100,7 +100,12 @@ function tabularSignature(model: TabularModel, example: ModelInput | undefined):
   return { inputs };
 }
 
-function signatureFor(options: LogModelOptions): ModelSignature | undefined {
+/**
+ * The signature a logged model gets (both layouts, run and LoggedModel): `options.signature`
+ * when given, else inferred as `LogModelOptions.signature` describes; undefined when nothing
+ * says (an ONNX model without an input example).
+ */
+export function inferLogSignature(options: LogModelOptions): ModelSignature | undefined {
   if (options.signature !== undefined) return options.signature;
   if (options.trainingFrame !== undefined) return inferSignatureFromFrame(options.trainingFrame);
   if (options.model !== undefined) return tabularSignature(options.model, options.inputExample);
@@ -113,31 +118,47 @@ function signatureFor(options: LogModelOptions): ModelSignature | undefined {
 }
 
 /**
+ * The checked `artifactPath` of a log call (default `model`, without edge slashes).
+ * INVALID_PARAMETER_VALUE unless exactly one of `model`, `onnxPath`, `onnx` is given.
+ */
+export function logArtifactPath(options: LogModelOptions): string {
+  const given = [options.model, options.onnxPath, options.onnx].filter((x) => x !== undefined).length;
+  if (given !== 1) {
+    throw new HangarError('INVALID_PARAMETER_VALUE', 'Give exactly one of model, onnxPath or onnx.', { field: 'model' });
+  }
+  return (options.artifactPath ?? 'model').replace(/^\/+|\/+$/g, '');
+}
+
+/**
+ * Write the package of a log call into `dir` (flavor, signature from `inferLogSignature`,
+ * input example, environment files) and return its MLmodel; both layouts upload it from there.
+ */
+export async function writeLogPackage(dir: string, options: LogModelOptions, artifactPath: string): Promise<MLmodel> {
+  const flavor =
+    options.model !== undefined
+      ? tabularPackage(options.model)
+      : onnxPackage(options.onnx ?? (await readFile(options.onnxPath!)), options.onnxOptions);
+  return saveModelPackage(dir, {
+    ...flavor,
+    signature: inferLogSignature(options),
+    inputExample: options.inputExample,
+    runId: options.runId,
+    artifactPath,
+    metadata: options.metadata,
+    projectDir: options.projectDir,
+  });
+}
+
+/**
  * Log a model to a run as MLflow's `log_model` does: the package is uploaded under
  * `<artifactPath>` of the run's artifacts, `runs/log-model` records the MLmodel on the run, and
  * with `registeredModelName` a new version is created from the package's artifact URI.
  */
 export async function logModel(client: HangarClient, options: LogModelOptions): Promise<LoggedModelResult> {
-  const given = [options.model, options.onnxPath, options.onnx].filter((x) => x !== undefined).length;
-  if (given !== 1) {
-    throw new HangarError('INVALID_PARAMETER_VALUE', 'Give exactly one of model, onnxPath or onnx.', { field: 'model' });
-  }
-  const artifactPath = (options.artifactPath ?? 'model').replace(/^\/+|\/+$/g, '');
-  const flavor =
-    options.model !== undefined
-      ? tabularPackage(options.model)
-      : onnxPackage(options.onnx ?? (await readFile(options.onnxPath!)), options.onnxOptions);
+  const artifactPath = logArtifactPath(options);
   const dir = await mkdtemp(join(tmpdir(), 'hangar-log-model-'));
   try {
-    const mlmodel = await saveModelPackage(dir, {
-      ...flavor,
-      signature: signatureFor(options),
-      inputExample: options.inputExample,
-      runId: options.runId,
-      artifactPath,
-      metadata: options.metadata,
-      projectDir: options.projectDir,
-    });
+    const mlmodel = await writeLogPackage(dir, options, artifactPath);
     await client.logArtifacts({ runId: options.runId }, dir, artifactPath);
     await client.recordLoggedModel(options.runId, mlmodelToObject(mlmodel));
     const root = (await client.getRun(options.runId)).info.artifactUri.replace(/\/+$/, '');
