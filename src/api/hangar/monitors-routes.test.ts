@@ -95,6 +95,18 @@ describe('monitors over REST and the SDK', () => {
     expect(taken.code).toBe('RESOURCE_ALREADY_EXISTS');
   });
 
+  it("the server's scheduler starts a scheduled monitor's first run by itself", async () => {
+    await monitors.create({ name: 'scheduled', source: { table: baseline }, profile: { type: 'Snapshot' }, columns: ['x'], schedule: '1h' });
+    let runs = await monitors.runs('scheduled');
+    for (let i = 0; i < 200 && !(runs.length > 0 && runs[0]!.status !== 'RUNNING'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      runs = await monitors.runs('scheduled');
+    }
+    expect(runs[0]).toMatchObject({ status: 'SUCCEEDED', trigger: 'SCHEDULE' });
+    const m = await monitors.get('scheduled');
+    expect(m.nextRunTimestamp! - runs[0]!.startTimestamp).toBeGreaterThan(3_590_000);
+  });
+
   it('records a run whose data does not fit as FAILED, pauses and deletes', async () => {
     await monitors.create({ name: 'snap', source: { table: baseline }, profile: { type: 'TimeSeries', timestamp_col: 'missing', granularities: ['1 day'] }, schedule: '1h' });
     const run = await monitors.run('snap');

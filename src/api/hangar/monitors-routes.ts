@@ -91,6 +91,7 @@ export function registerMonitorRoutes(ctx: ApiContext): void {
       log: (message, detail) => ctx.app.log.warn({ err: detail }, message),
     }));
   const gov = () => governanceOf(ctx.store);
+  let scheduler: MonitorScheduler | undefined;
 
   const modelOf = (def: MonitorDefinition): string | null => ('inference_log' in def.source ? def.source.inference_log.model : null);
   const mayWrite = async (p: Principal, def: MonitorDefinition, what: string): Promise<void> => {
@@ -109,6 +110,8 @@ export function registerMonitorRoutes(ctx: ApiContext): void {
     await mayWrite(principalOf(req), def, 'create a monitor');
     const monitor = await svc().create(def, principalOf(req).name);
     req.audit.after = monitorToWire(monitor);
+    // A scheduled monitor's first run is due now: start it without waiting for the next tick.
+    if (monitor.nextRunTimestamp !== null) void scheduler?.tick();
     return { monitor: monitorToWire(monitor) };
   });
 
@@ -222,7 +225,6 @@ export function registerMonitorRoutes(ctx: ApiContext): void {
   });
 
   // The scheduler lives with the server: started when it is ready, stopped when it closes.
-  let scheduler: MonitorScheduler | undefined;
   ctx.app.addHook('onReady', async () => {
     try {
       scheduler = new MonitorScheduler(svc(), { log: (message, detail) => ctx.app.log.warn({ err: detail }, message) });
