@@ -8,6 +8,8 @@
 //   drift_wall_s                the whole `hangar monitor drift --json` process, default methods
 //                               (Wasserstein normed / Jensen–Shannon at 1M rows), target ≤ 5 s
 //   drift_load_s, drift_stats_s its two phases, as the command reports them
+//   drift_cpu_s                 CPU seconds of the two phases over all threads (DuckDB's and the
+//                               workers'); steadier than wall time on a busy machine
 //   drift_scipy_methods_wall_s  the same command forcing ks on numbers and chisquare on
 //                               categories (the statistics scipy computes); peer = pandas
 //                               read_csv + scipy ks_2samp, wasserstein_distance and chisquare
@@ -198,6 +200,11 @@ try {
   emit('drift', 'drift_wall_s', auto.wall, 's', { rows: ROWS, columns: auto.report.columns_compared, drifted_columns: auto.report.drifted_columns, machine: machine() });
   emit('drift', 'drift_load_s', auto.report.timings_ms.load / 1000, 's');
   emit('drift', 'drift_stats_s', auto.report.timings_ms.stats / 1000, 's');
+  // CPU seconds of both phases over all threads: at most 10 fits 5 s on 2 cores.
+  emit('drift', 'drift_cpu_s', (auto.report.timings_ms.load_cpu + auto.report.timings_ms.stats_cpu) / 1000, 's', {
+    load_cpu_s: auto.report.timings_ms.load_cpu / 1000,
+    stats_cpu_s: auto.report.timings_ms.stats_cpu / 1000,
+  });
 
   // --- Hangar with scipy's statistics, and the peer -----------------------------------------
   const methods = auto.report.columns.flatMap((c) => ['--method', `${c.column}=${c.type === 'numeric' ? 'ks' : 'chisquare'}`]);

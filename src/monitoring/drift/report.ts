@@ -65,7 +65,12 @@ export function reportJson(report: DriftReport): unknown {
       reference_missing: c.referenceMissing,
       current_missing: c.currentMissing,
     })),
-    timings_ms: { load: Math.round(report.timings.loadMs), stats: Math.round(report.timings.statsMs) },
+    timings_ms: {
+      load: Math.round(report.timings.loadMs),
+      stats: Math.round(report.timings.statsMs),
+      load_cpu: Math.round(report.timings.loadCpuMs),
+      stats_cpu: Math.round(report.timings.statsCpuMs),
+    },
   };
 }
 
