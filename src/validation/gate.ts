@@ -1,5 +1,5 @@
 import { HangarError, isHangarError } from '../core/errors.js';
-import type { HangarClient, ModelVersion } from '../client/index.js';
+import type { DatasetInput, HangarClient, ModelVersion } from '../client/index.js';
 import type { GateSettings, ValidationMode } from './config.js';
 import { DESCRIPTION_SEPARATOR } from './compliance.js';
 import { metricThreshold, thresholdToInput, validateMetrics, type MetricThreshold, type ValidationResult } from './thresholds.js';
@@ -73,6 +73,11 @@ export interface GateOptions {
   experimentName?: string;
   /** A description of the data, recorded as a run param (e.g. the file path). */
   dataLabel?: string;
+  /**
+   * Dataset versions the evaluation reads (`gateData` gives them for `dataset:NAME[@VERSION]`),
+   * recorded as the validation run's inputs (`runs/log-inputs`) before anything is evaluated.
+   */
+  inputs?: DatasetInput[];
   /**
    * Called once the verdict is recorded; the CLI and the demo pass the governance module's
    * emitter here to fire the `validation.completed` webhook event. Errors are reported in
@@ -224,6 +229,7 @@ export async function runGate(client: HangarClient, opts: GateOptions): Promise<
   const runLink = runLinkFor(client, experiment.experimentId, runId);
   let result: GateResult;
   try {
+    if (opts.inputs !== undefined && opts.inputs.length > 0) await client.logInputs(runId, opts.inputs);
     // Same data, same evaluator, one run: the comparison is like for like.
     const cand = asEvaluation(await opts.evaluate(candidateUri, { runId, role: 'candidate', prefix: '' }));
     const base = baselineRef === null ? null : asEvaluation(await opts.evaluate(`models:/${name}/${baselineRef.version}`, { runId, role: 'baseline', prefix: 'baseline_' }));

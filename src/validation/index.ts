@@ -70,4 +70,4 @@ export {
 } from './gate.js';
 export { deployVersion, type DeployResult } from './deploy.js';
 export { readValidationResults, type RecordedCompliance, type RecordedGate, type ValidationResults } from './results.js';
-export { dataEvaluator } from './evaluator.js';
+export { checkDatasetRef, dataEvaluator, datasetEvaluator, gateData, type GateData } from './evaluator.js';

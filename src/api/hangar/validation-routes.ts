@@ -9,21 +9,24 @@
  * the client-side path does over the network.
  */
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HangarError } from '../../core/errors.js';
 import { HangarClient } from '../../client/index.js';
-import { isQuery } from '../../data/index.js';
+import { isQuery, resolveDataset, type DataContext } from '../../data/index.js';
 import {
+  checkDatasetRef,
   complianceRulesFromInput,
   dataEvaluator,
+  datasetEvaluator,
   gateSettingsFromInput,
   loadComplianceSubject,
   readValidationResults,
   recordComplianceReport,
   runComplianceChecks,
   runGate,
+  type GateData,
 } from '../../validation/index.js';
 import type { ApiContext, Handler } from '../context.js';
 import { parseInput } from '../input.js';
@@ -78,15 +81,10 @@ function callerClient(ctx: ApiContext, req: FastifyRequest): HangarClient {
 
 /**
  * The evaluation data as the server reads it: an absolute path to a Parquet or CSV file on the
- * server's file system. SQL is refused (DuckDB SQL can read and write any file the server can),
- * and `dataset:` references wait for issue 4's datasets.
+ * server's file system. SQL is refused (DuckDB SQL can read and write any file the server can);
+ * `dataset:` references are resolved by `serverGateData`.
  */
 function serverDataPath(data: string): string {
-  if (data.startsWith('dataset:')) {
-    throw new HangarError('NOT_IMPLEMENTED', `'data': dataset references (${data}) are not resolved by the server yet; give the absolute path of a Parquet or CSV file the server can read.`, {
-      field: 'data',
-    });
-  }
   if (isQuery(data)) {
     throw new HangarError('INVALID_PARAMETER_VALUE', "'data': the server does not run SQL queries; give a file path, or run the gate client-side (hangar gate --evaluate-on client).", { field: 'data' });
   }
@@ -97,6 +95,29 @@ function serverDataPath(data: string): string {
     throw new HangarError('RESOURCE_DOES_NOT_EXIST', `'data': the server cannot read the data file ${data}.`, { field: 'data' });
   }
   return data;
+}
+
+/**
+ * Bind the gate to its data on the server. `dataset:NAME[@VERSION]` is looked up as the caller
+ * (so dataset read rights apply as on `datasets/versions/get`), its Parquet file is read where the
+ * artifact store keeps it (a local cache copy when that is S3), and the version is recorded as the
+ * validation run's `evaluation` input with its digest. Anything else must be a server file.
+ */
+async function serverGateData(ctx: ApiContext, client: HangarClient, data: string, target: string): Promise<GateData> {
+  if (!data.startsWith('dataset:')) {
+    const path = serverDataPath(data);
+    return { evaluate: dataEvaluator(client, path, target), dataLabel: path, inputs: [] };
+  }
+  const ref = checkDatasetRef(data);
+  const version = await client.datasets.getVersion(ref.name, { version: ref.version });
+  const dataCtx: DataContext = { store: ctx.store, artifacts: ctx.artifacts, cacheDir: join(ctx.config.home, 'cache', 'data') };
+  // The version number is pinned now, so a version registered meanwhile cannot change what is read.
+  const resolved = await resolveDataset(dataCtx, version.name, version.version);
+  return {
+    evaluate: datasetEvaluator(client, resolved.localPath, target),
+    dataLabel: `dataset:${resolved.name}@${resolved.version}`,
+    inputs: [client.datasets.runInput(version, 'evaluation')],
+  };
 }
 
 /** How routes.ts registers a Hangar route (passed in, so the two files do not import each other). */
@@ -145,15 +166,17 @@ export function registerValidationRoutes(ctx: ApiContext, hangarRoute: HangarRou
     // A disabled gate writes nothing (MLOps Stacks), so reading the model is all it needs.
     const writes = settings.mode !== 'disabled';
     await gov().require(principalOf(req), body.name, writes ? 'CAN_MANAGE_STAGING_VERSIONS' : 'CAN_READ', 'run the validation gate');
-    const data = writes ? serverDataPath(body.data) : body.data;
     req.audit = { entityType: 'model_version', entityId: `${body.name}/${version}` };
     const client = callerClient(ctx, req);
+    // A disabled gate reads no data, so none is looked up.
+    const data: GateData = writes ? await serverGateData(ctx, client, body.data, body.target) : { evaluate: dataEvaluator(client, body.data, body.target), dataLabel: body.data, inputs: [] };
     const result = await runGate(client, {
       modelUri: `models:/${body.name}/${version}`,
-      evaluate: dataEvaluator(client, data, body.target),
+      evaluate: data.evaluate,
       settings,
       experimentName: body.experiment_name ?? 'hangar-validation',
-      dataLabel: data,
+      dataLabel: data.dataLabel,
+      inputs: data.inputs,
       onCompleted: (e) => gov().emit('validation.completed', { ...e }),
     });
     req.audit.after = { mode: result.mode, status: result.status, run_id: result.runId };

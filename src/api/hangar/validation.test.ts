@@ -164,12 +164,36 @@ describe('POST /api/2.0/hangar/validation/gate/run', () => {
     expect((await bob.validation.getResults(MODEL, 2)).gate?.status).toBe('failed');
   });
 
+  it('resolves dataset:NAME[@VERSION] on the server, evaluates on it and records the version as the run input', async () => {
+    const dataset = 'val-routes-holdout';
+    const { version: registered } = await alice.datasets.register({ name: dataset, file: csv });
+    const fromFile = await alice.validation.runGate({ name: MODEL, version: 2, data: csv, target: 'label', mode: 'dry_run', thresholds });
+    const result = await alice.validation.runGate({ name: MODEL, version: 2, data: `dataset:${dataset}@${registered.version}`, target: 'label', mode: 'dry_run', thresholds });
+    expect(result).toMatchObject({ passed: true, status: 'approved' });
+    // The same rows as the file: the same scores.
+    expect(result.candidate!.metrics.roc_auc).toBeCloseTo(fromFile.candidate!.metrics.roc_auc!, 12);
+    expect(result.baseline!.metrics.roc_auc).toBeCloseTo(fromFile.baseline!.metrics.roc_auc!, 12);
+
+    const run = await admin.getRun(result.runId!);
+    expect(run.data.params.find((p) => p.key === 'validation_data')?.value).toBe(`dataset:${dataset}@${registered.version}`);
+    // One input: the dataset version (not the cached Parquet file the server read).
+    const inputs = run.inputs?.datasetInputs ?? [];
+    expect(inputs.map((d) => [d.dataset.name, d.dataset.digest, d.tags?.find((t) => t.key === 'mlflow.data.context')?.value])).toEqual([[dataset, registered.digest, 'evaluation']]);
+    expect(JSON.parse(inputs[0]!.dataset.source!)).toEqual({ uri: registered.uri });
+    expect(JSON.parse(inputs[0]!.dataset.profile!)).toMatchObject({ num_rows: 300 });
+
+    // Without a version: the latest, pinned in the label.
+    const latest = await alice.validation.runGate({ name: MODEL, version: 2, data: `dataset:${dataset}`, target: 'label', mode: 'dry_run', thresholds });
+    expect((await admin.getRun(latest.runId!)).data.params.find((p) => p.key === 'validation_data')?.value).toBe(`dataset:${dataset}@${registered.version}`);
+  });
+
   it('answers errors naming the field, and checks permissions', async () => {
     const base = { name: MODEL, version: 2, target: 'label', mode: 'enabled' as const, thresholds };
     await expect(alice.validation.runGate({ ...base, data: 'labelled.csv' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining("'data' must be an absolute path") });
     await expect(alice.validation.runGate({ ...base, data: join(home, 'nope.csv') })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST', message: expect.stringContaining("'data'") });
     await expect(alice.validation.runGate({ ...base, data: `select * from '${csv}'` })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining("'data'") });
-    await expect(alice.validation.runGate({ ...base, data: 'dataset:flights@3' })).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED', status: 501 });
+    await expect(alice.validation.runGate({ ...base, data: 'dataset:no-such-dataset@3' })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+    await expect(alice.validation.runGate({ ...base, data: 'dataset:two words' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining("'data'") });
     await expect(alice.validation.runGate({ ...base, data: csv, thresholds: { roc_auc: { threshold: 0.8 } as never } })).rejects.toMatchObject({
       code: 'INVALID_PARAMETER_VALUE',
       message: 'thresholds.roc_auc.greater_is_better is required and must be true or false.',
