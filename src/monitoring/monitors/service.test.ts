@@ -1,9 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalArtifactStore, type ArtifactStore } from '../../artifacts/index.js';
+import { governanceFor } from '../../governance/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { MonitorScheduler } from './scheduler.js';
 import { MonitorService } from './service.js';
@@ -122,6 +125,33 @@ describe('the monitor service: runs, alerts, webhooks, retraining, schedules', (
     const failed = await service.run('broken');
     expect(failed.status).toBe('FAILED');
     expect(failed.errorMessage).toMatch(/Column 'nope' \(profile.timestamp_col\) is not in the source/);
+  });
+
+  it('delivers monitor.alert_fired to subscribed webhooks through governance by default', async () => {
+    const bodies: string[] = [];
+    const receiver = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        bodies.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const gov = governanceFor(store, { webhooks: { allowPrivateHosts: true, maxRetries: 0 } });
+      await gov.createWebhook({ name: 'admin', isAdmin: true, authenticated: true }, { name: 'alerts', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['monitor.alert_fired'] });
+      const svc = new MonitorService({ store, artifacts });
+      await svc.create({ name: 'hooked', source: { table: baseline }, profile: { type: 'Snapshot' }, columns: ['x'], alert_rules: [{ name: 'rows', metric: 'count', threshold: 10, num_evaluation_windows: 1, num_violation_windows: 1 }] }, 'alice');
+      expect((await svc.run('hooked')).status).toBe('SUCCEEDED');
+      await gov.webhooks.idle();
+      expect(bodies).toHaveLength(1);
+      const body = JSON.parse(bodies[0]!) as { entity: string; action: string; data: Record<string, unknown>; text: string };
+      expect(body).toMatchObject({ entity: 'monitor', action: 'alert_fired', data: { monitor: 'hooked', rule: 'rows', metric: 'count', value: 1500, violations: 1, evaluated: 1 } });
+      expect(body.text).toBe("Monitor 'hooked': alert rule 'rows' fired (count above 10 in 1 of the last 1 windows).");
+    } finally {
+      receiver.close();
+    }
   });
 
   it('the scheduler runs due monitors one at a time and sets the next time', async () => {
