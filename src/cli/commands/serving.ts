@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { HangarError } from '../../core/errors.js';
 import { InferenceClient, type LabelRecord } from '../../client/index.js';
 import { parseDuration } from '../duration.js';
@@ -83,7 +83,7 @@ export function registerServingCommands(ctx: CommandContext): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), 5001)
     .option('--tracking-uri <uri>', 'tracking server with the registry (default $HANGAR_TRACKING_URI, $MLFLOW_TRACKING_URI, else a local store started in-process)')
-    .option('--poll-interval <duration>', 'how often to ask the registry whether the alias or stage moved (0 = never)', durationOption('poll-interval'), 10_000)
+    .addOption(new Option('--poll-interval <duration>', 'how often to ask the registry whether the alias or stage moved (0 = never)').argParser(durationOption('poll-interval')).default(10_000, '10s'))
     .option('--split <target=percent>', 'send this share of requests to another alias or stage of the model, e.g. challenger=10', splitOption)
     .option('--shadow <target>', 'also score every request with this alias or stage (logged, not returned), e.g. challenger')
     .option('--workers <n>', "processes serving the same port through Node's cluster", intOption(1, 256), 1)
@@ -92,7 +92,7 @@ export function registerServingCommands(ctx: CommandContext): void {
     .option('--log-root <dir>', "where the inference log's Parquet files go (default: the tracking server's, <artifact root>/inference-log)")
     .option('--log-capacity <rows>', 'rows the log buffers in memory; beyond that rows are dropped and counted', intOption(1, 100_000_000), 200_000)
     .option('--log-flush-rows <rows>', 'flush the log once this many rows are buffered', intOption(1, 100_000_000), 20_000)
-    .option('--log-flush-interval <duration>', 'flush the log at least this often', durationOption('log-flush-interval'), 5_000)
+    .addOption(new Option('--log-flush-interval <duration>', 'flush the log at least this often').argParser(durationOption('log-flush-interval')).default(5_000, '5s'))
     .option('--retention-days <days>', 'delete inference-log files whose newest row is older than this (checked hourly)', intOption(0, 100_000))
     .option('--max-rows <n>', 'most rows one request may carry', intOption(1, 100_000_000), 100_000);
   storeOptions(serve, true)
