@@ -64,31 +64,38 @@ export async function pitQuery(duck: Duck, labels: string, lookups: PitLookup[],
     const f = `${H}_f${i}`;
     const keySel = l.keys.map((k, j) => `${sqlIdent(k)} as ${H}_k${j}`);
     const feats = l.features.map((x, j) => `${sqlIdent(x.name)} as ${H}_v${j}`);
-    // Label-side helper columns: keys cast to the table's key types, the timestamp as TIMESTAMP.
-    l.lookupKeys.forEach((k, j) => {
+    // Label-side columns to join on: the label's own column when its type already fits (extra
+    // columns cost about a third of the join), else a helper cast to the key type / TIMESTAMP.
+    const lk = l.lookupKeys.map((k, j) => {
       const want = l.keyTypes?.[j];
-      const cast = want === undefined || labelTypes.get(k) === want ? sqlIdent(k) : `try_cast(${sqlIdent(k)} as ${want})`;
-      helper.push(`${cast} as ${H}_l${i}_k${j}`);
+      if (want === undefined || labelTypes.get(k) === want) return `l.${sqlIdent(k)}`;
+      helper.push(`try_cast(${sqlIdent(k)} as ${want}) as ${H}_l${i}_k${j}`);
+      return `l.${H}_l${i}_k${j}`;
     });
+    let lts = '';
     if (l.timestampKey !== undefined) {
       if (l.timestampLookupKey === undefined) throw invalidParam(`lookup ${l.table}: give timestampLookupKey, the label column with each row's timestamp`, `lookups[${i}].timestampLookupKey`);
       const t = labelTypes.get(l.timestampLookupKey);
       if (t === undefined) throw invalidParam(`lookup ${l.table}: the labels have no timestamp column '${l.timestampLookupKey}'`, l.timestampLookupKey);
       if (!isTimeType(t)) throw invalidParam(`lookup ${l.table}: timestamp column '${l.timestampLookupKey}' is ${t} in the labels; it must be TIMESTAMP or DATE`, l.timestampLookupKey);
-      helper.push(`${sqlIdent(l.timestampLookupKey)}::TIMESTAMP as ${H}_l${i}_ts`);
+      if (/^TIMESTAMP$/i.test(t)) lts = `l.${sqlIdent(l.timestampLookupKey)}`;
+      else {
+        helper.push(`${sqlIdent(l.timestampLookupKey)}::TIMESTAMP as ${H}_l${i}_ts`);
+        lts = `l.${H}_l${i}_ts`;
+      }
       const ts = `${sqlIdent(l.timestampKey)}::TIMESTAMP as ${H}_ts`;
       const dedupe =
         l.createdTimestampKey === undefined
           ? ''
           : ` qualify row_number() over (partition by ${[...l.keys, l.timestampKey].map(sqlIdent).join(', ')} order by ${sqlIdent(l.createdTimestampKey)} desc nulls last) = 1`;
       ctes.push(`${f} as (select ${[...keySel, ts, ...feats].join(', ')} from ${l.relation}${dedupe})`);
-      const on = [...l.keys.map((_, j) => `l.${H}_l${i}_k${j} = ${f}.${H}_k${j}`), `l.${H}_l${i}_ts >= ${f}.${H}_ts`];
+      const on = [...l.keys.map((_, j) => `${lk[j]} = ${f}.${H}_k${j}`), `${lts} >= ${f}.${H}_ts`];
       joins.push(`asof left join ${f} on ${on.join(' and ')}`);
-      const fresh = l.ttlMs > 0 ? `${f}.${H}_ts >= l.${H}_l${i}_ts - to_milliseconds(${Math.round(l.ttlMs)}::BIGINT)` : null;
+      const fresh = l.ttlMs > 0 ? `${f}.${H}_ts >= ${lts} - to_milliseconds(${Math.round(l.ttlMs)}::BIGINT)` : null;
       l.features.forEach((x, j) => featureSelect.push(`${fresh === null ? `${f}.${H}_v${j}` : `case when ${fresh} then ${f}.${H}_v${j} end`} as ${sqlIdent(x.as)}`));
     } else {
       ctes.push(`${f} as (select ${[...keySel, ...feats].join(', ')} from ${l.relation})`);
-      joins.push(`left join ${f} on ${l.keys.map((_, j) => `l.${H}_l${i}_k${j} = ${f}.${H}_k${j}`).join(' and ')}`);
+      joins.push(`left join ${f} on ${l.keys.map((_, j) => `${lk[j]} = ${f}.${H}_k${j}`).join(' and ')}`);
       l.features.forEach((x, j) => featureSelect.push(`${f}.${H}_v${j} as ${sqlIdent(x.as)}`));
     }
     for (const x of l.features) {
