@@ -8,6 +8,7 @@
 //   materialize_s_3m_rows            materialising 3M offline rows (500k entity keys × 6 versions, 5 features) into SQLite
 //   online_p50_ms / online_p99_ms_1_entity     1 entity × 50 features at 500 requests/s (target p99 ≤ 2 ms)
 //   online_p50_ms / online_p99_ms_100_entities 100 entities × 50 features at 100 requests/s (target p99 ≤ 10 ms)
+//   online_server_cpu_us_per_request_*        the server's CPU time per look-up (robust to a busy machine)
 //   the same with a `_redis` suffix when Redis answers at $HANGAR_BENCH_REDIS_URL (default redis://127.0.0.1:6379)
 // Feast's published p99 (50 features, Go server on Redis): 4.32 ms at 1 entity, 22.18 ms at 100
 // (semantics.md §g); not run here, so no ratio.
@@ -58,9 +59,10 @@ async function startServer(home, onlineStore) {
     const { startServer } = await import(${JSON.stringify(new URL('cli/serve.js', dist).href)});
     const server = await startServer(loadConfig(${JSON.stringify({ home, port, logLevel: 'silent', onlineStore })}));
     process.on('SIGTERM', () => server.close().then(() => process.exit(0)));
+    process.on('message', () => process.send(process.cpuUsage()));
     console.log('ready');
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     child.stdout.on('data', (d) => {
@@ -69,6 +71,13 @@ async function startServer(home, onlineStore) {
   });
   return {
     port,
+    /** The server process's CPU time so far (user + system), µs. */
+    cpu() {
+      return new Promise((resolve) => {
+        child.once('message', (u) => resolve(u.user + u.system));
+        child.send('cpu');
+      });
+    },
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -213,8 +222,12 @@ export async function run(emit) {
           ['1_entity', 500, one, 2],
           ['100_entities', 100, hundred, 10],
         ]) {
+          const cpu0 = await server.cpu();
           const res = await constantRate(server.port, path, rate, seconds, bodyFor);
+          const cpuPerRequest = ((await server.cpu()) - cpu0) / res.latencies.length;
           const load = round(loadavg()[0]);
+          // CPU time per request barely depends on how busy the machine is, unlike latency.
+          out(`online_server_cpu_us_per_request_${label}${suffix}`, cpuPerRequest, 'µs', { rate });
           out(`online_p50_ms_${label}${suffix}`, percentile(res.latencies, 50), 'ms', { rate, features: FEATURES });
           out(`online_p99_ms_${label}${suffix}`, percentile(res.latencies, 99), 'ms', { target, rate: round(res.rate), errors: res.errors, requests: res.latencies.length, load_1m: load });
         }
