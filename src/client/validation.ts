@@ -1,9 +1,10 @@
 /**
  * The validation part of the SDK (`client.validation`): compliance checks and the champion /
  * challenger gate run **by the server** (`/api/2.0/hangar/validation/…`), and the last recorded
- * verdicts of a version. The server reads the evaluation data from its own file system; when the
- * data is only on the caller's machine, run the gate client-side with `runGate` from
- * `src/validation` (what `hangar gate --evaluate-on client` does).
+ * verdicts of a version. The server reads the evaluation data from its own file system or its
+ * dataset catalogue (`dataset:NAME[@VERSION]`); when the data is only on the caller's machine,
+ * run the gate client-side with `runGate` and `gateData` from `src/validation` (what
+ * `hangar gate --evaluate-on client` does).
  */
 import type { Transport } from './http.js';
 import type {
@@ -127,9 +128,13 @@ export class ValidationClient {
 
   /**
    * Run the champion/challenger gate on the server: it loads the candidate and the champion,
-   * scores both on `data` (a file the server reads) in one validation run, records the verdict on
-   * the version and sets `challenger` on success. Needs Can Manage Staging Versions on the model.
-   * A failed threshold is not an error: read `blocking`.
+   * scores both on `data` in one validation run, records the verdict on the version and sets
+   * `challenger` on success. `data` is the absolute path of a Parquet or CSV file the server
+   * reads, or a registered dataset `dataset:NAME[@VERSION]` (the latest version without one),
+   * which the validation run records as its `evaluation` input with the version's digest.
+   * Needs Can Manage Staging Versions on the model (and read access to the dataset).
+   * A failed threshold is not an error: read `blocking`; an unknown dataset or version is
+   * RESOURCE_DOES_NOT_EXIST.
    */
   async runGate(input: GateRunInput): Promise<GateRunResult> {
     const r = await this.http.json<{ result: Wire }>('POST', `${HANGAR}/gate/run`, {

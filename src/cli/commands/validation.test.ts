@@ -268,6 +268,26 @@ describe('hangar gate and hangar deploy', () => {
     const recorded = await c.validation.getResults('real-gate', 2);
     expect(recorded.gate).toMatchObject({ status: 'approved', runId: viaClient.runId });
     expect(recorded.gate?.result?.candidate?.metrics.roc_auc).toBeCloseTo(viaClient.candidate.metrics.roc_auc!, 12);
+
+    // A registered dataset: read by the server (auto) or downloaded here (client); the same scores,
+    // and each validation run records the version, with its digest, as its only input.
+    const { version: ds } = await c.datasets.register({ name: 'real-gate-holdout', file: csv });
+    for (const where of ['auto', 'client']) {
+      const g = await cli(['gate', 'models:/real-gate/2', '--data', `dataset:real-gate-holdout@${ds.version}`, '--target', 'label', '--config', cfg, '--json', '--evaluate-on', where]);
+      expect(g.err).toBe('');
+      const onDataset = JSON.parse(g.out) as typeof result;
+      expect(onDataset.status).toBe('approved');
+      expect(onDataset.candidate.metrics.roc_auc).toBeCloseTo(result.candidate.metrics.roc_auc!, 12);
+      const dsRun = await c.getRun(onDataset.runId);
+      expect(dsRun.data.params.find((p) => p.key === 'validation_data')?.value).toBe(`dataset:real-gate-holdout@${ds.version}`);
+      const inputs = dsRun.inputs?.datasetInputs ?? [];
+      expect(inputs.map((d) => [d.dataset.name, d.dataset.digest, d.tags?.find((t) => t.key === 'mlflow.data.context')?.value])).toEqual([['real-gate-holdout', ds.digest, 'evaluation']]);
+    }
+    const gates = (await c.audit.list({ entityType: 'model_version', entityId: 'real-gate/2' })).items.filter((e) => e.action === 'POST /api/2.0/hangar/validation/gate/run');
+    expect(gates).toHaveLength(2);
+    const unknown = await cli(['gate', 'models:/real-gate/2', '--data', 'dataset:no-such-dataset', '--target', 'label', '--config', cfg, '--evaluate-on', 'client']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/^RESOURCE_DOES_NOT_EXIST: /);
   });
 
   it('auto picks the client for SQL and for a local file a remote server cannot read', async () => {
@@ -278,6 +298,7 @@ describe('hangar gate and hangar deploy', () => {
     expect(autoPlace(here, live.url)).toBe('server');
     expect(autoPlace(here, 'https://hangar.example.com')).toBe('client');
     expect(autoPlace('/srv/data/june.parquet', 'https://hangar.example.com')).toBe('server');
+    expect(autoPlace('dataset:june@3', 'https://hangar.example.com')).toBe('server');
   });
 
   it('deploy refuses a version that is not a number', async () => {

@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { CommanderError, Option } from 'commander';
 import { HangarError } from '../../core/errors.js';
 import { HangarClient, isApiError, type ComplianceReportInfo, type GateRunInput, type GateRunResult, type MetricThresholdInfo } from '../../client/index.js';
-import type { ComplianceReport, ComplianceRules, Evaluator, ValidationCompletedEvent } from '../../validation/index.js';
+import type { ComplianceReport, ComplianceRules, Evaluator, GateData, ValidationCompletedEvent } from '../../validation/index.js';
 import { clientOptions, clientFor, type CliIo } from '../options.js';
 import type { CommandContext } from './context.js';
 
@@ -26,12 +26,16 @@ function failed(): never {
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
-/** The evaluator the gate uses: scores a model URI on a data file. Replaced in tests. */
-export type EvaluatorFactory = (client: HangarClient, data: string, target: string) => Promise<Evaluator>;
+/**
+ * What a client-side gate evaluates with: an evaluator scoring a model URI on `data`, or the
+ * whole `GateData` (evaluator, label, dataset inputs to record). Replaced in tests.
+ */
+export type EvaluatorFactory = (client: HangarClient, data: string, target: string) => Promise<Evaluator | GateData>;
 
-async function defaultEvaluator(client: HangarClient, data: string, target: string): Promise<Evaluator> {
-  const { dataEvaluator } = await validation();
-  return dataEvaluator(client, data, target);
+async function defaultEvaluator(client: HangarClient, data: string, target: string): Promise<GateData> {
+  const { gateData } = await validation();
+  // dataset:NAME[@VERSION] is resolved through the server and downloaded once to the temp cache.
+  return gateData(client, data, target);
 }
 
 export function registerValidationCommands(ctx: CommandContext, evaluatorFactory: EvaluatorFactory = defaultEvaluator): void {
@@ -84,7 +88,7 @@ Examples:
       .description('validate a candidate against the champion on the same data (MetricThreshold gate)'),
     io,
   )
-    .requiredOption('--data <path>', 'evaluation data (.parquet, .csv, or a SQL query over files), the same for both models')
+    .requiredOption('--data <path>', 'evaluation data (.parquet, .csv, a SQL query over files, or a registered dataset: dataset:NAME[@VERSION]), the same for both models')
     .requiredOption('--target <column>', 'label column in --data')
     .option('--config <path>', 'project file with validation.thresholds (default: ./hangar.yaml, hangar.yml or hangar.json)')
     .addOption(new Option('--mode <mode>', 'override validation.mode').choices(['disabled', 'dry_run', 'enabled']))
@@ -107,9 +111,14 @@ Where it runs (--evaluate-on): "server" sends the data path to the server
 models and the data here and records through the API. "auto" (default) picks the client for a
 SQL query, or for a local file when the server is not on this machine (the server could not read
 it); otherwise the server, falling back to the client when the server has no such route.
+A registered dataset (--data dataset:NAME@VERSION, or dataset:NAME for the latest version) is
+read by the server from its artifact store by default, or downloaded here with --evaluate-on
+client; either way the validation run records the version (name and digest) as its evaluation
+input and validation_data names the version read.
 
-Example:
-  hangar gate models:/churn/4 --data holdout.parquet --target churned --mode enabled`,
+Examples:
+  hangar gate models:/churn/4 --data holdout.parquet --target churned --mode enabled
+  hangar gate models:/flights/2 --data dataset:flights-june@3 --target late`,
     )
     .action(
       async (uri: string, o: { trackingUri: string; json?: boolean; data: string; target: string; config?: string; mode?: string; experiment: string; evaluateOn: string }) => {
@@ -137,13 +146,16 @@ Example:
           });
         }
         if (result === undefined) {
-          const evaluate = settings.mode === 'disabled' ? async () => ({}) : await evaluatorFactory(client, o.data, o.target);
+          // A disabled gate reads nothing, so its data is not looked up.
+          const bound = settings.mode === 'disabled' ? async () => ({}) : await evaluatorFactory(client, o.data, o.target);
+          const data: GateData = typeof bound === 'function' ? { evaluate: bound, dataLabel: o.data, inputs: [] } : bound;
           result = await v.runGate(client, {
             modelUri: uri,
-            evaluate,
+            evaluate: data.evaluate,
             settings,
             experimentName: o.experiment,
-            dataLabel: o.data,
+            dataLabel: data.dataLabel,
+            inputs: data.inputs,
             onCompleted: completedHook(client),
           });
         }
