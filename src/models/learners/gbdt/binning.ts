@@ -140,8 +140,16 @@ export function binFrame(frame: FeatureFrame, mappers: BinMapper[], out: Uint8Ar
 
 function binNumeric(values: Float64Array, edges: Float64Array, nb: number, out: Uint8Array, f: number, stride: number): void {
   const ne = edges.length;
+  // Real columns often repeat the previous row's value (hours, weekdays of rows in time
+  // order), which then needs no search.
+  let last = NaN;
+  let lastBin = nb;
   for (let r = 0; r < values.length; r++) {
     const v = values[r]!;
+    if (v === last) {
+      out[r * stride + f] = lastBin;
+      continue;
+    }
     if (v !== v) {
       out[r * stride + f] = nb;
       continue;
@@ -154,6 +162,8 @@ function binNumeric(values: Float64Array, edges: Float64Array, nb: number, out: 
       else lo = m + 1;
     }
     out[r * stride + f] = lo;
+    last = v;
+    lastBin = lo;
   }
 }
 

@@ -5,6 +5,8 @@ import { GBDT_DEFAULTS, gbdtFromJSON, gbdtLearner, type GbdtJson, type GbdtModel
 import { Rng } from './rng.js';
 import { auc, syntheticFlights } from './bench-gbdt.js';
 import { MAX_TABLE_DEPTH } from './table-scorer.js';
+import { BLOCK_ROWS, partitionRows } from './grower.js';
+import { allocHist, sharedState, startExecutor, transposeBins } from './pool.js';
 
 function numericFrame(cols: Record<string, Float64Array>): FeatureFrame {
   const names = Object.keys(cols);
@@ -181,6 +183,37 @@ describe('gbdt learner: early stopping, metrics, determinism', () => {
     expect(JSON.stringify(b.toJSON())).toBe(JSON.stringify(a.toJSON()));
     const c = await fit(frame, labels, { problem: 'binary', params: { ...params, random_state: 43 } });
     expect(JSON.stringify(c.toJSON())).not.toBe(JSON.stringify(a.toJSON()));
+  });
+
+  it('partitions rows stably over several blocks, as a serial filter does', async () => {
+    const n = 5 * BLOCK_ROWS + 123;
+    const rng = new Rng(3);
+    const offsets = Int32Array.from([0, 256]);
+    const s = sharedState(n, 1, offsets, 1);
+    for (let r = 0; r < n; r++) s.bins[r] = rng.below(256);
+    transposeBins(s);
+    allocHist(s, 1, 0);
+    const leftBins = new Uint32Array(8);
+    for (let b = 0; b < 256; b++) if (rng.next() < 0.4) leftBins[b >>> 5]! |= 1 << (b & 31);
+    const goesLeft = (r: number): boolean => ((leftBins[s.bins[r]! >>> 5]! >>> (s.bins[r]! & 31)) & 1) === 1;
+    for (const threads of [1, 2, 3]) {
+      const exec = await startExecutor(s, threads);
+      try {
+        // A node in the middle of the positions, rows in a scrambled order.
+        const start = 1000;
+        const end = n - 777;
+        for (let i = 0; i < n; i++) s.idx[i] = (i * 7919) % n;
+        const before = Array.from(s.idx.subarray(start, end));
+        const mid = partitionRows(s, exec, start, end, 0, leftBins);
+        const want = [...before.filter(goesLeft), ...before.filter((r) => !goesLeft(r))];
+        expect(mid - start).toBe(before.filter(goesLeft).length);
+        expect(Array.from(s.idx.subarray(start, end))).toEqual(want);
+        expect(s.idx[start - 1]).toBe(((start - 1) * 7919) % n);
+        expect(s.idx[end]).toBe((end * 7919) % n);
+      } finally {
+        await exec.close();
+      }
+    }
   });
 
   it('builds the same model on worker threads as on the calling thread', async () => {

@@ -12,7 +12,7 @@ const MIN_HESSIAN = 1e-3;
  * partial histograms, one per block of rows, spread over the threads; nodes of one block stay
  * on the calling thread, since waking workers costs more than they would save.
  */
-const BLOCK_ROWS = 16_384;
+export const BLOCK_ROWS = 16_384;
 export const MAX_BLOCKS = 8;
 
 /** A split chosen for a node, in bin space. */
@@ -276,44 +276,8 @@ export class TreeGrower {
     return [g, hs, c];
   }
 
-  /**
-   * Stable partition of the node's rows (left rows first, order kept on both sides), over the
-   * threads in blocks (see `runShare`); returns the position of the first right row.
-   */
   private partition(node: GrownNode, split: Split): number {
-    const s = this.s;
-    const ctrl = s.ctrl;
-    const goLeft = s.goLeft;
-    for (let b = 0; b < 256; b++) goLeft[b] = (split.leftBins[b >>> 5]! >>> (b & 31)) & 1;
-    const { start, end } = node;
-    const len = end - start;
-    const blocks = Math.max(1, Math.min(MAX_BLOCKS, Math.floor(len / BLOCK_ROWS)));
-    ctrl[CTRL.TYPE] = JOB_SPLIT_ROWS;
-    ctrl[CTRL.ARG] = start;
-    ctrl[CTRL.ARG + 1] = end;
-    ctrl[CTRL.ARG + 2] = split.feature * s.n;
-    ctrl[CTRL.ARG + 3] = blocks;
-    if (this.exec.threads > 1 && blocks > 1) this.exec.run();
-    else runLocal(s);
-    // Left rows to the front block by block (each moves down, never over rows still to move),
-    // then the right rows behind them; both are plain memory moves.
-    const counts = s.blockRows;
-    const idx = s.idx;
-    let l = start;
-    for (let b = 0; b < blocks; b++) {
-      const bs = start + Math.floor((b * len) / blocks);
-      if (l !== bs) idx.copyWithin(l, bs, bs + counts[b]!);
-      l += counts[b]!;
-    }
-    const lefts = l - start;
-    for (let b = 0; b < blocks; b++) {
-      const bs = start + Math.floor((b * len) / blocks);
-      const be = start + Math.floor(((b + 1) * len) / blocks);
-      const rights = be - bs - counts[b]!;
-      idx.set(s.scratch.subarray(bs, bs + rights), l);
-      l += rights;
-    }
-    return start + lefts;
+    return partitionRows(this.s, this.exec, node.start, node.end, split.feature, split.leftBins);
   }
 
   /** The best split of a node over every feature, or null when none meets the constraints. */
@@ -413,4 +377,44 @@ function numericBits(t: number, nb: number, missingLeft: boolean): Uint32Array {
   for (let b = 0; b <= t; b++) bits[b >>> 5]! |= 1 << (b & 31);
   if (missingLeft) bits[nb >>> 5]! |= 1 << (nb & 31);
   return bits;
+}
+
+/**
+ * Stable partition of the rows at positions start..end of `s.idx` by feature `feature`: rows
+ * whose bin is in `leftBins` first, order kept on both sides; returns the position of the first
+ * right row. Runs over the executor's threads in blocks (see `runShare`), then moves the
+ * blocks' rows into place on the calling thread.
+ */
+export function partitionRows(s: SharedState, exec: Executor, start: number, end: number, feature: number, leftBins: Uint32Array): number {
+  const ctrl = s.ctrl;
+  const goLeft = s.goLeft;
+  for (let b = 0; b < 256; b++) goLeft[b] = (leftBins[b >>> 5]! >>> (b & 31)) & 1;
+  const len = end - start;
+  const blocks = Math.max(1, Math.min(MAX_BLOCKS, Math.floor(len / BLOCK_ROWS)));
+  ctrl[CTRL.TYPE] = JOB_SPLIT_ROWS;
+  ctrl[CTRL.ARG] = start;
+  ctrl[CTRL.ARG + 1] = end;
+  ctrl[CTRL.ARG + 2] = feature * s.n;
+  ctrl[CTRL.ARG + 3] = blocks;
+  if (exec.threads > 1 && blocks > 1) exec.run();
+  else runLocal(s);
+  // Left rows to the front block by block (each moves down, never over rows still to move),
+  // then the right rows behind them; both are plain memory moves.
+  const counts = s.blockRows;
+  const idx = s.idx;
+  let l = start;
+  for (let b = 0; b < blocks; b++) {
+    const bs = start + Math.floor((b * len) / blocks);
+    if (l !== bs) idx.copyWithin(l, bs, bs + counts[b]!);
+    l += counts[b]!;
+  }
+  const lefts = l - start;
+  for (let b = 0; b < blocks; b++) {
+    const bs = start + Math.floor((b * len) / blocks);
+    const be = start + Math.floor(((b + 1) * len) / blocks);
+    const rights = be - bs - counts[b]!;
+    idx.set(s.scratch.subarray(bs, bs + rights), l);
+    l += rights;
+  }
+  return start + lefts;
 }

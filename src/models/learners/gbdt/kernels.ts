@@ -244,6 +244,8 @@ export function runShare(t: number, threads: number, s: JobBuffers): void {
 /** A worker's loop: wait for the sequence number to move, run its share, report done. */
 export function workerLoop(data: {
   t: number;
+  /** The control block's sequence number when the worker was started (jobs after it are its to run). */
+  seq: number;
   threads: number;
   ctrl: SharedArrayBuffer;
   kernels: string;
@@ -279,7 +281,7 @@ export function workerLoop(data: {
     scratch: new Uint32Array(data.scratch),
     blockRows: new Int32Array(data.blockRows),
   };
-  let seq = 0;
+  let seq = data.seq;
   for (;;) {
     // Spin briefly before sleeping: jobs come in bursts, and a futex wake costs more than a small job.
     for (let spin = 0; spin < 2000 && Atomics.load(ctrl, 0) === seq; spin++);

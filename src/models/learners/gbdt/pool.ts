@@ -162,6 +162,7 @@ export async function startExecutor(state: SharedState, threads: number): Promis
       eval: true,
       workerData: {
         t,
+        seq: Atomics.load(state.ctrl, CTRL.SEQ),
         threads,
         ctrl: state.ctrl.buffer,
         kernels: state.kernelSource,
