@@ -43,6 +43,8 @@ export interface MonitorDefinitionInput {
   columns?: string[];
   schedule?: string;
   frequent_items?: number;
+  /** Days every later run recomputes (default 30); 0 = only windows since the previous run. */
+  refresh_days?: number;
   alert_rules?: Array<{
     name: string;
     metric: string;

@@ -96,6 +96,14 @@ describe('a monitor run computes profile and drift tables', () => {
     expect(out.profile.every((r) => r.model_id === '*')).toBe(true);
   });
 
+  it('with refresh_days 0 a later run recomputes only the windows since the previous run', async () => {
+    const out = await computeMonitor({ def: def({ refresh_days: 0 }), monitorVersion: 1, runId: 'r3', computedAt: 0, watermark: Date.parse('2026-06-05T12:00:00Z'), store: null, logRoot: null });
+    const days = out.profile.filter((r) => r.column_name === ':table' && r.model_id === '*' && r.slice_key === null && r.log_type === 'INPUT').map((r) => r.window_start);
+    expect(days).toEqual([5, 6, 7, 8, 9].map((d) => Date.parse(`2026-06-0${d}T00:00:00Z`)));
+    // The first recomputed window has no previous window in this run: no CONSECUTIVE row for it (the earlier run's stays).
+    expect(out.drift.some((r) => r.drift_type === 'CONSECUTIVE' && r.window_start === Date.parse('2026-06-05T00:00:00Z'))).toBe(false);
+  });
+
   it('names the field when the definition does not fit the data', async () => {
     await expect(computeMonitor({ def: def({ profile: { type: 'TimeSeries', timestamp_col: 'when', granularities: ['1 day'] } }), monitorVersion: 1, runId: 'r', computedAt: 0, watermark: null, store: null, logRoot: null })).rejects.toMatchObject({
       code: 'INVALID_PARAMETER_VALUE',

@@ -6,8 +6,8 @@
  *
  * Which rows are analysed: the first run takes the last 30 days before the data's newest
  * timestamp (as Databricks' first refresh does); later runs take everything since the previous
- * run's newest timestamp, aligned to whole windows, and at least the last 30 days again, so that
- * labels that arrived late update the quality of recent windows. A recomputed window's rows
+ * run's newest timestamp, aligned to whole windows, and at least the last `refresh_days` (default
+ * 30) again, so that labels that arrived late update the quality of recent windows. A recomputed window's rows
  * replace the earlier run's (readers keep the newest run's row per key).
  */
 import { invalidParam } from '../../core/errors.js';
@@ -176,7 +176,8 @@ export async function computeMonitor(input: ComputeInput): Promise<ComputeResult
         let from = since;
         if (input.watermark !== null) {
           // Later runs: whole windows from the one holding the previous watermark (or 30 days back, if earlier).
-          const [b] = await duck.rows<{ s: number }>(`select epoch_ms(time_bucket(interval '${g}', ${tsLiteral(Math.min(input.watermark, since))})) as s`);
+          const refresh = Math.max(newest - def.refresh_days * DAY_MS, range!.oldest!);
+          const [b] = await duck.rows<{ s: number }>(`select epoch_ms(time_bucket(interval '${g}', ${tsLiteral(Math.min(input.watermark, refresh))})) as s`);
           from = b!.s;
         }
         const ws = await duck.rows<{ s: number; e: number }>(

@@ -104,6 +104,8 @@ export const MonitorDefinitionSchema = z
     columns: z.array(column).nullish(),
     /** `1h`, `30m`, `1d` or a 5-field cron expression (UTC); none = run on demand only. */
     schedule: z.string().min(1).nullish(),
+    /** Days before the newest row that every later run recomputes (late labels); 0 = only windows since the last run. */
+    refresh_days: z.number().int().min(0).max(366).default(30),
     /** Frequent items kept per column and window. */
     frequent_items: z.number().int().min(0).max(100).default(5),
     alert_rules: z.array(alertRule).max(50).default([]),
