@@ -1,7 +1,7 @@
 /**
  * Materialisation (semantics §e): copy, per entity key, the latest offline row with
  * `start ≤ ts < end` into the online store. DuckDB picks the winners over the feature table's
- * Parquet files in one pass (a window per key: latest event time, then latest created time),
+ * Parquet files in one pass (`arg_max` per key: latest event time, then latest created time),
  * and the rows stream out in chunks that are written in batches, so millions of offline rows
  * materialise in seconds with bounded JavaScript memory.
  */
@@ -181,44 +181,46 @@ function castOf(type: 'string' | 'long', id: string): string {
   return type === 'long' ? `${id}::BIGINT` : `${id}::VARCHAR`;
 }
 
+const FEATURE_CAST: Record<FeatureSpec['type'], string> = { double: 'DOUBLE', long: 'BIGINT', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP', string: 'VARCHAR' };
+
 /**
- * A feature as a JSON value: doubles without NaN/±Infinity (null instead), longs beyond 2^53 as
- * strings (JSON numbers would lose digits), timestamps as ISO-8601 strings in UTC.
+ * A typed feature value (`v`, already cast) as a JSON value: doubles without NaN/±Infinity
+ * (null instead), longs beyond 2^53 as strings (JSON numbers would lose digits), timestamps as
+ * ISO-8601 strings in UTC.
  */
-function jsonValueOf(f: FeatureSpec): string {
-  const id = sqlIdent(f.name);
-  switch (f.type) {
+function jsonValueOf(type: FeatureSpec['type'], v: string): string {
+  switch (type) {
     case 'double':
-      return `case when isnan(${id}::DOUBLE) or isinf(${id}::DOUBLE) then null else ${id}::DOUBLE end`;
+      return `case when isnan(${v}) or isinf(${v}) then null else ${v} end`;
     case 'long':
-      return `case when abs(${id}::BIGINT) > 9007199254740991 then to_json(${id}::BIGINT::VARCHAR) else to_json(${id}::BIGINT) end`;
-    case 'boolean':
-      return `${id}::BOOLEAN`;
+      return `case when abs(${v}) > 9007199254740991 then to_json(${v}::VARCHAR) else to_json(${v}) end`;
     case 'timestamp':
-      return `strftime(${id}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%gZ')`;
+      return `strftime(${v}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
     default:
-      return `${id}::VARCHAR`;
+      return v;
   }
 }
 
+/**
+ * The winners query: per entity key, the row with the greatest (event ts, created ts) in the
+ * window, by `arg_max` over a hash aggregate (about twice as fast as a window sort on 3M rows);
+ * only the winners are turned into JSON.
+ */
 function winnersSql(spec: FeatureTableSpec, source: string, start: number | null, end: number, now: number): string {
-  const keys = spec.keys.map((k) => sqlIdent(k.name));
   const ts = spec.timestampKey === undefined ? undefined : `${sqlIdent(spec.timestampKey)}::TIMESTAMP`;
+  const tsMs = ts === undefined ? `${now}::BIGINT` : `epoch_ms(${ts})`;
   const created = spec.createdTimestampKey === undefined ? `${now}::BIGINT` : `coalesce(epoch_ms(${sqlIdent(spec.createdTimestampKey)}::TIMESTAMP), 0)`;
-  const where = keys.map((k) => `${k} is not null`);
+  const where = spec.keys.map((k) => `${sqlIdent(k.name)} is not null`);
   if (ts !== undefined) {
     where.push(`${ts} < epoch_ms(${Math.trunc(end)}::BIGINT)`);
     if (start !== null) where.push(`${ts} >= epoch_ms(${Math.trunc(start)}::BIGINT)`);
   }
-  const select = [
-    ...spec.keys.map((k) => `${castOf(k.type, sqlIdent(k.name))} as ${sqlIdent(`k_${k.name}`)}`),
-    `${ts === undefined ? `${now}::BIGINT` : `epoch_ms(${ts})`} as ${TS}`,
-    `${created} as ${CREATED}`,
-    // The values leave DuckDB as one JSON object per row, ready for the stores that keep JSON.
-    `json_object(${spec.features.map((f) => `${sqlString(f.name)}, ${jsonValueOf(f)}`).join(', ')})::VARCHAR as ${VALUES}`,
-  ];
-  const order = ts === undefined ? CREATED : `${TS} desc, ${CREATED} desc`;
-  return `select * from (select ${select.join(', ')} from ${source} where ${where.join(' and ')}) qualify row_number() over (partition by ${spec.keys.map((k) => sqlIdent(`k_${k.name}`)).join(', ')} order by ${order}) = 1`;
+  const keys = spec.keys.map((k) => `${castOf(k.type, sqlIdent(k.name))} as ${sqlIdent(`k_${k.name}`)}`);
+  const row = [`'ts': ${tsMs}`, `'created': ${created}`, ...spec.features.map((f, i) => `'f${i}': ${sqlIdent(f.name)}::${FEATURE_CAST[f.type]}`)];
+  const inner = `select ${keys.join(', ')}, arg_max({${row.join(', ')}}, (${tsMs}, ${created})) as w from ${source} where ${where.join(' and ')} group by all`;
+  // The values leave DuckDB as one JSON object per row, ready for the stores that keep JSON.
+  const values = `json_object(${spec.features.map((f, i) => `${sqlString(f.name)}, ${jsonValueOf(f.type, `w.f${i}`)}`).join(', ')})::VARCHAR`;
+  return `select ${spec.keys.map((k) => sqlIdent(`k_${k.name}`)).join(', ')}, w.ts as ${TS}, w.created as ${CREATED}, ${values} as ${VALUES} from (${inner})`;
 }
 
 type Connection = Awaited<ReturnType<Awaited<ReturnType<DuckModule['DuckDBInstance']['create']>>['connect']>>;
