@@ -215,14 +215,19 @@ Examples:
   // --- demo --------------------------------------------------------------------------
   program
     .command('demo')
-    .description('the main job: start Hangar locally, train and register models on US flight delays, run the compliance checks and the gate, approve the promotion, then keep serving')
+    .description(
+      'the main job: start Hangar locally, ingest US flight delays as a dataset, compute feature tables, train and register models from a point-in-time training set, run the compliance checks and the gate, approve the promotion, serve the champion, replay May–June as traffic with a daily monitor, retrain when its rule fires, then keep serving',
+    )
     .option('--no-serve', 'exit after the scenario instead of serving')
     .option('--port <port>', 'TCP port (default 5000; a free one with --no-serve)', intOption(0, 65535))
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--home <dir>', 'where the demo keeps its files (default: $HANGAR_HOME or ./.hangar)')
     .option('--sample-every <n>', 'keep one training row in N (Jan–Apr 2001; the June holdout one in 2N)', intOption(1, 1_000_000), 20)
+    .option('--no-replay', 'stop after the promotion: no serving, replay, monitor or retraining')
+    .option('--traffic-every <n>', 'replay one May–June flight in N as traffic (default 5 × --sample-every)', intOption(1, 1_000_000))
+    .option('--auc-threshold <x>', 'the retraining rule fires when the daily AUC is below this in 2 of the last 5 days (default 0.62)', parseFloat)
     .addHelpText('after', '\nThis is what `npm start` runs. Running it again reuses the experiments and the model and adds versions.')
-    .action(async (o: { serve: boolean; port?: number; host: string; home?: string; sampleEvery: number }) => {
+    .action(async (o: { serve: boolean; port?: number; host: string; home?: string; sampleEvery: number; replay: boolean; trafficEvery?: number; aucThreshold?: number }) => {
       const config = configFrom(io, { home: o.home, host: o.host, port: o.port ?? (o.serve ? 5000 : 0), logLevel: 'warn' });
       const { startServer, s3OptionsFromEnv } = await serverSide();
       const running = await startServer(config, { logger: false, artifactOptions: { s3: s3OptionsFromEnv(io.env) } });
@@ -231,7 +236,14 @@ Examples:
         const client = new HangarClient({ trackingUri: running.url, maxRetries: 2, backoffMs: 100 });
         const started = Date.now();
         const { runMainJob, DEMO_PROJECT_YAML } = await import('../demo/main-job.js');
-        const job = await runMainJob(client, { sampleEvery: o.sampleEvery, log: (line) => io.out(`  ${line}\n`) });
+        const job = await runMainJob(client, {
+          sampleEvery: o.sampleEvery,
+          replay: o.replay,
+          trafficEvery: o.trafficEvery,
+          aucThreshold: o.aucThreshold,
+          workDir: join(config.home, 'demo'),
+          log: (line) => io.out(`  ${line}\n`),
+        });
         // The rules the job applied, for running the checks again by hand.
         const projectFile = join(config.home, 'hangar.yaml');
         await writeFile(projectFile, DEMO_PROJECT_YAML);

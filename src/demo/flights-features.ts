@@ -55,11 +55,16 @@ function definitionOf(spec: FeatureTableSpec): FeatureTableDefinition {
  * features computed on the row itself (hour and weekday of the departure, distance, the airports).
  * The delay itself is the label's source, so it is left out.
  */
-export function labelsSql(months: string, every: number): string {
+export function labelsSql(where: string, every: number, remainder = 0): string {
   return (
     `select date, origin, destination, distance, hour(date) as hour, dayofweek(date) as weekday, delay > 15 as delayed ` +
-    `from dataset('${FLIGHTS_DATASET}') where ${months} and hash(date, origin, destination, distance) % ${every} = 0`
+    `from dataset('${FLIGHTS_DATASET}') where ${where} and hash(date, origin, destination, distance) % ${every} = ${remainder}`
   );
+}
+
+/** A training set's Parquet as a local file (see `localCopy`), for training and evaluating on it. */
+export async function trainingSetFile(client: HangarClient, ts: TrainingSetInfo): Promise<string> {
+  return localCopy(client, ts);
 }
 
 /** The look-ups every training set and scored request makes: both tables, as of the departure time. */
