@@ -157,6 +157,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
         parentRunId,
         threads: options.threads,
         onProgress: options.onProgress,
+        ...(options.layout === undefined ? {} : { layout: options.layout }),
       });
       trials.push({ params, result });
       progress({ kind: 'phase', message: `trial ${i + 1}/${combos.length}: ${ranking.name} ${result.metrics[ranking.name]}` });
@@ -174,7 +175,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     });
     let registered: SearchResult['registered'];
     if (options.register) {
-      registered = await registerRunModel(client, options.register, best.result.runId, best.result.artifactUri);
+      registered = await registerRunModel(client, options.register, best.result.runId, best.result.artifactUri, best.result.loggedModelId);
       progress({ kind: 'phase', message: `registered ${options.register} version ${registered.version} (run ${best.result.runId})` });
     }
     await client.endRun(parentRunId, 'FINISHED');

@@ -3,7 +3,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import type { DatasetInput, HangarClient } from '../client/index.js';
 import { invalidParam } from '../core/errors.js';
 import { isQuery, readTable, tableDigest, tableSchema, toFeatureFrame, type PreparedData, type Problem, type Table } from '../data/index.js';
-import { logModel } from './flavors/index.js';
+import { logModel } from './sdk.js';
 import { learnerByName, resolveLearnerParams, withClassLabels, type TabularModel } from './learners/index.js';
 import { evaluatePredictions } from './metrics.js';
 
@@ -67,6 +67,12 @@ export interface TrainRunOptions {
   tags?: Record<string, string>;
   /** Register the model under this name. */
   register?: string;
+  /**
+   * How the model is logged (`logModel`'s layouts): `logged-model` (default, MLflow 3) makes a
+   * LoggedModel linked to the run, registered from `models:/m-<id>`; `run` (MLflow 2) puts the
+   * package under the run's `model/` artifacts. `runs:/<run>/model` loads either way.
+   */
+  layout?: 'logged-model' | 'run';
   /** Worker threads for the learner (default: every core). */
   threads?: number;
   /** Progress callback (phases and iterations). */
@@ -87,9 +93,11 @@ export interface TrainResult {
   metrics: Record<string, number>;
   /** Which data `metrics` were computed on. */
   evaluatedOn: 'holdout' | 'training';
-  /** Where the model was logged: `runs:/<run>/model`. */
+  /** The model as `runs:/<run>/model` (resolves to the run's LoggedModel in the MLflow 3 layout). */
   modelUri: string;
-  /** The model package's artifact URI (a registered version's `source`). */
+  /** The LoggedModel's id (`models:/<id>` loads it); absent in the `run` layout. */
+  loggedModelId?: string;
+  /** The model package's artifact URI (the LoggedModel's artifact location, or the run's `model/`). */
   artifactUri: string;
   /** The registered version, with `register`. */
   registered?: { name: string; version: string };
@@ -254,12 +262,18 @@ export async function trainRun(client: HangarClient, experimentId: string, data:
 
     progress({ kind: 'phase', message: 'logging the model' });
     // The signature comes from the schema and the example: date parts read as their one datetime column, as callers send it.
-    const logged = await logModel(client, { runId, model, inputExample: data.inputExample });
-    const modelUri = logged.modelUri;
+    const logged = await logModel(client, {
+      runId,
+      model,
+      inputExample: data.inputExample,
+      ...(options.layout === undefined ? {} : { layout: options.layout }),
+      ...(options.register ? { registeredModelName: options.register } : {}),
+    });
+    const modelUri = logged.runUri;
     let registered: TrainResult['registered'];
-    if (options.register) {
-      registered = await registerRunModel(client, options.register, runId, logged.artifactUri);
-      progress({ kind: 'phase', message: `registered ${options.register} version ${registered.version}` });
+    if (logged.modelVersion !== undefined) {
+      registered = { name: logged.modelVersion.name, version: String(logged.modelVersion.version) };
+      progress({ kind: 'phase', message: `registered ${registered.name} version ${registered.version}` });
     }
     await client.endRun(runId, 'FINISHED');
     const result: TrainResult = {
@@ -271,6 +285,7 @@ export async function trainRun(client: HangarClient, experimentId: string, data:
       metrics: holdoutMetrics ?? trainingMetrics,
       evaluatedOn: holdoutMetrics ? 'holdout' : 'training',
       modelUri,
+      ...(logged.loggedModel === undefined ? {} : { loggedModelId: logged.loggedModel.modelId }),
       artifactUri: logged.artifactUri,
       rows: { train: train.frame.rows },
       timings: { loadMs: data.loadMs, fitMs, evaluateMs, totalMs: data.loadMs + performance.now() - t0 },
@@ -284,10 +299,17 @@ export async function trainRun(client: HangarClient, experimentId: string, data:
   }
 }
 
-/** Register a run's model package (at `source`, its artifact URI) as a new version of `name` (created when missing). */
-export async function registerRunModel(client: HangarClient, name: string, runId: string, source: string): Promise<{ name: string; version: string }> {
+/**
+ * Register a trained model as a new version of `name` (created when missing): from its
+ * LoggedModel (`models:/<loggedModelId>`, as MLflow 3 and `logModel` register) when given,
+ * else from the run's package at `source` (its artifact URI), MLflow 2's way.
+ */
+export async function registerRunModel(client: HangarClient, name: string, runId: string, source: string, loggedModelId?: string): Promise<{ name: string; version: string }> {
   await client.getOrCreateRegisteredModel(name);
-  const version = await client.createModelVersion({ name, source, runId });
+  const version = await client.createModelVersion(
+    // The server fills in run_id from the LoggedModel.
+    loggedModelId === undefined ? { name, source, runId } : { name, source: `models:/${loggedModelId}`, modelId: loggedModelId },
+  );
   return { name, version: String(version.version) };
 }
 

@@ -35,13 +35,13 @@ function registerTrainCommand({ program, io }: CommandContext): void {
   clientOptions(
     program
       .command('train')
-      .description('train a model on a Parquet or CSV file, track the run, evaluate it on a holdout and optionally register it')
-      .requiredOption('--data <path|sql>', ".parquet or .csv file, or a query: \"select … from 'flights.parquet' where …\"")
+      .description('train a model on a Parquet or CSV file or a registered dataset, track the run, evaluate it on a holdout and optionally register it')
+      .requiredOption('--data <path|sql|dataset>', ".parquet or .csv file, a query (\"select … from 'flights.parquet' where …\"), or a registered dataset: dataset:NAME[@VERSION]")
       .requiredOption('--target <column>', 'the label column')
       .addOption(new Option('--problem <problem>', 'default: inferred from the target').choices(['binary', 'multiclass', 'regression']))
       .addOption(new Option('--learner <learner>', 'the learner').choices(['gbdt', 'linear']).default('gbdt'))
       .option('--param <key=value>', 'a hyperparameter (repeatable); with --search, a comma list of candidates', repeatable)
-      .option('--holdout <path|sql>', 'data to evaluate on (same forms as --data)')
+      .option('--holdout <path|sql|dataset>', 'data to evaluate on (same forms as --data)')
       .option('--exclude <columns>', 'columns that are not features (comma-separated, repeatable)', idList)
       .option('--experiment <name>', 'experiment to log to (created when missing)', 'Default')
       .option('--run-name <name>', 'name of the run (the parent run with --search)')
@@ -50,17 +50,28 @@ function registerTrainCommand({ program, io }: CommandContext): void {
       .option('--trials <n>', 'random search: trials to run (default 10); grid: at most this many', intOption(1, 100_000))
       .option('--seed <n>', 'random search seed', intOption(0, 2 ** 31 - 1), 0)
       .option('--threads <n>', 'worker threads for training (default: every core)', intOption(1, 1024))
-      .option('--training-set <id|file>', 'record this training set\'s feature lookups (an id, or a feature_spec.yaml) in the model, for `hangar score`'),
+      .option('--training-set <id|file>', 'record this training set\'s feature lookups (an id, or a feature_spec.yaml) in the model, for `hangar score`; --data is then the training set\'s file'),
     io,
   )
     .addHelpText(
       'after',
       `
+Data: --data and --holdout take a file, a SQL query over files, or a registered dataset version
+(docs/datasets.md): dataset:NAME@VERSION, or dataset:NAME for the latest. A dataset is
+downloaded once to a local cache and the run records the version (name, digest, context
+training or evaluation) as its input; files are recorded with their path and a digest.
+Feature look-ups: build a point-in-time training set first (hangar features training-set
+--labels … --lookup TABLE --out train.parquet), then train on its file with --training-set ID,
+so the look-ups go with the model and hangar score needs only the keys.
+
 Metrics (on --holdout, else on the training rows): binary auc, log_loss, accuracy, precision, recall, f1;
 multiclass accuracy, macro_f1, log_loss; regression rmse, mae, r2, mape. Progress goes to stderr.
+The model is logged as MLflow 3 does: a LoggedModel linked to the run (models:/m-<id>, also
+loadable as runs:/<run>/model); --register creates the version from it.
 
 Examples:
   hangar train --data train.parquet --target churned --holdout test.parquet --register churn
+  hangar train --data dataset:flights@1 --holdout dataset:flights-june@1 --target late --exclude delay
   hangar train --data "select *, delay > 15 as late from 'flights.parquet'" --target late --exclude delay
   hangar train --data train.csv --target price --learner linear --param alpha=0.01
   hangar train --data train.parquet --target y --search grid --param learning_rate=0.05,0.1 --param max_leaf_nodes=15,31`,
@@ -84,7 +95,9 @@ Examples:
         register: o.register,
         threads: o.threads,
         onProgress,
-        ...(hook === undefined ? {} : { tags: hook.tags }),
+        // The training-set hook writes feature_spec.yaml under the run's model/ folder, so the
+        // package stays there (MLflow 2 layout) until the hook can write into a LoggedModel.
+        ...(hook === undefined ? {} : { tags: hook.tags, layout: 'run' as const }),
       };
       if (o.search) {
         const r = await search({ ...common, mode: o.search, space, fixed, trials: o.trials, seed: o.seed });
@@ -129,6 +142,7 @@ Examples:
               learner: r.learner,
               problem: r.problem,
               model_uri: r.modelUri,
+              model_id: r.loggedModelId ?? null,
               evaluated_on: r.evaluatedOn,
               metrics: r.metrics,
               rows: r.rows,

@@ -45,7 +45,16 @@ describe('hangar train', () => {
     const r = await cli(['train', '--data', trainFile, '--target', 'late', '--exclude', 'i', '--holdout', holdoutFile, '--learner', 'linear', '--param', 'alpha=0.001', '--experiment', 'train-e2e', '--register', 'late-linear', '--json']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.out) as { run_id: string; problem: string; metrics: Record<string, number>; evaluated_on: string; registered: { name: string; version: string }; rows: { train: number; holdout: number } };
+    const out = JSON.parse(r.out) as {
+      run_id: string;
+      model_uri: string;
+      model_id: string;
+      problem: string;
+      metrics: Record<string, number>;
+      evaluated_on: string;
+      registered: { name: string; version: string };
+      rows: { train: number; holdout: number };
+    };
     expect(out.problem).toBe('binary');
     expect(out.evaluated_on).toBe('holdout');
     expect(out.rows).toEqual({ train: 3000, holdout: 1000 });
@@ -73,20 +82,30 @@ describe('hangar train', () => {
     expect(JSON.parse(training.dataset.profile!)).toMatchObject({ num_rows: 3000 });
     expect(JSON.parse(training.dataset.schema!).mlflow_colspec.map((c: { name: string }) => c.name)).toEqual(['i', 'x', 'colour', 'ts', 'late']);
 
-    const model = tabularModelFromJSON(JSON.parse((await live.client.readArtifact({ runId: out.run_id }, 'model/model.json')).toString('utf8')) as Record<string, unknown>);
+    // MLflow 3's layout: a LoggedModel of the run, named model, holds the package.
+    expect(out.model_id).toMatch(/^m-[0-9a-f]{32}$/);
+    expect(out.model_uri).toBe(`runs:/${out.run_id}/model`);
+    expect(run.outputs.modelOutputs.map((o) => o.modelId)).toEqual([out.model_id]);
+    const logged = await live.client.getLoggedModel(out.model_id);
+    expect(logged).toMatchObject({ name: 'model', sourceRunId: out.run_id, status: 'LOGGED_MODEL_READY' });
+    // runs:/<run>/model still loads: nothing is under the run's model/, so it resolves to the LoggedModel.
+    expect(await live.client.listArtifacts({ runId: out.run_id }, 'model')).toEqual([]);
+    expect((await live.client.resolveModelUri(out.model_uri)).loggedModel?.modelId).toBe(out.model_id);
+    const model = tabularModelFromJSON(JSON.parse((await live.client.readArtifact({ modelId: out.model_id }, 'model.json')).toString('utf8')) as Record<string, unknown>);
     expect(model.kind).toBe('logistic');
     expect(model.classLabels).toEqual(['false', 'true']);
     expect(model.schema.map((s) => s.name)).toEqual(['x', 'colour', 'ts_hour', 'ts_weekday', 'ts_month', 'ts_day']);
     // A model package: MLmodel with the tabular flavor, the signature over the raw columns, an input example.
-    const mlmodel = (await live.client.readArtifact({ runId: out.run_id }, 'model/MLmodel')).toString('utf8');
+    const mlmodel = (await live.client.readArtifact({ modelId: out.model_id }, 'MLmodel')).toString('utf8');
     expect(mlmodel).toContain('hangar.tabular');
+    expect(mlmodel).toContain(`model_id: ${out.model_id}`);
     expect(mlmodel).toMatch(/"type":"datetime","name":"ts"/);
-    expect(JSON.parse((await live.client.readArtifact({ runId: out.run_id }, 'model/input_example.json')).toString('utf8'))).toMatchObject({ columns: ['i', 'x', 'colour', 'ts'].filter((c) => c !== 'i') });
+    expect(JSON.parse((await live.client.readArtifact({ modelId: out.model_id }, 'input_example.json')).toString('utf8'))).toMatchObject({ columns: ['i', 'x', 'colour', 'ts'].filter((c) => c !== 'i') });
 
     expect(out.registered).toEqual({ name: 'late-linear', version: '1' });
     const version = await live.client.getModelVersion('late-linear', 1);
     expect(version.runId).toBe(out.run_id);
-    expect(version.source).toBe(`${run.info.artifactUri}/model`);
+    expect(version.source).toBe(`models:/${out.model_id}`);
   });
 
   it('prints a metric table, and progress on stderr', async () => {
@@ -124,7 +143,9 @@ describe('hangar train', () => {
     expect(Object.fromEntries(parent.data.params.map((p) => [p.key, p.value]))).toMatchObject({ search: 'grid', trials: '4' });
 
     expect(out.registered).toEqual({ name: 'late-search', version: '1' });
-    expect((await live.client.getModelVersion('late-search', 1)).runId).toBe(out.best.run_id);
+    const best = await live.client.getModelVersion('late-search', 1);
+    expect(best.runId).toBe(out.best.run_id);
+    expect(best.source).toMatch(/^models:\/m-[0-9a-f]{32}$/);
   });
 
   it('random search draws --trials distinct combinations, the same ones for the same seed', async () => {
@@ -140,11 +161,11 @@ describe('hangar train', () => {
     const r = await cli(['train', '--data', trainFile, '--target', 'late', '--exclude', 'i', '--holdout', holdoutFile, '--param', 'max_iter=10', '--param', 'early_stopping=false', '--experiment', 'train-gbdt', '--json']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.out) as { run_id: string; learner: string; metrics: Record<string, number> };
+    const out = JSON.parse(r.out) as { run_id: string; model_id: string; learner: string; metrics: Record<string, number> };
     expect(out.learner).toBe('gbdt');
     expect(out.metrics.auc).toBeGreaterThan(0.8);
     expect(await live.client.getMetricHistory(out.run_id, 'train_loss')).toHaveLength(10);
-    const model = tabularModelFromJSON(JSON.parse((await live.client.readArtifact({ runId: out.run_id }, 'model/model.json')).toString('utf8')) as Record<string, unknown>);
+    const model = tabularModelFromJSON(JSON.parse((await live.client.readArtifact({ modelId: out.model_id }, 'model.json')).toString('utf8')) as Record<string, unknown>);
     expect(model.kind).toBe('gbdt');
     expect(model.classLabels).toEqual(['false', 'true']);
   });
