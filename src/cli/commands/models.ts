@@ -67,7 +67,8 @@ so the look-ups go with the model and hangar score needs only the keys.
 Metrics (on --holdout, else on the training rows): binary auc, log_loss, accuracy, precision, recall, f1;
 multiclass accuracy, macro_f1, log_loss; regression rmse, mae, r2, mape. Progress goes to stderr.
 The model is logged as MLflow 3 does: a LoggedModel linked to the run (models:/m-<id>, also
-loadable as runs:/<run>/model); --register creates the version from it.
+loadable as runs:/<run>/model); --register creates the version from it. With --training-set
+the package goes under the run's model/ folder instead (MLflow 2 layout), beside feature_spec.yaml.
 
 Examples:
   hangar train --data train.parquet --target churned --holdout test.parquet --register churn
