@@ -19,6 +19,7 @@ import {
   materializeFilesIncremental,
   OnlineFeatures,
   openOnlineStore,
+  serializeOnlineResponse,
   type DataContext,
   type MaterializeResult,
 } from '../../data/index.js';
@@ -90,7 +91,7 @@ export function registerOnlineRoutes(ctx: ApiContext): void {
       entities: body.entities,
       fullFeatureNames: body.full_feature_names,
     });
-    return reply.type('application/json').send(JSON.stringify(response));
+    return reply.type('application/json').send(serializeOnlineResponse(response));
   };
   // `audit: false`: the server's audit hook skips read-only POSTs that say so.
   for (const url of [`${HANGAR_API}/features/online/get`, FEAST_ONLINE_PATH]) ctx.app.route({ method: 'POST', url, config: { audit: false }, handler: lookup });

@@ -17,6 +17,7 @@ export {
 } from './materialize.js';
 export {
   OnlineFeatures,
+  serializeOnlineResponse,
   type FeatureStatus,
   type OnlineFeatureColumn,
   type OnlineFeaturesOptions,

@@ -1,6 +1,6 @@
 import { beforeEach, afterEach, describe, expect, it } from 'vitest';
 import type { FeatureTableSpec } from '../features/spec.js';
-import { OnlineFeatures } from './lookup.js';
+import { OnlineFeatures, serializeOnlineResponse } from './lookup.js';
 import { openOnlineStore } from './open.js';
 import { encodeEntityKey, type OnlineStore } from './port.js';
 
@@ -97,6 +97,17 @@ describe('online look-up', () => {
     const r = await online.get({ featureService: 'driver_service', entities: { driver_id: [1001] } });
     expect(r.results[1]!.values).toEqual([0.7]);
     await expect(online.get({ featureService: 'nope', entities: { driver_id: [1] } })).rejects.toMatchObject({ field: 'feature_service' });
+  });
+
+  it('serialises answers exactly as JSON.stringify does', async () => {
+    const r = await online.get({
+      features: ['routes:conv_rate', 'driver_stats:conv_rate', 'driver_stats:acc_rate', 'routes:delay_rate'],
+      entities: { driver_id: [1001, 1003, null], origin: ['SFO', 'SFO', 'x"y'], dest: ['LAX', 'JFK', 'é'] },
+      fullFeatureNames: true,
+    });
+    expect(serializeOnlineResponse(r)).toBe(JSON.stringify(r));
+    const empty = await online.get({ features: ['driver_stats:conv_rate'], entities: { driver_id: [] } });
+    expect(serializeOnlineResponse(empty)).toBe(JSON.stringify(empty));
   });
 
   it('answers an empty batch with empty columns', async () => {

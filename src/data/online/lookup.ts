@@ -286,3 +286,23 @@ function isoSeconds(ms: number): string {
   const s = new Date(ms).toISOString();
   return s.endsWith('.000Z') ? `${s.slice(0, -5)}Z` : s;
 }
+
+/**
+ * The answer as JSON text, equal to `JSON.stringify(response)` but faster: columns of one table
+ * share their timestamp list (and entity keys share theirs), so each shared list is serialised
+ * once and reused; for 100 entities × 50 features that is nearly half the text.
+ */
+export function serializeOnlineResponse(response: OnlineFeaturesResponse): string {
+  const shared = new Map<readonly string[], string>();
+  let out = `{"metadata":{"feature_names":${JSON.stringify(response.metadata.feature_names)}},"results":[`;
+  for (let i = 0; i < response.results.length; i++) {
+    const c = response.results[i]!;
+    let stamps = shared.get(c.event_timestamps);
+    if (stamps === undefined) {
+      stamps = JSON.stringify(c.event_timestamps);
+      shared.set(c.event_timestamps, stamps);
+    }
+    out += `${i === 0 ? '' : ','}{"values":${JSON.stringify(c.values)},"statuses":${JSON.stringify(c.statuses)},"event_timestamps":${stamps}}`;
+  }
+  return `${out}]}`;
+}
