@@ -102,7 +102,7 @@ describe('hangar demo', () => {
       const trainingRun = await client.getRun(gbdt.runId!);
       const tsId = trainingRun.data.tags.find((t) => t.key === 'hangar.training_set')?.value;
       expect(tsId).toMatch(/^ts_/);
-      const spec = (await client.readArtifact(gbdt.source, 'feature_spec.yaml')).toString('utf8');
+      const spec = (await client.readArtifact((await client.resolveModelUri('models:/flight-delays/2')).artifactUri, 'feature_spec.yaml')).toString('utf8');
       expect(spec).toContain('table: origin_delays_7d');
       expect(spec).toContain('table: route_delays_7d');
 
