@@ -507,7 +507,7 @@ export interface GateRunResult {
 export interface GateRunInput {
   name: string;
   version: number | string;
-  /** Absolute path of a Parquet or CSV file **on the server** (SQL and `dataset:` references are refused). */
+  /** Absolute path of a Parquet or CSV file **on the server**, or `dataset:NAME[@VERSION]` (a registered dataset); SQL is refused. */
   data: string;
   /** Label column. */
   target: string;
