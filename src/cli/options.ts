@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig, type Config } from '../core/config.js';
 import { HangarClient } from '../client/index.js';
+import { onlineStoreConfigFromUri } from '../data/online/open.js';
 
 /**
  * What every command module shares: the CLI's I/O, option builders and the SDK client factory.
@@ -69,7 +70,7 @@ export interface StoreFlags {
 
 export function configFrom(
   io: CliIo,
-  flags: StoreFlags & { host?: string; port?: number; logLevel?: string; auth?: boolean; defaultPermission?: string; webhookAllowPrivateHosts?: boolean },
+  flags: StoreFlags & { host?: string; port?: number; logLevel?: string; auth?: boolean; defaultPermission?: string; webhookAllowPrivateHosts?: boolean; onlineStore?: string },
 ): Config {
   return loadConfig({
     home: flags.home ?? io.env.HANGAR_HOME,
@@ -81,6 +82,7 @@ export function configFrom(
     auth: flags.auth,
     defaultPermission: flags.defaultPermission,
     webhookAllowPrivateHosts: flags.webhookAllowPrivateHosts,
+    onlineStore: flags.onlineStore === undefined ? undefined : onlineStoreConfigFromUri(flags.onlineStore),
   });
 }
 

@@ -51,7 +51,8 @@ Read commands ask the server at --tracking-uri (default $MLFLOW_TRACKING_URI or 
     .description('run the tracking and model-registry server')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), 5000)
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info');
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--online-store <uri>', 'online feature store: a SQLite path, redis://host:port or postgresql://… (default: online.db beside the SQLite database)');
   storeOptions(server, true)
     .addHelpText(
       'after',
@@ -62,9 +63,10 @@ you run \`hangar db upgrade\`. Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.
 Examples:
   hangar server
   hangar server --host 0.0.0.0 --port 8080 --home /srv/hangar
-  hangar server --backend-store-uri postgresql://hangar@db:5432/hangar --artifacts-destination s3://bucket/hangar`,
+  hangar server --backend-store-uri postgresql://hangar@db:5432/hangar --artifacts-destination s3://bucket/hangar
+  hangar server --online-store redis://127.0.0.1:6379`,
     )
-    .action(async (o: StoreFlags & { host: string; port: number; logLevel: string }) => {
+    .action(async (o: StoreFlags & { host: string; port: number; logLevel: string; onlineStore?: string }) => {
       const config = configFrom(io, o);
       const { startServer, s3OptionsFromEnv } = await serverSide();
       const running = await startServer(config, {
