@@ -19,7 +19,7 @@
 // DuckDB exports the same rows and features to CSV first, untimed); its fit time is separate.
 // BENCH_TRAIN_ROWS overrides the 2,000,000 training rows (e.g. for a quick look).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,7 @@ const gbdt = { max_iter: 100, max_depth: 6, max_leaf_nodes: 31, learning_rate: 0
 const { readTable, toFeatureFrame } = await import('../dist/data/index.js');
 const { tabularModelFromJSON } = await import('../dist/models/learners/index.js');
 const { HangarClient } = await import('../dist/client/index.js');
+const { loadModel } = await import('../dist/models/sdk.js');
 
 function run(cmd, args) {
   return new Promise((resolve, reject) => {
@@ -65,7 +66,10 @@ try {
 
   // --- Hangar: prediction speed, in process, on the model the run logged ------------------
   const client = new HangarClient({ trackingUri: server.url });
-  const model = tabularModelFromJSON(JSON.parse((await client.readArtifact({ runId: result.run_id }, 'model/model.json')).toString('utf8')));
+  // The package is wherever the run logged it (under the run's artifacts, or a LoggedModel's).
+  const loaded = await loadModel(client, result.model_uri);
+  const model = tabularModelFromJSON(JSON.parse(readFileSync(join(loaded.dir, 'model.json'), 'utf8')));
+  await loaded.close();
   // Encoded with the model's categories, as serving encodes requests (tableToFrame with the schema).
   const categories = Object.fromEntries(model.schema.filter((s) => s.kind === 'categorical').map((s) => [s.name, s.categories]));
   const holdout = toFeatureFrame(await readTable(holdoutSql), { target: 'late', exclude: ['date_month', 'date_day'], classLabels: model.classLabels, categories });
