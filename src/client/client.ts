@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { HangarError } from '../core/errors.js';
 import { isApiError } from './errors.js';
-import { Transport, type BodyInit, type Query, type RequestOptions } from './http.js';
+import { transportFor, type Transport, type BodyInit, type HangarClientOptions, type Query, type RequestOptions } from './http.js';
+export type { HangarClientOptions } from './http.js';
 import { canonicalStage, parseModelUri } from './model-uri.js';
 import { AuditClient, GovernanceClient } from './governance.js';
 import { DatasetsClient } from './datasets.js';
@@ -72,24 +73,6 @@ const SDK_VERSION = '0.1.0';
 /** MLflow's per-request limits for `runs/log-batch` (mlflow-wire.md 1.8). */
 const BATCH = { metrics: 1000, params: 100, tags: 100, total: 1000 } as const;
 
-export interface HangarClientOptions {
-  /** Base URL of the tracking server, e.g. `http://127.0.0.1:5000`. The CLI reads it from `MLFLOW_TRACKING_URI`. */
-  trackingUri: string;
-  /** Bearer token sent with every request (the CLI reads `MLFLOW_TRACKING_TOKEN`). */
-  token?: string | undefined;
-  /** Retries after a 429, or a 503 on a request that is safe to repeat. Default 4. */
-  maxRetries?: number;
-  /** First backoff delay in ms, doubled on each retry with jitter. Default 500. */
-  backoffMs?: number;
-  /** Cap on one backoff delay and on a honoured `Retry-After`. Default 10 000. */
-  maxBackoffMs?: number;
-  /** Per-attempt timeout in ms. Default 120 000, as MLflow's client. */
-  timeoutMs?: number;
-  /** A fetch implementation; Node's global by default. */
-  fetch?: typeof fetch;
-  /** How to wait between retries; tests replace it. */
-  sleep?: (ms: number) => Promise<void>;
-}
 
 const READ: RequestOptions = { idempotent: true };
 
@@ -108,21 +91,7 @@ export class HangarClient {
   readonly audit: AuditClient;
 
   constructor(options: string | HangarClientOptions) {
-    const o: HangarClientOptions = typeof options === 'string' ? { trackingUri: options } : options;
-    if (!/^https?:\/\//i.test(o.trackingUri)) {
-      throw new HangarError('INVALID_PARAMETER_VALUE', `The tracking URI must be an http(s) URL, got '${o.trackingUri}'.`, { field: 'trackingUri' });
-    }
-    this.http = new Transport({
-      trackingUri: o.trackingUri,
-      token: o.token,
-      maxRetries: o.maxRetries ?? 4,
-      backoffMs: o.backoffMs ?? 500,
-      maxBackoffMs: o.maxBackoffMs ?? 10_000,
-      timeoutMs: o.timeoutMs ?? 120_000,
-      fetch: o.fetch ?? globalThis.fetch,
-      sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-      userAgent: `hangar-client/${SDK_VERSION}`,
-    });
+    this.http = transportFor(options, { userAgent: `hangar-client/${SDK_VERSION}` });
     this.governance = new GovernanceClient(this.http);
     this.validation = new ValidationClient(this.http);
     this.audit = new AuditClient(this.http);

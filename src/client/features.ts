@@ -10,8 +10,7 @@
  * const ts = await features.createTrainingSet({ labels: { dataset: 'flights' }, lookups: [{ table: 'origin_daily', timestampLookupKey: 'date' }] });
  * ```
  */
-import type { HangarClientOptions } from './client.js';
-import { Transport, type Query } from './http.js';
+import { Transport, transportFor, type HangarClientOptions, type Query } from './http.js';
 
 const HANGAR = '/api/2.0/hangar/features';
 
@@ -146,19 +145,8 @@ export class FeaturesClient {
       this.http = options;
       return;
     }
-    const o: HangarClientOptions = typeof options === 'string' ? { trackingUri: options } : options;
-    this.http = new Transport({
-      trackingUri: o.trackingUri,
-      token: o.token,
-      maxRetries: o.maxRetries ?? 4,
-      backoffMs: o.backoffMs ?? 500,
-      maxBackoffMs: o.maxBackoffMs ?? 10_000,
-      // Computing a table or a training set can take minutes on large data.
-      timeoutMs: o.timeoutMs ?? 600_000,
-      fetch: o.fetch ?? globalThis.fetch,
-      sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-      userAgent: 'hangar-client/features',
-    });
+    // Computing a table or a training set can take minutes on large data.
+    this.http = transportFor(options, { timeoutMs: 600_000, userAgent: 'hangar-client/features' });
   }
 
   private read<T>(path: string, query: Query): Promise<T> {

@@ -1,4 +1,5 @@
 import { subscribe } from 'node:diagnostics_channel';
+import { HangarError } from '../core/errors.js';
 import { ApiError, errorFromResponse } from './errors.js';
 
 /** What fetch accepts as a request body (the DOM lib, which names it, is not loaded). */
@@ -205,4 +206,55 @@ function nextAttemptId(): string {
 
 function headersSent(attemptId: string): boolean {
   return SENT.has(attemptId);
+}
+
+export interface HangarClientOptions {
+  /** Base URL of the tracking server, e.g. `http://127.0.0.1:5000`. The CLI reads it from `MLFLOW_TRACKING_URI`. */
+  trackingUri: string;
+  /** Bearer token sent with every request (the CLI reads `MLFLOW_TRACKING_TOKEN`). */
+  token?: string | undefined;
+  /** Retries after a 429, or a 503 on a request that is safe to repeat. Default 4. */
+  maxRetries?: number;
+  /** First backoff delay in ms, doubled on each retry with jitter. Default 500. */
+  backoffMs?: number;
+  /** Cap on one backoff delay and on a honoured `Retry-After`. Default 10 000. */
+  maxBackoffMs?: number;
+  /** Per-attempt timeout in ms. Default 120 000, as MLflow's client. */
+  timeoutMs?: number;
+  /** A fetch implementation; Node's global by default. */
+  fetch?: typeof fetch;
+  /** How to wait between retries; tests replace it. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The defaults a client of one area chooses for its transport (the caller's options win). */
+export interface TransportDefaults {
+  maxRetries?: number;
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  timeoutMs?: number;
+  /** `User-Agent` header. */
+  userAgent: string;
+}
+
+/**
+ * The transport of an SDK client from the caller's options (a URL or {@link HangarClientOptions})
+ * and the area's defaults; a tracking URI that is not http(s) fails naming `trackingUri`.
+ */
+export function transportFor(options: string | HangarClientOptions, defaults: TransportDefaults): Transport {
+  const o: HangarClientOptions = typeof options === 'string' ? { trackingUri: options } : options;
+  if (!/^https?:\/\//i.test(o.trackingUri)) {
+    throw new HangarError('INVALID_PARAMETER_VALUE', `The tracking URI must be an http(s) URL, got '${o.trackingUri}'.`, { field: 'trackingUri' });
+  }
+  return new Transport({
+    trackingUri: o.trackingUri,
+    token: o.token,
+    maxRetries: o.maxRetries ?? defaults.maxRetries ?? 4,
+    backoffMs: o.backoffMs ?? defaults.backoffMs ?? 500,
+    maxBackoffMs: o.maxBackoffMs ?? defaults.maxBackoffMs ?? 10_000,
+    timeoutMs: o.timeoutMs ?? defaults.timeoutMs ?? 120_000,
+    fetch: o.fetch ?? globalThis.fetch,
+    sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    userAgent: defaults.userAgent,
+  });
 }

@@ -16,8 +16,8 @@
  * const rows = await monitors.profileMetrics('flights-quality', { columnName: ':table', wholeTable: true });
  * ```
  */
-import type { HangarClientOptions } from './client.js';
-import { Transport, type Query } from './http.js';
+import type { Transport} from './http.js';
+import { transportFor, type HangarClientOptions, type Query } from './http.js';
 
 const HANGAR = '/api/2.0/hangar/monitors';
 
@@ -174,19 +174,8 @@ export class MonitorsClient {
   readonly #t: Transport;
 
   constructor(options: string | HangarClientOptions) {
-    const o: HangarClientOptions = typeof options === 'string' ? { trackingUri: options } : options;
-    this.#t = new Transport({
-      trackingUri: o.trackingUri,
-      token: o.token,
-      maxRetries: o.maxRetries ?? 4,
-      backoffMs: o.backoffMs ?? 500,
-      maxBackoffMs: o.maxBackoffMs ?? 10_000,
-      // A monitor run answers when it has finished.
-      timeoutMs: o.timeoutMs ?? 600_000,
-      fetch: o.fetch ?? globalThis.fetch,
-      sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-      userAgent: 'hangar-client/0.1.0',
-    });
+    // A monitor run answers when it has finished.
+    this.#t = transportFor(options, { timeoutMs: 600_000, userAgent: 'hangar-client/monitors' });
   }
 
   #get<T>(path: string, query: Query): Promise<T> {

@@ -10,9 +10,8 @@
  * online.rows(r); // [{ origin: 'SFO', delay_rate: 0.21 }, { origin: 'JFK', delay_rate: null }]
  * ```
  */
-import { HangarError } from '../core/errors.js';
-import type { HangarClientOptions } from './client.js';
-import { Transport } from './http.js';
+import type { Transport} from './http.js';
+import { transportFor, type HangarClientOptions } from './http.js';
 
 const ONLINE = '/api/2.0/hangar/features/online';
 
@@ -73,22 +72,8 @@ export class OnlineFeaturesClient {
   private readonly http: Transport;
 
   constructor(options: string | HangarClientOptions) {
-    const o: HangarClientOptions = typeof options === 'string' ? { trackingUri: options } : options;
-    if (!/^https?:\/\//i.test(o.trackingUri)) {
-      throw new HangarError('INVALID_PARAMETER_VALUE', `The tracking URI must be an http(s) URL, got '${o.trackingUri}'.`, { field: 'trackingUri' });
-    }
-    this.http = new Transport({
-      trackingUri: o.trackingUri,
-      token: o.token,
-      maxRetries: o.maxRetries ?? 2,
-      backoffMs: o.backoffMs ?? 50,
-      maxBackoffMs: o.maxBackoffMs ?? 1000,
-      // Look-ups sit on a serving path and fail fast; materialising large tables takes seconds.
-      timeoutMs: o.timeoutMs ?? 60_000,
-      fetch: o.fetch ?? globalThis.fetch,
-      sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-      userAgent: 'hangar-client/online',
-    });
+    // Look-ups sit on a serving path and fail fast; materialising large tables takes seconds.
+    this.http = transportFor(options, { maxRetries: 2, backoffMs: 50, maxBackoffMs: 1000, timeoutMs: 60_000, userAgent: 'hangar-client/online' });
   }
 
   /**

@@ -8,9 +8,9 @@
  * await inference.logLabels('flights', [{ requestId: 'a1b2-3', label: 1 }]);
  * ```
  */
-import type { HangarClientOptions } from './client.js';
 import { ApiError, errorFromResponse } from './errors.js';
-import { Transport } from './http.js';
+import type { Transport} from './http.js';
+import { transportFor, type HangarClientOptions } from './http.js';
 
 const HANGAR = '/api/2.0/hangar';
 
@@ -68,18 +68,7 @@ export class InferenceClient {
   readonly #t: Transport;
 
   constructor(options: string | HangarClientOptions) {
-    const o: HangarClientOptions = typeof options === 'string' ? { trackingUri: options } : options;
-    this.#t = new Transport({
-      trackingUri: o.trackingUri,
-      token: o.token,
-      maxRetries: o.maxRetries ?? 4,
-      backoffMs: o.backoffMs ?? 500,
-      maxBackoffMs: o.maxBackoffMs ?? 10_000,
-      timeoutMs: o.timeoutMs ?? 120_000,
-      fetch: o.fetch ?? globalThis.fetch,
-      sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-      userAgent: 'hangar-client/0.1.0',
-    });
+    this.#t = transportFor(options, { userAgent: 'hangar-client/serving' });
   }
 
   /** Where the server keeps inference logs (a local path on its machine). */
