@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Experiment, HangarClient, MetricInput, ModelVersion, ResolvedModel, Run } from '../client/index.js';
+import { mulberry32 } from '../core/random.js';
 
 /**
  * The demo's scenario, over the SDK only, so it is exactly what a user's training script would
@@ -35,17 +36,6 @@ export interface DemoResult {
   resolved: ResolvedModel;
 }
 
-/** A seeded PRNG (mulberry32), so every demo run trains on the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Point {
   x: number;
@@ -54,7 +44,7 @@ interface Point {
 
 /** y = 3x + 2 plus Gaussian noise, x in [0, 10). */
 function makeData(n: number, seed: number): Point[] {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const out: Point[] = [];
   for (let i = 0; i < n; i++) {
     const x = rand() * 10;

@@ -2,6 +2,7 @@ import type { HangarClient } from '../client/index.js';
 import { invalidParam } from '../core/errors.js';
 import type { Problem } from '../data/index.js';
 import { loadTrainingData, registerRunModel, trainRun, type DataOptions, type TrainResult, type TrainRunOptions } from './train.js';
+import { mulberry32 } from '../core/random.js';
 
 /**
  * Hyperparameter search for `hangar train --search grid|random`: every trial is a child run
@@ -56,17 +57,6 @@ export function gridTrials(space: SearchSpace): Array<Record<string, string>> {
   return out;
 }
 
-/** A seeded generator (mulberry32): the same seed draws the same trials. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `trials` distinct combinations drawn uniformly from the grid with a seeded generator (all of

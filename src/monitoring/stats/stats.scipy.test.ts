@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../core/random.js';
 import { ksTwoSample, wasserstein } from './numeric.js';
 
 /**
@@ -15,19 +16,8 @@ const probe = spawnSync(PYTHON, ['-c', 'import scipy, numpy'], { encoding: 'utf8
 const skipReason = probe.status === 0 ? '' : `needs ${PYTHON} with numpy and scipy (${probe.error?.message ?? probe.stderr.trim()})`;
 if (skipReason) console.warn(`skipping stats.scipy.test.ts: ${skipReason}`);
 
-/** A seeded generator (mulberry32) and Box–Muller normals. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function normals(n: number, mean: number, seed: number, round = false): Float64Array {
-  const u = rng(seed);
+  const u = mulberry32(seed);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = mean + Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());

@@ -5,20 +5,12 @@
  */
 import type { HangarClient } from '../../client/index.js';
 import { column, gbdtLearner, logModel, logisticClassifierOnnx, withClassLabels, type FeatureFrame, type TabularModel } from '../../models/index.js';
+import { mulberry32 } from '../../core/random.js';
 
 const ORIGINS = ['ATL', 'JFK', 'LAX', 'ORD', 'SFO'];
 
 /** A small deterministic generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** Rows of the synthetic set: `distance` (double), `origin` (string), and the label `late`. */
 export function syntheticRows(n: number, seed = 7): Array<{ distance: number; origin: string; late: number }> {

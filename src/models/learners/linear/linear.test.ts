@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { FeatureFrame } from '../types.js';
 import { linearFromJSON, linearLearner, resolveLinearParams } from './index.js';
+import { mulberry32 } from '../../../core/random.js';
 
-/** A seeded generator (mulberry32), so the synthetic data is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
 describe('linear learner: ridge regression', () => {
   it('recovers known coefficients and a categorical effect, with missing values imputed by the mean', async () => {
-    const r = rng(1);
+    const r = mulberry32(1);
     const n = 4000;
     const x1 = Float64Array.from({ length: n }, () => gauss(r) * 3 + 10);
     const x2 = Float64Array.from({ length: n }, () => gauss(r));
@@ -71,7 +61,7 @@ describe('linear learner: ridge regression', () => {
   });
 
   it('shrinks coefficients as alpha grows', async () => {
-    const r = rng(2);
+    const r = mulberry32(2);
     const n = 500;
     const x = Float64Array.from({ length: n }, () => gauss(r));
     const y = Float64Array.from(x, (v) => 3 * v + gauss(r) * 0.1);
@@ -84,7 +74,7 @@ describe('linear learner: ridge regression', () => {
 
 describe('linear learner: logistic regression', () => {
   it('binary: recovers the direction of the true weights and is deterministic', async () => {
-    const r = rng(3);
+    const r = mulberry32(3);
     const n = 5000;
     const x1 = Float64Array.from({ length: n }, () => gauss(r));
     const x2 = Float64Array.from({ length: n }, () => gauss(r));
@@ -112,7 +102,7 @@ describe('linear learner: logistic regression', () => {
   });
 
   it('multinomial: separates three classes with one-hot categoricals and reports validation loss', async () => {
-    const r = rng(4);
+    const r = mulberry32(4);
     const n = 3000;
     const x = Float64Array.from({ length: n }, () => gauss(r));
     const codes = Int32Array.from({ length: n }, () => Math.floor(r() * 3));
@@ -136,7 +126,7 @@ describe('linear learner: logistic regression', () => {
 
 describe('linear model JSON', () => {
   it('round-trips through linearFromJSON to identical predictions', async () => {
-    const r = rng(5);
+    const r = mulberry32(5);
     const n = 300;
     const x = Float64Array.from({ length: n }, () => gauss(r));
     x[3] = NaN;
