@@ -187,11 +187,19 @@ export function alignFeatures(frame: FeatureFrame, schema: ReadonlyArray<{ name:
   });
 }
 
+// A model's schema keeps its category lists for its lifetime: their lookup maps are built once,
+// not on every small batch (a one-row predict would otherwise rebuild a map per categorical feature).
+const CATEGORY_INDEX = new WeakMap<readonly string[], Map<string, number>>();
+
 /** Codes of `f` in the code space of `categories` (labels unknown there become -1). */
 export function alignCodes(f: CategoricalFeature, categories: readonly string[]): Int32Array {
   const same = f.categories === categories || (f.categories.length === categories.length && f.categories.every((c, i) => c === categories[i]));
   if (same) return f.codes;
-  const index = new Map(categories.map((c, i) => [c, i]));
+  let index = CATEGORY_INDEX.get(categories);
+  if (index === undefined) {
+    index = new Map(categories.map((c, i) => [c, i]));
+    CATEGORY_INDEX.set(categories, index);
+  }
   const remap = Int32Array.from(f.categories, (c) => index.get(c) ?? -1);
   const out = new Int32Array(f.codes.length);
   const m = remap.length;
