@@ -1,37 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Governance } from '../governance/index.js';
-import { storeEngines } from '../../test/support/engines.js';
+import { storeSuite } from '../../test/support/engines.js';
 import { copyStore } from './copy.js';
 import { GovernanceStore } from './governance-store.js';
 import { openStore } from './open.js';
-import type { Store } from './port.js';
 
 const actor = { name: 'alice', isAdmin: true, authenticated: true };
 
 describe('hangar db copy carries the governance tables', () => {
-  const dirs: string[] = [];
-  const stores: Store[] = [];
-  const engines = storeEngines();
-
-  afterAll(async () => {
-    for (const s of stores) await s.close();
-    for (const e of engines) await e.close().catch(() => undefined);
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-
-  const open = async (uri: string): Promise<Store> => {
-    const s = await openStore(uri, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
-    stores.push(s);
-    return s;
-  };
+  const { engines, tempDir, open } = storeSuite('hangar-gov-copy-');
 
   for (const targetEngine of engines) {
     it.skipIf(targetEngine.skip)(`from SQLite ${targetEngine.title}: tokens, grants, requests, activities, webhooks, deliveries; new ids continue after the copied ones`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'hangar-gov-copy-'));
-      dirs.push(dir);
+      const dir = tempDir();
       const source = await open(`sqlite:///${join(dir, 'source.db')}`);
       await source.createRegisteredModel({ name: 'm', tags: [], description: '', userId: 'alice' });
       await source.createModelVersion({ name: 'm', source: 's3://b/m', storageLocation: 's3://b/m', runId: '', runLink: '', description: '', tags: [], userId: 'alice', modelId: null });
@@ -63,18 +45,11 @@ describe('hangar db copy carries the governance tables', () => {
 });
 
 describe('webhook scopes', () => {
-  const engines = storeEngines();
-  const dirs: string[] = [];
-  afterAll(async () => {
-    for (const e of engines) await e.close().catch(() => undefined);
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const { engines, tempDir } = storeSuite('hangar-gov-scope-');
 
   for (const engine of engines) {
     it.skipIf(engine.skip)(`${engine.title}: a model webhook follows its model's rename and is orphaned, not widened, when the model is deleted`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'hangar-gov-scope-'));
-      dirs.push(dir);
-      const store = await openStore(await engine.open(dir), { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
+      const store = await openStore(await engine.open(tempDir()), { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
       try {
         const gov = GovernanceStore.for(store);
         const name = `scoped-${Date.now()}`;

@@ -1,34 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { storeEngines } from '../../test/support/engines.js';
+import { describe, expect, it } from 'vitest';
+import { storeSuite } from '../../test/support/engines.js';
 import { copyStore } from './copy.js';
 import { MonitoringStore } from './monitoring-store.js';
-import { openStore } from './open.js';
-import type { Store } from './port.js';
 
 describe('the monitoring store', () => {
-  const dirs: string[] = [];
-  const stores: Store[] = [];
-  const engines = storeEngines();
-
-  afterAll(async () => {
-    for (const s of stores) await s.close();
-    for (const e of engines) await e.close().catch(() => undefined);
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-
-  const open = async (uri: string): Promise<Store> => {
-    const s = await openStore(uri, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
-    stores.push(s);
-    return s;
-  };
+  const { engines, tempDir, open } = storeSuite('hangar-mon-store-');
 
   for (const engine of engines) {
     it.skipIf(engine.skip)(`keeps monitors, runs, rules and alerts ${engine.title}`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'hangar-mon-store-'));
-      dirs.push(dir);
+      const dir = tempDir();
       const store = await open(await engine.open(dir));
       const ms = MonitoringStore.for(store);
 

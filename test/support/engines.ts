@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll } from 'vitest';
 import type { ArtifactStore } from '../../src/artifacts/port.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/port.js';
 import { pgSkipReason, pgUrl } from './services.js';
 
 /**
@@ -49,6 +54,40 @@ export function storeEngines(): EngineUnderTest[] {
       ? { title: `on PostgreSQL (skipped: ${pgSkipReason || 'no server'})`, skip: true, open: () => Promise.reject(new Error('no PostgreSQL')), close: async () => {} }
       : postgresEngine(pgUrl),
   ];
+}
+
+/** What a store suite opens: its engines, temp directories and migrated stores, all cleaned up after it. */
+export interface StoreSuite {
+  engines: EngineUnderTest[];
+  /** A new temp directory, removed after the suite. */
+  tempDir(): string;
+  /** Open and migrate the store at `uri`; closed after the suite. */
+  open(uri: string): Promise<Store>;
+}
+
+/** The engines of {@link storeEngines} plus the bookkeeping every store suite repeats; call it inside `describe`. */
+export function storeSuite(prefix: string): StoreSuite {
+  const dirs: string[] = [];
+  const stores: Store[] = [];
+  const engines = storeEngines();
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    for (const e of engines) await e.close().catch(() => undefined);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    engines,
+    tempDir() {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+    async open(uri) {
+      const s = await openStore(uri, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
+      stores.push(s);
+      return s;
+    },
+  };
 }
 
 /** An artifact store for suites whose routes never touch artifacts; any call is a bug. */
