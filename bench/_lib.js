@@ -125,3 +125,16 @@ export async function parallel(concurrency, total, fn) {
     }),
   );
 }
+
+/** Runs a command to completion; resolves with its stdout, rejects with its stderr on a non-zero exit. */
+export function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
+  });
+}

@@ -22,12 +22,12 @@
 //   load_average_1m             the machine's load when the run ended (figures are noisy under load)
 // BENCH_DRIFT_ROWS overrides the row count; BENCH_DRIFT_DIR keeps the files in (and reuses
 // them from) that folder; BENCH_DRIFT_ONLY_DATA=1 only writes the files.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emit, machine } from './_lib.js';
+import { emit, machine, run } from './_lib.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const bin = join(root, 'bin/hangar.js');
@@ -141,18 +141,6 @@ async function makeDriftFiles(dir, rows = 1_000_000, seed = 20261126) {
   return { baseline, current };
 }
 
-
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
-  });
-}
 
 const PEER = `
 import json, sys, time

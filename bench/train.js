@@ -18,12 +18,12 @@
 // wall time counts reading the prepared CSV with pandas (pandas here cannot read Parquet, so
 // DuckDB exports the same rows and features to CSV first, untimed); its fit time is separate.
 // BENCH_TRAIN_ROWS overrides the 2,000,000 training rows (e.g. for a quick look).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emit, machine, startHangar } from './_lib.js';
+import { emit, machine, run, startHangar } from './_lib.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const bin = join(root, 'bin/hangar.js');
@@ -38,18 +38,6 @@ const { readTable, toFeatureFrame } = await import('../dist/data/index.js');
 const { tabularModelFromJSON } = await import('../dist/models/learners/index.js');
 const { HangarClient } = await import('../dist/client/index.js');
 const { loadModel } = await import('../dist/models/sdk.js');
-
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
-  });
-}
 
 const server = await startHangar();
 const dir = mkdtempSync(join(tmpdir(), 'hangar-bench-train-'));
