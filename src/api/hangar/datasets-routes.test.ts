@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalArtifactStore } from '../../artifacts/index.js';
-import { HangarClient, isApiError, type ApiError } from '../../client/index.js';
+import { HangarClient } from '../../client/index.js';
 import { loadConfig } from '../../core/config.js';
 import { governanceFor } from '../../governance/index.js';
 import { openStore } from '../../store/open.js';
 import { createServer } from '../server.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { apiError } from '../../../test/support/api-error.js';
 
 let server: TestServer;
 let client: HangarClient;
@@ -22,16 +23,6 @@ function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
-}
-
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isApiError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
 }
 
 beforeAll(async () => {

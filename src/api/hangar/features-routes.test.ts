@@ -2,23 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeaturesClient, HangarClient, isApiError, type ApiError } from '../../client/index.js';
+import { FeaturesClient, HangarClient } from '../../client/index.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { apiError } from '../../../test/support/api-error.js';
 
 let server: TestServer;
 let features: FeaturesClient;
 let client: HangarClient;
 let dir: string;
-
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isApiError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
-}
 
 beforeAll(async () => {
   server = await startTestServer();

@@ -2,20 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isApiError, type ApiError } from '../../client/index.js';
 import { MonitorsClient } from '../../client/monitors.js';
 import { writeBaselineFixture, writeLogFixture } from '../../monitoring/monitors/test-data.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isApiError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError');
-}
+import { apiError } from '../../../test/support/api-error.js';
 
 describe('monitors over REST and the SDK', () => {
   let server: TestServer;
