@@ -315,6 +315,19 @@ describe('gbdt model: JSON, prediction, errors', () => {
     }
   });
 
+  it('scores small batches (compiled trees) exactly as the rows of a large batch (score tables)', async () => {
+    const { frame, labels } = syntheticFlights(10_000, 15);
+    const model = await fit(frame, labels, { problem: 'binary', params: { max_iter: 10 } });
+    const batch = model.predict(frame);
+    const slice = (start: number, n: number): FeatureFrame => ({
+      rows: n,
+      features: frame.features.map((f) => (f.kind === 'numeric' ? { ...f, values: f.values.slice(start, start + n) } : { ...f, codes: f.codes.slice(start, start + n) })),
+    });
+    for (const [start, n] of [[0, 1], [7, 5], [100, 16], [300, 17]] as const) {
+      expect(model.predict(slice(start, n))).toEqual(batch.slice(start, start + n));
+    }
+  });
+
   it('refuses unknown and out-of-range parameters, naming them', async () => {
     const frame = numericFrame({ x: new Float64Array([1, 2, 3, 4]) });
     const y = new Float64Array([0, 1, 0, 1]);
