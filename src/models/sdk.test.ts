@@ -108,6 +108,22 @@ describe('logModel / loadModel through a live server', () => {
     }
   });
 
+  it('puts extraFiles into the package beside MLmodel, and refuses paths that leave it or overwrite its files', async () => {
+    const run = await client.createRun(experimentId);
+    const runId = run.info.runId;
+    const logged = await logModel(client, { runId, model: tiny(), extraFiles: { 'feature_spec.yaml': 'lookups: []\n', 'notes/readme.txt': 'hi' } });
+    const modelId = logged.loggedModel!.modelId;
+    const files = (await client.listArtifacts({ modelId })).map((f) => f.path).sort();
+    expect(files).toEqual(['MLmodel', 'feature_spec.yaml', 'hangar_env.json', 'model.json', 'notes']);
+    expect((await client.readArtifact({ modelId }, 'feature_spec.yaml')).toString('utf8')).toBe('lookups: []\n');
+    for (const bad of ['../escape.txt', '/abs.txt', 'MLmodel', '']) {
+      await expect(logModel(client, { runId, model: tiny(), artifactPath: `bad-${files.length}`, extraFiles: { [bad]: 'x' } })).rejects.toMatchObject({
+        code: 'INVALID_PARAMETER_VALUE',
+        field: 'extraFiles',
+      });
+    }
+  });
+
   it('logs an ONNX file with an explicit signature and scores it after loading', async () => {
     const run = await client.createRun(experimentId);
     const dir = await mkdtemp(join(tmpdir(), 'hangar-sdk-onnx-'));

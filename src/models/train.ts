@@ -73,6 +73,8 @@ export interface TrainRunOptions {
    * package under the run's `model/` artifacts. `runs:/<run>/model` loads either way.
    */
   layout?: 'logged-model' | 'run';
+  /** More files for the model package (`logModel`'s `extraFiles`), e.g. `feature_spec.yaml`. */
+  extraFiles?: Record<string, string | Uint8Array>;
   /** Worker threads for the learner (default: every core). */
   threads?: number;
   /** Progress callback (phases and iterations). */
@@ -267,6 +269,7 @@ export async function trainRun(client: HangarClient, experimentId: string, data:
       model,
       inputExample: data.inputExample,
       ...(options.layout === undefined ? {} : { layout: options.layout }),
+      ...(options.extraFiles === undefined ? {} : { extraFiles: options.extraFiles }),
       ...(options.register ? { registeredModelName: options.register } : {}),
     });
     const modelUri = logged.runUri;

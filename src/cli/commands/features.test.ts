@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeaturesClient } from '../../client/index.js';
+import { FeaturesClient, HangarClient } from '../../client/index.js';
 import { readTable } from '../../data/index.js';
 import { runCli } from '../program.js';
 import { testIo } from '../test-support/cli.js';
@@ -84,6 +84,12 @@ describe('hangar features and hangar score', () => {
     const trained = await cli(['train', '--data', out, '--target', 'late', '--exclude', 'user_id,at', '--training-set', ts.training_set_id, '--register', 'lateness', '--tracking-uri', live.url, '--json']);
     expect(trained.err).toBe('');
     expect(trained.code).toBe(0);
+    // The model is a LoggedModel (MLflow 3) whose package holds feature_spec.yaml beside MLmodel.
+    const mlflow = new HangarClient({ trackingUri: live.url });
+    const version = await mlflow.getModelVersion('lateness', 1);
+    expect(version.source).toMatch(/^models:\/m-/);
+    const modelId = version.source.slice('models:/'.length);
+    expect((await mlflow.listArtifacts({ modelId })).map((f) => f.path)).toEqual(expect.arrayContaining(['MLmodel', 'feature_spec.yaml']));
 
     const scoredPath = join(dir, 'scored.parquet');
     const scored = await cli(['score', 'models:/lateness/1', '--data', join(dir, 'keys.parquet'), '--out', scoredPath, '--tracking-uri', live.url, '--batch-rows', '500', ...home]);

@@ -334,11 +334,11 @@ Example:
 
 /**
  * What `hangar train --training-set ID|FILE` adds to a training run: a `hangar.training_set`
- * tag, and `feature_spec.yaml` next to `MLmodel` in the logged model so `hangar score` can look
+ * tag, and `feature_spec.yaml` next to `MLmodel` in the model package so `hangar score` can look
  * the features up again. `ID` is fetched from the server (REST `training-sets/get`); `FILE` is a
  * `feature_spec.yaml` already written.
  */
-export async function trainingSetHook(io: CliIo, trackingUri: string, arg: string): Promise<{ tags: Record<string, string>; attach(runId: string): Promise<void> }> {
+export async function trainingSetHook(io: CliIo, trackingUri: string, arg: string): Promise<{ tags: Record<string, string>; files: Record<string, string> }> {
   const { featureSpecYaml, parseFeatureSpec, FEATURE_SPEC_FILE } = await dataModule();
   const { FeaturesClient } = await import('../../client/index.js');
   let text: string;
@@ -349,10 +349,5 @@ export async function trainingSetHook(io: CliIo, trackingUri: string, arg: strin
     text = featureSpecYaml({ id: ts.id, spec: ts.request, lineage: ts.lineage });
   }
   const spec = parseFeatureSpec(text);
-  return {
-    tags: { 'hangar.training_set': spec.trainingSetId ?? arg },
-    async attach(runId: string) {
-      await clientFor(io, trackingUri).putArtifact({ runId }, `model/${FEATURE_SPEC_FILE}`, text);
-    },
-  };
+  return { tags: { 'hangar.training_set': spec.trainingSetId ?? arg }, files: { [FEATURE_SPEC_FILE]: text } };
 }

@@ -68,7 +68,7 @@ Metrics (on --holdout, else on the training rows): binary auc, log_loss, accurac
 multiclass accuracy, macro_f1, log_loss; regression rmse, mae, r2, mape. Progress goes to stderr.
 The model is logged as MLflow 3 does: a LoggedModel linked to the run (models:/m-<id>, also
 loadable as runs:/<run>/model); --register creates the version from it. With --training-set
-the package goes under the run's model/ folder instead (MLflow 2 layout), beside feature_spec.yaml.
+the package also holds feature_spec.yaml, beside MLmodel.
 
 Examples:
   hangar train --data train.parquet --target churned --holdout test.parquet --register churn
@@ -96,14 +96,12 @@ Examples:
         register: o.register,
         threads: o.threads,
         onProgress,
-        // The training-set hook writes feature_spec.yaml under the run's model/ folder, so the
-        // package stays there (MLflow 2 layout) until the hook can write into a LoggedModel.
-        ...(hook === undefined ? {} : { tags: hook.tags, layout: 'run' as const }),
+        // The training set's feature_spec.yaml goes into the package, beside MLmodel.
+        ...(hook === undefined ? {} : { tags: hook.tags, extraFiles: hook.files }),
       };
       if (o.search) {
         const r = await search({ ...common, mode: o.search, space, fixed, trials: o.trials, seed: o.seed });
-        await hook?.attach(r.best.result.runId);
-        if (o.json) {
+                if (o.json) {
           io.out(
             `${JSON.stringify(
               {
@@ -133,7 +131,6 @@ Examples:
         return;
       }
       const r = await train({ ...common, params: fixed });
-      await hook?.attach(r.runId);
       if (o.json) {
         io.out(
           `${JSON.stringify(

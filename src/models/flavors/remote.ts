@@ -2,9 +2,10 @@
  * Logging models to a run and loading them back through a Hangar (or MLflow) server: the
  * functions behind `hangar/models`.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { HangarError } from '../../core/errors.js';
 import type { HangarClient, ModelVersion, ResolvedModel } from '../../client/index.js';
 import type { FeatureFrame, TabularModel } from '../learners/types.js';
@@ -59,6 +60,12 @@ export interface LogModelOptions {
   versionDescription?: string;
   /** Tags of the new version, when registering. */
   versionTags?: Record<string, string>;
+  /**
+   * More files for the package, by relative path (e.g. `feature_spec.yaml`, which `hangar score`
+   * reads to look features up). A path that would overwrite a file of the package, or leave its
+   * folder, is refused.
+   */
+  extraFiles?: Record<string, string | Uint8Array>;
 }
 
 export interface LoggedModelResult {
@@ -138,7 +145,7 @@ export async function writeLogPackage(dir: string, options: LogModelOptions, art
     options.model !== undefined
       ? tabularPackage(options.model)
       : onnxPackage(options.onnx ?? (await readFile(options.onnxPath!)), options.onnxOptions);
-  return saveModelPackage(dir, {
+  const mlmodel = await saveModelPackage(dir, {
     ...flavor,
     signature: inferLogSignature(options),
     inputExample: options.inputExample,
@@ -147,6 +154,23 @@ export async function writeLogPackage(dir: string, options: LogModelOptions, art
     metadata: options.metadata,
     projectDir: options.projectDir,
   });
+  await writeExtraFiles(dir, options.extraFiles);
+  return mlmodel;
+}
+
+/** Writes `extraFiles` into a saved package, refusing paths that escape it or overwrite its files. */
+async function writeExtraFiles(dir: string, files: Record<string, string | Uint8Array> | undefined): Promise<void> {
+  for (const [rel, content] of Object.entries(files ?? {})) {
+    const target = resolve(dir, rel);
+    if (rel === '' || isAbsolute(rel) || !target.startsWith(`${resolve(dir)}${sep}`)) {
+      throw new HangarError('INVALID_PARAMETER_VALUE', `extraFiles: '${rel}' must be a relative path inside the model package`, { field: 'extraFiles' });
+    }
+    if (existsSync(target)) {
+      throw new HangarError('INVALID_PARAMETER_VALUE', `extraFiles: '${rel}' is already a file of the model package`, { field: 'extraFiles' });
+    }
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
 }
 
 /**
