@@ -33,6 +33,7 @@ export {
   type Problem,
 } from './frame.js';
 export { resolveDataset, registerDataset, checkExpectations, parseExpectations, loadExpectationsFile, expectationError, type ResolvedDataset, type DatasetColumn, type Expectations, type ExpectationReport } from './datasets/index.js';
+export { localCopy, cacheDirOf } from './datasets/index.js';
 export type { DataContext } from './context.js';
 export * from './features/index.js';
 export * from './online/index.js';

@@ -28,12 +28,12 @@ export function artifactUri(ctx: DataContext, path: string): string {
 }
 
 /** The local directory of a local-disk artifact store, or null for a remote one. */
-export function localRoot(ctx: DataContext): string | null {
+export function localRoot(ctx: Pick<DataContext, 'artifacts'>): string | null {
   return ctx.artifacts.rootUri.startsWith('file:') ? fileURLToPath(ctx.artifacts.rootUri) : null;
 }
 
 /** The cache directory for remote files. */
-export function cacheDirOf(ctx: DataContext): string {
+export function cacheDirOf(ctx: Pick<DataContext, 'cacheDir'>): string {
   return ctx.cacheDir ?? join(tmpdir(), 'hangar-data-cache');
 }
 
@@ -42,7 +42,7 @@ export function cacheDirOf(ctx: DataContext): string {
  * store a copy under the cache (`cacheKey` names it; an existing copy of `size` bytes is reused;
  * a download goes to a temp name first, so a half-written copy is never used).
  */
-export async function localCopy(ctx: DataContext, path: string, cacheKey: string, size?: number): Promise<string> {
+export async function localCopy(ctx: Pick<DataContext, 'artifacts' | 'cacheDir'>, path: string, cacheKey: string, size?: number): Promise<string> {
   const root = localRoot(ctx);
   if (root !== null) return join(root, ...path.split('/'));
   const target = join(cacheDirOf(ctx), ...cacheKey.split('/'));

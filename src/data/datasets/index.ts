@@ -28,5 +28,5 @@ export {
 } from './expectations.js';
 export { profileRelation, PROFILE_QUANTILES, TOP_VALUES, type ColumnProfile, type DatasetProfile } from './profile.js';
 export { withDuck, type DuckConnection } from './duck.js';
-export { DATASETS_PREFIX, versionArtifactPath } from './files.js';
+export { DATASETS_PREFIX, versionArtifactPath, localCopy, cacheDirOf } from './files.js';
 export type { ResolvedDataset, DatasetColumn, DatasetInfo, DatasetVersion, DatasetSourceType } from './types.js';
