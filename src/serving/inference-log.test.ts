@@ -69,6 +69,7 @@ describe('InferenceLog', () => {
     const types = await query(`describe select * from read_parquet('${files[0]!.path}', hive_partitioning = false)`);
     expect(types.map((t) => `${String(t.column_name)} ${String(t.column_type)}`)).toEqual([
       'timestamp TIMESTAMP',
+      'arrival_timestamp TIMESTAMP',
       'request_id VARCHAR',
       'model_name VARCHAR',
       'model_version VARCHAR',
@@ -89,6 +90,38 @@ describe('InferenceLog', () => {
       { request_id: 'r3/0', status: 'OK', prediction: 0, input_status: 'a', n: 1 },
       { request_id: 'r3/1', status: 'OK', prediction: 1, input_status: 'b', n: 2 },
     ]);
+  });
+
+  it('keeps the event time and the arrival time; files split by the event day and are indexed by event time', async () => {
+    const root = join(dir, 'log-event');
+    const model: LoggedModel = { name: 'replayed', version: '1', predictionType: 'DOUBLE', columns: [column('x', 'double')] };
+    const log = new InferenceLog({ root, index: storeIndex(store), flushIntervalMs: 3_600_000 });
+    const arrival = Date.UTC(2026, 10, 26, 12, 0, 0);
+    const may1 = Date.UTC(2001, 4, 1, 8, 5);
+    const may2 = Date.UTC(2001, 4, 2, 23, 30);
+    // One request whose two rows happened on different days, one with a single event time, one without.
+    log.append(model, 'a', { event: Float64Array.of(may1, may2), arrival }, 1, { rows: 2, logged: [1, 2], proba: undefined, inputs: new Map([['x', [1, 2]]]) });
+    log.append(model, 'b', { event: may1 + 60_000, arrival: arrival + 1 }, 1, one({ x: 3 }));
+    log.append(model, 'c', arrival + 2, 1, one({ x: 4 }));
+    await log.close();
+    const files = await listInferenceLogFiles(store, { model: 'replayed', kind: 'predictions' });
+    expect(files.map((f) => [f.day, f.rows, f.minTs, f.maxTs])).toEqual([
+      ['2001-05-01', 2, may1, may1 + 60_000],
+      ['2001-05-02', 1, may2, may2],
+      ['2026-11-26', 1, arrival + 2, arrival + 2],
+    ]);
+    expect(files[0]!.path).toContain('/replayed/date=2001-05-01/');
+    const rows = await query(
+      `select request_id, epoch_ms("timestamp")::DOUBLE as event, epoch_ms(arrival_timestamp)::DOUBLE as arrival from read_parquet([${files.map((f) => `'${f.path}'`).join(', ')}], hive_partitioning = false) order by request_id`,
+    );
+    expect(rows).toEqual([
+      { request_id: 'a/0', event: may1, arrival },
+      { request_id: 'a/1', event: may2, arrival },
+      { request_id: 'b', event: may1 + 60_000, arrival: arrival + 1 },
+      { request_id: 'c', event: arrival + 2, arrival: arrival + 2 },
+    ]);
+    // A monitor asking for rows from May 2 on finds the May 2 file, not the one of May 1.
+    expect((await listInferenceLogFiles(store, { model: 'replayed', kind: 'predictions', from: Date.UTC(2001, 4, 2), to: Date.UTC(2001, 4, 3) })).map((f) => f.day)).toEqual(['2001-05-02']);
   });
 
   it('drops and counts rows beyond its capacity, and says so in the log', async () => {

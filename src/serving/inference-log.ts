@@ -6,9 +6,12 @@
  * silently.
  *
  * Layout (the contract monitors read, docs/serving.md):
- * `<root>/<model>/date=YYYY-MM-DD/<epoch ms>-<seq>.parquet` with columns `timestamp`,
- * `request_id`, `model_name`, `model_version`, `status`, `latency_ms`, `prediction`,
- * `prediction_proba`, then the signature's input columns (`input_<name>` on a name clash).
+ * `<root>/<model>/date=YYYY-MM-DD/<epoch ms>-<seq>.parquet` with columns `timestamp` (the
+ * event time: the caller's, else the arrival), `arrival_timestamp`, `request_id`, `model_name`,
+ * `model_version`, `status`, `latency_ms`, `prediction`, `prediction_proba`, then the
+ * signature's input columns (`input_<name>` on a name clash). Files are split by the UTC day
+ * of the event time, and the index records the event-time range of each file, so monitors
+ * window and select files by when things happened, not by when they were scored.
  */
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,9 +38,23 @@ export interface LoggedModel {
   readonly predictionType: PredictionType;
 }
 
+/**
+ * When a request's rows happened: `event` is the caller's event time (one for every row, or
+ * one per row), `arrival` when the request reached the server. A bare number is both.
+ */
+export interface RowTimes {
+  /** Epoch ms, for every row or per row. */
+  event: number | ArrayLike<number>;
+  /** Epoch ms the request arrived. */
+  arrival: number;
+}
+
 /** One buffered row. Inputs point at the request's own column arrays (no copy). */
 interface Entry {
+  /** Event time, epoch ms. */
   ts: number;
+  /** Arrival time, epoch ms. */
+  arrival: number;
   requestId: string;
   model: LoggedModel;
   ok: boolean;
@@ -70,7 +87,7 @@ export interface InferenceLogOptions {
 }
 
 /** The log's own columns; an input column with one of these names is stored as `input_<name>`. */
-export const LOG_COLUMNS = ['timestamp', 'request_id', 'model_name', 'model_version', 'status', 'latency_ms', 'prediction', 'prediction_proba'] as const;
+export const LOG_COLUMNS = ['timestamp', 'arrival_timestamp', 'request_id', 'model_name', 'model_version', 'status', 'latency_ms', 'prediction', 'prediction_proba'] as const;
 
 const CHUNK = 2048;
 
@@ -178,12 +195,12 @@ export class InferenceLog {
 
   /**
    * Buffer the rows of one scored request. Never blocks and never throws: a full buffer drops
-   * the rows and counts them.
+   * the rows and counts them. `time` is the arrival time (also the event time), or both.
    */
   append(
     model: LoggedModel,
     requestId: string,
-    ts: number,
+    time: number | RowTimes,
     latencyMs: number,
     result: { rows: number; logged: ArrayLike<number | string | null>; proba: ArrayLike<number> | undefined; inputs: ReadonlyMap<string, ArrayLike<unknown>> } | undefined,
     errorInputs?: { rows: number; inputs: ReadonlyMap<string, ArrayLike<unknown>> },
@@ -201,9 +218,12 @@ export class InferenceLog {
     }
     const ok = result !== undefined;
     const inputs = result?.inputs ?? errorInputs?.inputs;
+    const arrival = typeof time === 'number' ? time : time.arrival;
+    const event = typeof time === 'number' ? time : time.event;
     for (let i = 0; i < n; i++) {
       this.#entries.push({
-        ts,
+        ts: typeof event === 'number' ? event : (event[i] ?? arrival),
+        arrival,
         // Rows of one request share its id; a batch's rows are told apart by their position.
         requestId: rows <= 1 ? requestId : `${requestId}/${i}`,
         model,
@@ -254,7 +274,7 @@ export class InferenceLog {
     const files: NewInferenceLogFile[] = [...this.#pendingIndex];
     this.#pendingIndex = [];
     try {
-      // One file per (model, file schema, day).
+      // One file per (model, file schema, day of the event time).
       const groups = new Map<string, Entry[]>();
       for (const e of entries) {
         const key = `${e.model.name}\u0000${schemaKey(e.model)}\u0000${utcDay(e.ts)}`;
@@ -309,10 +329,10 @@ export class InferenceLog {
       return { name: c.name!, out: taken ? `input_${c.name!}` : c.name!, sql, stage: stageOf(sql) };
     });
     const predStage = model.predictionType;
-    const stageTypes: DuckDB.DuckDBType[] = [duck.DOUBLE, duck.VARCHAR, duck.BOOLEAN, duck.DOUBLE, predStage === 'DOUBLE' ? duck.DOUBLE : duck.VARCHAR, duck.DOUBLE, duck.VARCHAR];
+    const stageTypes: DuckDB.DuckDBType[] = [duck.DOUBLE, duck.DOUBLE, duck.VARCHAR, duck.BOOLEAN, duck.DOUBLE, predStage === 'DOUBLE' ? duck.DOUBLE : duck.VARCHAR, duck.DOUBLE, duck.VARCHAR];
     for (const c of inputs) stageTypes.push(c.stage === 'DOUBLE' ? duck.DOUBLE : c.stage === 'BOOLEAN' ? duck.BOOLEAN : duck.VARCHAR);
     const table = `stage_${this.#seq}`;
-    const cols = ['ts DOUBLE', 'request_id VARCHAR', 'ok BOOLEAN', 'latency_ms DOUBLE', `prediction ${predStage}`, 'proba DOUBLE', 'version VARCHAR', ...inputs.map((c, j) => `c${j} ${c.stage}`)];
+    const cols = ['ts DOUBLE', 'arrival DOUBLE', 'request_id VARCHAR', 'ok BOOLEAN', 'latency_ms DOUBLE', `prediction ${predStage}`, 'proba DOUBLE', 'version VARCHAR', ...inputs.map((c, j) => `c${j} ${c.stage}`)];
     await con.run(`create table ${table} (${cols.join(', ')})`);
     try {
       const appender = await con.createAppender(table);
@@ -327,15 +347,16 @@ export class InferenceLog {
           if (e.ts > maxTs) maxTs = e.ts;
         }
         chunk.setColumnValues(0, slice.map((e) => e.ts));
-        chunk.setColumnValues(1, slice.map((e) => e.requestId));
-        chunk.setColumnValues(2, slice.map((e) => e.ok));
-        chunk.setColumnValues(3, slice.map((e) => e.latencyMs));
-        chunk.setColumnValues(4, slice.map((e) => (e.prediction === null ? null : predStage === 'DOUBLE' ? (typeof e.prediction === 'number' ? (Number.isNaN(e.prediction) ? null : e.prediction) : Number(e.prediction)) : String(e.prediction))));
-        chunk.setColumnValues(5, slice.map((e) => (e.proba === null || Number.isNaN(e.proba) ? null : e.proba)));
+        chunk.setColumnValues(1, slice.map((e) => e.arrival));
+        chunk.setColumnValues(2, slice.map((e) => e.requestId));
+        chunk.setColumnValues(3, slice.map((e) => e.ok));
+        chunk.setColumnValues(4, slice.map((e) => e.latencyMs));
+        chunk.setColumnValues(5, slice.map((e) => (e.prediction === null ? null : predStage === 'DOUBLE' ? (typeof e.prediction === 'number' ? (Number.isNaN(e.prediction) ? null : e.prediction) : Number(e.prediction)) : String(e.prediction))));
+        chunk.setColumnValues(6, slice.map((e) => (e.proba === null || Number.isNaN(e.proba) ? null : e.proba)));
         // Versions with the same file schema share a file (a swap mid-flush): the version is per row.
-        chunk.setColumnValues(6, slice.map((e) => e.model.version));
+        chunk.setColumnValues(7, slice.map((e) => e.model.version));
         inputs.forEach((c, j) => {
-          chunk.setColumnValues(7 + j, slice.map((e) => stageValue(c.stage, e.inputs?.get(c.name)?.[e.row])));
+          chunk.setColumnValues(8 + j, slice.map((e) => stageValue(c.stage, e.inputs?.get(c.name)?.[e.row])));
         });
         appender.appendDataChunk(chunk);
         // Give the event loop back between chunks: requests keep flowing during a large flush.
@@ -345,6 +366,7 @@ export class InferenceLog {
       appender.closeSync();
       const select = [
         'epoch_ms(ts::BIGINT) as "timestamp"',
+        'epoch_ms(arrival::BIGINT) as arrival_timestamp',
         'request_id',
         `${literal(model.name)} as model_name`,
         'version as model_version',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HangarError } from '../core/errors.js';
-import { UnsupportedMediaType, mediaType, parseCsv, parseScoringRequest } from './protocol.js';
+import { UnsupportedMediaType, mediaType, parseCsv, parseEventTime, parseScoringRequest, rowEventTimes } from './protocol.js';
 
 const cols = (t: { columns: Map<string, ArrayLike<unknown>> }): Record<string, unknown[]> => Object.fromEntries([...t.columns].map(([k, v]) => [k, Array.from(v)]));
 
@@ -86,5 +86,36 @@ describe('CSV', () => {
   it('needs a header and rectangular lines', () => {
     badRequest(() => parseCsv(''));
     expect(badRequest(() => parseCsv('a,b\n1\n')).message).toMatch(/line 2 has 1 fields for 2 columns/);
+  });
+});
+
+describe('event times', () => {
+  it('reads epoch ms and ISO-8601 dates and date-times, zone-less as UTC', () => {
+    expect(parseEventTime('988704300000', 'h')).toBe(Date.UTC(2001, 4, 1, 8, 5));
+    expect(parseEventTime(988704300000, 'h')).toBe(Date.UTC(2001, 4, 1, 8, 5));
+    expect(parseEventTime('2001-05-01T08:05:00Z', 'h')).toBe(Date.UTC(2001, 4, 1, 8, 5));
+    expect(parseEventTime('2001-05-01 08:05:00', 'h')).toBe(Date.UTC(2001, 4, 1, 8, 5));
+    expect(parseEventTime('2001-05-01T10:05:00.000+02:00', 'h')).toBe(Date.UTC(2001, 4, 1, 8, 5));
+    expect(parseEventTime('2001-05-01', 'h')).toBe(Date.UTC(2001, 4, 1));
+    expect(parseEventTime('2000-02-29', 'h')).toBe(Date.UTC(2000, 1, 29));
+  });
+
+  it('refuses anything else with INVALID_PARAMETER_VALUE naming the field', () => {
+    for (const bad of ['May 1 2001', '2001-02-29', '2001-13-01', '2001-05-01T25:00:00Z', '1.5', 1.5, '', 'NaN', true, '99999999999999999', '2001-05-01T08:05:00 PST']) {
+      let err: unknown;
+      try {
+        parseEventTime(bad, 'Hangar-Event-Time');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, String(bad)).toMatchObject({ code: 'INVALID_PARAMETER_VALUE', field: 'Hangar-Event-Time' });
+    }
+  });
+
+  it('per row: the column where it has a value, the fallback elsewhere; none without the column', () => {
+    const table = { rows: 3, positional: false, columns: new Map<string, ArrayLike<unknown>>([['t', ['2001-05-01', null, 988761600000]]]) };
+    expect(Array.from(rowEventTimes(table, 't', 7) as Float64Array)).toEqual([Date.UTC(2001, 4, 1), 7, Date.UTC(2001, 4, 2)]);
+    expect(rowEventTimes(table, 'other', 7)).toBe(7);
+    expect(rowEventTimes(table, undefined, 7)).toBe(7);
   });
 });

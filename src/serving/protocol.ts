@@ -295,3 +295,60 @@ function csvNumber(s: string): number {
   if (l === '-inf' || l === '-infinity') return -Infinity;
   return Number(s);
 }
+
+/** The request header carrying the caller's event time for every row of the request (docs/serving.md). */
+export const EVENT_TIME_HEADER = 'Hangar-Event-Time';
+
+const EPOCH_MS = /^-?\d{1,16}$/;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+/** The range a JavaScript Date can hold, ± 100,000,000 days around 1970. */
+const MAX_MS = 8.64e15;
+
+/**
+ * An event time as epoch ms: an integer of epoch milliseconds, or an ISO-8601 date or date-time
+ * (`2001-05-01`, `2001-05-01T08:05:00Z`, `2001-05-01 08:05:00.250+02:00`). A date-time without
+ * a zone is UTC, as the data layer reads zone-less timestamps. Anything else (`May 1`, an
+ * impossible date such as `2001-02-30`, a number outside a Date's range) is
+ * INVALID_PARAMETER_VALUE naming `field`.
+ */
+export function parseEventTime(value: unknown, field: string, label: string = field): number {
+  let ms = Number.NaN;
+  if (typeof value === 'number') ms = Number.isInteger(value) ? value : Number.NaN;
+  else if (typeof value === 'string') {
+    const s = value.trim();
+    if (EPOCH_MS.test(s)) ms = Number(s);
+    else if (ISO_8601.test(s) && validDate(s)) {
+      const t = s.replace(' ', 'T');
+      ms = Date.parse(t.length === 10 || /(?:Z|[+-]\d{2}:?\d{2})$/i.test(t.slice(10)) ? t : `${t}Z`);
+    }
+  }
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_MS) {
+    const shown = typeof value === 'string' ? `'${value.length > 60 ? `${value.slice(0, 59)}…` : value}'` : String(value);
+    throw new HangarError('INVALID_PARAMETER_VALUE', `${label} must be epoch milliseconds or an ISO-8601 date-time (e.g. 2001-05-01T08:05:00Z); got ${shown}.`, { field });
+  }
+  return ms;
+}
+
+/** Month 1–12 and a day the month has (Date.parse would roll 2001-02-30 over to March 2). */
+function validDate(s: string): boolean {
+  const y = Number(s.slice(0, 4));
+  const m = Number(s.slice(5, 7));
+  const d = Number(s.slice(8, 10));
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/**
+ * Each row's event time: the value of `column` in the row when the request carries that column
+ * and the value is not missing, else `fallback` (the header's time, or the arrival time).
+ * A value that is not a time is INVALID_PARAMETER_VALUE naming the column and the row.
+ */
+export function rowEventTimes(table: ScoringTable, column: string | undefined, fallback: number): number | Float64Array {
+  const values = column === undefined ? undefined : table.columns.get(column);
+  if (values === undefined) return fallback;
+  const out = new Float64Array(table.rows);
+  for (let i = 0; i < table.rows; i++) {
+    const v = values[i];
+    out[i] = v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v)) ? fallback : parseEventTime(v, column!, `${column!} (row ${i})`);
+  }
+  return out;
+}

@@ -9,6 +9,7 @@ import { HangarError } from '../core/errors.js';
 import { ModelFollower, localModel } from './follower.js';
 import { restIndex } from './inference-files.js';
 import { InferenceLog } from './inference-log.js';
+import { UploadingIndex, restPublisher } from './log-publish.js';
 import { ServingMetrics } from './metrics.js';
 import type { ServingModel } from './model.js';
 import { startScoringServer, type ModelSlot, type ScoringServer } from './server.js';
@@ -33,12 +34,18 @@ export interface ServeOptions {
   shadow?: string;
   /** Log name for a local package directory (default: the directory's name). */
   modelName?: string;
-  /** The inference log; false disables it. */
+  /**
+   * The inference log; false disables it. `root`: where files are written (default: the
+   * server's log root when it is on local disk; with a remote log, `./.hangar/inference-spool`,
+   * where files wait until they are uploaded and indexed).
+   */
   inferenceLog?: false | { root?: string; capacity?: number; flushRows?: number; flushIntervalMs?: number; retentionDays?: number };
   /** Distinguishes file names of cluster workers. */
   writerId?: number;
   /** Most rows per request. */
   maxRows?: number;
+  /** A request column holding each row's event time (see `ScoringServerOptions.eventTimeColumn`). */
+  eventTimeColumn?: string;
   /** Largest body in bytes. */
   bodyLimitBytes?: number;
   /** Warm-up requests per model load. */
@@ -123,10 +130,25 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     let log: InferenceLog | undefined;
     if (o.inferenceLog !== false) {
       const l = o.inferenceLog ?? {};
-      const root = l.root ?? (await inference.logRoot());
+      const cfg = await inference.config();
+      // A remote log (the server's artifact root is s3://…): files are spooled here, uploaded
+      // through the server, indexed by their URI, then removed from the spool.
+      const root = l.root ?? (cfg.logUri === undefined ? cfg.logRoot : resolve('.hangar', 'inference-spool'));
+      const index =
+        cfg.logUri === undefined
+          ? restIndex(inference)
+          : new UploadingIndex({
+              root,
+              publisher: restPublisher(inference, cfg.logUri),
+              index: restIndex(inference),
+              writerId: o.writerId ?? 0,
+              log: o.log,
+              onUploadFailure: (n) => metrics.uploadFailures.inc(n),
+              onWaiting: (rows) => metrics.waitingRows.set(rows),
+            });
       log = new InferenceLog({
         root,
-        index: restIndex(inference),
+        index,
         ...(l.capacity === undefined ? {} : { capacity: l.capacity }),
         ...(l.flushRows === undefined ? {} : { flushRows: l.flushRows }),
         ...(l.flushIntervalMs === undefined ? {} : { flushIntervalMs: l.flushIntervalMs }),
@@ -165,6 +187,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
       ...(log === undefined ? {} : { log }),
       metrics,
       ...(o.maxRows === undefined ? {} : { maxRows: o.maxRows }),
+      ...(o.eventTimeColumn === undefined ? {} : { eventTimeColumn: o.eventTimeColumn }),
       ...(o.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: o.bodyLimitBytes }),
       logLine: o.log,
     });

@@ -4,6 +4,10 @@
  * a tree, and this server has five routes). Every scored row goes to the inference log after
  * the response is written; optional traffic split to a challenger and shadow scoring.
  *
+ * Every request may carry its event time (the `Hangar-Event-Time` header, or per row in the
+ * column named by `eventTimeColumn`); the log keeps it beside the arrival time, and monitors
+ * window by it.
+ *
  * Routes: `GET /ping`, `GET /health` (200 `"\n"` once a model is loaded, else 404),
  * `GET /version`, `POST /invocations`, `GET /metrics` (Prometheus), `POST /hangar/refresh`
  * (check the registry now, e.g. from a registry webhook).
@@ -13,10 +17,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { HangarError, isHangarError } from '../core/errors.js';
-import type { InferenceLog } from './inference-log.js';
+import type { InferenceLog, RowTimes } from './inference-log.js';
 import type { ServingMetrics } from './metrics.js';
 import type { ScoreResult, ServingModel } from './model.js';
-import { UnsupportedMediaType, parseScoringRequest, type ScoringTable } from './protocol.js';
+import { EVENT_TIME_HEADER, UnsupportedMediaType, parseEventTime, parseScoringRequest, rowEventTimes, type ScoringTable } from './protocol.js';
 
 /** The MLflow version whose scoring protocol this server speaks; `GET /version` answers it. */
 export const SCORING_PROTOCOL_VERSION = '2.12.2';
@@ -43,6 +47,12 @@ export interface ScoringServerOptions {
   bodyLimitBytes?: number;
   /** Most rows one request may carry; more answers 400 naming the limit. Default 100,000. */
   maxRows?: number;
+  /**
+   * A request column holding each row's event time (epoch ms or ISO-8601); a row without a
+   * value takes the `Hangar-Event-Time` header's time, else the arrival time. The column goes
+   * to the model like any other (a column outside the signature is dropped there).
+   */
+  eventTimeColumn?: string;
   /** Request timeout in ms (MLflow's default 60 s). */
   requestTimeoutMs?: number;
   /** Log lines (unexpected errors). */
@@ -111,8 +121,10 @@ export function createScoringServer(o: ScoringServerOptions): http.Server {
     return err.httpStatus;
   };
 
+  const eventHeader = EVENT_TIME_HEADER.toLowerCase();
   const invocations = (req: http.IncomingMessage, res: http.ServerResponse, body: string, started: number): void => {
-    const ts = Date.now();
+    const arrival = Date.now();
+    let ts: number | RowTimes = arrival;
     const header = req.headers['x-request-id'];
     const requestId = typeof header === 'string' && header !== '' && header.length <= 200 ? header : `${prefix}-${(counter++).toString(36)}`;
     // The split is by request count, spread evenly: request i goes to the challenger when
@@ -147,10 +159,15 @@ export function createScoringServer(o: ScoringServerOptions): http.Server {
       if (table !== undefined) o.log?.append(model, requestId, ts, ms, undefined, { rows: table.rows, inputs: table.columns });
     };
     try {
+      const h = req.headers[eventHeader];
+      // A bad header rejects the request before any row is read (like a protocol error): nothing is logged.
+      const requestTime = h === undefined ? arrival : parseEventTime(Array.isArray(h) ? h.join(',') : h, EVENT_TIME_HEADER);
       table = parseScoringRequest(req.headers['content-type'], body).table;
       if (table.rows > maxRows) {
         throw new HangarError('INVALID_PARAMETER_VALUE', `The request has ${table.rows} rows; the server scores at most ${maxRows} per request (--max-rows).`, { field: 'inputs' });
       }
+      const event = rowEventTimes(table, o.eventTimeColumn, requestTime);
+      if (event !== arrival) ts = { event, arrival };
       const scored = model.score(table);
       if (scored instanceof Promise) scored.then(done, failed);
       else done(scored);
@@ -159,7 +176,7 @@ export function createScoringServer(o: ScoringServerOptions): http.Server {
     }
   };
 
-  const shadowScore = (table: ScoringTable, requestId: string, ts: number): void => {
+  const shadowScore = (table: ScoringTable, requestId: string, ts: number | RowTimes): void => {
     const model = o.shadow?.current;
     if (model === undefined) return;
     const t0 = performance.now();

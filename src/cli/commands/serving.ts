@@ -70,6 +70,7 @@ interface ServeFlags extends StoreFlags {
   logFlushInterval: number;
   retentionDays?: number;
   maxRows: number;
+  eventTimeColumn?: string;
 }
 
 export function registerServingCommands(ctx: CommandContext): void {
@@ -94,7 +95,8 @@ export function registerServingCommands(ctx: CommandContext): void {
     .option('--log-flush-rows <rows>', 'flush the log once this many rows are buffered', intOption(1, 100_000_000), 20_000)
     .addOption(new Option('--log-flush-interval <duration>', 'flush the log at least this often').argParser(durationOption('log-flush-interval')).default(5_000, '5s'))
     .option('--retention-days <days>', 'delete inference-log files whose newest row is older than this (checked hourly)', intOption(0, 100_000))
-    .option('--max-rows <n>', 'most rows one request may carry', intOption(1, 100_000_000), 100_000);
+    .option('--max-rows <n>', 'most rows one request may carry', intOption(1, 100_000_000), 100_000)
+    .option('--event-time-column <name>', "a request column holding each row's event time (epoch ms or ISO-8601), logged as the row's timestamp; default: the Hangar-Event-Time header, else the arrival time");
   storeOptions(serve, true)
     .addHelpText(
       'after',
@@ -140,6 +142,7 @@ Examples:
             : false,
           writerId: cluster.isWorker ? (cluster.worker?.id ?? 0) : 0,
           maxRows: o.maxRows,
+          ...(o.eventTimeColumn === undefined ? {} : { eventTimeColumn: o.eventTimeColumn }),
           log: (line) => io.err(`${line}\n`),
         });
         try {
