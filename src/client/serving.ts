@@ -8,11 +8,14 @@
  * await inference.logLabels('flights', [{ requestId: 'a1b2-3', label: 1 }]);
  * ```
  */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { ApiError, errorFromResponse } from './errors.js';
-import type { Transport} from './http.js';
+import type { BodyInit, Transport } from './http.js';
 import { transportFor, type HangarClientOptions } from './http.js';
 
 const HANGAR = '/api/2.0/hangar';
+const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts';
 
 /** One ground-truth label, joined to its prediction by request id. */
 export interface LabelRecord {
@@ -34,7 +37,7 @@ export interface InferenceFileRecord {
   minTs: number;
   maxTs: number;
   rows: number;
-  /** Absolute path on the server's machine. */
+  /** Absolute path on the server's machine, or the file's artifact URI (`s3://…`) when the log is remote. */
   path: string;
   created: number;
 }
@@ -47,8 +50,19 @@ export interface NewInferenceFile {
   minTs: number;
   maxTs: number;
   rows: number;
-  /** Absolute path under the server's log root. */
+  /** Absolute path under the server's log root, or the artifact URI under its log URI (remote logs). */
   path: string;
+}
+
+/** Where a server keeps its inference log. */
+export interface InferenceLogConfig {
+  /** A local path on the server's machine: the log itself, or (remote logs) where the server stages label files. */
+  logRoot: string;
+  /**
+   * Set when the log lives in a remote artifact store (`s3://bucket/prefix/inference-log`):
+   * writers upload each file under it (`uploadLogFile`) and index it by its URI.
+   */
+  logUri?: string;
 }
 
 interface WireFile {
@@ -75,6 +89,24 @@ export class InferenceClient {
   async logRoot(): Promise<string> {
     const r = await this.#t.json<{ log_root: string }>('GET', `${HANGAR}/inference/config`, { idempotent: true });
     return r.log_root;
+  }
+
+  /** Where the server keeps inference logs, and whether writers upload their files to it. */
+  async config(): Promise<InferenceLogConfig> {
+    const r = await this.#t.json<{ log_root: string; log_uri?: string }>('GET', `${HANGAR}/inference/config`, { idempotent: true });
+    return { logRoot: r.log_root, ...(r.log_uri === undefined ? {} : { logUri: r.log_uri }) };
+  }
+
+  /**
+   * Upload a local file to `artifactPath` under the server's artifact root (streamed, through
+   * the artifact proxy). Idempotent: uploading again replaces the file.
+   */
+  async uploadLogFile(localPath: string, artifactPath: string): Promise<void> {
+    await this.#t.send('PUT', `${ARTIFACTS}/${artifactPath.split('/').map(encodeURIComponent).join('/')}`, {
+      body: () => Readable.toWeb(createReadStream(localPath)) as unknown as BodyInit,
+      contentType: 'application/octet-stream',
+      idempotent: true,
+    });
   }
 
   /** Send labels for a model; they are written as a Parquet file per day and indexed. At most 100,000 per call. */

@@ -12,14 +12,26 @@ export {
   checkModelName,
   inferenceLogRoot,
   listInferenceLogFiles,
+  localLogPaths,
   pruneInferenceLog,
   storeIndex,
   restIndex,
   writeLabels,
   type InferenceFileInfo,
   type LabelInput,
+  type LogFilesContext,
   type PruneReport,
 } from './inference-files.js';
+export {
+  INFERENCE_LOG_PREFIX,
+  UploadingIndex,
+  artifactPublisher,
+  inferenceLogUri,
+  isLocalArtifactStore,
+  restPublisher,
+  type LogPublisher,
+  type UploadingIndexOptions,
+} from './log-publish.js';
 export { HttpMetrics, ServingMetrics } from './metrics.js';
 export { ModelFollower, isMovingUri, localModel, type FollowerOptions } from './follower.js';
 export { SCORING_PROTOCOL_VERSION, createScoringServer, startScoringServer, type ModelSlot, type ScoringServer, type ScoringServerOptions } from './server.js';

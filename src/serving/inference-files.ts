@@ -1,21 +1,32 @@
 /**
  * The inference log seen from the metadata store: listing indexed files (what monitors read),
- * writing ground-truth labels as Parquet files beside the predictions, and the retention
- * policy. Used by the tracking server's routes and by tests; the serving process reaches the
- * index through those routes.
+ * writing ground-truth labels as Parquet files beside the predictions, the retention policy,
+ * and turning indexed locations into local paths DuckDB can read. Used by the tracking
+ * server's routes and by tests; the serving process reaches the index through those routes.
+ *
+ * Where the log lives follows the artifact root: on local disk it is the folder
+ * `<artifact root>/inference-log` and files are indexed by absolute path; with a remote
+ * artifact root (`s3://…`) files are written locally, uploaded under
+ * `<artifact root>/inference-log/` and indexed by their artifact URI, and readers download
+ * them to a local cache first (DuckDB reads local files only).
  */
+import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { artifactUriToStorePath, type ArtifactStore } from '../artifacts/index.js';
 import type { Config } from '../core/config.js';
 import { HangarError } from '../core/errors.js';
+import { cacheDirOf, localCopy } from '../data/index.js';
 import { ServingStore, type InferenceFileKind, type InferenceLogFile, type NewInferenceLogFile, type Store } from '../store/index.js';
 import type { InferenceClient } from '../client/index.js';
 import { utcDay, type InferenceIndex } from './inference-log.js';
+import { INFERENCE_LOG_PREFIX, type LogPublisher } from './log-publish.js';
 
 /**
- * The log root a server uses: `<artifact root>/inference-log` when artifacts are on local
- * disk, else `<home>/inference-log` (S3 comes later, through the artifact store).
+ * The local log root a server uses: `<artifact root>/inference-log` when artifacts are on local
+ * disk, else `<home>/inference-log`, where the server stages label files before uploading them
+ * to `<artifact root>/inference-log/` (see `inferenceLogUri`).
  */
 export function inferenceLogRoot(config: Pick<Config, 'artifactsDestination' | 'home'>): string {
   const dest = config.artifactsDestination;
@@ -26,7 +37,7 @@ export function inferenceLogRoot(config: Pick<Config, 'artifactsDestination' | '
 
 /** A file as monitors see it (the contract of S-common.md). */
 export interface InferenceFileInfo {
-  /** Absolute path of the Parquet file. */
+  /** Absolute path of the Parquet file, or its artifact URI (`s3://…`) when the log is remote. */
   path: string;
   /** UTC day of its rows. */
   day: string;
@@ -88,10 +99,19 @@ let seq = 0;
  * Write labels as Parquet files (one per UTC day of their timestamps) under
  * `<root>/<model>/labels/date=YYYY-MM-DD/` with columns `request_id VARCHAR`, `label`
  * (DOUBLE when every label is a number or boolean, else VARCHAR) and `timestamp TIMESTAMP`,
- * and index them. All files are written before any is indexed, and indexing is one
- * transaction: a failure leaves no index rows (and removes the files written).
+ * and index them. With a `publisher` (a remote log) each file is uploaded to
+ * `<log>/<model>/labels/date=…/` and indexed by its URI, and the local copy is removed. All
+ * files are written (and uploaded) before any is indexed, and indexing is one transaction: a
+ * failure leaves no index rows (and removes the files written, local and uploaded).
  */
-export async function writeLabels(store: Store, root: string, model: string, labels: readonly LabelInput[], now: number = Date.now()): Promise<InferenceLogFile[]> {
+export async function writeLabels(
+  store: Store,
+  root: string,
+  model: string,
+  labels: readonly LabelInput[],
+  now: number = Date.now(),
+  publisher?: LogPublisher,
+): Promise<InferenceLogFile[]> {
   checkModelName(model);
   if (labels.length === 0) throw new HangarError('INVALID_PARAMETER_VALUE', 'labels must hold at least one label.', { field: 'labels' });
   if (labels.length > MAX_LABELS_PER_CALL) {
@@ -109,6 +129,8 @@ export async function writeLabels(store: Store, root: string, model: string, lab
   const instance = await duck.DuckDBInstance.create(':memory:', { threads: '1' });
   const con = await instance.connect();
   const written: NewInferenceLogFile[] = [];
+  const locals: string[] = [];
+  const uploaded: string[] = [];
   try {
     for (const [day, group] of byDay) {
       await con.run(`create or replace table labels (request_id VARCHAR, label ${numeric ? 'DOUBLE' : 'VARCHAR'}, ts DOUBLE)`);
@@ -130,12 +152,28 @@ export async function writeLabels(store: Store, root: string, model: string, lab
       const tmp = join(dir, `.${base}.tmp`);
       await con.run(`copy (select request_id, label, epoch_ms(ts::BIGINT) as "timestamp" from labels) to '${tmp.replaceAll("'", "''")}' (format parquet)`);
       await rename(tmp, path);
-      const ts = group.map((l) => l.timestamp ?? now);
-      written.push({ modelName: model, kind: 'labels', day, minTs: Math.min(...ts), maxTs: Math.max(...ts), rows: group.length, path });
+      locals.push(path);
+      let location = path;
+      if (publisher !== undefined) {
+        location = await publisher.publish(path, `${model}/labels/date=${day}/${base}`);
+        uploaded.push(location);
+      }
+      let minTs = Infinity;
+      let maxTs = -Infinity;
+      for (const l of group) {
+        const t = l.timestamp ?? now;
+        if (t < minTs) minTs = t;
+        if (t > maxTs) maxTs = t;
+      }
+      written.push({ modelName: model, kind: 'labels', day, minTs, maxTs, rows: group.length, path: location });
     }
-    return await ServingStore.for(store).addFiles(written);
+    const indexed = await ServingStore.for(store).addFiles(written);
+    // Remote log: the uploaded copies are the files now.
+    if (publisher !== undefined) await Promise.all(locals.map((f) => rm(f, { force: true })));
+    return indexed;
   } catch (e) {
-    await Promise.all(written.map((f) => rm(f.path, { force: true })));
+    await Promise.all(locals.map((f) => rm(f, { force: true })));
+    await Promise.all(uploaded.map((uri) => publisher?.remove?.(uri).catch(() => undefined)));
     throw e;
   } finally {
     con.closeSync();
@@ -151,26 +189,97 @@ export interface PruneReport {
   rows: number;
 }
 
+/** Where the log's remote files are and where readers cache them (servers with a remote artifact root). */
+export interface LogFilesContext {
+  /** The artifact store the indexed URIs point into. */
+  artifacts: ArtifactStore;
+  /** The local cache of downloaded files; default: `cacheDirOf` of the data capabilities (a temp folder). */
+  cacheDir?: string | undefined;
+}
+
+/** The artifact-store path of an indexed location, or null for a local path or a URI outside the store. */
+function storePathOf(location: string, ctx: LogFilesContext | undefined): string | null {
+  if (isAbsolute(location) || ctx === undefined) return null;
+  try {
+    const p = artifactUriToStorePath(location, ctx.artifacts.rootUri, 'path');
+    // Only the log's own folder: the index never leads outside it.
+    return p !== null && p.startsWith(`${INFERENCE_LOG_PREFIX}/`) ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where a cached copy of the store path `p` lives. */
+function cachePath(ctx: LogFilesContext, p: string): string {
+  return join(cacheDirOf(ctx), ...p.split('/'));
+}
+
 /**
  * The retention policy: delete the files (predictions and labels) whose newest row is older
- * than `olderThanMs` before `now`, then their index rows. A file already gone from disk still
- * loses its index row. Only indexed files under an absolute path are touched.
+ * than `olderThanMs` before `now`, then their index rows. Local files are removed from disk;
+ * files indexed by an artifact URI under `artifacts` (a remote log) are deleted from the store,
+ * with their cached copies. A file already gone still loses its index row. Only indexed files
+ * under an absolute path, or under the given artifact store, are touched.
  */
-export async function pruneInferenceLog(store: Store, options: { olderThanMs: number; now?: number; model?: string }): Promise<PruneReport> {
+export async function pruneInferenceLog(
+  store: Store,
+  options: { olderThanMs: number; now?: number; model?: string; artifacts?: ArtifactStore; cacheDir?: string },
+): Promise<PruneReport> {
   if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0) {
     throw new HangarError('INVALID_PARAMETER_VALUE', 'older_than must be a non-negative duration.', { field: 'older_than' });
   }
   const s = ServingStore.for(store);
+  const ctx: LogFilesContext | undefined = options.artifacts === undefined ? undefined : { artifacts: options.artifacts, cacheDir: options.cacheDir };
   const cutoff = (options.now ?? Date.now()) - options.olderThanMs;
   const files = await s.listFiles({ olderThan: cutoff, ...(options.model === undefined ? {} : { modelName: options.model }) });
   const removed: InferenceLogFile[] = [];
   for (const f of files) {
-    if (!isAbsolute(f.path)) continue;
-    await rm(f.path, { force: true });
+    if (isAbsolute(f.path)) {
+      await rm(f.path, { force: true });
+    } else {
+      const p = storePathOf(f.path, ctx);
+      if (p === null || ctx === undefined) continue;
+      await ctx.artifacts.delete(p);
+      await rm(cachePath(ctx, p), { force: true });
+    }
     removed.push(f);
   }
   await s.deleteFiles(removed.map((f) => f.fileId));
   return { files: removed.length, rows: removed.reduce((n, f) => n + f.rows, 0) };
+}
+
+/** Downloads of one call to `localLogPaths` run this many at a time. */
+const DOWNLOADS = 4;
+
+/**
+ * Local paths DuckDB can read for indexed log locations, in the given order: a local path as it
+ * is (dropped when the file is gone), an artifact URI under `ctx.artifacts` as a cached copy
+ * (downloaded once: files of the log never change after they are indexed; a download goes to a
+ * temp name first). Locations that point nowhere readable (a missing object, a URI outside
+ * the store, no `ctx`) are dropped, as missing local files are.
+ */
+export async function localLogPaths(locations: readonly string[], ctx?: LogFilesContext): Promise<string[]> {
+  const out: Array<string | null> = locations.map(() => null);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < locations.length) {
+      const i = next++;
+      const loc = locations[i]!;
+      if (isAbsolute(loc)) {
+        if (existsSync(loc)) out[i] = loc;
+        continue;
+      }
+      const p = storePathOf(loc, ctx);
+      if (p === null || ctx === undefined) continue;
+      try {
+        out[i] = await localCopy(ctx, p, p);
+      } catch (e) {
+        if (!(e instanceof HangarError && e.code === 'RESOURCE_DOES_NOT_EXIST')) throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DOWNLOADS, locations.length) }, worker));
+  return out.filter((p): p is string => p !== null);
 }
 
 /** An index that registers files through the tracking server (what `hangar serve` uses). */

@@ -25,6 +25,10 @@ export class ServingMetrics {
   readonly droppedRows: Counter;
   /** `hangar_inference_log_written_rows_total`. */
   readonly writtenRows: Counter;
+  /** `hangar_inference_log_upload_failures_total`: file uploads to a remote log that failed (and will be retried). */
+  readonly uploadFailures: Counter;
+  /** `hangar_inference_log_unindexed_rows`: rows in files on local disk waiting to be uploaded or indexed. */
+  readonly waitingRows: Gauge;
   /** `hangar_serving_model_info{model, version, flavor, role}` = 1 for each model loaded. */
   readonly modelInfo: Gauge<'model' | 'version' | 'flavor' | 'role'>;
   /** `hangar_serving_model_swaps_total{model}`. */
@@ -42,6 +46,8 @@ export class ServingMetrics {
     this.bufferRows = new Gauge({ name: 'hangar_inference_log_buffer_rows', help: 'Rows waiting in the inference-log buffer.', registers });
     this.droppedRows = new Counter({ name: 'hangar_inference_log_dropped_rows_total', help: 'Rows the inference log dropped because its buffer was full or a write failed.', registers });
     this.writtenRows = new Counter({ name: 'hangar_inference_log_written_rows_total', help: 'Rows written to indexed inference-log files.', registers });
+    this.uploadFailures = new Counter({ name: 'hangar_inference_log_upload_failures_total', help: 'Inference-log file uploads to a remote log that failed; the files stay on local disk and are retried.', registers });
+    this.waitingRows = new Gauge({ name: 'hangar_inference_log_unindexed_rows', help: 'Rows in inference-log files on local disk waiting to be uploaded or indexed.', registers });
     this.modelInfo = new Gauge({ name: 'hangar_serving_model_info', help: 'The models loaded (value 1), by name, version, flavor and role.', labelNames: ['model', 'version', 'flavor', 'role'], registers });
     this.swaps = new Counter({ name: 'hangar_serving_model_swaps_total', help: 'Model versions swapped in after an alias or stage moved.', labelNames: ['model'], registers });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'hangar_serving_' });

@@ -8,11 +8,15 @@ import { z } from 'zod';
 import { HangarError } from '../../core/errors.js';
 import {
   MAX_LABELS_PER_CALL,
+  artifactPublisher,
   checkModelName,
   inferenceLogRoot,
+  inferenceLogUri,
+  isLocalArtifactStore,
   pruneInferenceLog,
   writeLabels,
 } from '../../serving/index.js';
+import { checkArtifactPath } from '../../artifacts/index.js';
 import { ServingStore } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
 import { intLike, parseInput } from '../input.js';
@@ -25,13 +29,24 @@ const DAY_MS = 86_400_000;
 export function registerInferenceRoutes(ctx: ApiContext): void {
   const gov = () => governanceOf(ctx.store);
   const root = inferenceLogRoot(ctx.config);
+  // With a remote artifact root the log lives there: writers upload under this URI and index
+  // files by their artifact URI; `root` is then only where the server stages label files.
+  const logUri = isLocalArtifactStore(ctx.artifacts) ? null : inferenceLogUri(ctx.artifacts.rootUri);
   const insideRoot = (path: string): boolean => {
+    if (logUri !== null && path.startsWith(`${logUri}/`)) {
+      try {
+        checkArtifactPath(path.slice(logUri.length + 1));
+        return true;
+      } catch {
+        return false;
+      }
+    }
     if (!isAbsolute(path)) return false;
     const rel = relative(root, resolve(path));
     return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
   };
 
-  hangarRoute(ctx, 'GET', '/inference/config', async () => ({ log_root: root }));
+  hangarRoute(ctx, 'GET', '/inference/config', async () => ({ log_root: root, ...(logUri === null ? {} : { log_uri: logUri }) }));
 
   hangarRoute(ctx, 'POST', '/inference/files/register', async (req) => {
     const body = parseInput(
@@ -57,14 +72,15 @@ export function registerInferenceRoutes(ctx: ApiContext): void {
       checkModelName(f.model, `files[${i}].model`);
       // The index decides what retention deletes: only files under the log root may enter it.
       if (!insideRoot(f.path)) {
-        throw new HangarError('INVALID_PARAMETER_VALUE', `files[${i}].path must be an absolute path under the inference log root ${root}.`, { field: `files[${i}].path` });
+        const where = logUri === null ? `an absolute path under the inference log root ${root}` : `an artifact URI under the inference log ${logUri}/`;
+        throw new HangarError('INVALID_PARAMETER_VALUE', `files[${i}].path must be ${where}.`, { field: `files[${i}].path` });
       }
       if (f.max_ts < f.min_ts) throw new HangarError('INVALID_PARAMETER_VALUE', `files[${i}].max_ts is before min_ts.`, { field: `files[${i}].max_ts` });
     }
     for (const model of new Set(body.files.map((f) => f.model))) await gov().require(principalOf(req), model, 'CAN_EDIT', 'write an inference log');
     req.audit = { entityType: 'inference_log', entityId: body.files[0]!.model };
     const files = await ServingStore.for(ctx.store).addFiles(
-      body.files.map((f) => ({ modelName: f.model, kind: f.kind, day: f.day, minTs: f.min_ts, maxTs: f.max_ts, rows: f.rows, path: resolve(f.path) })),
+      body.files.map((f) => ({ modelName: f.model, kind: f.kind, day: f.day, minTs: f.min_ts, maxTs: f.max_ts, rows: f.rows, path: isAbsolute(f.path) ? resolve(f.path) : f.path })),
     );
     return { file_ids: files.map((f) => f.fileId) };
   });
@@ -97,6 +113,8 @@ export function registerInferenceRoutes(ctx: ApiContext): void {
       root,
       body.model,
       body.labels.map((l) => ({ requestId: l.request_id, label: l.label, ...(l.timestamp === undefined ? {} : { timestamp: l.timestamp }) })),
+      undefined,
+      logUri === null ? undefined : artifactPublisher(ctx.artifacts),
     );
     return { labels: body.labels.length, files: files.map((f) => ({ file_id: f.fileId, day: f.day, rows: f.rows, path: f.path })) };
   });
@@ -109,7 +127,7 @@ export function registerInferenceRoutes(ctx: ApiContext): void {
     if (body.model === undefined) gov().requireAdmin(principalOf(req), 'prune every inference log');
     else await gov().require(principalOf(req), body.model, 'CAN_MANAGE', 'prune an inference log');
     req.audit = { entityType: 'inference_log', entityId: body.model ?? '*' };
-    const report = await pruneInferenceLog(ctx.store, { olderThanMs: body.older_than_ms ?? body.older_than_days! * DAY_MS, ...(body.model === undefined ? {} : { model: body.model }) });
+    const report = await pruneInferenceLog(ctx.store, { olderThanMs: body.older_than_ms ?? body.older_than_days! * DAY_MS, ...(body.model === undefined ? {} : { model: body.model }), artifacts: ctx.artifacts });
     return { files: report.files, rows: report.rows };
   });
 }

@@ -27,6 +27,7 @@ import {
   totalVariation,
   wassersteinSorted,
 } from '../stats/index.js';
+import type { LogFilesContext } from '../../serving/index.js';
 import type { Store } from '../../store/index.js';
 import { dataError, withDuck, type Duck } from './duck.js';
 import { ident, lit, sourceRelation } from './source.js';
@@ -49,6 +50,8 @@ export interface ComputeInput {
   store: Store | null;
   /** Default inference-log root (local path), or null when the artifact root is not local. */
   logRoot: string | null;
+  /** The artifact store (and cache) of inference-log files indexed by artifact URI (a remote log). */
+  logFiles?: LogFilesContext;
 }
 
 export interface ComputeResult {
@@ -115,7 +118,7 @@ const empty = (): ComputeResult => ({ profile: [], drift: [], newest: null, from
 /** Compute one run's metric rows. Bad definitions against the data are INVALID_PARAMETER_VALUE naming the field. */
 export async function computeMonitor(input: ComputeInput): Promise<ComputeResult> {
   const { def } = input;
-  const rel = await sourceRelation(def, input.store, input.logRoot);
+  const rel = await sourceRelation(def, input.store, input.logRoot, undefined, input.logFiles);
   if (rel === null) return empty();
   const r = roles(def);
   const baseRel = def.baseline === null || def.baseline === undefined ? null : (await import('./source.js')).tableRelation(def.baseline, 'baseline');

@@ -194,7 +194,7 @@ export class MonitorService {
     const run = await this.#ms.startRun({ monitorName: name, monitorVersion: m.monitorVersion, trigger });
     try {
       const def = m.definition;
-      const result = await computeMonitor({ def, monitorVersion: m.monitorVersion, runId: run.runId, computedAt: run.startTimestamp, watermark: m.watermark, store: this.#store, logRoot: this.#logRoot });
+      const result = await computeMonitor({ def, monitorVersion: m.monitorVersion, runId: run.runId, computedAt: run.startTimestamp, watermark: m.watermark, store: this.#store, logRoot: this.#logRoot, logFiles: { artifacts: this.#artifacts } });
       const profilePath = await writeTable(this.#artifacts, name, 'profile', run.runId, result.profile);
       const driftPath = await writeTable(this.#artifacts, name, 'drift', run.runId, result.drift);
       const profilePaths = await this.#paths(name, 'profile', [profilePath]);

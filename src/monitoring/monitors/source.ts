@@ -7,6 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { invalidParam, notFound } from '../../core/errors.js';
+import { localLogPaths, type LogFilesContext } from '../../serving/index.js';
 import { ServingStore, type Store } from '../../store/index.js';
 import type { MonitorDefinition } from './spec.js';
 
@@ -39,33 +40,38 @@ function listParquet(dir: string): string[] {
   return out.sort();
 }
 
-/** The inference log's files of a model: from the index, else from its folder. */
-async function logFiles(store: Store | null, root: string, model: string, kind: 'predictions' | 'labels', from: number | undefined): Promise<string[]> {
+/**
+ * The inference log's files of a model as local paths: from the index (files indexed by an
+ * artifact URI, a remote log, are read through `files`' cache), else from its folder.
+ */
+async function logFiles(store: Store | null, root: string | null, model: string, kind: 'predictions' | 'labels', from: number | undefined, files?: LogFilesContext): Promise<string[]> {
   if (store !== null) {
     try {
-      const files = await ServingStore.for(store).listFiles({ modelName: model, kind, ...(from === undefined ? {} : { from }) });
-      const paths = files.map((f) => f.path).filter((p) => existsSync(p));
+      const indexed = await ServingStore.for(store).listFiles({ modelName: model, kind, ...(from === undefined ? {} : { from }) });
+      const paths = await localLogPaths(indexed.map((f) => f.path), files);
       if (paths.length > 0) return paths;
     } catch (e) {
       if (!(e instanceof Error && 'code' in e && (e as { code: string }).code === 'NOT_IMPLEMENTED')) throw e;
     }
   }
+  if (root === null) return [];
   return listParquet(kind === 'predictions' ? join(root, model) : join(root, model, 'labels'));
 }
 
 /**
  * The monitor's source relation. `from` (epoch ms) lets the file index skip files with older
- * rows. `logRoot` is the default inference-log root (`<artifact root>/inference-log`).
+ * rows. `logRoot` is the default inference-log root (`<artifact root>/inference-log`); `files`
+ * reaches files indexed in a remote artifact store.
  */
-export async function sourceRelation(def: MonitorDefinition, store: Store | null, logRoot: string | null, from?: number): Promise<Relation> {
+export async function sourceRelation(def: MonitorDefinition, store: Store | null, logRoot: string | null, from?: number, files?: LogFilesContext): Promise<Relation> {
   if ('table' in def.source) return tableRelation(def.source.table, 'source.table');
   const model = def.source.inference_log.model;
-  const root = def.source.inference_log.root ?? logRoot;
-  if (root === null || root === undefined) throw invalidParam('The inference-log root is unknown: set source.inference_log.root (the artifact root is not on local disk).', 'source.inference_log.root');
-  const predictions = await logFiles(store, root, model, 'predictions', from);
+  const root = def.source.inference_log.root ?? logRoot ?? null;
+  if (root === null && (store === null || files === undefined)) throw invalidParam('The inference-log root is unknown: set source.inference_log.root (the artifact root is not on local disk).', 'source.inference_log.root');
+  const predictions = await logFiles(store, root, model, 'predictions', from, files);
   if (predictions.length === 0) return null;
   const preds = `read_parquet([${predictions.map(lit).join(', ')}], union_by_name = true)`;
-  const labels = await logFiles(store, root, model, 'labels', undefined);
+  const labels = await logFiles(store, root, model, 'labels', undefined, files);
   if (labels.length === 0) return `(select *, null::VARCHAR as label from ${preds})`;
   const lab = `read_parquet([${labels.map(lit).join(', ')}], union_by_name = true)`;
   // Labels can be posted again for a request; the newest one counts.
