@@ -11,6 +11,7 @@ import { loadConfig, type ConfigInput } from '../../src/core/config.js';
 import { createServer } from '../../src/api/server.js';
 import { openStore } from '../../src/store/open.js';
 import { openArtifactStore } from '../../src/artifacts/open.js';
+import type { S3ArtifactOptions } from '../../src/artifacts/s3-store.js';
 
 export interface TestServerOptions {
   /** Store URI; default SQLite in the temp home. */
@@ -19,6 +20,8 @@ export interface TestServerOptions {
   artifactsDestination?: string;
   /** Body size cap in bytes; default the server's. */
   bodyLimitBytes?: number;
+  /** Options of the S3 adapter, for an `s3://` artifact destination (e.g. a fake S3's). */
+  s3?: S3ArtifactOptions;
 }
 
 export interface TestServer {
@@ -33,7 +36,8 @@ export interface TestServer {
 /** Start a server; always `close()` it (in `afterAll`). */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const home = await mkdtemp(join(tmpdir(), 'hangar-test-'));
-  const input: ConfigInput = { home, host: '127.0.0.1', port: 0, logLevel: 'silent', ...options };
+  const { s3, ...rest } = options;
+  const input: ConfigInput = { home, host: '127.0.0.1', port: 0, logLevel: 'silent', ...rest };
   const config = loadConfig(input);
   const opened: Array<() => Promise<void>> = [];
   const cleanup = async (): Promise<void> => {
@@ -44,7 +48,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     // Proxied artifact URIs (`mlflow-artifacts:/<exp>/…`), as a server apart from its clients hands out.
     const store = await openStore(config.backendStoreUri, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
     opened.push(() => store.close());
-    const artifacts = await openArtifactStore(config.artifactsDestination);
+    const artifacts = await openArtifactStore(config.artifactsDestination, s3 === undefined ? {} : { s3 });
     opened.push(() => artifacts.close());
     const app = await createServer({ config, store, artifacts, logger: false });
     opened.push(() => app.close());
