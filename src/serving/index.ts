@@ -11,6 +11,7 @@ export {
   MAX_LABELS_PER_CALL,
   checkModelName,
   inferenceLogRoot,
+  cacheKeyOf,
   listInferenceLogFiles,
   localLogPaths,
   pruneInferenceLog,

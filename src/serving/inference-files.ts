@@ -10,6 +10,7 @@
  * `<artifact root>/inference-log/` and indexed by their artifact URI, and readers download
  * them to a local cache first (DuckDB reads local files only).
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -21,7 +22,7 @@ import { cacheDirOf, localCopy } from '../data/index.js';
 import { ServingStore, type InferenceFileKind, type InferenceLogFile, type NewInferenceLogFile, type Store } from '../store/index.js';
 import type { InferenceClient } from '../client/index.js';
 import { utcDay, type InferenceIndex } from './inference-log.js';
-import { INFERENCE_LOG_PREFIX, type LogPublisher } from './log-publish.js';
+import { INFERENCE_LOG_PREFIX, uniqueRel, type LogPublisher } from './log-publish.js';
 
 /**
  * The local log root a server uses: `<artifact root>/inference-log` when artifacts are on local
@@ -155,7 +156,7 @@ export async function writeLabels(
       locals.push(path);
       let location = path;
       if (publisher !== undefined) {
-        location = await publisher.publish(path, `${model}/labels/date=${day}/${base}`);
+        location = await publisher.publish(path, uniqueRel(`${model}/labels/date=${day}/${base}`));
         uploaded.push(location);
       }
       let minTs = Infinity;
@@ -209,9 +210,18 @@ function storePathOf(location: string, ctx: LogFilesContext | undefined): string
   }
 }
 
+/**
+ * The cache key of the file at store path `p` of the artifact store at `rootUri`: the path under
+ * a short digest of the root, so that servers on one machine (sharing the default cache) never
+ * mistake each other's files for their own.
+ */
+export function cacheKeyOf(rootUri: string, p: string): string {
+  return `${createHash('sha256').update(rootUri).digest('hex').slice(0, 16)}/${p}`;
+}
+
 /** Where a cached copy of the store path `p` lives. */
 function cachePath(ctx: LogFilesContext, p: string): string {
-  return join(cacheDirOf(ctx), ...p.split('/'));
+  return join(cacheDirOf(ctx), ...cacheKeyOf(ctx.artifacts.rootUri, p).split('/'));
 }
 
 /**
@@ -272,7 +282,7 @@ export async function localLogPaths(locations: readonly string[], ctx?: LogFiles
       const p = storePathOf(loc, ctx);
       if (p === null || ctx === undefined) continue;
       try {
-        out[i] = await localCopy(ctx, p, p);
+        out[i] = await localCopy(ctx, p, cacheKeyOf(ctx.artifacts.rootUri, p));
       } catch (e) {
         if (!(e instanceof HangarError && e.code === 'RESOURCE_DOES_NOT_EXIST')) throw e;
       }

@@ -4,6 +4,7 @@
  * or a restarted process finishes the job, and a lost index answer does not block the spool.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +138,25 @@ describe('UploadingIndex on S3', () => {
     expect(parquetFiles(spool)).toEqual([]);
     const files = await listInferenceLogFiles(store, { model: 'restart', kind: 'predictions' });
     expect(files.map((f) => [f.day, f.rows])).toEqual([['2026-01-07', 1]]);
+  });
+
+  it('keeps apart two machines\' files that share a name (same time, same sequence number)', async () => {
+    const rel = ['twins', 'date=2026-01-09', '1767916800000-0.parquet'];
+    const uris: string[] = [];
+    for (const machine of ['m1', 'm2']) {
+      const spool = join(dir, `spool-${machine}`);
+      await mkdir(join(spool, ...rel.slice(0, -1)), { recursive: true });
+      const local = join(spool, ...rel);
+      await writeFile(local, `rows of ${machine}`);
+      await new UploadingIndex({ root: spool, publisher: artifactPublisher(s3), index: storeIndex(store) }).addFiles([
+        { modelName: 'twins', kind: 'predictions', day: '2026-01-09', minTs: 1, maxTs: 2, rows: 1, path: local },
+      ]);
+    }
+    for (const f of await listInferenceLogFiles(store, { model: 'twins', kind: 'predictions' })) uris.push(f.path);
+    expect(uris).toHaveLength(2);
+    expect(new Set(uris).size).toBe(2);
+    const bodies = await Promise.all(uris.map(async (u) => Buffer.concat(await (await s3.get(u.slice(s3.rootUri.length + 1))).toArray()).toString()));
+    expect(bodies.sort()).toEqual(['rows of m1', 'rows of m2']);
   });
 
   it('counts a file whose index answer was lost as indexed instead of retrying it forever', async () => {

@@ -6,6 +6,7 @@
  * then indexes it under the URI the publisher returns. Publishing the same file again replaces
  * the same object, so a retry after a lost answer is harmless.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
@@ -45,6 +46,16 @@ export function inferenceLogUri(rootUri: string): string {
 /** The artifact path of a file `rel` of the log. */
 export function logArtifactPath(rel: string): string {
   return checkArtifactPath(`${INFERENCE_LOG_PREFIX}/${rel}`, { field: 'path' });
+}
+
+/**
+ * `rel` with a random tag before `.parquet`: writers on several machines name files by time and
+ * a sequence number, which two of them can share; the tag keeps their objects apart in the
+ * shared log (a collision would replace one file with another and lose its rows).
+ */
+export function uniqueRel(rel: string): string {
+  const tag = randomBytes(6).toString('hex');
+  return rel.endsWith('.parquet') ? `${rel.slice(0, -'.parquet'.length)}-${tag}.parquet` : `${rel}-${tag}`;
 }
 
 /** Publish straight into an artifact store (the tracking server, tests). */
@@ -151,8 +162,9 @@ export class UploadingIndex implements InferenceIndex {
     }
     for (const f of files) {
       if (this.#waiting.has(f.path)) continue;
-      const w: Waiting = { file: f, rel: relative(this.#o.root, f.path).split(sep).join('/'), sidecar: sidecarOf(f.path) };
-      await writeFile(w.sidecar, JSON.stringify({ ...f, writerId: this.#o.writerId ?? 0 }));
+      const w: Waiting = { file: f, rel: uniqueRel(relative(this.#o.root, f.path).split(sep).join('/')), sidecar: sidecarOf(f.path) };
+      // The sidecar keeps the remote name too: a retry by a restarted process replaces the same object.
+      await writeFile(w.sidecar, JSON.stringify({ ...f, writerId: this.#o.writerId ?? 0, rel: w.rel }));
       this.#waiting.set(f.path, w);
     }
     try {
@@ -226,9 +238,9 @@ export class UploadingIndex implements InferenceIndex {
     for (const side of sidecars.sort()) {
       const local = join(dirname(side), basename(side).slice(1, -SIDE.length));
       if (skip.has(local) || this.#waiting.has(local)) continue;
-      let meta: NewInferenceLogFile & { writerId?: number };
+      let meta: NewInferenceLogFile & { writerId?: number; rel?: string };
       try {
-        meta = JSON.parse(await readFile(side, 'utf8')) as NewInferenceLogFile & { writerId?: number };
+        meta = JSON.parse(await readFile(side, 'utf8')) as NewInferenceLogFile & { writerId?: number; rel?: string };
       } catch {
         continue;
       }
@@ -237,8 +249,8 @@ export class UploadingIndex implements InferenceIndex {
         await rm(side, { force: true });
         continue;
       }
-      const { writerId: _w, ...file } = meta;
-      this.#waiting.set(local, { file: { ...file, path: local }, rel: relative(this.#o.root, local).split(sep).join('/'), sidecar: side });
+      const { writerId: _w, rel, ...file } = meta;
+      this.#waiting.set(local, { file: { ...file, path: local }, rel: rel ?? uniqueRel(relative(this.#o.root, local).split(sep).join('/')), sidecar: side });
       files++;
       rows += file.rows;
     }

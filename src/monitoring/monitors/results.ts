@@ -5,12 +5,13 @@
  * union a monitor's files and keep, per key, the row of the newest run, so a window recomputed
  * by a later run (late labels) shows its latest figures.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { ArtifactStore } from '../../artifacts/index.js';
+import { localCopy } from '../../data/index.js';
+import { cacheKeyOf } from '../../serving/index.js';
 import { withDuck } from './duck.js';
 import { ident, lit } from './source.js';
 import { DRIFT_KEY, DRIFT_METRICS, PROFILE_KEY, PROFILE_METRICS, type DriftRow, type ProfileRow } from './tables.js';
@@ -125,49 +126,64 @@ export interface MetricsQuery {
   max_results?: number;
 }
 
+/** Downloads of one `readTable` call run this many at a time. */
+const DOWNLOADS = 4;
+
 /**
- * The merged table of a monitor from the files of its runs (oldest first): newest run per key,
- * windows ascending. Windows come back as `{start, end}` in epoch ms.
+ * Local paths of a monitor's table files: on a local artifact store the files themselves; on a
+ * remote one cached copies under `cacheDir` (a run's file is written once and never changes,
+ * so a copy is downloaded once, however often the table is read). Files removed by hand are
+ * left out, so the other runs stay readable.
  */
-export async function readTable(artifacts: ArtifactStore, table: MetricsTable, paths: readonly string[], q: MetricsQuery = {}): Promise<Array<Record<string, unknown>>> {
-  if (paths.length === 0) return [];
-  const dir = await mkdtemp(join(tmpdir(), 'hangar-monitor-read-'));
-  try {
-    const local: string[] = [];
-    for (const [i, p] of paths.entries()) {
-      const file = join(dir, `${i}.parquet`);
+async function localTableFiles(artifacts: ArtifactStore, paths: readonly string[], cacheDir: string | undefined): Promise<string[]> {
+  const out: Array<string | null> = paths.map(() => null);
+  const local = artifacts.rootUri.startsWith('file:');
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < paths.length) {
+      const i = next++;
+      const p = paths[i]!;
       try {
-        await pipeline(await artifacts.get(p), createWriteStream(file));
-        local.push(file);
+        const file = await localCopy({ artifacts, cacheDir }, p, cacheKeyOf(artifacts.rootUri, p));
+        if (!local || existsSync(file)) out[i] = file;
       } catch (e) {
-        // A run's file removed by hand leaves the other runs readable.
         if (!(e instanceof Error && 'code' in e && (e as { code: string }).code === 'RESOURCE_DOES_NOT_EXIST')) throw e;
       }
     }
-    if (local.length === 0) return [];
-    const key = (table === 'profile' ? PROFILE_KEY : DRIFT_KEY).map((k) => (k === 'window_start' ? '"window"."start"' : ident(k)));
-    const where: string[] = [];
-    const eq = (col: string, v: string | undefined) => {
-      if (v !== undefined) where.push(`${ident(col)} = ${lit(v)}`);
-    };
-    eq('granularity', q.granularity);
-    eq('column_name', q.column_name);
-    eq('model_id', q.model_id);
-    eq('log_type', table === 'profile' ? q.log_type : undefined);
-    eq('drift_type', table === 'drift' ? q.drift_type : undefined);
-    if (q.slice_key === null) where.push('slice_key is null');
-    else eq('slice_key', q.slice_key);
-    eq('slice_value', q.slice_value);
-    if (q.from !== undefined) where.push(`"window"."start" >= ${ts(String(Math.trunc(q.from)))}`);
-    if (q.to !== undefined) where.push(`"window"."start" < ${ts(String(Math.trunc(q.to)))}`);
-    const limit = q.max_results ?? 10_000;
-    const sql =
-      `select * exclude (rn) from (select *, row_number() over (partition by ${key.join(', ')} order by computed_at desc, monitor_run_id desc) as rn ` +
-      `from read_parquet([${local.map(lit).join(', ')}], union_by_name = true)${where.length > 0 ? ` where ${where.join(' and ')}` : ''}) where rn = 1 ` +
-      `order by "window"."start" desc nulls last, granularity, slice_key nulls first, slice_value nulls first, column_name, model_id limit ${limit}`;
-    const rows = await withDuck((duck) => duck.rows(sql));
-    return rows.reverse();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(DOWNLOADS, paths.length) }, worker));
+  return out.filter((f): f is string => f !== null);
+}
+
+/**
+ * The merged table of a monitor from the files of its runs (oldest first): newest run per key,
+ * windows ascending. Windows come back as `{start, end}` in epoch ms. `cacheDir` holds copies
+ * of remote files (default: the data capabilities' cache under the temp directory).
+ */
+export async function readTable(artifacts: ArtifactStore, table: MetricsTable, paths: readonly string[], q: MetricsQuery = {}, cacheDir?: string): Promise<Array<Record<string, unknown>>> {
+  if (paths.length === 0) return [];
+  const local = await localTableFiles(artifacts, paths, cacheDir);
+  if (local.length === 0) return [];
+  const key = (table === 'profile' ? PROFILE_KEY : DRIFT_KEY).map((k) => (k === 'window_start' ? '"window"."start"' : ident(k)));
+  const where: string[] = [];
+  const eq = (col: string, v: string | undefined) => {
+    if (v !== undefined) where.push(`${ident(col)} = ${lit(v)}`);
+  };
+  eq('granularity', q.granularity);
+  eq('column_name', q.column_name);
+  eq('model_id', q.model_id);
+  eq('log_type', table === 'profile' ? q.log_type : undefined);
+  eq('drift_type', table === 'drift' ? q.drift_type : undefined);
+  if (q.slice_key === null) where.push('slice_key is null');
+  else eq('slice_key', q.slice_key);
+  eq('slice_value', q.slice_value);
+  if (q.from !== undefined) where.push(`"window"."start" >= ${ts(String(Math.trunc(q.from)))}`);
+  if (q.to !== undefined) where.push(`"window"."start" < ${ts(String(Math.trunc(q.to)))}`);
+  const limit = q.max_results ?? 10_000;
+  const sql =
+    `select * exclude (rn) from (select *, row_number() over (partition by ${key.join(', ')} order by computed_at desc, monitor_run_id desc) as rn ` +
+    `from read_parquet([${local.map(lit).join(', ')}], union_by_name = true)${where.length > 0 ? ` where ${where.join(' and ')}` : ''}) where rn = 1 ` +
+    `order by "window"."start" desc nulls last, granularity, slice_key nulls first, slice_value nulls first, column_name, model_id limit ${limit}`;
+  const rows = await withDuck((duck) => duck.rows(sql));
+  return rows.reverse();
 }
