@@ -1,5 +1,5 @@
 /**
- * Kysely row types of the tables of migration 0006: monitors, their runs, alert rules and
+ * Kysely row types of the tables of migrations 0006 and 0008: monitors, their runs (with their owner's lease), alert rules and
  * alerts (issue 5). Part of the metadata database's `Database` type, so `hangar db copy`
  * carries them (they are listed in `TABLES_IN_DEPENDENCY_ORDER` too); `monitoring-store.ts`
  * maps them to domain shapes.
@@ -35,6 +35,10 @@ export interface MonitorRunsTable {
   error_message: string | null;
   /** Summary counts and result locations as JSON. */
   summary: string | null;
+  /** The server instance running it (migration 0008); null for runs recorded before it. */
+  owner: string | null;
+  /** Until when the owner's lease holds, epoch ms; a RUNNING run past it may be reclaimed. */
+  lease_expires: number | null;
 }
 
 export interface MonitorAlertRulesTable {

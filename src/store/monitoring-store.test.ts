@@ -42,6 +42,25 @@ describe('the monitoring store', () => {
       expect(await ms.failAbandonedRuns('server stopped')).toBe(1);
       expect((await ms.getRun(abandoned.runId)).status).toBe('FAILED');
 
+      // Leases (migration 0008): a run another live process owns is never reclaimed; one whose lease expired is.
+      let now = 1_000_000;
+      const clocked = MonitoringStore.for(store, { now: () => now });
+      const mine = await clocked.startRun({ monitorName: 'churn', monitorVersion: 2, trigger: 'SCHEDULE', owner: 'server-a', leaseMs: 60_000 });
+      expect(mine).toMatchObject({ status: 'RUNNING', owner: 'server-a', leaseExpires: 1_060_000 });
+      now = 1_050_000;
+      expect(await clocked.failAbandonedRuns('lease expired')).toBe(0);
+      // The owner's heartbeat extends the lease; another owner cannot.
+      expect(await clocked.renewLease(mine.runId, 'server-b', 60_000)).toBe(false);
+      expect(await clocked.renewLease(mine.runId, 'server-a', 60_000)).toBe(true);
+      now = 1_100_000;
+      expect(await clocked.failAbandonedRuns('lease expired')).toBe(0);
+      expect((await clocked.getRun(mine.runId)).status).toBe('RUNNING');
+      now = 1_110_001;
+      expect(await clocked.failAbandonedRuns('lease expired')).toBe(1);
+      expect(await clocked.getRun(mine.runId)).toMatchObject({ status: 'FAILED', errorMessage: 'lease expired', owner: 'server-a' });
+      // A reclaimed run's lease is not renewed any more.
+      expect(await clocked.renewLease(mine.runId, 'server-a', 60_000)).toBe(false);
+
       const alert = await ms.fireAlert({ monitorName: 'churn', ruleName: 'rmse', runId: run.runId, detail: { violations: 2 } });
       expect((await ms.openAlert('churn', 'rmse'))?.alertId).toBe(alert.alertId);
       await ms.setRetrainRun(alert.alertId, 'abc');
@@ -54,7 +73,7 @@ describe('the monitoring store', () => {
       const target = await open(`sqlite:///${join(dir, 'copy.db')}`);
       const report = await copyStore(store, target);
       expect(report.monitors).toBe(1);
-      expect(report.monitor_runs).toBe(3);
+      expect(report.monitor_runs).toBe(4);
       expect((await MonitoringStore.for(target).listAlerts()).length).toBe(1);
 
       await ms.deleteMonitor('churn');

@@ -48,6 +48,10 @@ export interface MonitorRunRecord {
   errorMessage: string | null;
   /** What the run wrote and found (the domain's shape), null while running or after a failure. */
   summary: unknown;
+  /** The server instance that ran it (null: recorded without an owner). */
+  owner: string | null;
+  /** Until when its owner's lease holds (epoch ms); null without a lease. */
+  leaseExpires: number | null;
 }
 
 /** An alert rule of a monitor. */
@@ -105,6 +109,8 @@ function toRun(r: Selectable<MonitorRunsTable>): MonitorRunRecord {
     endTimestamp: r.end_timestamp === null ? null : Number(r.end_timestamp),
     errorMessage: r.error_message,
     summary: parse(r.summary),
+    owner: r.owner ?? null,
+    leaseExpires: r.lease_expires === null || r.lease_expires === undefined ? null : Number(r.lease_expires),
   };
 }
 
@@ -261,20 +267,26 @@ export class MonitoringStore {
 
   // --- runs ----------------------------------------------------------------------------------
 
-  /** Record a run as RUNNING; RESOURCE_DOES_NOT_EXIST for an unknown monitor. */
-  startRun(input: { monitorName: string; monitorVersion: number; trigger: 'SCHEDULE' | 'MANUAL' }): Promise<MonitorRunRecord> {
+  /**
+   * Record a run as RUNNING; RESOURCE_DOES_NOT_EXIST for an unknown monitor. With an `owner`,
+   * the run holds a lease of `leaseMs` (default 60 s) that the owner renews while it runs.
+   */
+  startRun(input: { monitorName: string; monitorVersion: number; trigger: 'SCHEDULE' | 'MANUAL'; owner?: string; leaseMs?: number }): Promise<MonitorRunRecord> {
     return this.#tx('write', async (trx) => {
       await monitorRow(trx, input.monitorName);
+      const now = this.#clock.now();
       const row: MonitorRunsTable = {
         run_id: shortId('mrun'),
         monitor_name: input.monitorName,
         monitor_version: input.monitorVersion,
         status: 'RUNNING',
         trigger: input.trigger,
-        start_timestamp: this.#clock.now(),
+        start_timestamp: now,
         end_timestamp: null,
         error_message: null,
         summary: null,
+        owner: input.owner ?? null,
+        lease_expires: input.owner === undefined ? null : now + (input.leaseMs ?? 60_000),
       };
       await trx.insertInto('monitor_runs').values(row).execute();
       return toRun(row);
@@ -323,13 +335,35 @@ export class MonitoringStore {
     });
   }
 
-  /** Mark runs a stopped process left RUNNING as FAILED; returns how many. */
-  failAbandonedRuns(message: string): Promise<number> {
+  /**
+   * Extend the lease of a RUNNING run its `owner` holds to `leaseMs` from now. False when the
+   * run is no longer RUNNING under that owner (finished, or reclaimed after the lease expired).
+   */
+  renewLease(runId: string, owner: string, leaseMs: number): Promise<boolean> {
     return this.#tx('write', async (trx) => {
       const result = await trx
         .updateTable('monitor_runs')
-        .set({ status: 'FAILED', error_message: message, end_timestamp: this.#clock.now() })
+        .set({ lease_expires: this.#clock.now() + leaseMs })
+        .where('run_id', '=', runId)
+        .where('owner', '=', owner)
         .where('status', '=', 'RUNNING')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    });
+  }
+
+  /**
+   * Mark RUNNING runs whose owner's lease has expired (or that have no lease) as FAILED; returns
+   * how many. Runs another live process holds are left alone.
+   */
+  failAbandonedRuns(message: string): Promise<number> {
+    return this.#tx('write', async (trx) => {
+      const now = this.#clock.now();
+      const result = await trx
+        .updateTable('monitor_runs')
+        .set({ status: 'FAILED', error_message: message, end_timestamp: now })
+        .where('status', '=', 'RUNNING')
+        .where((eb) => eb.or([eb('lease_expires', 'is', null), eb('lease_expires', '<', now)]))
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     });

@@ -3,6 +3,10 @@
  * monitors whose next run is due and runs them one at a time, in process. The next due time is
  * written before a run starts, so a run that crashes the process is not retried in a loop; a run
  * that fails is recorded as FAILED by the service and the scheduler carries on.
+ *
+ * Runs carry their server's lease (migration 0008): the scheduler reclaims (marks FAILED) only
+ * RUNNING runs whose lease expired — at start and on every tick — so several server processes
+ * on one database never fail each other's runs in progress.
  */
 import type { MonitorService } from './service.js';
 
@@ -29,11 +33,10 @@ export class MonitorScheduler {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Start ticking; runs a previous process left RUNNING are marked FAILED first. */
+  /** Start ticking; RUNNING runs whose owner's lease expired are marked FAILED first. */
   async start(): Promise<void> {
     this.#stopped = false;
-    const abandoned = await this.#service.monitoringStore.failAbandonedRuns('The server stopped during this run.');
-    if (abandoned > 0) this.#log(`${abandoned} monitor run(s) left running by a stopped server marked FAILED`);
+    await this.#reclaim();
     this.#timer = setInterval(() => void this.tick(), this.#tickMs);
     this.#timer.unref();
   }
@@ -47,8 +50,15 @@ export class MonitorScheduler {
     return this.#current;
   }
 
+  /** Fail the runs of servers that stopped (their lease expired); a live server's runs stay. */
+  async #reclaim(): Promise<void> {
+    const abandoned = await this.#service.monitoringStore.failAbandonedRuns('The server running it stopped: its lease expired before the run finished.');
+    if (abandoned > 0) this.#log(`${abandoned} monitor run(s) of a stopped server (lease expired) marked FAILED`);
+  }
+
   async #tick(): Promise<void> {
     try {
+      await this.#reclaim();
       const due = await this.#service.monitoringStore.dueMonitors(this.#now());
       for (const record of due) {
         if (this.#stopped) return;

@@ -154,6 +154,30 @@ describe('the monitor service: runs, alerts, webhooks, retraining, schedules', (
     }
   });
 
+  it('a starting scheduler reclaims only runs whose owner lease expired, never the run of a live server', async () => {
+    const a = new MonitorService({ store, artifacts, emit: async () => {}, instanceId: 'server-a', leaseMs: 60_000 });
+    const b = new MonitorService({ store, artifacts, emit: async () => {}, instanceId: 'server-b', leaseMs: 60_000 });
+    await a.create({ name: 'shared', source: { table: baseline }, profile: { type: 'Snapshot' } }, 'alice');
+    // A run of server A's, recorded with its owner and lease.
+    const done = await a.run('shared');
+    expect(done).toMatchObject({ status: 'SUCCEEDED', owner: 'server-a' });
+    expect(done.leaseExpires).toBeGreaterThan(done.startTimestamp);
+    // Server A is in the middle of a run; a run of a stopped server's lease ran out; a run from before leases has none.
+    const live = await a.monitoringStore.startRun({ monitorName: 'shared', monitorVersion: 1, trigger: 'SCHEDULE', owner: 'server-a', leaseMs: 60_000 });
+    const stale = await a.monitoringStore.startRun({ monitorName: 'shared', monitorVersion: 1, trigger: 'SCHEDULE', owner: 'server-c', leaseMs: 1 });
+    const legacy = await a.monitoringStore.startRun({ monitorName: 'shared', monitorVersion: 1, trigger: 'SCHEDULE' });
+    await new Promise((r) => setTimeout(r, 5));
+    const lines: string[] = [];
+    const scheduler = new MonitorScheduler(b, { log: (m) => void lines.push(m) });
+    await scheduler.start();
+    await scheduler.stop();
+    expect((await b.getRun(live.runId)).status).toBe('RUNNING');
+    expect(await b.getRun(stale.runId)).toMatchObject({ status: 'FAILED', errorMessage: 'The server running it stopped: its lease expired before the run finished.' });
+    expect((await b.getRun(legacy.runId)).status).toBe('FAILED');
+    expect(lines).toContain('2 monitor run(s) of a stopped server (lease expired) marked FAILED');
+    await a.monitoringStore.finishRun(live.runId, { status: 'SUCCEEDED', summary: {} });
+  });
+
   it('the scheduler runs due monitors one at a time and sets the next time', async () => {
     let now = Date.parse('2026-07-01T10:00:00Z');
     const svc = new MonitorService({ store, artifacts, emit: async () => {}, now: () => now });

@@ -5,6 +5,8 @@
  * service, whether the scheduler or a person started them. A run that fails is recorded as
  * FAILED with its error and never throws out of `run`.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { isHangarError, notFound } from '../../core/errors.js';
@@ -52,6 +54,13 @@ export interface MonitorServiceOptions {
   log?: (message: string, detail?: unknown) => void;
   /** Time source (epoch ms). */
   now?: () => number;
+  /** This server instance, recorded as the owner of its runs. Default `<host>/<pid>/<random>`. */
+  instanceId?: string;
+  /**
+   * How long a run's lease lasts, ms; the owner renews it every third of that while the run is
+   * in progress, and another process reclaims the run only once it expired. Default 60,000.
+   */
+  leaseMs?: number;
 }
 
 function defaultLogRoot(artifacts: ArtifactStore): string | null {
@@ -72,6 +81,8 @@ export class MonitorService {
   readonly #now: () => number;
   #chain: Promise<unknown> = Promise.resolve();
   readonly #retrains = new Set<Promise<unknown>>();
+  readonly #instanceId: string;
+  readonly #leaseMs: number;
 
   constructor(o: MonitorServiceOptions) {
     this.#store = o.store;
@@ -81,6 +92,13 @@ export class MonitorService {
     this.#emit = o.emit ?? ((name, data) => emitRegistryEvent(o.store, name, data));
     this.#log = o.log ?? (() => {});
     this.#now = o.now ?? Date.now;
+    this.#instanceId = o.instanceId ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+    this.#leaseMs = o.leaseMs ?? 60_000;
+  }
+
+  /** The owner recorded on this service's runs. */
+  get instanceId(): string {
+    return this.#instanceId;
   }
 
   /** The monitoring store underneath (the scheduler reads due monitors from it). */
@@ -191,7 +209,12 @@ export class MonitorService {
 
   async #run(name: string, trigger: 'SCHEDULE' | 'MANUAL'): Promise<MonitorRunRecord> {
     const m = await this.get(name);
-    const run = await this.#ms.startRun({ monitorName: name, monitorVersion: m.monitorVersion, trigger });
+    const run = await this.#ms.startRun({ monitorName: name, monitorVersion: m.monitorVersion, trigger, owner: this.#instanceId, leaseMs: this.#leaseMs });
+    // The heartbeat: while this process is alive and computing, nobody else may reclaim the run.
+    const heartbeat = setInterval(() => {
+      this.#ms.renewLease(run.runId, this.#instanceId, this.#leaseMs).catch((e: unknown) => this.#log(`renewing the lease of monitor run ${run.runId} failed`, e));
+    }, Math.max(1, Math.floor(this.#leaseMs / 3)));
+    heartbeat.unref();
     try {
       const def = m.definition;
       const result = await computeMonitor({ def, monitorVersion: m.monitorVersion, runId: run.runId, computedAt: run.startTimestamp, watermark: m.watermark, store: this.#store, logRoot: this.#logRoot, logFiles: { artifacts: this.#artifacts } });
@@ -247,6 +270,8 @@ export class MonitorService {
       if (!isHangarError(e) || e.code === 'INTERNAL_ERROR') this.#log(`monitor ${name} run ${run.runId} failed`, e);
       const message = e instanceof Error ? e.message : String(e);
       return this.#ms.finishRun(run.runId, { status: 'FAILED', errorMessage: message });
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 

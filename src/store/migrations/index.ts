@@ -14,6 +14,7 @@ import * as m0004 from './0004-features.js';
 import * as m0005 from './0005-serving.js';
 import * as m0006 from './0006-monitoring.js';
 import * as m0007 from './0007-governance-scopes.js';
+import * as m0008 from './0008-monitor-run-leases.js';
 
 interface StoreMigration {
   name: string;
@@ -28,6 +29,7 @@ const MIGRATIONS: readonly StoreMigration[] = [
   { name: '0005-serving', up: m0005.up },
   { name: '0006-monitoring', up: m0006.up },
   { name: '0007-governance-scopes', up: m0007.up },
+  { name: '0008-monitor-run-leases', up: m0008.up },
 ];
 
 /** The schema version this code expects. */
