@@ -1,12 +1,14 @@
-import { readTable, type Table } from '../../data/index.js';
+import type { Table } from '../../data/index.js';
 import { DEFAULT_DRIFT_SHARE, datasetVerdict, planColumns, type DatasetDrift, type DriftMethod } from '../stats/index.js';
 import type { ColumnChart } from './column-task.js';
-import { analyseColumns } from './pool.js';
+import { loadDriftTables } from './load-tables.js';
+import { DriftPool, defaultThreads } from './pool.js';
 
 /**
- * The drift between two files (`hangar monitor drift`): both are read through DuckDB
- * (`readTable`, Parquet or CSV, at the same time), then every compared column is analysed on
- * worker threads, and the dataset verdict is taken over the column verdicts.
+ * The drift between two files (`hangar monitor drift`): both are read at the same time (CSV
+ * by the purpose-built reader on the worker threads, anything else through DuckDB, see
+ * load-tables.ts), then every compared column is analysed on the same worker threads, and the
+ * dataset verdict is taken over the column verdicts.
  */
 
 /** What `runDrift` compares and how. */
@@ -73,33 +75,38 @@ export async function runDrift(options: DriftRunOptions): Promise<DriftReport> {
   const t0 = performance.now();
   const c0 = cpuMs();
   options.onProgress?.({ phase: `loading ${options.baseline} and ${options.current}` });
-  // The columns are read from each file by name only when listed, so a wide file with a few
-  // compared columns loads only those.
-  const read = options.columns && options.columns.length > 0 ? { columns: options.columns } : {};
-  const [baseline, current] = await Promise.all([readTable(options.baseline, read), readTable(options.current, read)]);
-  const loadMs = performance.now() - t0;
-  const c1 = cpuMs();
-  const plan = planColumns(baseline, current, { columns: options.columns, methods: options.methods, thresholds: options.thresholds });
-  options.onProgress?.({ phase: `comparing ${plan.pairs.length} columns (${baseline.rows} baseline rows, ${current.rows} current rows)` });
-  const t1 = performance.now();
-  const analyses = await analyseColumns(
-    plan.pairs.map(([ref, cur]) => ({
-      ref,
-      cur,
-      options: {
-        method: options.methods?.[ref.name] ?? options.method,
-        threshold: options.thresholds?.[ref.name] ?? options.threshold,
-        bins: options.bins,
-      },
-    })),
-    { threads: options.threads, onDone: (done, total) => options.onProgress?.({ done, total }) },
-  );
-  const statsMs = performance.now() - t1;
-  const statsCpuMs = cpuMs() - c1;
-  const verdict = datasetVerdict(
-    analyses.map((a) => a.drift),
-    plan.skipped,
-    options.driftShare ?? DEFAULT_DRIFT_SHARE,
-  );
-  return { ...verdict, baseline: inputOf(baseline), current: inputOf(current), charts: analyses.map((a) => a.chart), timings: { loadMs, statsMs, loadCpuMs: c1 - c0, statsCpuMs } };
+  // One worker per core (two files are read at once, then the columns spread over them).
+  const pool = new DriftPool(options.threads ?? defaultThreads(Infinity));
+  try {
+    // The columns are read from each file by name only when listed, so a wide file with a few
+    // compared columns loads only those.
+    const [baseline, current] = await loadDriftTables(pool, [options.baseline, options.current], options.columns, (phase) => options.onProgress?.({ phase }));
+    const loadMs = performance.now() - t0;
+    const c1 = cpuMs();
+    const plan = planColumns(baseline, current, { columns: options.columns, methods: options.methods, thresholds: options.thresholds });
+    options.onProgress?.({ phase: `comparing ${plan.pairs.length} columns (${baseline.rows} baseline rows, ${current.rows} current rows)` });
+    const t1 = performance.now();
+    const analyses = await pool.analyse(
+      plan.pairs.map(([ref, cur]) => ({
+        ref,
+        cur,
+        options: {
+          method: options.methods?.[ref.name] ?? options.method,
+          threshold: options.thresholds?.[ref.name] ?? options.threshold,
+          bins: options.bins,
+        },
+      })),
+      (done, total) => options.onProgress?.({ done, total }),
+    );
+    const statsMs = performance.now() - t1;
+    const statsCpuMs = cpuMs() - c1;
+    const verdict = datasetVerdict(
+      analyses.map((a) => a.drift),
+      plan.skipped,
+      options.driftShare ?? DEFAULT_DRIFT_SHARE,
+    );
+    return { ...verdict, baseline: inputOf(baseline), current: inputOf(current), charts: analyses.map((a) => a.chart), timings: { loadMs, statsMs, loadCpuMs: c1 - c0, statsCpuMs } };
+  } finally {
+    await pool.close();
+  }
 }
