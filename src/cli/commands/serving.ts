@@ -90,7 +90,7 @@ export function registerServingCommands(ctx: CommandContext): void {
     .option('--workers <n>', "processes serving the same port through Node's cluster", intOption(1, 256), 1)
     .option('--model-name <name>', 'name to log under when serving a package directory (default: the directory name)')
     .option('--no-inference-log', 'do not log scored rows')
-    .option('--log-root <dir>', "where the inference log's Parquet files go (default: the tracking server's, <artifact root>/inference-log)")
+    .option('--log-root <dir>', "where the inference log's Parquet files go (default: the tracking server's, <artifact root>/inference-log; when that is on S3, ./.hangar/inference-spool, where files wait until uploaded and indexed)")
     .option('--log-capacity <rows>', 'rows the log buffers in memory; beyond that rows are dropped and counted', intOption(1, 100_000_000), 200_000)
     .option('--log-flush-rows <rows>', 'flush the log once this many rows are buffered', intOption(1, 100_000_000), 20_000)
     .addOption(new Option('--log-flush-interval <duration>', 'flush the log at least this often').argParser(durationOption('log-flush-interval')).default(5_000, '5s'))
