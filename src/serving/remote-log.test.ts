@@ -144,7 +144,15 @@ describe('the inference log and monitor outputs on an S3 artifact root', () => {
       inference.registerFiles([{ model: name, kind: 'predictions', day: '2026-04-01', minTs: 0, maxTs: 1, rows: 1, path: `s3://${fake.bucket}/${prefix}/datasets/x.parquet` }]),
     ).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining('files[0].path') });
     await expect(
-      inference.registerFiles([{ model: name, kind: 'predictions', day: '2026-04-01', minTs: 0, maxTs: 1, rows: 1, path: `s3://${fake.bucket}/${prefix}/inference-log/../x.parquet` }]),
+      inference.registerFiles([{ model: name, kind: 'predictions', day: '2026-04-01', minTs: 0, maxTs: 1, rows: 1, path: `s3://${fake.bucket}/${prefix}/inference-log/${name}/../x.parquet` }]),
     ).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    // Another model's folder: retention of this model must never reach it.
+    await expect(
+      inference.registerFiles([{ model: name, kind: 'predictions', day: '2026-04-01', minTs: 0, maxTs: 1, rows: 1, path: `s3://${fake.bucket}/${prefix}/inference-log/other/date=2026-04-01/x.parquet` }]),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining(`inference-log/${name}/`) });
+    const ok = await inference.registerFiles([
+      { model: name, kind: 'predictions', day: '2026-04-01', minTs: 0, maxTs: 1, rows: 1, path: `s3://${fake.bucket}/${prefix}/inference-log/${name}/date=2026-04-01/by-hand.parquet` },
+    ]);
+    expect(ok).toHaveLength(1);
   });
 });

@@ -32,8 +32,10 @@ export function registerInferenceRoutes(ctx: ApiContext): void {
   // With a remote artifact root the log lives there: writers upload under this URI and index
   // files by their artifact URI; `root` is then only where the server stages label files.
   const logUri = isLocalArtifactStore(ctx.artifacts) ? null : inferenceLogUri(ctx.artifacts.rootUri);
-  const insideRoot = (path: string): boolean => {
+  const insideRoot = (path: string, model: string): boolean => {
     if (logUri !== null && path.startsWith(`${logUri}/`)) {
+      // A remote file must sit in its own model's folder: retention of one model never reaches another's.
+      if (!path.startsWith(`${logUri}/${model}/`)) return false;
       try {
         checkArtifactPath(path.slice(logUri.length + 1));
         return true;
@@ -71,8 +73,8 @@ export function registerInferenceRoutes(ctx: ApiContext): void {
     for (const [i, f] of body.files.entries()) {
       checkModelName(f.model, `files[${i}].model`);
       // The index decides what retention deletes: only files under the log root may enter it.
-      if (!insideRoot(f.path)) {
-        const where = logUri === null ? `an absolute path under the inference log root ${root}` : `an artifact URI under the inference log ${logUri}/`;
+      if (!insideRoot(f.path, f.model)) {
+        const where = logUri === null ? `an absolute path under the inference log root ${root}` : `an artifact URI under the model's folder of the inference log, ${logUri}/${f.model}/`;
         throw new HangarError('INVALID_PARAMETER_VALUE', `files[${i}].path must be ${where}.`, { field: `files[${i}].path` });
       }
       if (f.max_ts < f.min_ts) throw new HangarError('INVALID_PARAMETER_VALUE', `files[${i}].max_ts is before min_ts.`, { field: `files[${i}].max_ts` });
