@@ -133,7 +133,7 @@ describe('UploadingIndex on S3', () => {
     expect(parquetFiles(spool)).toHaveLength(1);
     const lines: string[] = [];
     const again = new UploadingIndex({ root: spool, publisher: artifactPublisher(s3), index: storeIndex(store), writerId: 3, log: (l) => lines.push(l) });
-    await again.addFiles([]);
+    await again.resume();
     expect(lines.join('\n')).toMatch(/1 files \(1 rows\) left in .* by an earlier process/);
     expect(parquetFiles(spool)).toEqual([]);
     const files = await listInferenceLogFiles(store, { model: 'restart', kind: 'predictions' });

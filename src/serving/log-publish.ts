@@ -138,6 +138,7 @@ export class UploadingIndex implements InferenceIndex {
   readonly #waiting = new Map<string, Waiting>();
   #recovered = false;
   #uploadFailures = 0;
+  #chain: Promise<void> = Promise.resolve();
 
   constructor(options: UploadingIndexOptions) {
     this.#o = options;
@@ -155,7 +156,23 @@ export class UploadingIndex implements InferenceIndex {
     return n;
   }
 
-  async addFiles(files: readonly NewInferenceLogFile[]): Promise<void> {
+  /**
+   * Pick up what an earlier process of this writer left in the spool and upload and index it
+   * now, without waiting for the first flush (a restarted server may get no traffic for a
+   * while). Throws like `addFiles`; the files then wait for the next call.
+   */
+  resume(): Promise<void> {
+    return this.addFiles([]);
+  }
+
+  /** Upload and index `files` (and any still waiting). Calls run one at a time. */
+  addFiles(files: readonly NewInferenceLogFile[]): Promise<void> {
+    const run = this.#chain.then(() => this.#addFiles(files));
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #addFiles(files: readonly NewInferenceLogFile[]): Promise<void> {
     if (!this.#recovered) {
       this.#recovered = true;
       await this.#recover(new Set(files.map((f) => f.path)));

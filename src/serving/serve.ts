@@ -134,9 +134,9 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
       // A remote log (the server's artifact root is s3://…): files are spooled here, uploaded
       // through the server, indexed by their URI, then removed from the spool.
       const root = l.root ?? (cfg.logUri === undefined ? cfg.logRoot : resolve('.hangar', 'inference-spool'));
-      const index =
+      const uploading =
         cfg.logUri === undefined
-          ? restIndex(inference)
+          ? undefined
           : new UploadingIndex({
               root,
               publisher: restPublisher(inference, cfg.logUri),
@@ -146,6 +146,9 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
               onUploadFailure: (n) => metrics.uploadFailures.inc(n),
               onWaiting: (rows) => metrics.waitingRows.set(rows),
             });
+      // Files an earlier process left in the spool go up now, not at the first flush.
+      uploading?.resume().catch((e: unknown) => o.log?.(`inference log: could not upload files left in ${root} (will retry at the next flush): ${(e as Error).message}`));
+      const index = uploading ?? restIndex(inference);
       log = new InferenceLog({
         root,
         index,
