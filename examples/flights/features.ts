@@ -6,17 +6,18 @@
  * built from flights in [D − 7 days, D).
  *
  * Plain objects in the default export need no import (docs/features.md); `hangar features apply
- * examples/flights` registers them by hand.
+ * examples/flights` registers them by hand. The same tables over another source (a Parquet file,
+ * for a benchmark) come from `flightsFeatureTables(source)`; this file is their one definition.
  */
 
-/** The previous seven days of `key` columns, as a SQL window over daily counts of a `dataset('flights')` version. */
-function trailingWeek(keys: string[], prefix: string): string {
+/** The previous seven days of `key` columns, as a SQL window over daily counts of `source`. */
+function trailingWeek(source: string, keys: string[], prefix: string): string {
   const k = keys.join(', ');
   return `
     with daily as (
       select ${k}, date_trunc('day', date)::TIMESTAMP as day,
              count(*) as n, sum((delay > 15)::INTEGER) as late
-      from dataset('flights') group by all
+      from ${source} group by all
     )
     select ${k}, day,
            (sum(late) over w)::DOUBLE / (sum(n) over w) as ${prefix}_delay_rate_7d,
@@ -26,37 +27,46 @@ function trailingWeek(keys: string[], prefix: string): string {
                  range between interval 7 days preceding and interval 1 day preceding)`;
 }
 
-export default [
-  {
-    name: 'origin_delays_7d',
-    keys: ['origin'],
-    timestampKey: 'day',
-    features: {
-      origin_delay_rate_7d: 'double',
-      origin_flights_7d: 'long',
+/**
+ * The two tables over `source`, a DuckDB table expression with the flights' `date`, `delay`,
+ * `origin` and `destination`: `dataset('flights')` (a registered dataset, the default) or
+ * `read_parquet('…/flights-3m.parquet')`.
+ */
+export function flightsFeatureTables(source = "dataset('flights')") {
+  return [
+    {
+      name: 'origin_delays_7d',
+      keys: ['origin'],
+      timestampKey: 'day',
+      features: {
+        origin_delay_rate_7d: 'double',
+        origin_flights_7d: 'long',
+      },
+      source: trailingWeek(source, ['origin'], 'origin'),
+      // No expiry. Every flight's own day has a row for its airport and route (the flight is in the
+      // data), so the point-in-time join never falls back to an older row and a TTL would change
+      // nothing offline; online, the store checks the TTL against the wall clock, and the demo
+      // replays 2001 — a TTL of days would withhold every value it looks up.
+      ttl: 0,
+      description: 'Share of departures more than 15 minutes late from the airport over the 7 days before the day (null without flights).',
+      owner: 'data-eng',
+      tags: { domain: 'flights' },
     },
-    source: trailingWeek(['origin'], 'origin'),
-    // No expiry. Every flight's own day has a row for its airport and route (the flight is in the
-    // data), so the point-in-time join never falls back to an older row and a TTL would change
-    // nothing offline; online, the store checks the TTL against the wall clock, and the demo
-    // replays 2001 — a TTL of days would withhold every value it looks up.
-    ttl: 0,
-    description: 'Share of departures more than 15 minutes late from the airport over the 7 days before the day (null without flights).',
-    owner: 'data-eng',
-    tags: { domain: 'flights' },
-  },
-  {
-    name: 'route_delays_7d',
-    keys: ['origin', 'destination'],
-    timestampKey: 'day',
-    features: {
-      route_delay_rate_7d: 'double',
-      route_flights_7d: 'long',
+    {
+      name: 'route_delays_7d',
+      keys: ['origin', 'destination'],
+      timestampKey: 'day',
+      features: {
+        route_delay_rate_7d: 'double',
+        route_flights_7d: 'long',
+      },
+      source: trailingWeek(source, ['origin', 'destination'], 'route'),
+      ttl: 0,
+      description: 'Share of departures more than 15 minutes late on the route over the 7 days before the day (null without flights).',
+      owner: 'data-eng',
+      tags: { domain: 'flights' },
     },
-    source: trailingWeek(['origin', 'destination'], 'route'),
-    ttl: 0,
-    description: 'Share of departures more than 15 minutes late on the route over the 7 days before the day (null without flights).',
-    owner: 'data-eng',
-    tags: { domain: 'flights' },
-  },
-];
+  ];
+}
+
+export default flightsFeatureTables();

@@ -17,11 +17,10 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('the flights feature tables', () => {
-  it("use only days before each flight's own day: a flight never sees its own label", async () => {
+describe('the flights feature tables (examples/flights/features.ts)', () => {
+  it("use only the 7 days before each flight's own day: a flight never sees its own label", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hangar-flights-features-'));
     dirs.push(dir);
-    // SFO: day 1 one late flight, day 2 one on time, day 9 a flight (days 2–8 window has the on-time one only).
     const rows = [
       ['2001-01-01 08:00:00', 60, 'SFO', 'LAX'],
       ['2001-01-02 09:00:00', 0, 'SFO', 'LAX'],
@@ -33,17 +32,23 @@ describe('the flights feature tables', () => {
     const store = await openStore(`sqlite:///${join(dir, 'hangar.db')}`, { defaultArtifactRoot: join(dir, 'artifacts'), migrate: true });
     stores.push(store);
     const ctx = { store, artifacts: await openLocalArtifactStore(join(dir, 'artifacts')) };
-    await applyFeatureTables(ctx, flightsFeatureTables(`read_csv('${join(dir, 'flights.csv')}', header = true)`));
-    for (const t of ['origin_delays', 'route_delays', 'destination_delays']) await computeFeatureTable(ctx, t, { end: Date.UTC(2001, 1, 1) });
+    const tables = await flightsFeatureTables(`read_csv('${join(dir, 'flights.csv')}', header = true)`);
+    // The one definition: the example's two tables, as `npm start` applies them.
+    expect(tables.map((t) => [t.name, t.timestampKey, t.ttlMs])).toEqual([
+      ['origin_delays_7d', 'day', 0],
+      ['route_delays_7d', 'day', 0],
+    ]);
+    await applyFeatureTables(ctx, tables);
+    for (const t of tables) await computeFeatureTable(ctx, t.name, { end: Date.UTC(2001, 1, 1) });
     const out = join(dir, 'train.parquet');
     await createTrainingSet(ctx, flightsTrainingSetRequest(`select date, origin, destination, delay > 15 as late from read_csv('${join(dir, 'flights.csv')}', header = true)`), { out });
-    const t = await readTable(`select origin_delay_rate_7d as o, origin_flights_7d as n, route_delay_rate_7d as r from '${out}'`);
+    const t = await readTable(`select origin_delay_rate_7d as o, origin_flights_7d as n, route_delay_rate_7d as r from '${out}' order by date, destination`);
     const [o, n, r] = t.columns.map((c) => (c.type === 'number' ? Array.from(c.values) : []));
-    // Day 1: nothing before it. Day 2 (both flights): day 1's row only (1 late of 1), not day 2's own
-    // late flight. Day 9: the row stamped at the end of day 2 (6 days 7 hours old, inside the TTL):
-    // days 1–2, 2 late of 3. Day 20: the latest row (end of day 9) is 10 days old, past the 7-day TTL.
-    expect(o).toEqual([NaN, 1, 1, 2 / 3, NaN]);
-    expect(n).toEqual([NaN, 1, 1, 3, NaN]);
-    expect(r).toEqual([NaN, 1, NaN, 0.5, NaN]);
+    // Day 1: nothing before it. Day 2 (both flights): day 1 only (1 late of 1), not day 2's own late
+    // flight. Day 9: days 2–8, the on-time LAX flight and the late SEA one (1 of 2); the route SFO–LAX
+    // had one on-time flight (0 of 1). Day 20: no flight in days 13–19, so no rate and a count of 0.
+    expect(o).toEqual([NaN, 1, 1, 0.5, NaN]);
+    expect(n).toEqual([0, 1, 1, 2, 0]);
+    expect(r).toEqual([NaN, 1, NaN, 0, NaN]);
   });
 });

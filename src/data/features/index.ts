@@ -48,4 +48,4 @@ export {
 export { pitQuery, type PitLookup } from './pit.js';
 export type { FeatureTableRecord, FeatureTableVersionRecord, TrainingSetRecord, LineageEntry } from '../../store/features-store.js';
 export { scoreWithFeatures, type ScoreOptions, type ScoreResult, type BatchPredictions } from './score.js';
-export { flightsFeatureTables, flightsTrainingSetRequest } from './flights.js';
+export { flightsExampleDir, flightsFeatureTables, flightsTrainingSetRequest } from './flights.js';
