@@ -4,7 +4,7 @@
  * or a restarted process finishes the job, and a lost index answer does not block the spool.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +138,30 @@ describe('UploadingIndex on S3', () => {
     expect(parquetFiles(spool)).toEqual([]);
     const files = await listInferenceLogFiles(store, { model: 'restart', kind: 'predictions' });
     expect(files.map((f) => [f.day, f.rows])).toEqual([['2026-01-07', 1]]);
+  });
+
+  it('recovers a spooled file that lost its sidecar (a crash between writing and handing over) from the file itself', async () => {
+    const spool = join(dir, 'spool-nosidecar');
+    const down: InferenceIndex = {
+      async addFiles() {
+        throw new Error('the process died here');
+      },
+    };
+    const t = Date.UTC(2026, 0, 10, 6);
+    const first = new InferenceLog({ root: spool, index: down, writerId: 2, flushIntervalMs: 3_600_000 });
+    for (let i = 0; i < 7; i++) first.append({ ...model, name: 'nosidecar' }, `n${i}`, t + i * 1000, 1, { rows: 1, logged: [i], proba: undefined, inputs: new Map([['x', [i]]]) });
+    await first.close();
+    const [orphan] = parquetFiles(spool);
+    expect(orphan).toBeDefined();
+    // Written by an earlier process: older than the one that recovers it.
+    const past = new Date(Date.now() - 60_000);
+    await utimes(orphan!, past, past);
+    await new UploadingIndex({ root: spool, publisher: artifactPublisher(s3), index: storeIndex(store), writerId: 1 }).resume();
+    expect(parquetFiles(spool)).toHaveLength(1);
+    await new UploadingIndex({ root: spool, publisher: artifactPublisher(s3), index: storeIndex(store), writerId: 2 }).resume();
+    expect(parquetFiles(spool)).toEqual([]);
+    const files = await listInferenceLogFiles(store, { model: 'nosidecar', kind: 'predictions' });
+    expect(files.map((f) => ({ day: f.day, rows: f.rows, minTs: f.minTs, maxTs: f.maxTs }))).toEqual([{ day: '2026-01-10', rows: 7, minTs: t, maxTs: t + 6000 }]);
   });
 
   it('keeps apart two machines\' files that share a name (same time, same sequence number)', async () => {

@@ -139,6 +139,8 @@ export class UploadingIndex implements InferenceIndex {
   #recovered = false;
   #uploadFailures = 0;
   #chain: Promise<void> = Promise.resolve();
+  /** Files modified after this belong to this process's own flushes, never to recovery. */
+  readonly #started = Date.now();
 
   constructor(options: UploadingIndexOptions) {
     this.#o = options;
@@ -241,17 +243,31 @@ export class UploadingIndex implements InferenceIndex {
   async #recover(skip: ReadonlySet<string>): Promise<void> {
     const writer = this.#o.writerId ?? 0;
     const sidecars: string[] = [];
+    const parquet: string[] = [];
     const walk = async (dir: string, depth: number): Promise<void> => {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
         const p = join(dir, e.name);
         if (e.isDirectory() && depth < 4) await walk(p, depth + 1);
         else if (e.isFile() && e.name.startsWith('.') && e.name.endsWith(`.parquet${SIDE}`)) sidecars.push(p);
+        else if (e.isFile() && !e.name.startsWith('.') && e.name.endsWith('.parquet')) parquet.push(p);
       }
     };
     await walk(this.#o.root, 0);
     let files = 0;
     let rows = 0;
+    // A file written just before a crash, before its sidecar: its entry is read back from the file.
+    const withSidecar = new Set(sidecars.map((side) => join(dirname(side), basename(side).slice(1, -SIDE.length))));
+    for (const local of parquet.sort()) {
+      if (withSidecar.has(local) || skip.has(local) || this.#waiting.has(local)) continue;
+      const file = await this.#entryOf(local, writer);
+      if (file === null) continue;
+      const w: Waiting = { file, rel: uniqueRel(relative(this.#o.root, local).split(sep).join('/')), sidecar: sidecarOf(local) };
+      await writeFile(w.sidecar, JSON.stringify({ ...file, writerId: writer, rel: w.rel }));
+      this.#waiting.set(local, w);
+      files++;
+      rows += file.rows;
+    }
     for (const side of sidecars.sort()) {
       const local = join(dirname(side), basename(side).slice(1, -SIDE.length));
       if (skip.has(local) || this.#waiting.has(local)) continue;
@@ -272,6 +288,41 @@ export class UploadingIndex implements InferenceIndex {
       rows += file.rows;
     }
     if (files > 0) this.#o.log?.(`inference log: ${files} files (${rows} rows) left in ${this.#o.root} by an earlier process will be uploaded and indexed`);
+  }
+
+  /**
+   * The index entry of a spooled prediction file that has no sidecar, read from its place
+   * (`<model>/date=YYYY-MM-DD/<ms>-<seq>.parquet`, the writer id being `seq / 1e6`) and its
+   * rows (count and `timestamp` range); null when it is not this writer's, is newer than this
+   * process (a flush in progress owns it), or cannot be read.
+   */
+  async #entryOf(local: string, writer: number): Promise<NewInferenceLogFile | null> {
+    const parts = relative(this.#o.root, local).split(sep);
+    const name = /^\d+-(\d+)\.parquet$/.exec(parts[2] ?? '');
+    const day = /^date=(\d{4}-\d{2}-\d{2})$/.exec(parts[1] ?? '');
+    if (parts.length !== 3 || name === null || day === null || Math.floor(Number(name[1]) / 1_000_000) !== writer) return null;
+    const info = await stat(local).catch(() => null);
+    if (info === null || info.mtimeMs >= this.#started) return null;
+    try {
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+      try {
+        const con = await instance.connect();
+        try {
+          const sql = `select count(*)::DOUBLE as n, epoch_ms(min("timestamp"))::DOUBLE as lo, epoch_ms(max("timestamp"))::DOUBLE as hi from read_parquet('${local.replaceAll("'", "''")}', hive_partitioning = false)`;
+          const row = (await con.runAndReadAll(sql)).getRowObjectsJS()[0] as { n: number; lo: number | null; hi: number | null };
+          if (row.n === 0 || row.lo === null || row.hi === null) return null;
+          return { modelName: parts[0]!, kind: 'predictions', day: day[1]!, minTs: row.lo, maxTs: row.hi, rows: row.n, path: local };
+        } finally {
+          con.closeSync();
+        }
+      } finally {
+        instance.closeSync();
+      }
+    } catch (e) {
+      this.#o.log?.(`inference log: ${local} has no index entry and cannot be read (${(e as Error).message}); left in place`);
+      return null;
+    }
   }
 }
 
