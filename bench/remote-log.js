@@ -8,6 +8,9 @@
 //          on S3, labels included: the first run (every file downloaded into the cache), a second
 //          run (files read from the cache; only the run's own tables travel), and the same
 //          monitor over the same files on local disk.
+//   tables reading a monitor's merged profile table from BENCH_TABLE_RUNS run files (default 100;
+//          30 daily windows × 12 columns each) on S3: with an empty cache (every run file
+//          downloaded, which is what every read cost before the cache) and with a warm cache.
 // CPU figures are process.cpuUsage() deltas (user + system) of this process, which also runs
 // s3rver, so they include the fake store's own work.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -20,6 +23,7 @@ const { openS3ArtifactStore, openLocalArtifactStore } = await import('../dist/ar
 const { openStore, ServingStore } = await import('../dist/store/index.js');
 const { InferenceLog, UploadingIndex, artifactPublisher, storeIndex, writeLabels } = await import('../dist/serving/index.js');
 const { MonitorService } = await import('../dist/monitoring/index.js');
+const { readTable, writeTable } = await import('../dist/monitoring/monitors/results.js');
 
 const ROWS = Number(process.env.BENCH_LOG_ROWS ?? 200_000);
 const DAYS = Number(process.env.BENCH_LOG_DAYS ?? 30);
@@ -121,6 +125,36 @@ try {
       if (r.r.status !== 'SUCCEEDED') throw new Error(`monitor run failed: ${r.r.errorMessage}`);
       emit(bench, `monitor_run_${label}_wall_ms`, r.wallMs, 'ms', { ...extra, cpu_ms: Math.round(r.cpuMs), days: DAYS, rows_read: r.r.summary.rows });
     }
+  }
+
+  // --- tables: many runs' files, read with an empty cache and with a warm one ---------------
+  {
+    const RUNS = Number(process.env.BENCH_TABLE_RUNS ?? 100);
+    const paths = [];
+    for (let r = 0; r < RUNS; r++) {
+      const rows = [];
+      for (let d = 0; d < 30; d++) {
+        for (const column of [':table', 'a', 'b', 'c', 'd', 'origin', 'prediction', 'label', 'x1', 'x2', 'x3', 'x4']) {
+          rows.push({ window_start: Date.UTC(2026, 4, 1) + d * DAY, window_end: Date.UTC(2026, 4, 1) + (d + 1) * DAY, granularity: '1 day', slice_key: null, slice_value: null, column_name: column, log_type: 'INPUT', model_id: '*', data_type: 'DOUBLE', monitor_version: 1, monitor_run_id: `run-${r}`, computed_at: r, count: 100 + r, avg: d / 10 });
+        }
+      }
+      paths.push(await writeTable(s3, 'tables', 'profile', `run-${String(r).padStart(4, '0')}`, rows));
+    }
+    const q = { column_name: ':table', slice_key: null, model_id: '*' };
+    const cold = [];
+    const warm = [];
+    const cache = join(dir, 'table-cache');
+    await readTable(s3, 'profile', paths, q, cache);
+    for (let i = 0; i < 3; i++) {
+      const c = await timed(() => readTable(s3, 'profile', paths, q, join(dir, `empty-cache-${i}`)));
+      cold.push(c);
+      const w = await timed(() => readTable(s3, 'profile', paths, q, cache));
+      warm.push(w);
+      if (c.r.length !== 30 || w.r.length !== 30) throw new Error('unexpected table size');
+    }
+    const med = (xs, k) => xs.map((x) => x[k]).sort((a, b) => a - b)[1];
+    emit(bench, 'table_read_empty_cache_wall_ms', med(cold, 'wallMs'), 'ms', { ...extra, cpu_ms: Math.round(med(cold, 'cpuMs')), run_files: RUNS });
+    emit(bench, 'table_read_warm_cache_wall_ms', med(warm, 'wallMs'), 'ms', { ...extra, cpu_ms: Math.round(med(warm, 'cpuMs')), run_files: RUNS });
   }
 } finally {
   await s3.close();
