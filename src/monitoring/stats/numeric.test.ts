@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { chiSquared, jensenShannon, lInfinity, totalVariation, zTestProportions } from './categorical.js';
 import { emptyBinShare, ksTwoSample, mergedWalk, psi, psiFromCounts, quantileEdges, wasserstein, wassersteinNormed } from './numeric.js';
-import { quantileSorted, radixSortInPlace, sortedValues, sortValuesInPlace } from './sort.js';
+import { decimalSortInPlace, quantileSorted, radixSortInPlace, sortedValues, sortValuesInPlace } from './sort.js';
 
 interface Fixture {
   scipy: string;
@@ -139,6 +139,53 @@ describe('sorting', () => {
     let ordered = true;
     for (let i = 1; i < s.length; i++) if (!(s[i - 1]! <= s[i]!)) ordered = false;
     expect(ordered).toBe(true);
+  });
+});
+
+describe('sorting decimals on their integer keys', () => {
+  /** Bit-for-bit equality (−0 and +0 apart), reported as the first differing index. */
+  const firstDifference = (a: Float64Array, b: Float64Array): number => {
+    if (a.length !== b.length) return -2;
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+    return -1;
+  };
+  const decimals = (n: number, scale: number, span: number, seed: number): Float64Array => {
+    let x = seed;
+    const next = (): number => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    return Float64Array.from({ length: n }, () => (Math.floor(next() * span) - span / 2) / 10 ** scale);
+  };
+  it('gives the radix sort’s array bit for bit: counting sort, 1–3 key passes, negatives, −0, mixed scales', () => {
+    const cases: Float64Array[] = [
+      decimals(50_000, 0, 300, 1), // integers, few keys: counting sort
+      decimals(50_000, 3, 1_000_000, 2), // two 11-bit passes
+      decimals(50_000, 6, 2_000_000_000, 3), // three passes
+      Float64Array.from(decimals(20_000, 6, 10, 4), (v, i) => (i % 3 === 0 ? -0 : v)), // −0 among +0
+      Float64Array.from({ length: 30_000 }, (_, i) => (i % 2 === 0 ? i / 4 : -i / 1000)), // a later value needs a larger scale
+    ];
+    for (const c of cases) {
+      const expected = c.slice();
+      radixSortInPlace(expected);
+      const got = c.slice();
+      expect(decimalSortInPlace(got)).toBe(true);
+      expect(firstDifference(got, expected)).toBe(-1);
+    }
+  });
+  it('declines values that are not decimals of one scale or keys too far apart, leaving the array as it was', () => {
+    for (const c of [Float64Array.from({ length: 5000 }, (_, i) => Math.sin(i)), Float64Array.from({ length: 5000 }, (_, i) => (i % 2 ? 1e15 : -1e15) + i)]) {
+      const before = c.slice();
+      expect(decimalSortInPlace(c)).toBe(false);
+      expect(firstDifference(c, before)).toBe(-1);
+    }
+  });
+  it('random decimals of random scales match the radix sort', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -1e9, max: 1e9 }), { minLength: 0, maxLength: 400 }), fc.integer({ min: 0, max: 9 }), (ks, scale) => {
+        const a = Float64Array.from(ks, (k) => k / 10 ** scale);
+        const expected = a.slice();
+        radixSortInPlace(expected);
+        return decimalSortInPlace(a) && firstDifference(a, expected) === -1;
+      }),
+    );
   });
 });
 
