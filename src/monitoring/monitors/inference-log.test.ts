@@ -6,6 +6,8 @@ import { openLocalArtifactStore, type ArtifactStore } from '../../artifacts/inde
 import { InferenceLog, storeIndex, writeLabels } from '../../serving/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { MonitorService } from './service.js';
+import { sourceRelation } from './source.js';
+import { parseMonitorDefinition } from './spec.js';
 
 /** The contract with serving: files written by its InferenceLog and writeLabels, found through the file index. */
 describe('a monitor over the inference log serving writes', () => {
@@ -64,5 +66,24 @@ describe('a monitor over the inference log serving writes', () => {
     expect((run.summary as { evaluations: Array<{ violated: boolean; violations: number }> }).evaluations[0]).toMatchObject({ violated: true, violations: 2 });
     const size = await service.metrics('prices', 'profile', { column_name: 'size', model_id: '*', slice_key: null });
     expect(size[1]).toMatchObject({ count: 25, min: 50, max: 74, num_nulls: 0 });
+  });
+
+  it('a later run reads only the files its windows can need, and finds the same metrics', async () => {
+    const service = new MonitorService({ store, artifacts, logRoot: root(), emit: async () => {} });
+    const def = { name: 'prices-recent', source: { inference_log: { model: 'prices' } }, refresh_days: 0, profile: { type: 'InferenceLog', granularities: ['1 day'], problem_type: 'PROBLEM_TYPE_REGRESSION' } };
+    await service.create(def, 'alice');
+    const parsed = parseMonitorDefinition(def);
+    // Before the first run there is no watermark: every file.
+    const before = (await sourceRelation(parsed, store, root()))!;
+    expect(before).toContain('/date=2026-05-01/');
+    expect((await service.run('prices-recent')).errorMessage).toBeNull();
+    // After it: the watermark is the newest row (day 4); with refresh_days 0 only files reaching into the day before it count.
+    const after = (await sourceRelation(parsed, store, root()))!;
+    expect(after).not.toContain('/date=2026-05-01/');
+    expect(after).not.toContain('/date=2026-05-02/');
+    expect(after).toContain('/date=2026-05-04/');
+    expect((await service.run('prices-recent')).errorMessage).toBeNull();
+    const perModel = await service.metrics('prices-recent', 'profile', { column_name: ':table', model_id: '4', slice_key: null });
+    expect(perModel.map((r) => r.root_mean_squared_error)).toEqual([2, 2, 20, 20]);
   });
 });

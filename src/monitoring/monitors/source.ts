@@ -8,8 +8,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { invalidParam, notFound } from '../../core/errors.js';
 import { localLogPaths, type LogFilesContext } from '../../serving/index.js';
-import { ServingStore, type Store } from '../../store/index.js';
-import type { MonitorDefinition } from './spec.js';
+import { MonitoringStore, ServingStore, type Store } from '../../store/index.js';
+import type { Granularity, MonitorDefinition } from './spec.js';
 
 /** A SQL string literal. */
 export const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`;
@@ -58,20 +58,60 @@ async function logFiles(store: Store | null, root: string | null, model: string,
   return listParquet(kind === 'predictions' ? join(root, model) : join(root, model, 'labels'));
 }
 
+const DAY_MS = 86_400_000;
+/** The longest a window of each granularity can be, ms. */
+const GRANULARITY_MS: Record<Granularity, number> = {
+  '5 minutes': 300_000,
+  '30 minutes': 1_800_000,
+  '1 hour': 3_600_000,
+  '1 day': DAY_MS,
+  '1 week': 7 * DAY_MS,
+  '2 weeks': 14 * DAY_MS,
+  '3 weeks': 21 * DAY_MS,
+  '4 weeks': 28 * DAY_MS,
+  '1 month': 31 * DAY_MS,
+  '1 year': 366 * DAY_MS,
+};
+
+/**
+ * Where a later run's rows can start: a run after the first recomputes the windows from the one
+ * holding the watermark or `refresh_days` before the newest row, whichever is earlier; rows
+ * older than `refresh_days` and one whole window before the watermark never reach a window it
+ * computes. Undefined for a first run (no watermark) or a monitor not in the store.
+ */
+async function resumeFrom(def: MonitorDefinition, store: Store): Promise<number | undefined> {
+  if (def.profile.type === 'Snapshot') return undefined;
+  let watermark: number | null;
+  try {
+    watermark = (await MonitoringStore.for(store).getMonitor(def.name)).watermark;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'RESOURCE_DOES_NOT_EXIST' || code === 'NOT_IMPLEMENTED') return undefined;
+    throw e;
+  }
+  if (watermark === null) return undefined;
+  const window = Math.max(...def.profile.granularities.map((g) => GRANULARITY_MS[g]));
+  return watermark - def.refresh_days * DAY_MS - window;
+}
+
 /**
  * The monitor's source relation. `from` (epoch ms) lets the file index skip files with older
- * rows. `logRoot` is the default inference-log root (`<artifact root>/inference-log`); `files`
- * reaches files indexed in a remote artifact store.
+ * rows; without it, a monitor that has run before reads only the files a later run can need
+ * (see `resumeFrom`), so a long log costs each daily run only its last days. `logRoot` is the
+ * default inference-log root (`<artifact root>/inference-log`); `files` reaches files indexed
+ * in a remote artifact store.
  */
 export async function sourceRelation(def: MonitorDefinition, store: Store | null, logRoot: string | null, from?: number, files?: LogFilesContext): Promise<Relation> {
   if ('table' in def.source) return tableRelation(def.source.table, 'source.table');
+  if (from === undefined && store !== null) from = await resumeFrom(def, store);
   const model = def.source.inference_log.model;
   const root = def.source.inference_log.root ?? logRoot ?? null;
   if (root === null && (store === null || files === undefined)) throw invalidParam('The inference-log root is unknown: set source.inference_log.root (the artifact root is not on local disk).', 'source.inference_log.root');
   const predictions = await logFiles(store, root, model, 'predictions', from, files);
   if (predictions.length === 0) return null;
   const preds = `read_parquet([${predictions.map(lit).join(', ')}], union_by_name = true)`;
-  const labels = await logFiles(store, root, model, 'labels', undefined, files);
+  // A label is observed after its prediction: label files older than `from` hold no label of a row read here.
+  const labels = await logFiles(store, root, model, 'labels', from, files);
   if (labels.length === 0) return `(select *, null::VARCHAR as label from ${preds})`;
   const lab = `read_parquet([${labels.map(lit).join(', ')}], union_by_name = true)`;
   // Labels can be posted again for a request; the newest one counts.
