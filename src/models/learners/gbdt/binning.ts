@@ -113,14 +113,13 @@ export function binOffsets(mappers: BinMapper[]): Int32Array {
   return off;
 }
 
-/** Writes the frame's bins, row-major (feature f of row r at r * features + f), into `out`. */
-export function binFrame(frame: FeatureFrame, mappers: BinMapper[], out: Uint8Array): void {
+/** Writes the frame's bins, row-major (feature f of row r at r * stride + f; stride defaults to the feature count), into `out`. */
+export function binFrame(frame: FeatureFrame, mappers: BinMapper[], out: Uint8Array, stride = mappers.length): void {
   const n = frame.rows;
   const features = alignFeatures(frame, mappers);
   for (let f = 0; f < mappers.length; f++) {
     const m = mappers[f]!;
     const feat = features[f]!;
-    const stride = mappers.length;
     if (m.kind === 'numeric') {
       if (feat.kind !== 'numeric') throw kindMismatch(m.name, 'numeric');
       binNumeric(feat.values, m.edges, m.nb, out, f, stride);

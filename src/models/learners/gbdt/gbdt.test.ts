@@ -6,7 +6,7 @@ import { Rng } from './rng.js';
 import { auc, syntheticFlights } from './bench-gbdt.js';
 import { MAX_TABLE_DEPTH } from './table-scorer.js';
 import { BLOCK_ROWS, partitionRows } from './grower.js';
-import { allocHist, sharedState, startExecutor, transposeBins } from './pool.js';
+import { sharedState, startExecutor } from './pool.js';
 
 function numericFrame(cols: Record<string, Float64Array>): FeatureFrame {
   const names = Object.keys(cols);
@@ -185,33 +185,57 @@ describe('gbdt learner: early stopping, metrics, determinism', () => {
     expect(JSON.stringify(c.toJSON())).not.toBe(JSON.stringify(a.toJSON()));
   });
 
-  it('partitions rows stably over several blocks, as a serial filter does', async () => {
+  it('moves rows stably over several blocks into the other buffer set, bins, gradients, raw scores and labels together', async () => {
     const n = 5 * BLOCK_ROWS + 123;
     const rng = new Rng(3);
-    const offsets = Int32Array.from([0, 256]);
-    const s = sharedState(n, 1, offsets, 1);
-    for (let r = 0; r < n; r++) s.bins[r] = rng.below(256);
-    transposeBins(s);
-    allocHist(s, 1, 0);
-    const leftBins = new Uint32Array(8);
-    for (let b = 0; b < 256; b++) if (rng.next() < 0.4) leftBins[b >>> 5]! |= 1 << (b & 31);
-    const goesLeft = (r: number): boolean => ((leftBins[s.bins[r]! >>> 5]! >>> (s.bins[r]! & 31)) & 1) === 1;
-    for (const threads of [1, 2, 3]) {
-      const exec = await startExecutor(s, threads);
-      try {
-        // A node in the middle of the positions, rows in a scrambled order.
-        const start = 1000;
-        const end = n - 777;
-        for (let i = 0; i < n; i++) s.idx[i] = (i * 7919) % n;
-        const before = Array.from(s.idx.subarray(start, end));
-        const mid = partitionRows(s, exec, start, end, 0, leftBins);
-        const want = [...before.filter(goesLeft), ...before.filter((r) => !goesLeft(r))];
-        expect(mid - start).toBe(before.filter(goesLeft).length);
-        expect(Array.from(s.idx.subarray(start, end))).toEqual(want);
-        expect(s.idx[start - 1]).toBe(((start - 1) * 7919) % n);
-        expect(s.idx[end]).toBe((end * 7919) % n);
-      } finally {
-        await exec.close();
+    // One feature and k = 1 (the fast path), then six features and three outputs (the general one).
+    for (const [features, k] of [[1, 1], [6, 3]] as const) {
+      const offsets = Int32Array.from({ length: features + 1 }, (_, f) => 256 * f);
+      const s = sharedState(n, features, offsets, k, k > 1 ? 2 : 1, 1);
+      const rb = s.rowBytes;
+      for (let i = 0; i < n * rb; i++) s.bins[0]![i] = rng.below(256);
+      for (let i = 0; i < n; i++) {
+        s.y[0]![i] = i;
+        for (let c = 0; c < k; c++) {
+          s.raw[0]![i * k + c] = i + c / 8;
+          s.gh[0]![c * 2 * n + 2 * i] = i;
+          s.gh[0]![c * 2 * n + 2 * i + 1] = -c;
+        }
+      }
+      const feature = features - 1;
+      const leftBins = new Uint32Array(8);
+      for (let b = 0; b < 256; b++) if (rng.next() < 0.4) leftBins[b >>> 5]! |= 1 << (b & 31);
+      const goesLeft = (i: number): boolean => {
+        const bin = s.bins[0]![i * rb + feature]!;
+        return ((leftBins[bin >>> 5]! >>> (bin & 31)) & 1) === 1;
+      };
+      const start = 1000;
+      const end = n - 777;
+      const rows = Array.from({ length: end - start }, (_, j) => start + j);
+      const want = [...rows.filter(goesLeft), ...rows.filter((i) => !goesLeft(i))];
+      for (const threads of [1, 2, 3]) {
+        s.y[1]!.fill(-1);
+        const exec = await startExecutor(s, threads);
+        try {
+          const mid = partitionRows(s, exec, start, end, 0, feature, leftBins, rows.filter(goesLeft).length);
+          expect(mid - start).toBe(rows.filter(goesLeft).length);
+          expect(Array.from(s.y[1]!.subarray(start, end))).toEqual(want);
+          expect(s.y[1]![start - 1]).toBe(-1);
+          expect(s.y[1]![end]).toBe(-1);
+          for (let j = 0; j < want.length; j += 97) {
+            const d = start + j;
+            const i = want[j]!;
+            expect(Array.from(s.bins[1]!.subarray(d * rb, d * rb + rb))).toEqual(Array.from(s.bins[0]!.subarray(i * rb, i * rb + rb)));
+            for (let c = 0; c < k; c++) {
+              expect(s.raw[1]![d * k + c]).toBe(i + c / 8);
+              expect([s.gh[1]![c * 2 * n + 2 * d], s.gh[1]![c * 2 * n + 2 * d + 1]]).toEqual([i, -c]);
+            }
+          }
+          // A count that disagrees with the rows is an error, not a silent corruption.
+          expect(() => partitionRows(s, exec, start, end, 0, feature, leftBins, 5)).toThrow(/left, the histogram counted 5/);
+        } finally {
+          await exec.close();
+        }
       }
     }
   });

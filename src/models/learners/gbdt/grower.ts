@@ -1,6 +1,7 @@
 import type { BinMapper } from './binning.js';
 import type { Executor, SharedState } from './pool.js';
-import { CTRL, JOB_APPLY, JOB_HIST, JOB_SPLIT_ROWS } from './kernels.js';
+import { HangarError } from '../../../core/errors.js';
+import { BLOCK_LEFTS, BLOCK_LEFT_DST, BLOCK_RIGHT_DST, CTRL, JOB_APPLY, JOB_COUNT, JOB_HIST, JOB_SPLIT_ROWS } from './kernels.js';
 import { runLocal } from './pool.js';
 
 /** Categories (bins) with fewer rows than this at a node are not ordered; they go right. Same as scikit-learn. */
@@ -59,10 +60,12 @@ export interface GrownNode {
   left: number;
   /** Index of the right child (-1 for a leaf). */
   right: number;
-  /** Row positions in `idx` (valid until the next tree; not kept for the children of a last split). */
+  /** First position of the node's rows (valid until the next tree; -1 for the children of a last split, which are not partitioned). */
   start: number;
-  /** End (exclusive) of the node's row positions in `idx`. */
+  /** End (exclusive) of the node's positions. */
   end: number;
+  /** The buffer set (0 or 1) that holds the node's rows. */
+  buf: number;
 }
 
 /** Growth settings, from `GbdtParams`. */
@@ -109,7 +112,11 @@ export class TreeGrower {
   }
 
 
-  /** Grows one tree on the gradients of class block `k` and adds its leaf values to the raw scores of output `k`. */
+  /**
+   * Grows one tree on the gradients of class block `k` and adds its leaf values to the raw
+   * scores of output `k`. The rows start in buffer set `s.cur` and end there, reordered: in the
+   * order of the tree's leaves (see `gatherLeaves`).
+   */
   grow(k: number): GrownNode[] {
     const s = this.s;
     const o = this.opts;
@@ -118,11 +125,11 @@ export class TreeGrower {
     const ghOff = k * 2 * s.n;
 
     const rootSlot = this.freeSlots.pop()!;
-    const idx = s.idx;
-    for (let i = 0; i < s.n; i++) idx[i] = i;
-    this.buildHist(rootSlot, 0, s.n, true, ghOff);
+    this.buildHist(rootSlot, 0, s.n, s.cur, ghOff);
     const [G, H, C] = this.slotSums(rootSlot);
-    const nodes: GrownNode[] = [{ depth: 0, count: C, sumG: G, sumH: H, value: 0, split: null, left: -1, right: -1, start: 0, end: s.n }];
+    const nodes: GrownNode[] = [{ depth: 0, count: C, sumG: G, sumH: H, value: 0, split: null, left: -1, right: -1, start: 0, end: s.n, buf: s.cur }];
+    // Position ranges whose rows are final for this tree: last splits (scored in place) and leaves.
+    const finals: GrownNode[] = [];
     const open: Candidate[] = [];
     let leaves = 1;
     if (this.splittable(nodes[0]!) && leaves < o.maxLeaves) open.push({ node: 0, slot: rootSlot, split: this.findSplit(rootSlot, nodes[0]!) });
@@ -141,13 +148,14 @@ export class TreeGrower {
       const li = nodes.length;
       const lastSplit = leaves + 1 >= o.maxLeaves || (!this.canSplit(split.cl, parent.depth + 1) && !this.canSplit(split.cr, parent.depth + 1));
       if (lastSplit) {
-        // Neither child will be split again: score the rows instead of partitioning them.
+        // Neither child will be split again: score the rows where they are instead of moving them.
         const vl = (-o.learningRate * split.gl) / (split.hl + o.l2);
         const vr = (-o.learningRate * split.gr) / (split.hr + o.l2);
         this.applySplit(parent, split, vl, vr, k);
+        finals.push(parent);
         nodes.push(
-          { depth: parent.depth + 1, count: split.cl, sumG: split.gl, sumH: split.hl, value: vl, split: null, left: -1, right: -1, start: -1, end: -1 },
-          { depth: parent.depth + 1, count: split.cr, sumG: split.gr, sumH: split.hr, value: vr, split: null, left: -1, right: -1, start: -1, end: -1 },
+          { depth: parent.depth + 1, count: split.cl, sumG: split.gl, sumH: split.hl, value: vl, split: null, left: -1, right: -1, start: -1, end: -1, buf: -1 },
+          { depth: parent.depth + 1, count: split.cr, sumG: split.gr, sumH: split.hr, value: vr, split: null, left: -1, right: -1, start: -1, end: -1, buf: -1 },
         );
         parent.split = split;
         parent.left = li;
@@ -156,9 +164,10 @@ export class TreeGrower {
         this.freeSlots.push(cand.slot);
         continue;
       }
-      const mid = this.partition(parent, split);
-      const leftNode: GrownNode = { depth: parent.depth + 1, count: split.cl, sumG: split.gl, sumH: split.hl, value: 0, split: null, left: -1, right: -1, start: parent.start, end: mid };
-      const rightNode: GrownNode = { depth: parent.depth + 1, count: split.cr, sumG: split.gr, sumH: split.hr, value: 0, split: null, left: -1, right: -1, start: mid, end: parent.end };
+      const mid = partitionRows(s, this.exec, parent.start, parent.end, parent.buf, split.feature, split.leftBins, split.cl);
+      const buf = 1 - parent.buf;
+      const leftNode: GrownNode = { depth: parent.depth + 1, count: split.cl, sumG: split.gl, sumH: split.hl, value: 0, split: null, left: -1, right: -1, start: parent.start, end: mid, buf };
+      const rightNode: GrownNode = { depth: parent.depth + 1, count: split.cr, sumG: split.gr, sumH: split.hr, value: 0, split: null, left: -1, right: -1, start: mid, end: parent.end, buf };
       nodes.push(leftNode, rightNode);
       parent.split = split;
       parent.left = li;
@@ -174,7 +183,7 @@ export class TreeGrower {
       const leftSmaller = mid - parent.start <= parent.end - mid;
       const small = leftSmaller ? leftNode : rightNode;
       const smallSlot = this.freeSlots.pop()!;
-      this.buildHist(smallSlot, small.start, small.end, false, ghOff);
+      this.buildHist(smallSlot, small.start, small.end, buf, ghOff);
       this.subtract(cand.slot, smallSlot);
       const slotL = leftSmaller ? smallSlot : cand.slot;
       const slotR = leftSmaller ? cand.slot : smallSlot;
@@ -188,8 +197,35 @@ export class TreeGrower {
       if (node.split !== null || node.start < 0) continue;
       node.value = (-o.learningRate * node.sumG) / (node.sumH + o.l2);
       this.applyLeaf(node, node.value, k);
+      finals.push(node);
     }
+    this.gatherLeaves(finals);
     return nodes;
+  }
+
+  /**
+   * Brings every row back into one buffer set for the next tree: the set that already holds
+   * most of them. The other ranges are copied over (plain memory moves); gradients only when
+   * later outputs of the same iteration still need them.
+   */
+  private gatherLeaves(finals: GrownNode[]): void {
+    const s = this.s;
+    let in1 = 0;
+    for (const f of finals) if (f.buf === 1) in1 += f.end - f.start;
+    const target = in1 * 2 > s.n ? 1 : 0;
+    const k = s.k;
+    const words = s.rowBytes >>> 2;
+    const block = 2 * s.n;
+    for (const f of finals) {
+      if (f.buf === target) continue;
+      const a = f.start;
+      const b = f.end;
+      s.words[target]!.set(s.words[f.buf]!.subarray(a * words, b * words), a * words);
+      s.raw[target]!.set(s.raw[f.buf]!.subarray(a * k, b * k), a * k);
+      s.y[target]!.set(s.y[f.buf]!.subarray(a, b), a);
+      if (k > 1) for (let c = 0; c < k; c++) s.ghWords[target]!.set(s.ghWords[f.buf]!.subarray(c * block + 2 * a, c * block + 2 * b), c * block + 2 * a);
+    }
+    s.cur = target;
   }
 
   private canSplit(count: number, depth: number): boolean {
@@ -204,44 +240,43 @@ export class TreeGrower {
   private applySplit(node: GrownNode, split: Split, vl: number, vr: number, k: number): void {
     const apply = this.s.apply;
     for (let b = 0; b < 256; b++) apply[b] = (split.leftBins[b >>> 5]! >>> (b & 31)) & 1;
-    this.applyRows(node.start, node.end, split.feature, vl, vr, k);
+    this.applyRows(node, split.feature, vl, vr, k);
   }
 
   /** Adds `value` to the raw scores of the leaf's rows. */
   private applyLeaf(node: GrownNode, value: number, k: number): void {
-    this.s.apply.fill(0, 0, 256);
-    this.applyRows(node.start, node.end, 0, value, value, k);
+    this.applyRows(node, -1, value, value, k);
   }
 
-  private applyRows(start: number, end: number, feature: number, vl: number, vr: number, k: number): void {
+  private applyRows(node: GrownNode, feature: number, vl: number, vr: number, k: number): void {
     const s = this.s;
     const ctrl = s.ctrl;
     s.apply[256] = vl;
     s.apply[257] = vr;
+    const blocks = blockCount(node.end - node.start);
     ctrl[CTRL.TYPE] = JOB_APPLY;
-    ctrl[CTRL.ARG] = start;
-    ctrl[CTRL.ARG + 1] = end;
-    ctrl[CTRL.ARG + 2] = feature * s.n;
-    ctrl[CTRL.ARG + 3] = this.opts.outputs;
-    ctrl[CTRL.ARG + 4] = k;
-    const blocks = Math.max(1, Math.min(MAX_BLOCKS, Math.floor((end - start) / BLOCK_ROWS)));
-    ctrl[CTRL.ARG + 5] = blocks;
+    ctrl[CTRL.ARG] = node.start;
+    ctrl[CTRL.ARG + 1] = node.end;
+    ctrl[CTRL.ARG + 2] = node.buf;
+    ctrl[CTRL.ARG + 3] = blocks;
+    ctrl[CTRL.ARG + 4] = feature;
+    ctrl[CTRL.ARG + 5] = k;
     if (this.exec.threads > 1 && blocks > 1) this.exec.run();
     else runLocal(s);
   }
 
-  private buildHist(slot: number, start: number, end: number, all: boolean, ghOff: number): void {
+  private buildHist(slot: number, start: number, end: number, buf: number, ghOff: number): void {
     const s = this.s;
     const ctrl = s.ctrl;
-    ctrl[CTRL.TYPE] = JOB_HIST;
-    ctrl[CTRL.ARG] = slot * this.slotLen;
-    ctrl[CTRL.ARG + 1] = start;
-    ctrl[CTRL.ARG + 2] = end;
-    ctrl[CTRL.ARG + 3] = all ? 1 : 0;
-    ctrl[CTRL.ARG + 4] = ghOff;
-    const blocks = Math.max(1, Math.min(MAX_BLOCKS, Math.floor((end - start) / BLOCK_ROWS)));
+    const blocks = blockCount(end - start);
     const scratchOff = this.slots * this.slotLen;
-    ctrl[CTRL.ARG + 5] = blocks;
+    ctrl[CTRL.TYPE] = JOB_HIST;
+    ctrl[CTRL.ARG] = start;
+    ctrl[CTRL.ARG + 1] = end;
+    ctrl[CTRL.ARG + 2] = buf;
+    ctrl[CTRL.ARG + 3] = blocks;
+    ctrl[CTRL.ARG + 4] = slot * this.slotLen;
+    ctrl[CTRL.ARG + 5] = ghOff;
     ctrl[CTRL.ARG + 6] = scratchOff;
     if (this.exec.threads > 1 && blocks > 1) this.exec.run();
     else runLocal(s);
@@ -274,10 +309,6 @@ export class TreeGrower {
       c += h[off + 3 * b + 2]!;
     }
     return [g, hs, c];
-  }
-
-  private partition(node: GrownNode, split: Split): number {
-    return partitionRows(this.s, this.exec, node.start, node.end, split.feature, split.leftBins);
   }
 
   /** The best split of a node over every feature, or null when none meets the constraints. */
@@ -379,42 +410,65 @@ function numericBits(t: number, nb: number, missingLeft: boolean): Uint32Array {
   return bits;
 }
 
+/** Blocks of a job over `len` positions: depends on the node size only, never on the threads. */
+function blockCount(len: number): number {
+  return Math.max(1, Math.min(MAX_BLOCKS, Math.floor(len / BLOCK_ROWS)));
+}
+
 /**
- * Stable partition of the rows at positions start..end of `s.idx` by feature `feature`: rows
- * whose bin is in `leftBins` first, order kept on both sides; returns the position of the first
- * right row. Runs over the executor's threads in blocks (see `runShare`), then moves the
- * blocks' rows into place on the calling thread.
+ * Stable partition of positions start..end of buffer set `buf` by feature `feature`: the rows
+ * whose bin is in `leftBins` move to the same positions of the other buffer set first, then the
+ * others, order kept on both sides; `leftCount` (known from the histogram) is how many go left.
+ * Returns the position of the first right row. On one thread the rows move in one pass; on
+ * two, the first half fills both sides from their starts and the second half from their ends;
+ * on more, a first pass counts each block's left rows so that every block knows where its rows
+ * go, then the blocks move their rows, on every thread (see `runShare`).
+ *
+ * @throws HangarError INTERNAL_ERROR when the rows disagree with `leftCount`.
  */
-export function partitionRows(s: SharedState, exec: Executor, start: number, end: number, feature: number, leftBins: Uint32Array): number {
+export function partitionRows(s: SharedState, exec: Executor, start: number, end: number, buf: number, feature: number, leftBins: Uint32Array, leftCount: number): number {
   const ctrl = s.ctrl;
   const goLeft = s.goLeft;
   for (let b = 0; b < 256; b++) goLeft[b] = (leftBins[b >>> 5]! >>> (b & 31)) & 1;
   const len = end - start;
-  const blocks = Math.max(1, Math.min(MAX_BLOCKS, Math.floor(len / BLOCK_ROWS)));
-  ctrl[CTRL.TYPE] = JOB_SPLIT_ROWS;
+  const mid = start + leftCount;
+  const rows = s.blockRows;
+  // The stable partition does not depend on how the positions are cut into blocks, so the cut
+  // may follow the threads: one block on one thread, two (no count needed) on two.
+  let blocks = exec.threads > 1 ? blockCount(len) : 1;
+  if (blocks > 1 && exec.threads === 2) blocks = 2;
   ctrl[CTRL.ARG] = start;
   ctrl[CTRL.ARG + 1] = end;
-  ctrl[CTRL.ARG + 2] = feature * s.n;
+  ctrl[CTRL.ARG + 2] = buf;
   ctrl[CTRL.ARG + 3] = blocks;
-  if (exec.threads > 1 && blocks > 1) exec.run();
+  ctrl[CTRL.ARG + 4] = feature;
+  ctrl[CTRL.ARG + 5] = blocks === 2 ? 1 : 0;
+  rows[BLOCK_LEFT_DST] = start;
+  rows[BLOCK_RIGHT_DST] = mid;
+  if (blocks === 2) {
+    rows[BLOCK_LEFT_DST + 1] = mid - 1;
+    rows[BLOCK_RIGHT_DST + 1] = end - 1;
+  } else if (blocks > 2) {
+    ctrl[CTRL.TYPE] = JOB_COUNT;
+    exec.run();
+    let l = start;
+    let r = mid;
+    for (let b = 0; b < blocks; b++) {
+      const bs = start + Math.floor((b * len) / blocks);
+      const be = start + Math.floor(((b + 1) * len) / blocks);
+      const lefts = rows[BLOCK_LEFTS + b]!;
+      rows[BLOCK_LEFT_DST + b] = l;
+      rows[BLOCK_RIGHT_DST + b] = r;
+      l += lefts;
+      r += be - bs - lefts;
+    }
+    if (l !== mid) throw new HangarError('INTERNAL_ERROR', `gbdt partition: ${l - start} rows go left, the histogram counted ${leftCount}`);
+  }
+  ctrl[CTRL.TYPE] = JOB_SPLIT_ROWS;
+  if (blocks > 1) exec.run();
   else runLocal(s);
-  // Left rows to the front block by block (each moves down, never over rows still to move),
-  // then the right rows behind them; both are plain memory moves.
-  const counts = s.blockRows;
-  const idx = s.idx;
-  let l = start;
-  for (let b = 0; b < blocks; b++) {
-    const bs = start + Math.floor((b * len) / blocks);
-    if (l !== bs) idx.copyWithin(l, bs, bs + counts[b]!);
-    l += counts[b]!;
-  }
-  const lefts = l - start;
-  for (let b = 0; b < blocks; b++) {
-    const bs = start + Math.floor((b * len) / blocks);
-    const be = start + Math.floor(((b + 1) * len) / blocks);
-    const rights = be - bs - counts[b]!;
-    idx.set(s.scratch.subarray(bs, bs + rights), l);
-    l += rights;
-  }
-  return start + lefts;
+  let moved = 0;
+  for (let b = 0; b < blocks; b++) moved += rows[BLOCK_LEFTS + b]!;
+  if (moved !== leftCount) throw new HangarError('INTERNAL_ERROR', `gbdt partition: ${moved} rows went left, the histogram counted ${leftCount}`);
+  return mid;
 }

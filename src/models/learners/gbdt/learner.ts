@@ -5,7 +5,7 @@ import { binFrame, binOffsets, fitBinMappers, type BinMapper } from './binning.j
 import { MAX_BLOCKS, TreeGrower, type GrownNode } from './grower.js';
 import { CTRL, JOB_GRAD } from './kernels.js';
 import { GBDT_DEFAULTS, leafCap, resolveGbdtParams, type GbdtParams } from './params.js';
-import { allocHist, runLocal, sharedState, startExecutor, transposeBins, type Executor } from './pool.js';
+import { runLocal, sharedState, startExecutor, type Executor } from './pool.js';
 import { Rng } from './rng.js';
 import { GbdtModel, type GbdtJson, type GbdtJsonNode, type SchemaEntry } from './tree-model.js';
 
@@ -165,13 +165,11 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
   const nf = train.features.length;
   const mappers = fitBinMappers(train, p.max_bins, p.binning_sample, p.random_state);
   const offsets = binOffsets(mappers);
-  const state = sharedState(n, nf, offsets, k);
-  binFrame(train, mappers, state.bins);
-  transposeBins(state);
-  state.y.set(trainY);
   const cap = leafCap(p);
   const slots = Math.min(cap, Math.ceil(n / p.min_samples_leaf)) + 1;
-  allocHist(state, slots, MAX_BLOCKS - 1);
+  const state = sharedState(n, nf, offsets, k, kind, slots + MAX_BLOCKS - 1);
+  binFrame(train, mappers, state.bins[0]!, state.rowBytes);
+  state.y[0]!.set(trainY);
 
   let vbins: Uint8Array | null = null;
   let vraw: Float64Array | null = null;
@@ -181,8 +179,8 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
     binFrame(valid.frame, mappers, vbins);
   }
 
-  const baseline = baselineScores(kind, k, state.y, n);
-  for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) state.raw[r * k + c] = baseline[c]!;
+  const baseline = baselineScores(kind, k, state.y[0]!, n);
+  for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) state.raw[0]![r * k + c] = baseline[c]!;
   if (valid !== undefined) {
     vraw = new Float64Array(nv * k);
     for (let r = 0; r < nv; r++) for (let c = 0; c < k; c++) vraw[r * k + c] = baseline[c]!;
@@ -211,8 +209,7 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
 
     for (let it = 1; it <= p.max_iter; it++) {
       state.ctrl[CTRL.TYPE] = JOB_GRAD;
-      state.ctrl[CTRL.ARG] = kind;
-      state.ctrl[CTRL.ARG + 1] = k;
+      state.ctrl[CTRL.ARG] = state.cur;
       if (exec.threads > 1) exec.run();
       else runLocal(state);
 
@@ -223,7 +220,7 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
       }
 
       const metrics: Record<string, number> = {};
-      if (options.onIteration) metrics.train_loss = meanLoss(kind, k, state.raw, state.y, n, stride);
+      if (options.onIteration) metrics.train_loss = meanLoss(kind, k, state.raw[state.cur]!, state.y[state.cur]!, n, stride);
       if (vraw !== null && yv !== undefined) {
         const loss = meanLoss(kind, k, vraw, yv, nv, 1);
         metrics.validation_loss = loss;

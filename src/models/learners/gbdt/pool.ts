@@ -1,47 +1,21 @@
 import { Worker } from 'node:worker_threads';
 import { HangarError } from '../../../core/errors.js';
-import { CTRL, JOB_EXIT, gradients, histKernelSource, runShare, workerLoop, type HistKernels } from './kernels.js';
+import { CTRL, JOB_EXIT, fitKernelSource, runShare, workerLoop, type FitArrays, type FitKernels, type JobBuffers } from './kernels.js';
 
-/** The buffers one fit shares with its workers. */
-export interface SharedState {
-  /** Training rows. */
-  n: number;
+/** The buffers one fit shares with its workers (see kernels.ts for the layout). */
+export interface SharedState extends JobBuffers, FitArrays {
   /** Features per row. */
   features: number;
+  /** Bytes of bins per row (`rowBytesFor`). */
+  rowBytes: number;
+  /** Outputs per row. */
+  k: number;
   /** Histogram offset (in bins) of each feature, plus the total at the end. */
   binOffsets: Int32Array;
-  /** Doubles per histogram slot (total bins × 3). */
-  slotLen: number;
-  /** The job control block (see `CTRL`): sequence, done count, job type, error flag, arguments. */
-  ctrl: Int32Array;
-  /** Source of the fit's histogram kernels, compiled once per thread. */
+  /** Source of the fit's kernel factory, compiled once per thread. */
   kernelSource: string;
-  /** The kernels compiled on the calling thread. */
-  kernels: HistKernels;
-  /** Bins, row-major (feature f of row r at `r * features + f`). */
-  bins: Uint8Array;
-  /**
-   * The same bins column-major (feature f of row r at `f * n + r`), for partitioning: reading one
-   * feature of scattered rows touches a sixth of the cache lines the row-major copy would.
-   */
-  cols: Uint8Array;
-  /** Arguments of an apply job: 256 bin directions (1 = left), then the left and right values. */
-  apply: Float64Array;
-  /** The split being partitioned: 1 for each bin whose rows go left. */
-  goLeft: Uint8Array;
-  /** Row numbers in transit while a node's rows are partitioned (n entries). */
-  scratch: Uint32Array;
-  /** Left rows found by each block of a partition (see JOB_SPLIT_ROWS). */
-  blockRows: Int32Array;
-  /** Row numbers, grouped by node: each node owns a range of positions. */
-  idx: Uint32Array;
-  /** Gradient and hessian per row, one block of 2n per output. */
-  gh: Float64Array;
-  /** Raw scores, row-major rows × outputs. */
-  raw: Float64Array;
-  /** Labels. */
-  y: Float64Array;
-  /** Histogram slots (one per open leaf) followed by scratch slots for partial histograms. */
+  /** The buffer set (0 or 1) that holds every row between trees; a tree's root starts there. */
+  cur: number;
   hist: Float64Array;
 }
 
@@ -57,42 +31,48 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-export function sharedState(n: number, features: number, binOffsets: Int32Array, k: number): SharedState {
-  const kernelSource = histKernelSource(features, binOffsets);
+/** Bytes of bins per row: the feature count rounded up to whole 32-bit words, so rows move as words. */
+export function rowBytesFor(features: number): number {
+  return Math.max(4, Math.ceil(features / 4) * 4);
+}
+
+/**
+ * The buffers of a fit of `n` rows: two buffer sets, the control block, and `histSlots`
+ * histogram slots (node slots, then scratch slots for partial histograms). `kind` is the loss
+ * (0 squared error, 1 binary log loss, 2 softmax over `k` outputs).
+ */
+export function sharedState(n: number, features: number, binOffsets: Int32Array, k: number, kind: number, histSlots: number): SharedState {
+  const rowBytes = rowBytesFor(features);
+  const kernelSource = fitKernelSource({ features, binOffsets, rowBytes, k, kind, n });
+  const rows = Math.max(1, n);
+  const slotLen = binOffsets[features]! * 3;
+  const bins = [0, 1].map(() => new SharedArrayBuffer(rows * rowBytes));
+  const gh = [0, 1].map(() => new SharedArrayBuffer(2 * rows * k * 4));
+  const arrays: FitArrays = {
+    bins: bins.map((b) => new Uint8Array(b)),
+    words: bins.map((b) => new Uint32Array(b)),
+    gh: gh.map((b) => new Float32Array(b)),
+    ghWords: gh.map((b) => new Uint32Array(b)),
+    raw: [0, 1].map(() => new Float64Array(new SharedArrayBuffer(rows * k * 8))),
+    y: [0, 1].map(() => new Float64Array(new SharedArrayBuffer(rows * 8))),
+    hist: new Float64Array(new SharedArrayBuffer(Math.max(1, histSlots * slotLen) * 8)),
+    goLeft: new Uint8Array(new SharedArrayBuffer(256)),
+  };
   return {
+    ...arrays,
     n,
+    k,
     features,
+    rowBytes,
     binOffsets,
-    slotLen: binOffsets[features]! * 3,
+    slotLen,
     ctrl: new Int32Array(new SharedArrayBuffer(CTRL.LENGTH * 4)),
     kernelSource,
-    kernels: (0, eval)(kernelSource) as HistKernels,
-    bins: new Uint8Array(new SharedArrayBuffer(Math.max(1, n * features))),
-    cols: new Uint8Array(new SharedArrayBuffer(Math.max(1, n * features))),
+    kernels: ((0, eval)(kernelSource) as (a: FitArrays) => FitKernels)(arrays),
+    cur: 0,
     apply: new Float64Array(new SharedArrayBuffer(258 * 8)),
-    goLeft: new Uint8Array(new SharedArrayBuffer(256)),
-    scratch: new Uint32Array(new SharedArrayBuffer(Math.max(1, n) * 4)),
-    blockRows: new Int32Array(new SharedArrayBuffer(8 * 4)),
-    idx: new Uint32Array(new SharedArrayBuffer(Math.max(1, n) * 4)),
-    gh: new Float64Array(new SharedArrayBuffer(Math.max(1, 2 * n * k) * 8)),
-    raw: new Float64Array(new SharedArrayBuffer(Math.max(1, n * k) * 8)),
-    y: new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8)),
-    hist: new Float64Array(0),
+    blockRows: new Int32Array(new SharedArrayBuffer(24 * 4)),
   };
-}
-
-/** Fills `cols` from the row-major `bins`. */
-export function transposeBins(state: SharedState): void {
-  const { n, features, bins, cols } = state;
-  for (let f = 0; f < features; f++) {
-    const off = f * n;
-    for (let r = 0; r < n; r++) cols[off + r] = bins[r * features + f]!;
-  }
-}
-
-/** Sizes the histogram pool: `slots` node slots followed by `scratch` partial-histogram slots. */
-export function allocHist(state: SharedState, slots: number, scratch: number): void {
-  state.hist = new Float64Array(new SharedArrayBuffer(Math.max(1, (slots + scratch) * state.slotLen) * 8));
 }
 
 /** Runs share 0 of the job in `ctrl` on the calling thread, as if alone. */
@@ -104,7 +84,6 @@ export function runLocal(s: SharedState): void {
 const WORKER_SOURCE = [
   "'use strict';",
   "const { workerData } = require('node:worker_threads');",
-  gradients.toString(),
   runShare.toString(),
   workerLoop.toString(),
   'workerLoop(workerData);',
@@ -166,19 +145,16 @@ export async function startExecutor(state: SharedState, threads: number): Promis
         threads,
         ctrl: state.ctrl.buffer,
         kernels: state.kernelSource,
-        bins: state.bins.buffer,
-        cols: state.cols.buffer,
-        apply: state.apply.buffer,
-        goLeft: state.goLeft.buffer,
-        scratch: state.scratch.buffer,
-        blockRows: state.blockRows.buffer,
         n: state.n,
         slotLen: state.slotLen,
-        idx: state.idx.buffer,
-        gh: state.gh.buffer,
-        raw: state.raw.buffer,
-        y: state.y.buffer,
+        bins: state.bins.map((a) => a.buffer),
+        gh: state.gh.map((a) => a.buffer),
+        raw: state.raw.map((a) => a.buffer),
+        y: state.y.map((a) => a.buffer),
         hist: state.hist.buffer,
+        apply: state.apply.buffer,
+        goLeft: state.goLeft.buffer,
+        blockRows: state.blockRows.buffer,
       },
     });
     online.push(
