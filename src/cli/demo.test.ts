@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { fileURLToPath } from 'node:url';
-import { FeaturesClient, HangarClient, MonitorsClient } from '../client/index.js';
+import { FeaturesClient, HangarClient, InferenceClient, MonitorsClient } from '../client/index.js';
 import { readTable } from '../data/index.js';
 import { flightsParquet } from '../demo/main-job.js';
 import { runCli } from './program.js';
@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 describe('hangar demo', () => {
-  it('--no-serve ingests, computes features, trains, gates and promotes, replays May–June under a monitor whose rule fires, retrains and gates again; works twice in the same home', async () => {
+  it('--no-serve ingests, computes features, trains, gates and promotes, replays May–June to June 30 under a monitor of the inference log, retrains, promotes and serves the new champion; works twice in the same home', async () => {
     const first = testIo();
     expect(await runCli(['demo', '--no-serve', '--home', home], first.io)).toBe(0);
     expect(first.err()).toBe('');
@@ -33,8 +33,9 @@ describe('hangar demo', () => {
     expect(out1).toContain('features    examples/flights/features.ts: origin_delays_7d created, route_delays_7d created');
     expect(out1).toMatch(/compute {5}origin_delays_7d v1 \(full\): [\d,]+ daily rows/);
     expect(out1).toMatch(/compute {5}route_delays_7d v1 \(full\): [\d,]+ daily rows/);
-    expect(out1).toMatch(/training {4}set ts_[0-9a-f]+…: [\d,]+ labelled flights \(Jan–Apr, 1 in 20\) \+ [\d,]+ \(June holdout, 1 in 40\), point-in-time from origin_delays_7d@v1, route_delays_7d@v1/);
-    expect(out1).toMatch(/online {6}materialised the latest row per key: origin_delays_7d [\d,]+ keys, route_delays_7d [\d,]+ keys/);
+    // Nothing from May 1 on is used before the replay: training Jan 1–Apr 15, holdout Apr 16–30, the online store up to May 1.
+    expect(out1).toMatch(/training {4}set ts_[0-9a-f]+…: [\d,]+ labelled flights \(Jan 1–Apr 15, 1 in 20\) \+ [\d,]+ \(holdout Apr 16–30, 1 in 20\), point-in-time from origin_delays_7d@v1, route_delays_7d@v1/);
+    expect(out1).toMatch(/online {6}materialised the latest row per key before 2001-05-01: origin_delays_7d [\d,]+ keys, route_delays_7d [\d,]+ keys/);
     expect(out1).toMatch(/data {8}[\d,]+ training rows × 9 features \(origin, destination, distance, hour, weekday, origin_delay_rate_7d, origin_flights_7d, route_delay_rate_7d, route_flights_7d\)/);
     expect(out1).toMatch(/train {7}Baseline logistic regression: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v1\n/);
     expect(out1).toMatch(/train {7}Gradient-boosted trees: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v2\n/);
@@ -48,24 +49,47 @@ describe('hangar demo', () => {
     expect(out1).toMatch(/REQUESTED_TRANSITION dana {6}None → Production/);
     expect(out1).toMatch(/APPROVED_REQUEST {5}sam {7}None → Production/);
 
-    // Issue 5: the champion served, May–June replayed day by day, a daily monitor, the rule fires, v3 retrained and gated.
-    expect(out1).toMatch(/serve {7}models:\/flight-delays@champion \(v2\) on http:\/\/127\.0\.0\.1:\d+/);
-    expect(out1).toContain('monitor     flight-delays-daily-v2: daily windows, drift vs the training set');
-    expect(out1).toMatch(/replay {6}\d+ days \(2001-05-01 … 2001-0[56]-\d\d\), [\d,]+ flights in [\d,]+ requests of ≤ 25 rows, 0 failed/);
-    const windows = [...out1.matchAll(/^ {14}(2001-0[56]-\d\d) +(\d+) +(0\.\d{3}) +(\d+\.\d{3})/gm)];
-    expect(windows.length).toBeGreaterThanOrEqual(2);
+    // Issue 5: the threshold derived before the replay from the champion's holdout AUC.
+    const derived = /threshold {3}AUC < (0\.\d+): champion v2's AUC on the April 16–30 holdout (0\.\d{4}) minus 1 standard error \((0\.\d{4})\) of the AUC of one day of traffic/.exec(out1);
+    expect(derived).not.toBeNull();
+    const threshold = Number(derived![1]);
+    expect(threshold).toBeCloseTo(Number(derived![2]) - Number(derived![3]), 3);
+    // The champion served; May 1 to June 30 replayed with no failed request; a monitor over the inference log.
+    expect(out1).toMatch(/serve {7}models:\/flight-delays@champion \(v2\) on http:\/\/127\.0\.0\.1:\d+; each row's departure \(column date\) is its event time/);
+    expect(out1).toContain('monitor     flight-delays-daily: the inference log joined with its labels, daily windows by event time');
+    expect(out1).toMatch(/replay {6}61 days \(2001-05-01 … 2001-06-30\), [\d,]+ flights in [\d,]+ requests of ≤ 25 rows, 0 failed/);
+    // No future leaked into the features served: every looked-up value is from before its flight.
+    expect(out1).toContain("feature values looked up from after their flight's departure: 0\n");
+    const windows = [...out1.matchAll(/^ {14}(2001-0[56]-\d\d) +(\d+) +(0\.\d{3}) +(v[\dv+]+) +(\d+\.\d{3}).*$/gm)];
+    expect(windows).toHaveLength(61);
     expect(windows[0]![1]).toBe('2001-05-01');
-    const alert = /alert {7}auc-2-of-5 fired on (2001-0[56]-\d\d) \(\S+\): daily AUC below 0\.62 on (\S+), (\S+);/.exec(out1);
-    expect(alert).not.toBeNull();
-    // The rule's claim checks out against the printed windows: the days it names were below the threshold.
+    expect(windows.at(-1)![1]).toBe('2001-06-30');
+    expect(windows[0]![4]).toBe('v2');
+    // Each alert that started a retraining names days the windows show below the threshold, and two of them served by the champion.
     const auc = new Map(windows.map((w) => [w[1], Number(w[3])]));
-    expect(auc.get(alert![2]!.replace(/,$/, ''))).toBeLessThan(0.62);
-    expect(auc.get(alert![3]!)).toBeLessThan(0.62);
-    expect(windows.at(-1)![1]).toBe(alert![1]);
+    const retrains = [...out1.matchAll(/^ {2}alert {7}auc-2-of-5 fired on (2001-0[56]-\d\d) \(\S+\): daily AUC below ([\d.]+) on (.+); retraining starts$/gm)];
+    expect(retrains.length).toBeGreaterThanOrEqual(1);
+    for (const r of retrains) {
+      expect(Number(r[2])).toBe(threshold);
+      const days = [...r[3]!.matchAll(/(2001-\d\d-\d\d) \(v(\d+)\)/g)];
+      expect(days.length).toBeGreaterThanOrEqual(2);
+      for (const d of days) expect(auc.get(d[1]!)).toBeLessThan(threshold);
+    }
     expect(out1).toMatch(/retrain {5}training set ts_[0-9a-f]+…: [\d,]+ flights through 2001-0[56]-\d\d \(1 in 20\); gate data: [\d,]+ other flights/);
     expect(out1).toMatch(/train {7}Gradient-boosted trees retrained after the alert: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v3\n/);
     expect(out1).toContain('compliance  v3: 7/7 rules pass');
-    expect(out1).toMatch(/gate {8}v3: roc_auc 0\.\d{4} vs champion v2 0\.\d{4} → (approved|rejected)/);
+    expect(out1).toMatch(/gate {8}v3: roc_auc 0\.\d{4} vs champion v2 0\.\d{4} → (approved|rejected|failed)/);
+    // A retrained version became champion, serving followed the alias the next morning, and the windows after it show it serving.
+    const swap = /^ {14}(2001-0[56]-\d\d) .*swap v(\d+) → v(\d+)$/m.exec(out1);
+    expect(swap).not.toBeNull();
+    const [, swapDay, fromV, toV] = swap!;
+    expect(Number(toV)).toBeGreaterThan(Number(fromV));
+    expect(out1).toContain(`approve     sam approves (the demo standing in for a person): v${toV} → Production`);
+    const served = new Map(windows.map((w) => [w[1], w[4]]));
+    expect(served.get(swapDay!)).toContain(`v${toV}`);
+    const last = Number(/registry {4}flight-delays: champion v(\d+) at the end of the replay; \d+ alert\(s\), (\d+) retrained version\(s\) promoted, 0 failed request\(s\)/.exec(out1)![1]);
+    expect(windows.at(-1)![4]).toBe(`v${last}`);
+    const versionsMade = Math.max(...[...out1.matchAll(/→ flight-delays v(\d+)\n/g)].map((m) => Number(m[1])));
     expect(out1).toContain('Done (--no-serve): server stopped.');
 
     // Again in the same home: new versions, gated against the champion the first run left.
@@ -77,25 +101,49 @@ describe('hangar demo', () => {
     // The same file and the same definitions: the version and the tables are reused, not duplicated.
     expect(out2).toContain('dataset     flights v1 (unchanged, reused)');
     expect(out2).toContain('origin_delays_7d unchanged, route_delays_7d unchanged');
-    expect(out2).toMatch(/gate {8}v5: roc_auc 0\.\d{4} vs champion v[23] 0\.\d{4} → (approved|rejected)/);
+    expect(out2).toMatch(new RegExp(`gate {8}v${versionsMade + 2}: roc_auc 0\\.\\d{4} vs champion v${last} 0\\.\\d{4} → (approved|rejected|failed)`));
 
     // What the runs left behind, read back through a fresh server on the same home.
     const server = await startServer(loadConfig({ home, port: 0, logLevel: 'silent' }));
     try {
       const client = new HangarClient(server.url);
       const versions = await client.searchAllModelVersions({ filter: "name = 'flight-delays'" });
-      expect(versions.map((v) => v.version).sort()).toEqual([1, 2, 3, 4, 5]);
+      expect(versions.map((v) => v.version).sort((a, b) => a - b)).toEqual(Array.from({ length: versionsMade + 2 }, (_, k) => k + 1));
       expect(versions.find((v) => v.version === 1)!.currentStage).toBe('Archived');
       // The retrained version went through the checks and the gate, and records the alert behind it.
       const v3 = await client.getModelVersion('flight-delays', 3);
       const tags = Object.fromEntries(v3.tags.map((t) => [t.key, t.value]));
       expect(tags).toMatchObject({ compliance_status: 'passed', owner: 'dana' });
-      expect(tags.validation_status).toMatch(/^(approved|rejected)$/);
+      expect(tags.validation_status).toMatch(/^(approved|rejected|failed)$/);
       const monitors = new MonitorsClient(server.url);
-      const alerts = await monitors.alerts({ name: 'flight-delays-daily-v2' });
+      const alerts = await monitors.alerts({ name: 'flight-delays-daily' });
       expect(alerts.map((a) => a.alertId)).toContain(tags.retrained_after_alert);
-      const windowsRead = await monitors.profileMetrics('flight-delays-daily-v2', { granularity: '1 day', columnName: ':table', wholeTable: true, logType: 'INPUT' });
-      expect(windowsRead.length).toBeGreaterThanOrEqual(windows.length);
+      const windowsRead = await monitors.profileMetrics('flight-delays-daily', { granularity: '1 day', columnName: ':table', wholeTable: true, logType: 'INPUT' });
+      expect(windowsRead.filter((r) => r.model_id === '*').length).toBeGreaterThanOrEqual(windows.length);
+
+      // The monitor read the inference log itself: every logged row carries its flight's departure as its event time
+      // (May–June 2001) and today's arrival time; no retraining set holds a flight from after its alert's day.
+      const inference = new InferenceClient(server.url);
+      const logged = (await inference.listFiles('flight-delays', { kind: 'predictions' })).map((f) => `'${f.path}'`);
+      const times = await readTable(
+        `select min(epoch_ms("timestamp"))::DOUBLE as first, max(epoch_ms("timestamp"))::DOUBLE as last, min(epoch_ms(arrival_timestamp))::DOUBLE as arrived, count(*)::DOUBLE as n from read_parquet([${logged.join(', ')}], union_by_name = true)`,
+      );
+      const [first, lastEvent, arrived, loggedRows] = times.columns.map((c) => (c.type === 'number' ? c.values[0]! : NaN));
+      expect(first).toBeGreaterThanOrEqual(Date.UTC(2001, 4, 1));
+      expect(lastEvent).toBeLessThan(Date.UTC(2001, 6, 1));
+      expect(arrived).toBeGreaterThan(Date.UTC(2026, 0, 1));
+      expect(loggedRows).toBe(windows.reduce((s, w) => s + Number(w[2]), 0));
+      for (const r of retrains) {
+        const v = await client.searchAllModelVersions({ filter: "name = 'flight-delays'" });
+        const alertId = /fired on \S+ \((\S+)\)/.exec(r[0])![1];
+        const model = v.find((x) => x.tags.some((t) => t.key === 'retrained_after_alert' && t.value === alertId))!;
+        const run = await client.getRun(model.runId!);
+        const setId = run.data.tags.find((t) => t.key === 'hangar.training_set')!.value;
+        const set = await new FeaturesClient(server.url).getTrainingSet(setId);
+        const span = await readTable(`select max(epoch_ms(date))::DOUBLE as newest from '${fileURLToPath(set.uri!)}'`);
+        const newest = span.columns[0]!.type === 'number' ? span.columns[0]!.values[0]! : NaN;
+        expect(newest).toBeLessThan(Date.parse(`${r[1]!}T00:00:00Z`) + 86_400_000);
+      }
       const gbdt = await client.getModelVersion('flight-delays', 2);
 
       // The model was trained from a point-in-time training set and carries its look-ups.

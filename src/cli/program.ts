@@ -224,10 +224,10 @@ Examples:
     .option('--port <port>', 'TCP port (default 5000; a free one with --no-serve)', intOption(0, 65535))
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--home <dir>', 'where the demo keeps its files (default: $HANGAR_HOME or ./.hangar)')
-    .option('--sample-every <n>', 'keep one training row in N (Jan–Apr 2001; the June holdout one in 2N)', intOption(1, 1_000_000), 20)
+    .option('--sample-every <n>', 'keep one training row in N (Jan 1–Apr 15 2001; the April 16–30 holdout likewise)', intOption(1, 1_000_000), 20)
     .option('--no-replay', 'stop after the promotion: no serving, replay, monitor or retraining')
     .option('--traffic-every <n>', 'replay one May–June flight in N as traffic (default 5 × --sample-every)', intOption(1, 1_000_000))
-    .option('--auc-threshold <x>', 'the retraining rule fires when the daily AUC is below this in 2 of the last 5 days (default 0.62)', parseFloat)
+    .option('--auc-threshold <x>', 'the retraining rule fires when the daily AUC is below this in 2 of the last 5 days (default: the champion\'s holdout AUC minus one standard error of a day\'s AUC)', parseFloat)
     .addHelpText('after', '\nThis is what `npm start` runs. Running it again reuses the experiments and the model and adds versions.')
     .action(async (o: { serve: boolean; port?: number; host: string; home?: string; sampleEvery: number; replay: boolean; trafficEvery?: number; aucThreshold?: number }) => {
       const config = configFrom(io, { home: o.home, host: o.host, port: o.port ?? (o.serve ? 5000 : 0), logLevel: 'warn' });
@@ -243,7 +243,6 @@ Examples:
           replay: o.replay,
           trafficEvery: o.trafficEvery,
           aucThreshold: o.aucThreshold,
-          workDir: join(config.home, 'demo'),
           log: (line) => io.out(`  ${line}\n`),
         });
         // The rules the job applied, for running the checks again by hand.

@@ -1,9 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FeaturesClient, OnlineFeaturesClient, type FeatureLookupInput, type FeatureTableDefinition, type HangarClient, type TrainingSetInfo } from '../client/index.js';
-import { featureSpecYaml, loadDefinitions, type FeatureTableSpec } from '../data/index.js';
+import { featureSpecYaml, flightsExampleDir, loadDefinitions, type FeatureTableSpec } from '../data/index.js';
 
 /**
  * The data half of the main job (issue 4): the flights file becomes a versioned dataset checked
@@ -12,6 +12,10 @@ import { featureSpecYaml, loadDefinitions, type FeatureTableSpec } from '../data
  * features are materialised online. Everything goes through the SDK, as a data engineer's job
  * would against any Hangar server.
  */
+
+/** The holdout's first day and the day after its last: the weeks before the replayed May. */
+export const HOLDOUT_START = '2001-04-16T00:00:00Z';
+const HOLDOUT_END = '2001-05-01T00:00:00Z';
 
 /** The dataset the feature tables read (`dataset('flights')`). */
 export const FLIGHTS_DATASET = 'flights';
@@ -27,11 +31,6 @@ export const FLIGHTS_EXPECTATIONS = {
   },
   strict: true,
 };
-
-/** Where the example's feature definitions live, from `src/demo` and `dist/demo` alike. */
-export function flightsExampleDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'flights');
-}
 
 /** A validated spec back in the shape `FeaturesClient.apply` sends. */
 function definitionOf(spec: FeatureTableSpec): FeatureTableDefinition {
@@ -77,7 +76,7 @@ export interface FlightsData {
   datasetVersion: number;
   /** The feature tables applied, with the version each compute left. */
   tables: Array<{ name: string; version: number; rows: number }>;
-  /** Training set (Jan–Apr labels) and holdout set (June labels), joined point-in-time. */
+  /** Training set (Jan 1–Apr 15 labels) and holdout set (Apr 16–30 labels), joined point-in-time. */
   train: TrainingSetInfo & { localPath: string };
   holdout: TrainingSetInfo & { localPath: string };
   /** `feature_spec.yaml` text for models trained from `train`. */
@@ -98,8 +97,9 @@ async function localCopy(client: HangarClient, ts: TrainingSetInfo): Promise<str
 }
 
 /**
- * Ingest, define, compute, join and materialise. `every` samples the label rows (training one in
- * `every`, the June holdout one in `2 × every`); the features are computed from every flight.
+ * Ingest, define, compute, join and materialise. `every` samples the label rows (one in `every`
+ * of January 1–April 15 for training, and of April 16–30 for the holdout: nothing after April,
+ * so the replay of May–June stays unseen); the features are computed from every flight.
  * `onlineEnd` is the end (exclusive) of the online materialisation (default: the end of the data).
  */
 export async function prepareFlightsData(
@@ -141,19 +141,19 @@ export async function prepareFlightsData(
 
   const lookups = flightLookups(specs.map((s) => s.name));
   t0 = performance.now();
-  const trainSet = await features.createTrainingSet({ labels: labelsSql('month(date) <= 4', every), lookups });
-  const holdoutSet = await features.createTrainingSet({ labels: labelsSql('month(date) = 6', every * 2), lookups });
+  const trainSet = await features.createTrainingSet({ labels: labelsSql(`date < '${HOLDOUT_START}'::TIMESTAMP`, every), lookups });
+  const holdoutSet = await features.createTrainingSet({ labels: labelsSql(`date >= '${HOLDOUT_START}'::TIMESTAMP and date < '${HOLDOUT_END}'::TIMESTAMP`, every), lookups });
   const train = { ...trainSet, localPath: await localCopy(client, trainSet) };
   const holdout = { ...holdoutSet, localPath: await localCopy(client, holdoutSet) };
   log(
-    `training    set ${trainSet.id.slice(0, 10)}…: ${trainSet.rowCount.toLocaleString('en-US')} labelled flights (Jan–Apr, 1 in ${every}) + ` +
-      `${holdoutSet.rowCount.toLocaleString('en-US')} (June holdout, 1 in ${every * 2}), point-in-time from ` +
+    `training    set ${trainSet.id.slice(0, 10)}…: ${trainSet.rowCount.toLocaleString('en-US')} labelled flights (Jan 1–Apr 15, 1 in ${every}) + ` +
+      `${holdoutSet.rowCount.toLocaleString('en-US')} (holdout Apr 16–30, 1 in ${every}), point-in-time from ` +
       `${trainSet.lineage.map((l) => `${l.table}@v${l.version}`).join(', ')} (${secs(t0)})`,
   );
 
   t0 = performance.now();
   const materialised = await online.materialize('2001-01-01T00:00:00Z', opts.onlineEnd ?? '2001-07-02T00:00:00Z', { tables: specs.map((s) => s.name) });
-  log(`online      materialised the latest row per key: ${materialised.map((m) => `${m.table} ${m.rows.toLocaleString('en-US')} keys`).join(', ')} (${secs(t0)})`);
+  log(`online      materialised the latest row per key before ${(opts.onlineEnd ?? '2001-07-02').slice(0, 10)}: ${materialised.map((m) => `${m.table} ${m.rows.toLocaleString('en-US')} keys`).join(', ')} (${secs(t0)})`);
 
   return {
     datasetVersion: dsv.version,

@@ -1,19 +1,15 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { InferenceClient, MonitorsClient, OnlineFeaturesClient, scoreRecords, type HangarClient, type MetricsRow } from '../client/index.js';
+import { InferenceClient, MonitorsClient, OnlineFeaturesClient, type HangarClient, type MetricsRow } from '../client/index.js';
 import { readTable, sqlString, type Column, type Table } from '../data/index.js';
 import { startServe } from '../serving/index.js';
 
 /**
  * The last loop of the main job (issue 5): the champion is served, May and June 2001 are replayed
  * day by day as traffic (features looked up in the online store, materialised each morning as a
- * daily job would), the outcomes arrive as labels the next day, a monitor with daily windows
- * measures drift against the training set and quality once labels exist, and its alert rule
- * decides when to retrain.
- *
- * One liberty, said in the output too: the inference log stamps rows with the wall-clock arrival
- * time, and the replay runs today, so the monitored table takes each row's time from its label
- * (the flight's departure), joining the log's prediction and label files on the request id.
+ * daily job would; each row carries its departure time, which the server logs as its event time), the
+ * outcomes arrive as labels the same evening, and a monitor over the inference log itself (with
+ * the labels) measures drift against the training set and quality per daily window. When its
+ * alert rule fires, the caller retrains and promotes; serving follows the champion alias while
+ * the next day's traffic flows, and the replay carries on to the last day on the new champion.
  */
 
 const DAY = 86_400_000;
@@ -31,6 +27,14 @@ export const INPUT_COLUMNS = [
   'route_flights_7d',
 ] as const;
 
+const LOOKUPS = ['origin_delays_7d:origin_delay_rate_7d', 'origin_delays_7d:origin_flights_7d', 'route_delays_7d:route_delay_rate_7d', 'route_delays_7d:route_flights_7d'];
+
+/** What the caller did about an alert. */
+export interface AlertOutcome {
+  /** The version now champion, when the retrained model was promoted; null otherwise. */
+  promoted: string | null;
+}
+
 export interface ReplayOptions {
   modelName: string;
   dataPath: string;
@@ -38,12 +42,15 @@ export interface ReplayOptions {
   every: number;
   /** Feature tables to materialise each day and look up (`origin_delays_7d`, `route_delays_7d`). */
   tables: readonly string[];
-  /** The training set's Parquet: the drift baseline. */
+  /** The drift baseline (Parquet of the training set, or a sample of it). */
   baselinePath: string;
-  /** Where the monitored table is written. */
-  workDir: string;
   /** Daily AUC below this in 2 of the last 5 windows (the newest among them) fires the retraining rule. */
   aucThreshold: number;
+  /**
+   * Called the evening the rule fires, with the end (exclusive) of the labelled days. The replay
+   * waits for it, then serves whatever the champion alias points at from the next morning.
+   */
+  onAlert?: (alert: ReplayAlert) => Promise<AlertOutcome>;
   /** Rows per scoring request. Default 25. */
   batchRows?: number;
   /** First and last (inclusive) day replayed, `YYYY-MM-DD`. Default 2001-05-01 and 2001-06-30. */
@@ -52,11 +59,22 @@ export interface ReplayOptions {
   log: (line: string) => void;
 }
 
+/** An alert the replay saw fire. */
+export interface ReplayAlert {
+  alertId: string;
+  day: string;
+  detail: Record<string, unknown>;
+  /** End (exclusive, epoch ms) of the labelled days when it fired. */
+  labelledThrough: number;
+}
+
 /** One daily window as the monitor reported it. */
 export interface ReplayWindow {
   day: string;
   rows: number;
   auc: number | null;
+  /** Model versions that scored the window's rows, with their row counts (from the monitor's per-model rows). */
+  versions: Record<string, number>;
   /** Baseline drift statistics (`column: statistic value`) of a few columns. */
   drift: Record<string, { metric: string; value: number | null }>;
 }
@@ -68,13 +86,17 @@ export interface ReplayResult {
   requests: number;
   rows: number;
   failed: number;
-  /** Days replayed (the replay stops the day the alert fires). */
+  /** Days replayed, first to last. */
   days: string[];
   windows: ReplayWindow[];
-  /** The alert, when the rule fired. */
-  alert: { alertId: string; day: string; detail: Record<string, unknown> } | null;
-  /** End (exclusive, epoch ms) of the newest labelled day. */
-  labelledThrough: number;
+  /** Alerts that fired, in order, with what the caller did. */
+  alerts: Array<ReplayAlert & AlertOutcome>;
+  /** Versions that answered, per replayed day (from the answers' `x-model-version`). */
+  served: Record<string, Record<string, number>>;
+  /** Looked-up feature values stamped after the flight they were looked up for (must be 0). */
+  futureLookups: number;
+  /** The model swaps serving made (day, from, to), with the requests of that day before and after. */
+  swaps: Array<{ day: string; from: string; to: string }>;
 }
 
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -94,13 +116,19 @@ function column(t: Table, name: string): Column {
   return c;
 }
 
-function csvCell(v: string | number | null): string {
-  if (v === null) return '';
-  if (typeof v === 'number') return String(v);
-  return /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+/** POST /invocations; each row's departure (`date`, the server's --event-time-column) is its event time. */
+async function score(url: string, records: Array<Record<string, unknown>>): Promise<{ requestId: string; version: string; predictions: unknown[] }> {
+  const res = await fetch(`${url}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ dataframe_records: records }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST /invocations answered ${res.status}: ${text.slice(0, 200)}`);
+  return { requestId: res.headers.get('x-request-id') ?? '', version: res.headers.get('x-model-version') ?? '?', predictions: (JSON.parse(text) as { predictions: unknown[] }).predictions };
 }
 
-/** Serve, replay, label, monitor; stops after the day the retraining rule fires. */
+/** Serve, replay, label, monitor; on an alert, let the caller retrain and promote, then carry on. */
 export async function replayTraffic(client: HangarClient, o: ReplayOptions): Promise<ReplayResult> {
   const { log } = o;
   const online = new OnlineFeaturesClient({ trackingUri: client.trackingUri, maxRetries: 2, backoffMs: 100 });
@@ -126,31 +154,37 @@ export async function replayTraffic(client: HangarClient, o: ReplayOptions): Pro
   const weekday = column(traffic, 'weekday');
   const delayed = column(traffic, 'delayed');
 
+  // The replay writes 2001 into the model's inference log: a log left by an earlier replay in this home would count twice.
+  const pruned = await inference.prune({ olderThanMs: 0, model: o.modelName });
   const serve = await startServe({
     modelUri: `models:/${o.modelName}@champion`,
     trackingUri: client.trackingUri,
     host: '127.0.0.1',
     port: 0,
+    // The alias is re-checked when the demo promotes (POST /hangar/refresh, as a registry webhook would), not by polling.
     pollMs: 0,
+    warmup: 2_000,
+    graceMs: 1_000,
+    eventTimeColumn: 'date',
     inferenceLog: { flushIntervalMs: 3_600_000 },
     log: () => undefined,
   });
-  const version = serve.primary.current?.version ?? '?';
-  log(`serve       models:/${o.modelName}@champion (v${version}) on ${serve.url}; inference log on, flushed after each day`);
+  const startVersion = serve.primary.current?.version ?? '?';
+  log(
+    `serve       models:/${o.modelName}@champion (v${startVersion}) on ${serve.url}; each row's departure (column date) is its event time in the inference log, ` +
+      `flushed each evening${pruned.files > 0 ? ` (${pruned.rows.toLocaleString('en-US')} rows of an earlier replay pruned)` : ''}`,
+  );
 
-  // The monitor reads a table the job rewrites each day; a fresh name per champion keeps runs apart.
-  const monitor = `${o.modelName}-daily-v${version}`;
-  await mkdir(o.workDir, { recursive: true });
-  const tablePath = join(o.workDir, `${monitor}.csv`);
+  // One monitor over the model's inference log and its labels, windowed by event time.
+  const monitor = `${o.modelName}-daily`;
   await monitors.delete(monitor).catch(() => undefined);
-  await writeMonitoredTable(tablePath, null, new Set());
   await monitors.create({
     name: monitor,
-    description: `Daily drift (vs the training set) and quality of ${o.modelName} v${version} on the replayed May–June 2001 traffic.`,
-    source: { table: tablePath },
+    description: `Daily drift (vs the training set) and quality of ${o.modelName} on the replayed May–June 2001 traffic, from its inference log.`,
+    source: { inference_log: { model: o.modelName } },
     profile: {
       type: 'InferenceLog',
-      timestamp_col: 'departure',
+      timestamp_col: 'timestamp',
       granularities: ['1 day'],
       model_id_col: 'model_version',
       prediction_col: 'prediction',
@@ -160,20 +194,27 @@ export async function replayTraffic(client: HangarClient, o: ReplayOptions): Pro
     },
     baseline: o.baselinePath,
     columns: [...INPUT_COLUMNS],
+    // Labels arrive the same evening: only today's window (and yesterday's) can change.
+    refresh_days: 1,
     alert_rules: [{ name: 'auc-2-of-5', metric: 'roc_auc', table: 'profile', direction: 'below', threshold: o.aucThreshold, num_evaluation_windows: 5, num_violation_windows: 2 }],
   });
-  log(`monitor     ${monitor}: daily windows, drift vs the training set, AUC once labels exist; rule: AUC < ${o.aucThreshold} in 2 of the last 5 days (newest included)`);
+  log(
+    `monitor     ${monitor}: the inference log joined with its labels, daily windows by event time, drift vs the training set, AUC once labels exist; ` +
+      `rule: AUC < ${o.aucThreshold} in 2 of the last 5 days (newest included)`,
+  );
 
-  const sent = new Set<string>();
   const days: string[] = [];
+  const served: ReplayResult['served'] = {};
+  const alerts: ReplayResult['alerts'] = [];
+  const swaps: ReplayResult['swaps'] = [];
   let requests = 0;
   let rows = 0;
   let failed = 0;
-  let alert: ReplayResult['alert'] = null;
-  let labelledThrough = first;
+  let futureLookups = 0;
+  let refresh: Promise<void> | null = null;
   const t0 = performance.now();
-  // Where the replay's time goes, printed with it: the daily jobs cost more than the traffic.
-  const spent = { materialise: 0, traffic: 0, labels: 0, monitor: 0 };
+  // Where the replay's time goes, printed with it.
+  const spent = { materialise: 0, traffic: 0, labels: 0, monitor: 0, retrain: 0 };
   let mark = performance.now();
   const lap = (k: keyof typeof spent): void => {
     const now = performance.now();
@@ -182,12 +223,14 @@ export async function replayTraffic(client: HangarClient, o: ReplayOptions): Pro
   };
   let i = 0;
   try {
-    for (let day = first; day <= last && alert === null; day += DAY) {
+    for (let day = first; day <= last; day += DAY) {
+      const today = isoDay(day);
       // Morning: the daily job puts the features of the week before today into the online store.
       mark = performance.now();
       await online.materialize(day, day + DAY, { tables: [...o.tables] });
       lap('materialise');
-      const labels: Array<{ requestId: string; label: number; timestamp: number }> = [];
+      const labels: Array<{ requestId: string; label: string; timestamp: number }> = [];
+      const versions: Record<string, number> = {};
       while (i < traffic.rows && date[i]! < day + DAY) {
         const from = i;
         while (i < traffic.rows && i - from < batchRows && date[i]! < day + DAY) i++;
@@ -196,13 +239,17 @@ export async function replayTraffic(client: HangarClient, o: ReplayOptions): Pro
           entities.origin.push(valueAt(origin, r) as string);
           entities.destination.push(valueAt(destination, r) as string);
         }
-        const found = online.rows(
-          await online.get({
-            features: ['origin_delays_7d:origin_delay_rate_7d', 'origin_delays_7d:origin_flights_7d', 'route_delays_7d:route_delay_rate_7d', 'route_delays_7d:route_flights_7d'],
-            entities,
-          }),
-        );
+        const answer = await online.get({ features: LOOKUPS, entities });
+        // A value stamped after its flight's departure would be the future leaking into the features.
+        answer.results.forEach((res, c) => {
+          if (!LOOKUPS.some((l) => l.endsWith(`:${answer.metadata.feature_names[c]}`))) return;
+          res.event_timestamps.forEach((ts, k) => {
+            if (res.statuses[k] === 'PRESENT' && Date.parse(ts) > date[from + k]!) futureLookups++;
+          });
+        });
+        const found = online.rows(answer);
         const records = found.map((f, k) => ({
+          date: new Date(date[from + k]!).toISOString(),
           origin: entities.origin[k],
           destination: entities.destination[k],
           distance: valueAt(distance, from + k),
@@ -215,24 +262,27 @@ export async function replayTraffic(client: HangarClient, o: ReplayOptions): Pro
         }));
         requests++;
         try {
-          const answer = await scoreRecords(serve.url, records);
+          const a = await score(serve.url, records);
+          versions[a.version] = (versions[a.version] ?? 0) + records.length;
           for (let k = 0; k < records.length; k++) {
-            const requestId = `${answer.requestId}/${k}`;
-            sent.add(requestId);
-            labels.push({ requestId, label: valueAt(delayed, from + k) as number, timestamp: date[from + k]! });
+            // The outcome is known once the flight has left: a label in the classes the model predicts.
+            labels.push({ requestId: `${a.requestId}/${k}`, label: valueAt(delayed, from + k) === 1 ? 'true' : 'false', timestamp: date[from + k]! });
           }
           rows += records.length;
         } catch {
           failed++;
         }
       }
-      days.push(isoDay(day));
+      days.push(today);
+      served[today] = versions;
+      if (refresh !== null) {
+        await refresh;
+        refresh = null;
+      }
       lap('traffic');
       // Evening: the log is flushed, the day's outcomes arrive as labels, the monitor runs.
       await serve.inferenceLog?.flush();
       for (let k = 0; k < labels.length; k += 50_000) await inference.logLabels(o.modelName, labels.slice(k, k + 50_000));
-      labelledThrough = day + DAY;
-      await writeMonitoredTable(tablePath, await monitoredRows(inference, o.modelName), sent);
       lap('labels');
       const run = await monitors.run(monitor);
       if (run.status !== 'SUCCEEDED') throw new Error(`monitor run ${run.runId} ${run.status}: ${run.errorMessage ?? ''}`);
@@ -240,63 +290,41 @@ export async function replayTraffic(client: HangarClient, o: ReplayOptions): Pro
       const fired = (run.summary?.alerts_fired ?? []) as string[];
       if (fired.length > 0) {
         const a = (await monitors.alerts({ name: monitor })).find((x) => x.alertId === fired[0]);
-        alert = { alertId: fired[0]!, day: isoDay(day), detail: a?.detail ?? {} };
+        const alert: ReplayAlert = { alertId: fired[0]!, day: today, detail: a?.detail ?? {}, labelledThrough: day + DAY };
+        const outcome = o.onAlert === undefined ? { promoted: null } : await o.onAlert(alert);
+        alerts.push({ ...alert, ...outcome });
+        lap('retrain');
+        if (outcome.promoted !== null && day < last) {
+          // Serving follows the alias while tomorrow's traffic flows: loaded and warmed aside, swapped between requests.
+          const before = serve.primary.current?.version ?? '?';
+          const tomorrow = isoDay(day + DAY);
+          refresh = fetch(`${serve.url}/hangar/refresh`, { method: 'POST' }).then(async (r) => {
+            if (!r.ok) throw new Error(`POST /hangar/refresh answered ${r.status}`);
+            const body = (await r.json()) as { version: string | null };
+            swaps.push({ day: tomorrow, from: before, to: body.version ?? '?' });
+          });
+        }
       }
     }
   } finally {
     await serve.close();
   }
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  const sec = (ms: number): string => (ms / 1000).toFixed(1);
   log(
     `replay      ${days.length} days (${days[0]} … ${days.at(-1)}), ${rows.toLocaleString('en-US')} flights in ${requests.toLocaleString('en-US')} requests of ≤ ${batchRows} rows, ` +
-      `${failed} failed; labels posted each evening (${seconds} s: materialise ${(spent.materialise / 1000).toFixed(1)}, traffic ${(spent.traffic / 1000).toFixed(1)}, ` +
-      `log and labels ${(spent.labels / 1000).toFixed(1)}, monitor runs ${(spent.monitor / 1000).toFixed(1)})`,
+      `${failed} failed; labels posted each evening (${seconds} s: materialise ${sec(spent.materialise)}, traffic ${sec(spent.traffic)}, ` +
+      `log and labels ${sec(spent.labels)}, monitor runs ${sec(spent.monitor)}, retraining ${sec(spent.retrain)})`,
   );
-  log(`            (the log stamps rows with today's arrival time; the monitored table takes each row's day from its label, the departure)`);
+  log(`            feature values looked up from after their flight's departure: ${futureLookups}`);
 
   const windows = await dailyWindows(monitors, monitor);
-  return { monitor, requests, rows, failed, days, windows, alert, labelledThrough };
-}
-
-/** Predictions joined with their labels, from the inference log's own files. */
-async function monitoredRows(inference: InferenceClient, model: string): Promise<Table | null> {
-  const preds = (await inference.listFiles(model, { kind: 'predictions' })).map((f) => f.path);
-  const labels = (await inference.listFiles(model, { kind: 'labels' })).map((f) => f.path);
-  if (preds.length === 0 || labels.length === 0) return null;
-  const list = (paths: string[]) => `[${paths.map(sqlString).join(', ')}]`;
-  return readTable(
-    `select l.timestamp as departure, p.request_id, p.model_version, ` +
-      `case when lower(p.prediction::VARCHAR) in ('true', '1', '1.0') then 1 else 0 end as prediction, p.prediction_proba, l.label, ` +
-      `${INPUT_COLUMNS.map((c) => `p.${c}`).join(', ')} ` +
-      `from read_parquet(${list(preds)}, union_by_name = true, hive_partitioning = false) p ` +
-      `join read_parquet(${list(labels)}, union_by_name = true, hive_partitioning = false) l using (request_id) ` +
-      `where p.status = 'OK' order by l.timestamp`,
-  );
-}
-
-/** Rewrite the monitored CSV (temp file, then rename): this replay's rows only. */
-async function writeMonitoredTable(path: string, t: Table | null, keep: Set<string>): Promise<void> {
-  const names = ['departure', 'model_version', 'prediction', 'prediction_proba', 'label', ...INPUT_COLUMNS];
-  const lines = [names.join(',')];
-  if (t !== null) {
-    const ids = column(t, 'request_id');
-    const cols = names.map((n) => column(t, n));
-    for (let r = 0; r < t.rows; r++) {
-      if (!keep.has(valueAt(ids, r) as string)) continue;
-      lines.push(cols.map((c) => (c.type === 'timestamp' ? csvCell(Number.isNaN(c.values[r]!) ? null : new Date(c.values[r]!).toISOString()) : csvCell(valueAt(c, r)))).join(','));
-    }
-  } else {
-    // An empty table still needs its types for the monitor's first look.
-    lines.push(['2001-01-01T00:00:00.000Z', '0', '0', '0.5', '0', 'X', 'X', '0', '0', '0', '0', '0', '0', '0'].join(','));
-  }
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, `${lines.join('\n')}\n`);
-  await rename(tmp, path);
+  return { monitor, requests, rows, failed, days, windows, alerts, served, futureLookups, swaps };
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** Per day: rows and AUC (whole table), and the baseline drift of the two rate features. */
+/** Per day: rows, AUC and versions (whole table and per model), and the baseline drift of a few columns. */
 async function dailyWindows(monitors: MonitorsClient, name: string): Promise<ReplayWindow[]> {
   const profile = await monitors.profileMetrics(name, { granularity: '1 day', columnName: ':table', wholeTable: true, logType: 'INPUT', maxResults: 10_000 });
   const drift = await monitors.driftMetrics(name, { granularity: '1 day', wholeTable: true, driftType: 'BASELINE', maxResults: 10_000 });
@@ -306,25 +334,29 @@ async function dailyWindows(monitors: MonitorsClient, name: string): Promise<Rep
     const day = isoDay(r.window.start);
     let w = byDay.get(day);
     if (w === undefined) {
-      w = { day, rows: 0, auc: null, drift: {} };
+      w = { day, rows: 0, auc: null, versions: {}, drift: {} };
       byDay.set(day, w);
     }
     return w;
   };
+  const whole = (r: MetricsRow): boolean => r.model_id === '*' || r.model_id === null || r.model_id === undefined;
   for (const r of profile) {
-    if (r.model_id !== '*' && r.model_id !== null && r.model_id !== undefined) continue;
     const w = at(r);
     if (w === undefined) continue;
-    w.rows = num(r.count) ?? w.rows;
-    w.auc = num(r.roc_auc) ?? w.auc;
+    if (whole(r)) {
+      w.rows = num(r.count) ?? w.rows;
+      w.auc = num(r.roc_auc) ?? w.auc;
+    } else if ((num(r.count) ?? 0) > 0) {
+      w.versions[String(r.model_id)] = num(r.count)!;
+    }
   }
   for (const r of drift) {
-    if (r.model_id !== '*' && r.model_id !== null && r.model_id !== undefined) continue;
+    if (!whole(r)) continue;
     if (r.column_name !== 'route_delay_rate_7d' && r.column_name !== 'origin_delay_rate_7d' && r.column_name !== 'hour') continue;
     const w = at(r);
     if (w === undefined) continue;
     const metric = r.population_stability_index !== undefined && r.population_stability_index !== null ? 'population_stability_index' : 'js_distance';
     w.drift[r.column_name] = { metric, value: num(r[metric]) };
   }
-  return [...byDay.values()].sort((a, b) => a.day.localeCompare(b.day));
+  return [...byDay.values()].filter((w) => w.rows > 0).sort((a, b) => a.day.localeCompare(b.day));
 }
