@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openS3ArtifactStore, type ArtifactStore } from '../artifacts/index.js';
 import { startFakeS3, type FakeS3 } from '../artifacts/test-support/fake-s3.js';
 import { HangarClient, InferenceClient, MonitorsClient } from '../client/index.js';
+import { storeEngines } from '../../test/support/engines.js';
 import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { startServe } from './serve.js';
 import { registerTabular, trainGbdt } from './test-support/models.js';
@@ -34,7 +35,11 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-describe('the inference log and monitor outputs on an S3 artifact root', () => {
+describe.each(storeEngines())('the inference log and monitor outputs on an S3 artifact root, metadata $title', (engine) => {
+  if (engine.skip) {
+    it.skip('needs PostgreSQL', () => {});
+    return;
+  }
   let fake: FakeS3;
   let server: TestServer;
   let s3: ArtifactStore;
@@ -45,7 +50,7 @@ describe('the inference log and monitor outputs on an S3 artifact root', () => {
   beforeAll(async () => {
     fake = await startFakeS3();
     dir = mkdtempSync(join(tmpdir(), 'hangar-remote-log-'));
-    server = await startTestServer({ artifactsDestination: `s3://${fake.bucket}/${prefix}`, s3: fake.options });
+    server = await startTestServer({ artifactsDestination: `s3://${fake.bucket}/${prefix}`, s3: fake.options, backendStoreUri: await engine.open(dir) });
     s3 = await openS3ArtifactStore(`s3://${fake.bucket}/${prefix}`, fake.options);
     const client = new HangarClient({ trackingUri: server.url, maxRetries: 0 });
     const experimentId = await client.createExperiment(`remote-log-${Date.now()}`);
@@ -56,6 +61,7 @@ describe('the inference log and monitor outputs on an S3 artifact root', () => {
     await s3?.close();
     await server?.close();
     await fake?.close();
+    await engine.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
 
