@@ -243,11 +243,25 @@ describe('gbdt learner: early stopping, metrics, determinism', () => {
   it('builds the same model on worker threads as on the calling thread', async () => {
     const { frame, labels } = syntheticFlights(40_000, 10);
     const params = { max_iter: 8 };
-    const inProcess = await fit(frame, labels, { problem: 'binary', params, threads: 1 });
-    const workers = await fit(frame, labels, { problem: 'binary', params, threads: 2 });
-    const three = await fit(frame, labels, { problem: 'binary', params, threads: 3 });
+    const losses: number[][] = [[], [], []];
+    const report = (t: number) => (it: number, m: Record<string, number>) => losses[t]!.push(it, m.train_loss!);
+    const inProcess = await fit(frame, labels, { problem: 'binary', params, threads: 1, onIteration: report(0) });
+    const workers = await fit(frame, labels, { problem: 'binary', params, threads: 2, onIteration: report(1) });
+    const three = await fit(frame, labels, { problem: 'binary', params, threads: 3, onIteration: report(2) });
     expect(JSON.stringify(workers.toJSON())).toBe(JSON.stringify(inProcess.toJSON()));
     expect(JSON.stringify(three.toJSON())).toBe(JSON.stringify(inProcess.toJSON()));
+    // The training loss, computed by every thread within the gradient pass: reported once per
+    // iteration, in order, falling, and the same on any thread count.
+    expect(losses[0]!.filter((_, i) => i % 2 === 0)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const train = losses[0]!.filter((_, i) => i % 2 === 1);
+    for (let i = 1; i < train.length; i++) expect(train[i]!).toBeLessThan(train[i - 1]!);
+    expect(losses[1]).toEqual(losses[0]);
+    expect(losses[2]).toEqual(losses[0]);
+    // Under 100,000 rows every row is in the sample: the last report is the model's log loss.
+    const raw = inProcess.predictRaw(frame);
+    let logLoss = 0;
+    for (let i = 0; i < labels.length; i++) logLoss += Math.log1p(Math.exp(-Math.abs(raw[i]!))) + Math.max(raw[i]!, 0) - labels[i]! * raw[i]!;
+    expect(train[train.length - 1]!).toBeCloseTo(logLoss / labels.length, 9);
     const y3 = Float64Array.from(labels, (v, i) => (v === 1 ? 2 : i % 2));
     const multiA = await fit(frame, y3, { problem: 'multiclass', params: { max_iter: 3 }, threads: 1 });
     const multiB = await fit(frame, y3, { problem: 'multiclass', params: { max_iter: 3 }, threads: 2 });

@@ -70,8 +70,11 @@ export interface FitKernels {
   back: Array<(bs: number, be: number, f: number, l: number, r: number) => number>;
   /** Adds vl (bin goes left in `apply`) or vr to raw score `out` of positions bs..be; f < 0 adds vl to all. */
   apply: Array<(bs: number, be: number, f: number, out: number, apply: Float64Array, vl: number, vr: number) => void>;
-  /** Gradients and hessians of positions start..end from their raw scores and labels. */
-  grad: Array<(start: number, end: number) => void>;
+  /**
+   * Gradients and hessians of positions start..end from their raw scores and labels; with
+   * stride > 0, first the sum of the training loss over the positions that are multiples of stride.
+   */
+  grad: Array<(start: number, end: number, stride: number) => number>;
 }
 
 /** What a job reads, as each thread sees it (see `SharedState` in pool.ts). */
@@ -84,6 +87,8 @@ export interface JobBuffers {
   slotLen: number;
   apply: Float64Array;
   blockRows: Int32Array;
+  /** Per block of a gradient job, its sum of the training loss. */
+  partSums: Float64Array;
 }
 
 /** The shape of a fit that its kernels are specialised to. */
@@ -188,6 +193,17 @@ export function fitKernelSource(layout: KernelLayout): string {
     }
   }\n`;
   }
+  // The training loss over the positions start, start + stride, … (the same formulas as
+  // `meanLoss` in learner.ts), summed by the caller in block order.
+  let loss: string;
+  if (kind === 0) loss = 'const d = raw[r] - y[r]; sum += d * d;';
+  else if (kind === 1) loss = 'const z = raw[r]; sum += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - y[r] * z;';
+  else
+    loss = `const base = r * ${k}; let max = -Infinity;
+      for (let c = 0; c < ${k}; c++) if (raw[base + c] > max) max = raw[base + c];
+      let t = 0;
+      for (let c = 0; c < ${k}; c++) t += Math.exp(raw[base + c] - max);
+      sum += max + Math.log(t) - raw[base + y[r]];`;
   const perSet = (s: number): string => {
     const d = 1 - s;
     return `
@@ -235,9 +251,16 @@ function apply${s}(bs, be, f, out, dir, vl, vr) {
   if (f < 0) for (let i = bs; i < be; i++) raw[${times(k, 'i')} + out] += vl;
   else for (let i = bs; i < be; i++) raw[${times(k, 'i')} + out] += dir[bins[i * ${rb} + f]] === 1 ? vl : vr;
 }
-function grad${s}(start, end) {
+function grad${s}(start, end, stride) {
   const raw = raw${s}, y = y${s}, gh = gh${s};
-${grad}}`;
+  let sum = 0;
+  if (stride > 0) {
+    for (let r = Math.ceil(start / stride) * stride; r < end; r += stride) {
+      ${loss}
+    }
+  }
+${grad}  return sum;
+}`;
   };
   return `(function (a) {
 'use strict';
@@ -271,7 +294,7 @@ return { range: [range0, range1], count: [count0, count1], move: [move0, move1],
  *   from their ends backwards. A stable partition has one result, whichever thread took which
  *   block and however the positions were cut into blocks.
  * - JOB_APPLY: adds leaf values to the raw scores of a node's positions.
- * - JOB_GRAD: gradients, split by contiguous positions.
+ * - JOB_GRAD: gradients (and the sampled training loss), over fixed blocks of positions.
  */
 export function runShare(t: number, threads: number, s: JobBuffers): void {
   const ctrl = s.ctrl;
@@ -279,11 +302,14 @@ export function runShare(t: number, threads: number, s: JobBuffers): void {
   const a = 4;
   const kern = s.kernels;
   if (type === 2) {
+    // Fixed blocks (not one per thread), so the loss adds up in the same order on any thread count.
     const buf = ctrl[a]!;
+    const stride = ctrl[a + 1]!;
+    const blocks = ctrl[a + 2]!;
     const n = s.n;
-    const chunk = Math.ceil(n / threads);
-    const start = Math.min(n, t * chunk);
-    kern.grad[buf]!(start, Math.min(n, start + chunk));
+    for (let b = t; b < blocks; b += threads) {
+      s.partSums[b] = kern.grad[buf]!(Math.floor((b * n) / blocks), Math.floor(((b + 1) * n) / blocks), stride);
+    }
     return;
   }
   const start = ctrl[a]!;
@@ -332,6 +358,7 @@ export function workerLoop(data: {
   apply: SharedArrayBuffer;
   goLeft: SharedArrayBuffer;
   blockRows: SharedArrayBuffer;
+  partSums: SharedArrayBuffer;
 }): void {
   const ctrl = new Int32Array(data.ctrl);
   const hist = new Float64Array(data.hist);
@@ -353,6 +380,7 @@ export function workerLoop(data: {
     slotLen: data.slotLen,
     apply: new Float64Array(data.apply),
     blockRows: new Int32Array(data.blockRows),
+    partSums: new Float64Array(data.partSums),
   };
   let seq = data.seq;
   for (;;) {

@@ -9,9 +9,11 @@ import { runLocal, sharedState, startExecutor, type Executor } from './pool.js';
 import { Rng } from './rng.js';
 import { GbdtModel, type GbdtJson, type GbdtJsonNode, type SchemaEntry } from './tree-model.js';
 
+/** Blocks of a gradient pass: fixed, so that the training loss adds up in one order on any thread count. */
+const GRAD_BLOCKS = 8;
 /** Below this many rows, fits run on the calling thread unless `threads` is given. */
 const WORKERS_MIN_ROWS = 50_000;
-/** Training loss is reported on an evenly spaced sample of at most this many rows. */
+/** Training loss is reported on an evenly spaced sample of at most this many positions (rows in their order of the moment). */
 const TRAIN_LOSS_ROWS = 100_000;
 /** 'auto' early stopping turns on above this many rows, as in scikit-learn. */
 const AUTO_EARLY_STOPPING_ROWS = 10_000;
@@ -204,14 +206,36 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
       outputs: k,
     }, slots);
     const stride = Math.max(1, Math.ceil(n / TRAIN_LOSS_ROWS));
+    const sampled = Math.ceil(n / stride);
     const yv = valid?.labels;
     if (vraw !== null && yv !== undefined) bestLoss = meanLoss(kind, k, vraw, yv, nv, 1);
-
-    for (let it = 1; it <= p.max_iter; it++) {
+    // Gradients of the current raw scores; with `loss`, also the training loss of those scores
+    // (on every thread, in the same pass), which is the loss of the iteration just finished.
+    const gradients = (loss: boolean): number => {
       state.ctrl[CTRL.TYPE] = JOB_GRAD;
       state.ctrl[CTRL.ARG] = state.cur;
+      state.ctrl[CTRL.ARG + 1] = loss ? stride : 0;
+      state.ctrl[CTRL.ARG + 2] = GRAD_BLOCKS;
       if (exec.threads > 1) exec.run();
       else runLocal(state);
+      let sum = 0;
+      for (let b = 0; b < GRAD_BLOCKS; b++) sum += state.partSums[b]!;
+      return sum / sampled;
+    };
+    // An iteration's report waits for the next gradient pass, which computes its training loss.
+    let pending: { it: number; validation?: number } | null = null;
+    const report = (trainLoss: number): void => {
+      if (pending === null) return;
+      const metrics: Record<string, number> = { train_loss: trainLoss };
+      if (pending.validation !== undefined) metrics.validation_loss = pending.validation;
+      options.onIteration?.(pending.it, metrics);
+      pending = null;
+    };
+    const wantReports = options.onIteration !== undefined;
+
+    for (let it = 1; it <= p.max_iter; it++) {
+      const trainLoss = gradients(wantReports && pending !== null);
+      report(trainLoss);
 
       for (let c = 0; c < k; c++) {
         const nodes = grower.grow(c);
@@ -219,19 +243,19 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
         trees.push({ output: c, nodes });
       }
 
-      const metrics: Record<string, number> = {};
-      if (options.onIteration) metrics.train_loss = meanLoss(kind, k, state.raw[state.cur]!, state.y[state.cur]!, n, stride);
+      const done: { it: number; validation?: number } = { it };
       if (vraw !== null && yv !== undefined) {
         const loss = meanLoss(kind, k, vraw, yv, nv, 1);
-        metrics.validation_loss = loss;
+        done.validation = loss;
         if (loss < bestLoss - p.tol) {
           bestLoss = loss;
           bestIter = it;
         }
       }
-      options.onIteration?.(it, metrics);
+      if (wantReports) pending = done;
       if (earlyStopping && vraw !== null && it - bestIter >= p.n_iter_no_change) break;
     }
+    if (pending !== null) report(gradients(true));
   } finally {
     await exec.close();
   }

@@ -72,6 +72,7 @@ export function sharedState(n: number, features: number, binOffsets: Int32Array,
     cur: 0,
     apply: new Float64Array(new SharedArrayBuffer(258 * 8)),
     blockRows: new Int32Array(new SharedArrayBuffer(24 * 4)),
+    partSums: new Float64Array(new SharedArrayBuffer(64 * 8)),
   };
 }
 
@@ -155,6 +156,7 @@ export async function startExecutor(state: SharedState, threads: number): Promis
         apply: state.apply.buffer,
         goLeft: state.goLeft.buffer,
         blockRows: state.blockRows.buffer,
+        partSums: state.partSums.buffer,
       },
     });
     online.push(
