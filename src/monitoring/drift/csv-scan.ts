@@ -240,6 +240,10 @@ function scanRecords(st: State, buf: Uint8Array, p: number, limit: number): numb
   const delim = st.delimiter;
   const quoted = st.quoted;
   const dicts = st.dicts;
+  // 1 for the bytes that end an unquoted field, 2 for a quote (never inside one).
+  const stops = new Uint8Array(256);
+  stops[delim] = stops[LF] = stops[CR] = 1;
+  stops[QUOTE] = 2;
   let numbers = st.numbers;
   let codes = st.codes;
   try {
@@ -279,19 +283,22 @@ function scanRecords(st: State, buf: Uint8Array, p: number, limit: number): numb
           }
           const digits0 = p;
           let m = 0;
-          while (b >= 48 && b <= 57) {
-            m = m * 10 + (b - 48);
-            b = buf[++p]!;
+          let d = b - 48;
+          while (d >>> 0 < 10) {
+            m = m * 10 + d;
+            d = buf[++p]! - 48;
           }
+          b = d + 48;
           let nd = p - digits0;
           let scale = 0;
           if (b === DOT && kind === 0 && nd > 0) {
-            b = buf[++p]!;
-            const frac0 = p;
-            while (b >= 48 && b <= 57) {
-              m = m * 10 + (b - 48);
-              b = buf[++p]!;
+            const frac0 = ++p;
+            d = buf[p]! - 48;
+            while (d >>> 0 < 10) {
+              m = m * 10 + d;
+              d = buf[++p]! - 48;
             }
+            b = d + 48;
             scale = p - frac0;
             nd += scale;
             if (scale === 0) throw new Decline(`'${text(buf, start, p)}' is not a plain DOUBLE`);
@@ -314,11 +321,12 @@ function scanRecords(st: State, buf: Uint8Array, p: number, limit: number): numb
         } else {
           const start = p;
           let h = 0x811c9dc5 | 0;
-          while (b !== delim && b !== LF && b !== CR) {
-            if (b === QUOTE) throw new Decline('a quote inside an unquoted field');
+          let cls: number;
+          while ((cls = stops[b]!) === 0) {
             h = Math.imul(h ^ b, 0x01000193);
             b = buf[++p]!;
           }
+          if (cls === 2) throw new Decline('a quote inside an unquoted field');
           if (kind === 2) codes[c]![row] = p === start ? -1 : dicts[c]!.code(buf, start, p - start, h);
         }
         // The field's terminator: the delimiter between fields, a line break after the last.
