@@ -188,7 +188,8 @@ describe('gbdt learner: early stopping, metrics, determinism', () => {
   it('moves rows stably over several blocks into the other buffer set, bins, gradients, raw scores and labels together', async () => {
     const n = 5 * BLOCK_ROWS + 123;
     const rng = new Rng(3);
-    // One feature and k = 1 (the fast path), then six features and three outputs (the general one).
+    // One feature and k = 1 (rows of one word, labels in `y`), then six features and three outputs
+    // (rows moved as one double, labels in the bins).
     for (const [features, k] of [[1, 1], [6, 3]] as const) {
       const offsets = Int32Array.from({ length: features + 1 }, (_, f) => 256 * f);
       const s = sharedState(n, features, offsets, k, k > 1 ? 2 : 1, 1);
@@ -214,14 +215,18 @@ describe('gbdt learner: early stopping, metrics, determinism', () => {
       const rows = Array.from({ length: end - start }, (_, j) => start + j);
       const want = [...rows.filter(goesLeft), ...rows.filter((i) => !goesLeft(i))];
       for (const threads of [1, 2, 3]) {
+        s.raw[1]!.fill(-1);
         s.y[1]!.fill(-1);
         const exec = await startExecutor(s, threads);
         try {
           const mid = partitionRows(s, exec, start, end, 0, feature, leftBins, rows.filter(goesLeft).length);
           expect(mid - start).toBe(rows.filter(goesLeft).length);
-          expect(Array.from(s.y[1]!.subarray(start, end))).toEqual(want);
-          expect(s.y[1]![start - 1]).toBe(-1);
-          expect(s.y[1]![end]).toBe(-1);
+          // raw[0] of a row is its position before the move; labels move with the row, in `y` or
+          // (classification with a free byte) in the row's bins.
+          expect(Array.from({ length: end - start }, (_, j) => s.raw[1]![(start + j) * k]!)).toEqual(want);
+          if (s.labelByte < 0) expect(Array.from(s.y[1]!.subarray(start, end))).toEqual(want);
+          expect(s.raw[1]![(start - 1) * k]).toBe(-1);
+          expect(s.raw[1]![end * k]).toBe(-1);
           for (let j = 0; j < want.length; j += 97) {
             const d = start + j;
             const i = want[j]!;

@@ -105,6 +105,16 @@ export interface KernelLayout {
   n: number;
 }
 
+/**
+ * Where a row's class label is kept in its bins (byte index), or -1 for the labels array: for
+ * classification with at most 6 features and fewer than 128 classes, the 8-byte row has a free
+ * last byte, and a label there moves with the bins at no cost (and keeps the row's double-word
+ * view free of NaN patterns, see the moves in `fitKernelSource`).
+ */
+export function labelByte(layout: KernelLayout): number {
+  return layout.kind >= 1 && layout.rowBytes === 8 && layout.features <= 6 && layout.k < 128 ? 7 : -1;
+}
+
 function int(v: unknown, what: string): number {
   const x = Number(v);
   if (!Number.isSafeInteger(x) || x < 0) throw new Error(`${what} must be a non-negative integer`);
@@ -145,6 +155,9 @@ export function fitKernelSource(layout: KernelLayout): string {
   // since none of them is a NaN: the bins' last byte is padding (0) when rowBytes is 8 and
   // there are at most 7 features, and the high word of a pair is a finite hessian.
   const binsAsDouble = rb === 8 && features <= 7;
+  // Class labels ride in the row's last bins byte when it is free (see `labelByte`): one move fewer per row.
+  const lb = labelByte(layout);
+  const label = (r: string): string => (lb < 0 ? `y[${r}]` : `bins[${r} * ${rb} + ${lb}]`);
   let moveBody = '';
   if (binsAsDouble) moveBody += '    bOut[d] = bIn[i];\n';
   else for (let w = 0; w < words; w++) moveBody += `    wOut[${times(words, 'd')}${plus(w)}] = wIn[${times(words, 'i')}${plus(w)}];\n`;
@@ -152,10 +165,10 @@ export function fitKernelSource(layout: KernelLayout): string {
     moveBody += `    gOut[d${plus(c * n)}] = gIn[i${plus(c * n)}];\n`;
     moveBody += `    rawOut[${times(k, 'd')}${plus(c)}] = rawIn[${times(k, 'i')}${plus(c)}];\n`;
   }
-  moveBody += '    yOut[d] = yIn[i];\n';
+  if (lb < 0) moveBody += '    yOut[d] = yIn[i];\n';
   let grad: string;
   if (kind === 0) {
-    grad = `  for (let r = start; r < end; r++) { gh[2 * r] = raw[r] - y[r]; gh[2 * r + 1] = 1; }\n`;
+    grad = `  for (let r = start; r < end; r++) { gh[2 * r] = raw[r] - ${label('r')}; gh[2 * r + 1] = 1; }\n`;
   } else if (kind === 1) {
     // exp(x) = 2^(j/64) · e^ρ with j = round(64x / ln 2) and |ρ| ≤ ln 2 / 128, from a table of
     // 2^(j/64), a table of powers of two and a degree-5 polynomial: within 1e-15 of Math.exp
@@ -175,7 +188,7 @@ export function fitKernelSource(layout: KernelLayout): string {
       e = Math.exp(x);
     }
     const p = 1 / (1 + e);
-    gh[2 * r] = p - y[r];
+    gh[2 * r] = p - ${label('r')};
     gh[2 * r + 1] = p * (1 - p);
   }\n`;
   } else {
@@ -185,7 +198,7 @@ export function fitKernelSource(layout: KernelLayout): string {
     for (let c = 0; c < ${k}; c++) if (raw[base + c] > max) max = raw[base + c];
     let sum = 0;
     for (let c = 0; c < ${k}; c++) { const e = Math.exp(raw[base + c] - max); ex[c] = e; sum += e; }
-    const label = y[r];
+    const label = ${label('r')};
     for (let c = 0; c < ${k}; c++) {
       const p = ex[c] / sum;
       gh[c * ${block} + 2 * r] = p - (label === c ? 1 : 0);
@@ -196,14 +209,14 @@ export function fitKernelSource(layout: KernelLayout): string {
   // The training loss over the positions start, start + stride, … (the same formulas as
   // `meanLoss` in learner.ts), summed by the caller in block order.
   let loss: string;
-  if (kind === 0) loss = 'const d = raw[r] - y[r]; sum += d * d;';
-  else if (kind === 1) loss = 'const z = raw[r]; sum += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - y[r] * z;';
+  if (kind === 0) loss = `const d = raw[r] - ${label('r')}; sum += d * d;`;
+  else if (kind === 1) loss = `const z = raw[r]; sum += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - ${label('r')} * z;`;
   else
     loss = `const base = r * ${k}; let max = -Infinity;
       for (let c = 0; c < ${k}; c++) if (raw[base + c] > max) max = raw[base + c];
       let t = 0;
       for (let c = 0; c < ${k}; c++) t += Math.exp(raw[base + c] - max);
-      sum += max + Math.log(t) - raw[base + y[r]];`;
+      sum += max + Math.log(t) - raw[base + ${label('r')}];`;
   const perSet = (s: number): string => {
     const d = 1 - s;
     return `
@@ -252,7 +265,7 @@ function apply${s}(bs, be, f, out, dir, vl, vr) {
   else for (let i = bs; i < be; i++) raw[${times(k, 'i')} + out] += dir[bins[i * ${rb} + f]] === 1 ? vl : vr;
 }
 function grad${s}(start, end, stride) {
-  const raw = raw${s}, y = y${s}, gh = gh${s};
+  const raw = raw${s}, y = y${s}, gh = gh${s}, bins = bins${s};
   let sum = 0;
   if (stride > 0) {
     for (let r = Math.ceil(start / stride) * stride; r < end; r += stride) {

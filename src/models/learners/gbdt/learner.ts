@@ -172,6 +172,7 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
   const state = sharedState(n, nf, offsets, k, kind, slots + MAX_BLOCKS - 1);
   binFrame(train, mappers, state.bins[0]!, state.rowBytes);
   state.y[0]!.set(trainY);
+  if (state.labelByte >= 0) for (let r = 0; r < n; r++) state.bins[0]![r * state.rowBytes + state.labelByte] = trainY[r]!;
 
   let vbins: Uint8Array | null = null;
   let vraw: Float64Array | null = null;

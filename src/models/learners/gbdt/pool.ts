@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { HangarError } from '../../../core/errors.js';
-import { CTRL, JOB_EXIT, fitKernelSource, runShare, workerLoop, type FitArrays, type FitKernels, type JobBuffers } from './kernels.js';
+import { CTRL, JOB_EXIT, fitKernelSource, labelByte, runShare, workerLoop, type FitArrays, type FitKernels, type JobBuffers } from './kernels.js';
 
 /** The buffers one fit shares with its workers (see kernels.ts for the layout). */
 export interface SharedState extends JobBuffers, FitArrays {
@@ -16,6 +16,8 @@ export interface SharedState extends JobBuffers, FitArrays {
   kernelSource: string;
   /** The buffer set (0 or 1) that holds every row between trees; a tree's root starts there. */
   cur: number;
+  /** The bins byte that holds each row's label (`labelByte`), or -1 when labels live in `y`. */
+  labelByte: number;
   hist: Float64Array;
 }
 
@@ -43,7 +45,8 @@ export function rowBytesFor(features: number): number {
  */
 export function sharedState(n: number, features: number, binOffsets: Int32Array, k: number, kind: number, histSlots: number): SharedState {
   const rowBytes = rowBytesFor(features);
-  const kernelSource = fitKernelSource({ features, binOffsets, rowBytes, k, kind, n });
+  const layout = { features, binOffsets, rowBytes, k, kind, n };
+  const kernelSource = fitKernelSource(layout);
   const rows = Math.max(1, n);
   const slotLen = binOffsets[features]! * 3;
   const bins = [0, 1].map(() => new SharedArrayBuffer(rows * rowBytes));
@@ -70,6 +73,7 @@ export function sharedState(n: number, features: number, binOffsets: Int32Array,
     kernelSource,
     kernels: ((0, eval)(kernelSource) as (a: FitArrays) => FitKernels)(arrays),
     cur: 0,
+    labelByte: labelByte(layout),
     apply: new Float64Array(new SharedArrayBuffer(258 * 8)),
     blockRows: new Int32Array(new SharedArrayBuffer(24 * 4)),
     partSums: new Float64Array(new SharedArrayBuffer(64 * 8)),
