@@ -269,6 +269,7 @@ function scanRecords(st: State, buf: Uint8Array, p: number, limit: number): numb
           const r = readQuoted(st, buf, p, limit);
           if (r === null) return recordStart;
           p = r.end;
+          b = buf[p]!;
           if (kind === 2) {
             codes[c]![row] = r.len === 0 ? -1 : dicts[c]!.code(st.scratch, 0, r.len, fnv(st.scratch, 0, r.len));
           } else if (kind !== 3) {
@@ -314,7 +315,7 @@ function scanRecords(st: State, buf: Uint8Array, p: number, limit: number): numb
             } else v = numberOfText(text(buf, start, p), kind);
           } else {
             // An exponent, or anything else: the whole field by the strict grammar.
-            while (b !== delim && b !== LF && b !== CR && b !== QUOTE) b = buf[++p]!;
+            while (stops[b] === 0) b = buf[++p]!;
             v = numberOfText(text(buf, start, p), kind);
           }
           numbers[c]![row] = v;
@@ -329,8 +330,7 @@ function scanRecords(st: State, buf: Uint8Array, p: number, limit: number): numb
           if (cls === 2) throw new Decline('a quote inside an unquoted field');
           if (kind === 2) codes[c]![row] = p === start ? -1 : dicts[c]!.code(buf, start, p - start, h);
         }
-        // The field's terminator: the delimiter between fields, a line break after the last.
-        b = buf[p]!;
+        // The field's terminator (b = buf[p]): the delimiter between fields, a line break after the last.
         if (c < ncols - 1) {
           if (b !== delim) throw new Decline(b === LF || b === CR ? `a record with ${c + 1} fields instead of ${ncols}` : 'text after a closing quote');
           p++;
