@@ -53,7 +53,7 @@ const GBDT_PARAMS = { max_iter: 200, max_leaf_nodes: 15, min_samples_leaf: 100, 
 export const AUC_MARGIN_SE = 1;
 
 /** The drift baseline keeps one training row in this many. */
-const BASELINE_EVERY = 5;
+const BASELINE_EVERY = 20;
 
 /** Days of the holdout (April 16–30 2001), for the expected rows of one day of traffic. */
 const HOLDOUT_DAYS = 15;
@@ -319,7 +319,7 @@ export async function runMainJob(admin: HangarClient, opts: MainJobOptions = {})
 
     const features = new FeaturesClient({ trackingUri: admin.trackingUri, maxRetries: 2, backoffMs: 100 });
     const lookups = flightLookups(prepared.tables.map((t) => t.name));
-    // The drift baseline: one in five of the training rows (the same flights, fewer of them), so each evening's run stays quick.
+    // The drift baseline: one in BASELINE_EVERY of the training rows (the same flights, fewer of them), so each evening's run stays quick.
     const baselineSet = await features.createTrainingSet({ labels: labelsSql(`date < '${HOLDOUT_START}'::TIMESTAMP`, every * BASELINE_EVERY), lookups });
     log(`baseline    drift baseline ${baselineSet.id.slice(0, 10)}…: ${baselineSet.rowCount.toLocaleString('en-US')} training flights (1 in ${BASELINE_EVERY} of the training rows)`);
     const retrained: NonNullable<MainJobResult['retrained']> = [];
