@@ -12,7 +12,8 @@
 //   the same with a `_redis` suffix when Redis answers at $HANGAR_BENCH_REDIS_URL (default redis://127.0.0.1:6379)
 // Feast's published p99 (50 features, Go server on Redis): 4.32 ms at 1 entity, 22.18 ms at 100
 // (semantics.md §g); not run here, so no ratio.
-// BENCH_SECONDS sets the seconds per load phase (default 10).
+// BENCH_SECONDS sets the seconds per load phase (default 10); HANGAR_BENCH_SERVER_NODE_ARGS passes
+// node flags to the server process (`--cpu-prof --cpu-prof-dir=/tmp/prof`, `--trace-gc`).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -62,7 +63,8 @@ async function startServer(home, onlineStore) {
     process.on('message', () => process.send(process.cpuUsage()));
     console.log('ready');
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const nodeArgs = (process.env.HANGAR_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     child.stdout.on('data', (d) => {

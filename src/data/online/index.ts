@@ -2,7 +2,7 @@
  * The online store: the port and its adapters (SQLite, Redis, PostgreSQL), materialisation
  * from the offline feature files, and the online look-up with a status per value.
  */
-export { encodeEntityKey, ONLINE_TABLE_NAME, type KeyPart, type OnlineHit, type OnlineRow, type OnlineStore, type OnlineTableState, type OnlineValue } from './port.js';
+export { encodeEntityKey, ONLINE_TABLE_NAME, type KeyPart, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState, type OnlineValue } from './port.js';
 export { openOnlineStore, onlineStoreConfigFromUri, ONLINE_STORE_TYPES, type OnlineStoreConfig, type OnlineStoreDefaults } from './open.js';
 export {
   materialize,
@@ -17,7 +17,6 @@ export {
 } from './materialize.js';
 export {
   OnlineFeatures,
-  serializeOnlineResponse,
   type FeatureStatus,
   type OnlineFeatureColumn,
   type OnlineFeaturesOptions,

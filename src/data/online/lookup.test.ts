@@ -1,6 +1,6 @@
 import { beforeEach, afterEach, describe, expect, it } from 'vitest';
 import type { FeatureTableSpec } from '../features/spec.js';
-import { OnlineFeatures, serializeOnlineResponse } from './lookup.js';
+import { OnlineFeatures } from './lookup.js';
 import { openOnlineStore } from './open.js';
 import { encodeEntityKey, type OnlineStore } from './port.js';
 
@@ -99,15 +99,48 @@ describe('online look-up', () => {
     await expect(online.get({ featureService: 'nope', entities: { driver_id: [1] } })).rejects.toMatchObject({ field: 'feature_service' });
   });
 
-  it('serialises answers exactly as JSON.stringify does', async () => {
-    const r = await online.get({
-      features: ['routes:conv_rate', 'driver_stats:conv_rate', 'driver_stats:acc_rate', 'routes:delay_rate'],
-      entities: { driver_id: [1001, 1003, null], origin: ['SFO', 'SFO', 'x"y'], dest: ['LAX', 'JFK', 'é'] },
-      fullFeatureNames: true,
+  it('writes the JSON answer as bytes: values copied as stored, text escaped and UTF-8 encoded', async () => {
+    const labels: FeatureTableSpec = { ...routes, name: 'labels', features: [{ name: 'label', type: 'string' }, { name: 'n', type: 'long' }] };
+    await store.registerTable(labels, 0);
+    const odd = 'a "quoted", comma\\back\nslash é ✈ 𝄞 \u0001';
+    // Rows in two key orders, one with a value the table no longer lists, one written as text.
+    await store.write('labels', [
+      { key: encodeEntityKey(['SFO', 'LAX']), eventTs: T('2021-12-31T23:00:00Z'), createdTs: 0, values: { n: 3, label: odd } },
+      { key: encodeEntityKey(['SFO', 'JFK']), eventTs: T('2021-12-31T23:00:00Z'), createdTs: 0, values: '{"gone":[1,{"x":"}"}],"label":"x,y","n":5.0}' },
+    ]);
+    const req = { features: ['labels:label', 'labels:n'], entities: { origin: ['SFO', 'SFO', 'é'], dest: ['LAX', 'JFK', 'x"y'] } };
+    const bytes = await online.getJson(req);
+    const text = bytes.toString('utf8');
+    expect(JSON.parse(text)).toEqual(await online.get(req));
+    expect(JSON.parse(text)).toMatchObject({
+      results: [
+        { values: ['SFO', 'SFO', 'é'] },
+        { values: ['LAX', 'JFK', 'x"y'] },
+        { values: [odd, 'x,y', null], statuses: ['PRESENT', 'PRESENT', 'NOT_FOUND'] },
+        { values: [3, 5, null], statuses: ['PRESENT', 'PRESENT', 'NOT_FOUND'] },
+      ],
     });
-    expect(serializeOnlineResponse(r)).toBe(JSON.stringify(r));
-    const empty = await online.get({ features: ['driver_stats:conv_rate'], entities: { driver_id: [] } });
-    expect(serializeOnlineResponse(empty)).toBe(JSON.stringify(empty));
+    // The stored text goes out as it is.
+    expect(text).toContain('"values":[3,5.0,null]');
+    expect(Buffer.byteLength(text)).toBe(bytes.length);
+    const empty = await online.getJson({ features: ['driver_stats:conv_rate'], entities: { driver_id: [] } });
+    expect(JSON.parse(empty.toString('utf8'))).toEqual({
+      metadata: { feature_names: ['driver_id', 'conv_rate'] },
+      results: [
+        { values: [], statuses: [], event_timestamps: [] },
+        { values: [], statuses: [], event_timestamps: [] },
+      ],
+    });
+  });
+
+  it('shares status lists only between columns that agree', async () => {
+    // 1001 has conv_rate but no acc_rate: the two columns' statuses differ in that slot only.
+    const r = await online.get({ features: ['driver_stats:conv_rate', 'driver_stats:acc_rate'], entities: { driver_id: [1001, 1002, 1001] } });
+    expect(r.results.slice(1).map((c) => c.statuses)).toEqual([
+      ['PRESENT', 'NOT_FOUND', 'PRESENT'],
+      ['NULL_VALUE', 'NOT_FOUND', 'NULL_VALUE'],
+    ]);
+    expect(r.results[1]!.event_timestamps).toEqual(['2021-12-31T23:00:00Z', '1970-01-01T00:00:00Z', '2021-12-31T23:00:00Z']);
   });
 
   it('answers an empty batch with empty columns', async () => {

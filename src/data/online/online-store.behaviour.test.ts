@@ -169,6 +169,26 @@ for (const subject of subjects) {
       expect(await store.read(name, [encodeEntityKey(['nope'])], ['count'])).toEqual([undefined]);
     });
 
+    it('reads raw values as their JSON text in place: escapes, non-ASCII text, nulls and absent features', async () => {
+      await store.registerTable(spec(name), 0);
+      const odd = 'a "b", c\\d\n\u0001 é ✈ 𝄞';
+      await store.write(name, [row('SFO', 100, { label: odd, rate: -1.5e-7, flag: null }), row('LAX', 200, { label: '', count: 12 })]);
+      const keys = [encodeEntityKey(['LAX']), encodeEntityKey(['nope']), encodeEntityKey(['SFO'])];
+      const features = ['label', 'rate', 'flag', 'count'];
+      const raw = await store.readRaw(name, keys, features);
+      const text = (i: number, f: number): string | null => {
+        const at = 2 * (i * features.length + f);
+        const start = raw.spans[at]!;
+        return start < 0 ? null : Buffer.from(raw.bytes[i]!.subarray(start, raw.spans[at + 1])).toString('utf8');
+      };
+      expect(Array.from(raw.eventTs)).toEqual([200, NaN, 100]);
+      expect(features.map((_, f) => text(0, f))).toEqual(['""', null, null, '12']);
+      expect(features.map((_, f) => text(1, f))).toEqual([null, null, null, null]);
+      expect(JSON.parse(text(2, 0)!)).toBe(odd);
+      expect(Number(text(2, 1))).toBe(-1.5e-7);
+      expect([text(2, 2), text(2, 3)]).toEqual([null, null]);
+    });
+
     it('never lets an older row overwrite a newer one', async () => {
       await store.registerTable(spec(name), 0);
       await store.write(name, [row('SFO', 200, { rate: 2 })]);

@@ -33,6 +33,24 @@ export interface OnlineHit {
   values: OnlineValue[];
 }
 
+/**
+ * Rows read back as JSON text, for the look-up to copy into its answer without parsing them:
+ * for key i, its event time and, per requested feature f, where the value's JSON text lies in
+ * `bytes[i]` (UTF-8).
+ */
+export interface OnlineRows {
+  /** Event time of each key's row, epoch milliseconds; NaN where the key has no row. */
+  eventTs: Float64Array;
+  /** Per key, the bytes its values lie in (several keys may share one buffer); unused where the key has no row. */
+  bytes: Uint8Array[];
+  /**
+   * Per key and requested feature, from index `2 * (i * features + f)`: the start and end
+   * (exclusive) of the value's JSON text in `bytes[i]`; start -1 when the row lacks the
+   * feature or holds null.
+   */
+  spans: Int32Array;
+}
+
 /** What the online store knows about one materialised table. */
 export interface OnlineTableState {
   /** The feature table's spec as it was when last registered (materialisation registers it). */
@@ -72,12 +90,35 @@ export interface OnlineStore {
    * round trip. Result slot i answers `keys[i]`: undefined when the key has no row.
    */
   read(table: string, keys: readonly string[], features: readonly string[]): Promise<Array<OnlineHit | undefined>>;
+  /**
+   * The same rows as {@link read}, with each value as its JSON text in place (what the look-up
+   * copies into its answer). RESOURCE_DOES_NOT_EXIST for an unregistered table.
+   */
+  readRaw(table: string, keys: readonly string[], features: readonly string[]): Promise<OnlineRows>;
   /** Record the end of a finished materialisation. RESOURCE_DOES_NOT_EXIST for an unregistered table. */
   setMaterializedEnd(table: string, end: number, now: number): Promise<void>;
   /** Remove a table: its rows, its spec and its state. No error when it does not exist. */
   deleteTable(name: string): Promise<void>;
   /** Release connections and handles. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** Decode raw rows into hits (what {@link OnlineStore.read} answers), one JSON.parse per value. */
+export function hitsOf(rows: OnlineRows, features: number): Array<OnlineHit | undefined> {
+  const out = new Array<OnlineHit | undefined>(rows.eventTs.length);
+  for (let i = 0; i < out.length; i++) {
+    const ts = rows.eventTs[i]!;
+    if (Number.isNaN(ts)) continue;
+    const values = new Array<OnlineValue>(features);
+    const bytes = rows.bytes[i]!;
+    for (let f = 0; f < features; f++) {
+      const at = 2 * (i * features + f);
+      const start = rows.spans[at]!;
+      values[f] = start < 0 ? null : (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + start, rows.spans[at + 1]! - start).toString('utf8')) as OnlineValue);
+    }
+    out[i] = { eventTs: ts, values };
+  }
+  return out;
 }
 
 /** An entity-key component: strings for `string` keys, integers for `long` keys. */

@@ -7,7 +7,8 @@
 import type { Pool } from 'pg';
 import { HangarError, invalidParam, notFound } from '../../core/errors.js';
 import type { FeatureTableSpec } from '../features/spec.js';
-import { ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineStore, type OnlineTableState, type OnlineValue } from './port.js';
+import { matcherFor, scanObject } from './json-scan.js';
+import { hitsOf, ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
 
 export interface PostgresOnlineOptions {
   /** `postgresql://user@host:port/db`. */
@@ -112,27 +113,34 @@ class PostgresOnlineStore implements OnlineStore {
   }
 
   async read(table: string, keys: readonly string[], features: readonly string[]): Promise<Array<OnlineHit | undefined>> {
+    return hitsOf(await this.readRaw(table, keys, features), features.length);
+  }
+
+  async readRaw(table: string, keys: readonly string[], features: readonly string[]): Promise<OnlineRows> {
     const ident = this.ident(table);
     let r;
     try {
-      r = await this.pool.query<{ k: string; ts: number; v: Record<string, OnlineValue> }>({
-        name: `${this.prefix}read_${table}`,
-        text: `select k, ts, v from ${ident} where k = any($1::text[])`,
+      // jsonb's text form (`{"a": 1, "b": "x"}`), for the values to be located in place.
+      r = await this.pool.query<{ k: string; ts: number; v: string }>({
+        name: `${this.prefix}read_raw_${table}`,
+        text: `select k, ts, v::text as v from ${ident} where k = any($1::text[])`,
         values: [keys],
       });
     } catch (e) {
       if ((e as { code?: string }).code === '42P01') throw notFound(`Feature table '${table}' is not registered in the online store.`);
       throw unavailable(e);
     }
-    const byKey = new Map<string, { ts: number; v: Record<string, OnlineValue> }>();
-    for (const row of r.rows) byKey.set(row.k, row);
-    const out = new Array<OnlineHit | undefined>(keys.length);
+    const nf = features.length;
+    const out: OnlineRows = { eventTs: new Float64Array(keys.length).fill(NaN), bytes: new Array<Uint8Array>(keys.length), spans: new Int32Array(2 * keys.length * nf).fill(-1) };
+    const byKey = new Map<string, { ts: number; v: Uint8Array }>();
+    for (const row of r.rows) byKey.set(row.k, { ts: Number(row.ts), v: Buffer.from(row.v, 'utf8') });
+    const matcher = matcherFor(features);
     for (let i = 0; i < keys.length; i++) {
       const row = byKey.get(keys[i]!);
       if (row === undefined) continue;
-      const values = new Array<OnlineValue>(features.length);
-      for (let f = 0; f < features.length; f++) values[f] = row.v[features[f]!] ?? null;
-      out[i] = { eventTs: row.ts, values };
+      out.eventTs[i] = row.ts;
+      out.bytes[i] = row.v;
+      scanObject(row.v, 0, row.v.length, matcher, out.spans, 2 * i * nf);
     }
     return out;
   }

@@ -1,7 +1,8 @@
 /**
  * The Redis online store (ioredis, loaded on first use): one hash per (table, entity key) with
  * one field per feature (the value as JSON) plus the event and created times; a look-up is one
- * pipelined HMGET per entity, so 100 entities cost one round trip. The timestamp guard runs in
+ * Lua script call (HMGET per entity inside Redis) answering one NUL-separated string, so 100
+ * entities cost one command and one reply. The timestamp guard runs in
  * a Lua script, so a stale row never replaces a newer one even with concurrent writers.
  *
  * Keys: `<prefix>r:<table>:<entity key>` for rows, `<prefix>m:<table>` for a table's state,
@@ -10,7 +11,8 @@
 import type { Redis as RedisClient } from 'ioredis';
 import { HangarError, invalidParam, notFound } from '../../core/errors.js';
 import type { FeatureTableSpec } from '../features/spec.js';
-import { ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineStore, type OnlineTableState, type OnlineValue } from './port.js';
+import { isNullAt } from './json-scan.js';
+import { hitsOf, ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState, type OnlineValue } from './port.js';
 
 export interface RedisOnlineOptions {
   /** `redis://[user:password@]host:port[/db]`. */
@@ -36,7 +38,30 @@ end
 redis.call('HSET', KEYS[1], '${TS}', ARGV[1], '${CREATED}', ARGV[2], unpack(ARGV, 3))
 return 1`;
 
-type UpsertClient = RedisClient & { hangarOnlineUpsert(key: string, ...args: string[]): Promise<number> };
+// KEYS = row hashes; ARGV = '#ts' then the requested features. One reply for every key: per
+// key its event time then each feature's JSON text ('' where absent), all joined by NUL bytes
+// (JSON text never holds a raw control character), so 100 entities cost one command and one
+// bulk string instead of 100 replies of 51 strings each.
+const READ = `
+local out, n, nf = {}, 0, #ARGV
+for i = 1, #KEYS do
+  for c = 1, nf, 1000 do
+    local vals = redis.call('HMGET', KEYS[i], unpack(ARGV, c, math.min(c + 999, nf)))
+    for j = 1, #vals do
+      n = n + 1
+      out[n] = vals[j] or ''
+    end
+  end
+end
+return table.concat(out, '\\0')`;
+
+/** Keys per read script call: bounds how long one call holds Redis. */
+const READ_KEYS_PER_CALL = 500;
+
+type UpsertClient = RedisClient & {
+  hangarOnlineUpsert(key: string, ...args: string[]): Promise<number>;
+  hangarOnlineReadBuffer(...args: string[]): Promise<Buffer>;
+};
 
 /** Connect to Redis; TEMPORARILY_UNAVAILABLE when it does not answer. */
 export async function openRedisOnlineStore(options: RedisOnlineOptions): Promise<OnlineStore> {
@@ -52,6 +77,7 @@ export async function openRedisOnlineStore(options: RedisOnlineOptions): Promise
     throw new HangarError('TEMPORARILY_UNAVAILABLE', `Cannot connect to the Redis online store at ${redactUrl(options.url)}: ${(e as Error).message}`, { cause: e });
   }
   client.defineCommand('hangarOnlineUpsert', { numberOfKeys: 1, lua: UPSERT });
+  client.defineCommand('hangarOnlineRead', { lua: READ });
   return new RedisOnlineStore(client, options.keyPrefix ?? 'hangar:online:');
 }
 
@@ -109,37 +135,27 @@ class RedisOnlineStore implements OnlineStore {
     return stored;
   }
 
-  read(table: string, keys: readonly string[], features: readonly string[]): Promise<Array<OnlineHit | undefined>> {
+  async read(table: string, keys: readonly string[], features: readonly string[]): Promise<Array<OnlineHit | undefined>> {
+    return hitsOf(await this.readRaw(table, keys, features), features.length);
+  }
+
+  readRaw(table: string, keys: readonly string[], features: readonly string[]): Promise<OnlineRows> {
     return this.readRows(table, keys, features).catch(unavailable);
   }
 
-  private async readRows(table: string, keys: readonly string[], features: readonly string[]): Promise<Array<OnlineHit | undefined>> {
+  private async readRows(table: string, keys: readonly string[], features: readonly string[]): Promise<OnlineRows> {
     const prefix = this.rowPrefix(table);
-    const fields = [TS, ...features];
-    let replies: Array<Array<string | null>>;
-    if (keys.length === 1) {
-      replies = [await this.redis.hmget(prefix + keys[0]!, ...fields)];
-    } else {
-      const pipeline = this.redis.pipeline();
-      for (const k of keys) pipeline.hmget(prefix + k, ...fields);
-      const results = (await pipeline.exec()) ?? [];
-      replies = results.map(([err, value]) => {
-        if (err) throw new HangarError('TEMPORARILY_UNAVAILABLE', `Redis online store read failed: ${err.message}`, { cause: err });
-        return value as Array<string | null>;
-      });
+    const nf = features.length;
+    const out: OnlineRows = { eventTs: new Float64Array(keys.length).fill(NaN), bytes: new Array<Uint8Array>(keys.length), spans: new Int32Array(2 * keys.length * nf).fill(-1) };
+    const calls: Array<Promise<void>> = [];
+    for (let from = 0; from < keys.length; from += READ_KEYS_PER_CALL) {
+      const to = Math.min(keys.length, from + READ_KEYS_PER_CALL);
+      const args: string[] = [String(to - from)];
+      for (let i = from; i < to; i++) args.push(prefix + keys[i]!);
+      args.push(TS, ...features);
+      calls.push(this.redis.hangarOnlineReadBuffer(...args).then((reply) => splitReply(reply, from, to, nf, out)));
     }
-    const out = new Array<OnlineHit | undefined>(keys.length);
-    for (let i = 0; i < keys.length; i++) {
-      const reply = replies[i]!;
-      const ts = reply[0];
-      if (ts === null || ts === undefined) continue;
-      const values = new Array<OnlineValue>(features.length);
-      for (let f = 0; f < features.length; f++) {
-        const raw = reply[f + 1];
-        values[f] = raw === null || raw === undefined ? null : (JSON.parse(raw) as OnlineValue);
-      }
-      out[i] = { eventTs: Number(ts), values };
-    }
+    await Promise.all(calls);
     return out;
   }
 
@@ -167,6 +183,32 @@ class RedisOnlineStore implements OnlineStore {
 
   private async requireTable(table: string): Promise<void> {
     if ((await this.redis.exists(`${this.prefix}m:${table}`)) === 0) throw notFound(`Feature table '${table}' is not registered in the online store.`);
+  }
+}
+
+/** Place the reply of one read call (keys `from` to `to`) into `out`. */
+function splitReply(reply: Buffer, from: number, to: number, nf: number, out: OnlineRows): void {
+  let pos = 0;
+  const len = reply.length;
+  for (let i = from; i < to; i++) {
+    let end = pos;
+    while (end < len && reply[end] !== 0) end++;
+    const found = end > pos;
+    if (found) {
+      out.eventTs[i] = Number(reply.toString('latin1', pos, end));
+      out.bytes[i] = reply;
+    }
+    pos = end + 1;
+    const base = 2 * i * nf;
+    for (let f = 0; f < nf; f++) {
+      end = pos;
+      while (end < len && reply[end] !== 0) end++;
+      if (found && end > pos && !isNullAt(reply, pos, end)) {
+        out.spans[base + 2 * f] = pos;
+        out.spans[base + 2 * f + 1] = end;
+      }
+      pos = end + 1;
+    }
   }
 }
 

@@ -2,14 +2,16 @@
  * The embedded online store: one SQLite file (better-sqlite3, WAL), one table per feature
  * table keyed by the encoded entity key, the row's values as one JSON object. A look-up of one
  * entity is one probe of the key index; a batch is one `k in (…)` statement (one index probe per
- * key), prepared once per power-of-two batch size and cached.
+ * key), prepared once per power-of-two batch size and cached. Rows are read as bytes and their
+ * values located in place (json-scan.ts), for the look-up to copy into its answer.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { HangarError, invalidParam, notFound } from '../../core/errors.js';
 import type { FeatureTableSpec } from '../features/spec.js';
-import { ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineStore, type OnlineTableState, type OnlineValue } from './port.js';
+import { matcherFor, scanObject, type FieldMatcher } from './json-scan.js';
+import { hitsOf, ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
 
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -25,6 +27,9 @@ interface TableStatements {
 const MAX_IN = 512;
 
 const META = 'hangar_online_tables';
+
+/** How much of the file look-ups read through a memory map. */
+const MMAP_BYTES = 1 << 30;
 
 function dataTable(name: string): string {
   if (!ONLINE_TABLE_NAME.test(name)) throw invalidParam(`Invalid feature table name '${name}': use letters, digits and underscores.`, 'table');
@@ -46,6 +51,9 @@ export async function openSqliteOnlineStore(path: string): Promise<OnlineStore> 
   // a power failure costs a re-run, not data: NORMAL (no fsync per commit) is the right trade.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // Look-ups probe random keys all over the file: reading pages through a memory map instead of
+  // one pread per page halved the time of a 100-key read here (the OS page cache holds them either way).
+  if (path !== ':memory:') db.pragma(`mmap_size = ${MMAP_BYTES}`);
   db.exec(`create table if not exists ${META} (name text primary key, spec text not null, materialized_end integer, updated_at integer not null)`);
   return new SqliteOnlineStore(db);
 }
@@ -97,14 +105,20 @@ class SqliteOnlineStore implements OnlineStore {
   }
 
   async read(table: string, keys: readonly string[], features: readonly string[]): Promise<Array<OnlineHit | undefined>> {
+    return hitsOf(await this.readRaw(table, keys, features), features.length);
+  }
+
+  async readRaw(table: string, keys: readonly string[], features: readonly string[]): Promise<OnlineRows> {
     const st = this.prepared(table);
-    const out = new Array<OnlineHit | undefined>(keys.length);
+    const nf = features.length;
+    const rows: OnlineRows = { eventTs: new Float64Array(keys.length).fill(NaN), bytes: new Array<Uint8Array>(keys.length), spans: new Int32Array(2 * keys.length * nf).fill(-1) };
+    const matcher = matcherFor(features);
     if (keys.length === 1) {
-      const row = this.guard(table, () => st.readOne.get(keys[0])) as [string, number, string] | undefined;
-      out[0] = row === undefined ? undefined : hit(row, features);
-      return out;
+      const row = this.guard(table, () => st.readOne.get(keys[0])) as RawRow | undefined;
+      if (row !== undefined) place(rows, 0, row, matcher, nf);
+      return rows;
     }
-    const byKey = new Map<string, [string, number, string]>();
+    const byKey = new Map<string, RawRow>();
     for (let from = 0; from < keys.length; from += MAX_IN) {
       const slice = keys.slice(from, from + MAX_IN);
       // Statements are cached for power-of-two sizes; the list is padded with its first key,
@@ -114,17 +128,17 @@ class SqliteOnlineStore implements OnlineStore {
       while (slice.length < size) slice.push(slice[0]!);
       let stmt = st.readMany.get(size);
       if (stmt === undefined) {
-        stmt = this.guard(table, () => this.db.prepare(`select k, ts, v from ${dataTable(table)} where k in (${new Array(size).fill('?').join(',')})`).raw(true));
+        stmt = this.guard(table, () => this.db.prepare(`select k, ts, cast(v as blob) from ${dataTable(table)} where k in (${new Array(size).fill('?').join(',')})`).raw(true));
         st.readMany.set(size, stmt);
       }
-      const rows = this.guard(table, () => stmt.all(...slice)) as Array<[string, number, string]>;
-      for (const row of rows) byKey.set(row[0], row);
+      const found = this.guard(table, () => stmt.all(...slice)) as RawRow[];
+      for (const row of found) byKey.set(row[0], row);
     }
     for (let i = 0; i < keys.length; i++) {
       const row = byKey.get(keys[i]!);
-      out[i] = row === undefined ? undefined : hit(row, features);
+      if (row !== undefined) place(rows, i, row, matcher, nf);
     }
-    return out;
+    return rows;
   }
 
   async setMaterializedEnd(table: string, end: number, now: number): Promise<void> {
@@ -170,7 +184,7 @@ class SqliteOnlineStore implements OnlineStore {
           `insert into ${table} as t (k, ts, created, v) values (?, ?, ?, ?) on conflict (k) do update set ts = excluded.ts, created = excluded.created, v = excluded.v ` +
             `where excluded.ts > t.ts or (excluded.ts = t.ts and excluded.created >= t.created)`,
         ),
-        readOne: this.db.prepare(`select k, ts, v from ${table} where k = ?`).raw(true),
+        readOne: this.db.prepare(`select k, ts, cast(v as blob) from ${table} where k = ?`).raw(true),
         readMany: new Map(),
       };
     } catch (e) {
@@ -186,9 +200,11 @@ function toState(row: [string, number | null, number]): OnlineTableState {
   return { spec: JSON.parse(row[0]) as FeatureTableSpec, materializedEnd: row[1], updatedAt: row[2] };
 }
 
-function hit(row: [string, number, string], features: readonly string[]): OnlineHit {
-  const stored = JSON.parse(row[2]) as Record<string, OnlineValue>;
-  const values = new Array<OnlineValue>(features.length);
-  for (let i = 0; i < features.length; i++) values[i] = stored[features[i]!] ?? null;
-  return { eventTs: row[1], values };
+/** A row as read: encoded key, event time, the values' JSON object as bytes. */
+type RawRow = [string, number, Uint8Array];
+
+function place(rows: OnlineRows, i: number, row: RawRow, matcher: FieldMatcher, nf: number): void {
+  rows.eventTs[i] = row[1];
+  rows.bytes[i] = row[2];
+  scanObject(row[2], 0, row[2].length, matcher, rows.spans, 2 * i * nf);
 }
