@@ -5,8 +5,8 @@ import { GBDT_DEFAULTS, gbdtFromJSON, gbdtLearner, type GbdtJson, type GbdtModel
 import { Rng } from './rng.js';
 import { auc, syntheticFlights } from './bench-gbdt.js';
 import { MAX_TABLE_DEPTH } from './table-scorer.js';
-import { BLOCK_ROWS, partitionRows } from './grower.js';
-import { sharedState, startExecutor } from './pool.js';
+import { BLOCK_ROWS, fillMarginals, partitionRows } from './grower.js';
+import { histPairs, sharedState, startExecutor } from './pool.js';
 
 function numericFrame(cols: Record<string, Float64Array>): FeatureFrame {
   const names = Object.keys(cols);
@@ -243,6 +243,28 @@ describe('gbdt learner: early stopping, metrics, determinism', () => {
         }
       }
     }
+  });
+
+  it('histograms paired features jointly and sums their own histograms from the cells, equal to separate histograms', () => {
+    const n = 20_000;
+    // Widths (bins + missing): 9, 300, 4, 25; the narrowest two (4 × 9) pair up, then 25 × 300 is too many cells.
+    const offsets = Int32Array.from([0, 9, 309, 313, 338]);
+    const pairs = histPairs(offsets, 4);
+    expect(pairs).toEqual([{ a: 2, b: 0, widthB: 9, offset: 338 }]);
+    const plain = sharedState(n, 4, offsets, 1, 1, 1);
+    const joint = sharedState(n, 4, offsets, 1, 1, 1, pairs);
+    for (const s of [plain, joint]) {
+      const r2 = new Rng(6);
+      for (let i = 0; i < n; i++) {
+        for (let f = 0; f < 4; f++) s.bins[0]![i * s.rowBytes + f] = r2.below(offsets[f + 1]! - offsets[f]!);
+        // Multiples of 1/8 add up exactly in any order.
+        s.gh[0]![2 * i] = r2.below(16) / 8 - 1;
+        s.gh[0]![2 * i + 1] = r2.below(8) / 8;
+      }
+      s.kernels.range[0]!(0, n, 0, 0);
+    }
+    fillMarginals(joint.hist, 0, offsets, pairs);
+    expect(Array.from(joint.hist.subarray(0, 338 * 3))).toEqual(Array.from(plain.hist.subarray(0, 338 * 3)));
   });
 
   it('builds the same model on worker threads as on the calling thread', async () => {

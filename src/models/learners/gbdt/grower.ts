@@ -1,7 +1,7 @@
 import type { BinMapper } from './binning.js';
 import type { Executor, SharedState } from './pool.js';
 import { HangarError } from '../../../core/errors.js';
-import { BLOCK_LEFTS, BLOCK_LEFT_DST, BLOCK_RIGHT_DST, CTRL, JOB_APPLY, JOB_COUNT, JOB_HIST, JOB_SPLIT_ROWS } from './kernels.js';
+import { BLOCK_LEFTS, BLOCK_LEFT_DST, BLOCK_RIGHT_DST, CTRL, JOB_APPLY, JOB_COUNT, JOB_HIST, JOB_SPLIT_ROWS, type HistPair } from './kernels.js';
 import { runLocal } from './pool.js';
 
 /** Categories (bins) with fewer rows than this at a node are not ordered; they go right. Same as scikit-learn. */
@@ -108,7 +108,7 @@ export class TreeGrower {
     private readonly opts: GrowOptions,
     private readonly slots: number,
   ) {
-    this.slotLen = s.binOffsets[s.features]! * 3;
+    this.slotLen = s.slotLen;
   }
 
 
@@ -287,6 +287,11 @@ export class TreeGrower {
       const src = scratchOff + (b - 1) * this.slotLen;
       for (let i = 0; i < this.slotLen; i++) h[off + i]! += h[src + i]!;
     }
+    this.fillMarginals(slot);
+  }
+
+  private fillMarginals(slot: number): void {
+    fillMarginals(this.s.hist, slot * this.slotLen, this.s.binOffsets, this.s.pairs);
   }
 
   private subtract(parentSlot: number, childSlot: number): void {
@@ -294,6 +299,7 @@ export class TreeGrower {
     const p = parentSlot * this.slotLen;
     const c = childSlot * this.slotLen;
     for (let i = 0; i < this.slotLen; i++) h[p + i]! -= h[c + i]!;
+    this.fillMarginals(parentSlot);
   }
 
   private slotSums(slot: number): [number, number, number] {
@@ -408,6 +414,30 @@ function numericBits(t: number, nb: number, missingLeft: boolean): Uint32Array {
   for (let b = 0; b <= t; b++) bits[b >>> 5]! |= 1 << (b & 31);
   if (missingLeft) bits[nb >>> 5]! |= 1 << (nb & 31);
   return bits;
+}
+
+/** Writes the own histograms of paired features in the slot at `off`, summed from their joint cells. */
+export function fillMarginals(h: Float64Array, off: number, offs: Int32Array, pairs: readonly HistPair[]): void {
+  for (const p of pairs) {
+    const wa = offs[p.a + 1]! - offs[p.a]!;
+    const wb = p.widthB;
+    const ha = off + offs[p.a]! * 3;
+    const hb = off + offs[p.b]! * 3;
+    h.fill(0, ha, ha + 3 * wa);
+    h.fill(0, hb, hb + 3 * wb);
+    const cells = off + p.offset * 3;
+    for (let a = 0; a < wa; a++) {
+      for (let b = 0; b < wb; b++) {
+        const c = cells + 3 * (a * wb + b);
+        h[ha + 3 * a]! += h[c]!;
+        h[ha + 3 * a + 1]! += h[c + 1]!;
+        h[ha + 3 * a + 2]! += h[c + 2]!;
+        h[hb + 3 * b]! += h[c]!;
+        h[hb + 3 * b + 1]! += h[c + 1]!;
+        h[hb + 3 * b + 2]! += h[c + 2]!;
+      }
+    }
+  }
 }
 
 /** Blocks of a job over `len` positions: depends on the node size only, never on the threads. */

@@ -5,7 +5,7 @@ import { binFrame, binOffsets, fitBinMappers, type BinMapper } from './binning.j
 import { MAX_BLOCKS, TreeGrower, type GrownNode } from './grower.js';
 import { CTRL, JOB_GRAD } from './kernels.js';
 import { GBDT_DEFAULTS, leafCap, resolveGbdtParams, type GbdtParams } from './params.js';
-import { runLocal, sharedState, startExecutor, type Executor } from './pool.js';
+import { histPairs, runLocal, sharedState, startExecutor, type Executor } from './pool.js';
 import { Rng } from './rng.js';
 import { GbdtModel, type GbdtJson, type GbdtJsonNode, type SchemaEntry } from './tree-model.js';
 
@@ -169,7 +169,7 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
   const offsets = binOffsets(mappers);
   const cap = leafCap(p);
   const slots = Math.min(cap, Math.ceil(n / p.min_samples_leaf)) + 1;
-  const state = sharedState(n, nf, offsets, k, kind, slots + MAX_BLOCKS - 1);
+  const state = sharedState(n, nf, offsets, k, kind, slots + MAX_BLOCKS - 1, histPairs(offsets, nf));
   binFrame(train, mappers, state.bins[0]!, state.rowBytes);
   state.y[0]!.set(trainY);
   if (state.labelByte >= 0) for (let r = 0; r < n; r++) state.bins[0]![r * state.rowBytes + state.labelByte] = trainY[r]!;

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { HangarError } from '../../../core/errors.js';
-import { CTRL, JOB_EXIT, fitKernelSource, labelByte, runShare, workerLoop, type FitArrays, type FitKernels, type JobBuffers } from './kernels.js';
+import { CTRL, JOB_EXIT, fitKernelSource, labelByte, runShare, workerLoop, type FitArrays, type FitKernels, type HistPair, type JobBuffers } from './kernels.js';
 
 /** The buffers one fit shares with its workers (see kernels.ts for the layout). */
 export interface SharedState extends JobBuffers, FitArrays {
@@ -12,6 +12,8 @@ export interface SharedState extends JobBuffers, FitArrays {
   k: number;
   /** Histogram offset (in bins) of each feature, plus the total at the end. */
   binOffsets: Int32Array;
+  /** Features histogrammed jointly; their cells follow the features' own bins in a slot. */
+  pairs: readonly HistPair[];
   /** Source of the fit's kernel factory, compiled once per thread. */
   kernelSource: string;
   /** The buffer set (0 or 1) that holds every row between trees; a tree's root starts there. */
@@ -33,6 +35,29 @@ export interface Executor {
   close(): Promise<void>;
 }
 
+/** Cells of a joint histogram at most: two features pair up when their bins multiply to no more. */
+export const MAX_PAIR_CELLS = 256;
+
+/**
+ * Pairs of features to histogram jointly, with their cells placed after the features' own
+ * bins: the features with the fewest bins pair up, smallest first, while their bins (each
+ * with its missing bin) multiply to at most `MAX_PAIR_CELLS`.
+ */
+export function histPairs(binOffsets: Int32Array, features: number): HistPair[] {
+  const width = (f: number): number => binOffsets[f + 1]! - binOffsets[f]!;
+  const order = Array.from({ length: features }, (_, f) => f).sort((x, y) => width(x) - width(y) || x - y);
+  const pairs: HistPair[] = [];
+  let offset = binOffsets[features]!;
+  for (let i = 0; i + 1 < order.length; i += 2) {
+    const a = order[i]!;
+    const b = order[i + 1]!;
+    if (width(a) * width(b) > MAX_PAIR_CELLS) break;
+    pairs.push({ a, b, widthB: width(b), offset });
+    offset += width(a) * width(b);
+  }
+  return pairs;
+}
+
 /** Bytes of bins per row: the feature count rounded up to whole 32-bit words, so rows move as words. */
 export function rowBytesFor(features: number): number {
   return Math.max(4, Math.ceil(features / 4) * 4);
@@ -41,19 +66,22 @@ export function rowBytesFor(features: number): number {
 /**
  * The buffers of a fit of `n` rows: two buffer sets, the control block, and `histSlots`
  * histogram slots (node slots, then scratch slots for partial histograms). `kind` is the loss
- * (0 squared error, 1 binary log loss, 2 softmax over `k` outputs).
+ * (0 squared error, 1 binary log loss, 2 softmax over `k` outputs); `pairs` (from `histPairs`)
+ * are histogrammed jointly.
  */
-export function sharedState(n: number, features: number, binOffsets: Int32Array, k: number, kind: number, histSlots: number): SharedState {
+export function sharedState(n: number, features: number, binOffsets: Int32Array, k: number, kind: number, histSlots: number, pairs: readonly HistPair[] = []): SharedState {
   const rowBytes = rowBytesFor(features);
-  const layout = { features, binOffsets, rowBytes, k, kind, n };
+  const layout = { features, binOffsets, rowBytes, k, kind, n, pairs };
   const kernelSource = fitKernelSource(layout);
   const rows = Math.max(1, n);
-  const slotLen = binOffsets[features]! * 3;
-  const bins = [0, 1].map(() => new SharedArrayBuffer(rows * rowBytes));
+  let bins = binOffsets[features]!;
+  for (const p of pairs) bins = Math.max(bins, p.offset + (binOffsets[p.a + 1]! - binOffsets[p.a]!) * p.widthB);
+  const slotLen = bins * 3;
+  const binBuffers = [0, 1].map(() => new SharedArrayBuffer(rows * rowBytes));
   const gh = [0, 1].map(() => new SharedArrayBuffer(2 * rows * k * 4));
   const arrays: FitArrays = {
-    bins: bins.map((b) => new Uint8Array(b)),
-    words: bins.map((b) => new Uint32Array(b)),
+    bins: binBuffers.map((b) => new Uint8Array(b)),
+    words: binBuffers.map((b) => new Uint32Array(b)),
     gh: gh.map((b) => new Float32Array(b)),
     ghWords: gh.map((b) => new Uint32Array(b)),
     raw: [0, 1].map(() => new Float64Array(new SharedArrayBuffer(rows * k * 8))),
@@ -68,6 +96,7 @@ export function sharedState(n: number, features: number, binOffsets: Int32Array,
     features,
     rowBytes,
     binOffsets,
+    pairs,
     slotLen,
     ctrl: new Int32Array(new SharedArrayBuffer(CTRL.LENGTH * 4)),
     kernelSource,
