@@ -3,10 +3,11 @@
  * column is sorted once (missing values dropped) and the sorted array is shared by every
  * statistic and chart. Large arrays of decimals (every value k/10^s for one scale s, as data
  * read from text almost always is) are sorted on their integer keys k: a counting sort when
- * the keys span fewer values than there are elements, else an LSD radix sort of 32-bit keys in
- * as few passes of up to 12 bits as the span needs (two or three instead of six). Other large arrays use
- * an LSD radix sort on the IEEE-754 bits, about 1.4× faster than `Float64Array.prototype.sort`
- * at a million values (and linear in n). Every path gives the same array.
+ * the keys span fewer than four values per element, else an LSD radix sort of 32-bit keys in
+ * as few passes of up to 12 bits as the span needs (two or three instead of six). Other large
+ * arrays use an LSD radix sort on the IEEE-754 bits, about 1.4× faster than
+ * `Float64Array.prototype.sort` at a million values (and linear in n). Every path gives the
+ * same array.
  */
 
 const RADIX_MIN = 4096;
@@ -104,7 +105,7 @@ export function decimalSortInPlace(a: Float64Array): boolean {
   }
   const span = hi - lo;
   if (!(span < TWO32) || Math.abs(lo) > Number.MAX_SAFE_INTEGER || Math.abs(hi) > Number.MAX_SAFE_INTEGER) return false;
-  if (span < n) {
+  if (span < 4 * n) {
     // Counting sort: one count per key, then each value written as many times as it occurs.
     const counts = new Uint32Array(span + 1);
     for (let i = 0; i < n; i++) counts[Math.round(a[i]! * p) - lo]!++;
