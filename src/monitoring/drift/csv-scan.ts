@@ -150,8 +150,10 @@ function grow<T extends Int32Array | Float64Array>(a: T, length: number): T {
 /** Parse state of one file: the output columns, growing with the rows. */
 interface State {
   kinds: Uint8Array; // 0 double, 1 bigint, 2 string, 3 skip
-  numbers: Array<Float64Array | null>;
-  codes: Array<Int32Array | null>;
+  /** Per field: its numbers, or an empty array for other kinds (never null, so loads stay monomorphic). */
+  numbers: Float64Array[];
+  /** Per field: its codes, or an empty array for other kinds. */
+  codes: Int32Array[];
   dicts: Array<Dictionary | null>;
   rows: number;
   capacity: number;
@@ -166,10 +168,9 @@ const KIND_CODE: Record<CsvFieldKind, number> = { double: 0, bigint: 1, string: 
 
 function setCapacity(st: State, capacity: number): void {
   for (let c = 0; c < st.kinds.length; c++) {
-    const n = st.numbers[c];
-    if (n) st.numbers[c] = grow(n, capacity);
-    const k = st.codes[c];
-    if (k) st.codes[c] = grow(k, capacity);
+    const kind = st.kinds[c]!;
+    if (kind <= 1) st.numbers[c] = grow(st.numbers[c]!, capacity);
+    else if (kind === 2) st.codes[c] = grow(st.codes[c]!, capacity);
   }
   st.capacity = capacity;
 }
@@ -375,8 +376,8 @@ export function scanCsv(spec: CsvScanSpec): CsvScanResult {
   const kinds = Uint8Array.from(spec.kinds, (k) => KIND_CODE[k]);
   const st: State = {
     kinds,
-    numbers: spec.kinds.map((k) => (k === 'double' || k === 'bigint' ? new Float64Array(0) : null)),
-    codes: spec.kinds.map((k) => (k === 'string' ? new Int32Array(0) : null)),
+    numbers: spec.kinds.map(() => new Float64Array(0)),
+    codes: spec.kinds.map(() => new Int32Array(0)),
     dicts: spec.kinds.map((k) => (k === 'string' ? new Dictionary() : null)),
     rows: 0,
     capacity: 0,
