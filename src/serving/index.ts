@@ -4,9 +4,22 @@
  * store, labels, retention), Prometheus metrics, and batch scoring (`hangar predict`).
  * Other folders use serving only through this file.
  */
-export { INPUT_FIELDS, mediaType, parseCsv, parseScoringJson, parseScoringRequest, UnsupportedMediaType, type InputField, type ScoringRequest, type ScoringTable } from './protocol.js';
+export {
+  EVENT_TIME_HEADER,
+  INPUT_FIELDS,
+  mediaType,
+  parseCsv,
+  parseEventTime,
+  parseScoringJson,
+  parseScoringRequest,
+  rowEventTimes,
+  UnsupportedMediaType,
+  type InputField,
+  type ScoringRequest,
+  type ScoringTable,
+} from './protocol.js';
 export { loadServingModel, type LoadServingOptions, type PredictionType, type ScoreResult, type ServingModel } from './model.js';
-export { InferenceLog, LOG_COLUMNS, utcDay, type InferenceIndex, type InferenceLogOptions, type LoggedModel } from './inference-log.js';
+export { InferenceLog, LOG_COLUMNS, utcDay, type InferenceIndex, type InferenceLogOptions, type LoggedModel, type RowTimes } from './inference-log.js';
 export {
   MAX_LABELS_PER_CALL,
   checkModelName,
