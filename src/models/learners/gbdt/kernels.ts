@@ -1,7 +1,7 @@
 /**
  * The hot loops of training. They run on the calling thread and on worker threads alike: each
  * thread compiles the same generated source (`fitKernelSource`), and the few functions here
- * that workers need (`runShare`, `workerLoop`) are self-contained (no imports, no module-level
+ * that workers need (`runBlock`, `takeBlocks`, `workerLoop`) are self-contained (no imports, no module-level
  * state), because `pool.ts` ships their source text (`Function.prototype.toString`) to workers
  * started with `eval: true`. That keeps the worker path runnable from the TypeScript sources
  * under vitest and from `dist/` alike, and guarantees that in-process and worker training
@@ -32,13 +32,21 @@ export const JOB_SPLIT_ROWS = 5;
 
 /** Slots of the Int32 control block shared with workers. */
 export const CTRL = {
+  /** Moves once per job posted to the workers (they wait on it). */
   SEQ: 0,
-  DONE: 1,
+  /** Blocks finished, over every job (grows with NEXT). */
+  FINISHED: 1,
   TYPE: 2,
   ERROR: 3,
-  /** Job arguments start here. */
+  /** Job arguments start here: start, end, buffer set, blocks, then per job type. */
   ARG: 4,
-  LENGTH: 16,
+  /** The block claim counter (see `takeBlocks`). */
+  NEXT: 16,
+  /** The claim counter's value past the current job's last block. */
+  END: 17,
+  /** The claim counter's value at the current job's first block. */
+  BASE: 18,
+  LENGTH: 20,
 } as const;
 
 /** Slots of `blockRows`: per block its left count, then where its left rows go, then its right rows. */
@@ -324,8 +332,9 @@ return { range: [range0, range1], count: [count0, count1], move: [move0, move1],
 }
 
 /**
- * One thread's share of a job. A job over a node's positions splits them into a number of
- * blocks that depends on the node size only, and thread t takes blocks t, t + threads, …
+ * Block b of the job in `ctrl`. A job over positions start..end is cut into a number of blocks
+ * that depends on the job alone (the node size, or fixed), and each block writes only its own
+ * outputs, so whichever thread runs a block, the results are the same:
  * - JOB_HIST: block b's partial histogram goes to the node's slot (b = 0) or to scratch slot
  *   b - 1, and the caller adds them up in block order, so every sum is taken in the same order
  *   whatever the thread count, and models do not depend on it.
@@ -335,51 +344,67 @@ return { range: [range0, range1], count: [count0, count1], move: [move0, move1],
  *   from their ends backwards. A stable partition has one result, whichever thread took which
  *   block and however the positions were cut into blocks.
  * - JOB_APPLY: adds leaf values to the raw scores of a node's positions.
- * - JOB_GRAD: gradients (and the sampled training loss), over fixed blocks of positions.
+ * - JOB_GRAD: gradients (and the sampled training loss) over fixed blocks of positions.
  */
-export function runShare(t: number, threads: number, s: JobBuffers): void {
+export function runBlock(s: JobBuffers, b: number): void {
   const ctrl = s.ctrl;
   const type = ctrl[2]!;
   const a = 4;
   const kern = s.kernels;
-  if (type === 2) {
-    // Fixed blocks (not one per thread), so the loss adds up in the same order on any thread count.
-    const buf = ctrl[a]!;
-    const stride = ctrl[a + 1]!;
-    const blocks = ctrl[a + 2]!;
-    const n = s.n;
-    for (let b = t; b < blocks; b += threads) {
-      s.partSums[b] = kern.grad[buf]!(Math.floor((b * n) / blocks), Math.floor(((b + 1) * n) / blocks), stride);
-    }
-    return;
-  }
   const start = ctrl[a]!;
   const end = ctrl[a + 1]!;
   const buf = ctrl[a + 2]!;
   const blocks = ctrl[a + 3]!;
   const len = end - start;
-  for (let b = t; b < blocks; b += threads) {
-    const bs = start + Math.floor((b * len) / blocks);
-    const be = start + Math.floor(((b + 1) * len) / blocks);
-    if (type === 1) {
-      const slotLen = s.slotLen;
-      const hOff = b === 0 ? ctrl[a + 4]! : ctrl[a + 6]! + (b - 1) * slotLen;
-      s.hist.fill(0, hOff, hOff + slotLen);
-      kern.range[buf]!(bs, be, ctrl[a + 5]!, hOff);
-    } else if (type === 3) {
-      const apply = s.apply;
-      kern.apply[buf]!(bs, be, ctrl[a + 4]!, ctrl[a + 5]!, apply, apply[256]!, apply[257]!);
-    } else if (type === 4) {
-      s.blockRows[b] = kern.count[buf]!(bs, be, ctrl[a + 4]!);
-    } else if (type === 5) {
-      const rows = s.blockRows;
-      const backward = ctrl[a + 5] === 1 && b === blocks - 1;
-      rows[b] = (backward ? kern.back : kern.move)[buf]!(bs, be, ctrl[a + 4]!, rows[8 + b]!, rows[16 + b]!);
-    }
+  const bs = start + Math.floor((b * len) / blocks);
+  const be = start + Math.floor(((b + 1) * len) / blocks);
+  if (type === 1) {
+    const slotLen = s.slotLen;
+    const hOff = b === 0 ? ctrl[a + 4]! : ctrl[a + 6]! + (b - 1) * slotLen;
+    s.hist.fill(0, hOff, hOff + slotLen);
+    kern.range[buf]!(bs, be, ctrl[a + 5]!, hOff);
+  } else if (type === 2) {
+    s.partSums[b] = kern.grad[buf]!(bs, be, ctrl[a + 4]!);
+  } else if (type === 3) {
+    const apply = s.apply;
+    kern.apply[buf]!(bs, be, ctrl[a + 4]!, ctrl[a + 5]!, apply, apply[256]!, apply[257]!);
+  } else if (type === 4) {
+    s.blockRows[b] = kern.count[buf]!(bs, be, ctrl[a + 4]!);
+  } else if (type === 5) {
+    const rows = s.blockRows;
+    const backward = ctrl[a + 5] === 1 && b === blocks - 1;
+    rows[b] = (backward ? kern.back : kern.move)[buf]!(bs, be, ctrl[a + 4]!, rows[8 + b]!, rows[16 + b]!);
   }
 }
 
-/** A worker's loop: wait for the sequence number to move, run its share, report done. */
+/**
+ * Takes blocks of the current job until none is left: a block is taken by moving the claim
+ * counter (ctrl[16]) with compare-and-swap while it is below the job's end (ctrl[17]); block
+ * b = counter - job base (ctrl[18]). The counter only grows, so a thread that wakes late cannot
+ * take a block of a newer job by mistake, and a thread that does not wake at all (a busy
+ * machine) delays nobody: the others take its blocks. Each block done adds one to ctrl[1].
+ * Returns the blocks taken.
+ */
+export function takeBlocks(s: JobBuffers): number {
+  const ctrl = s.ctrl;
+  let taken = 0;
+  for (;;) {
+    const end = Atomics.load(ctrl, 17);
+    const cur = Atomics.load(ctrl, 16);
+    if (cur >= end) return taken;
+    if (Atomics.compareExchange(ctrl, 16, cur, cur + 1) !== cur) continue;
+    taken++;
+    try {
+      runBlock(s, cur - Atomics.load(ctrl, 18));
+    } catch {
+      Atomics.store(ctrl, 3, 1);
+    }
+    Atomics.add(ctrl, 1, 1);
+    Atomics.notify(ctrl, 1);
+  }
+}
+
+/** A worker's loop: wait for the sequence number to move, take blocks while there are any. */
 export function workerLoop(data: {
   t: number;
   /** The control block's sequence number when the worker was started (jobs after it are its to run). */
@@ -430,12 +455,6 @@ export function workerLoop(data: {
     Atomics.wait(ctrl, 0, seq);
     seq = Atomics.load(ctrl, 0);
     if (ctrl[2] === 0) return;
-    try {
-      runShare(data.t, data.threads, s);
-    } catch {
-      Atomics.store(ctrl, 3, 1);
-    }
-    Atomics.add(ctrl, 1, 1);
-    Atomics.notify(ctrl, 1);
+    takeBlocks(s);
   }
 }

@@ -214,9 +214,11 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
     // (on every thread, in the same pass), which is the loss of the iteration just finished.
     const gradients = (loss: boolean): number => {
       state.ctrl[CTRL.TYPE] = JOB_GRAD;
-      state.ctrl[CTRL.ARG] = state.cur;
-      state.ctrl[CTRL.ARG + 1] = loss ? stride : 0;
-      state.ctrl[CTRL.ARG + 2] = GRAD_BLOCKS;
+      state.ctrl[CTRL.ARG] = 0;
+      state.ctrl[CTRL.ARG + 1] = n;
+      state.ctrl[CTRL.ARG + 2] = state.cur;
+      state.ctrl[CTRL.ARG + 3] = GRAD_BLOCKS;
+      state.ctrl[CTRL.ARG + 4] = loss ? stride : 0;
       if (exec.threads > 1) exec.run();
       else runLocal(state);
       let sum = 0;

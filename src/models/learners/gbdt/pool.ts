@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { HangarError } from '../../../core/errors.js';
-import { CTRL, JOB_EXIT, fitKernelSource, labelByte, runShare, workerLoop, type FitArrays, type FitKernels, type HistPair, type JobBuffers } from './kernels.js';
+import { CTRL, JOB_EXIT, fitKernelSource, labelByte, runBlock, takeBlocks, workerLoop, type FitArrays, type FitKernels, type HistPair, type JobBuffers } from './kernels.js';
 
 /** The buffers one fit shares with its workers (see kernels.ts for the layout). */
 export interface SharedState extends JobBuffers, FitArrays {
@@ -24,8 +24,9 @@ export interface SharedState extends JobBuffers, FitArrays {
 }
 
 /**
- * Runs jobs over `threads` shares: share 0 on the calling thread, the others on workers that
- * wait on `ctrl` with Atomics, so a job costs a futex wake rather than a message round trip.
+ * Runs jobs on `threads` threads: the calling thread and workers that wait on `ctrl` with
+ * Atomics (a job costs a futex wake rather than a message round trip) take the job's blocks
+ * in turn (see `takeBlocks`).
  */
 export interface Executor {
   readonly threads: number;
@@ -109,16 +110,18 @@ export function sharedState(n: number, features: number, binOffsets: Int32Array,
   };
 }
 
-/** Runs share 0 of the job in `ctrl` on the calling thread, as if alone. */
+/** Runs every block of the job in `ctrl` on the calling thread. */
 export function runLocal(s: SharedState): void {
-  runShare(0, 1, s);
+  const blocks = s.ctrl[CTRL.ARG + 3]!;
+  for (let b = 0; b < blocks; b++) runBlock(s, b);
 }
 
 // The worker's program: the kernels' own source text plus a bootstrap. See kernels.ts for why.
 const WORKER_SOURCE = [
   "'use strict';",
   "const { workerData } = require('node:worker_threads');",
-  runShare.toString(),
+  runBlock.toString(),
+  takeBlocks.toString(),
   workerLoop.toString(),
   'workerLoop(workerData);',
 ].join('\n');
@@ -142,16 +145,19 @@ class WorkerPool implements Executor {
   run(): void {
     const s = this.s;
     const ctrl = s.ctrl;
-    Atomics.store(ctrl, CTRL.DONE, 0);
+    const base = Atomics.load(ctrl, CTRL.NEXT);
+    const end = base + ctrl[CTRL.ARG + 3]!;
+    Atomics.store(ctrl, CTRL.BASE, base);
+    Atomics.store(ctrl, CTRL.END, end);
     Atomics.add(ctrl, CTRL.SEQ, 1);
     Atomics.notify(ctrl, CTRL.SEQ);
-    runShare(0, this.threads, s);
-    const others = this.threads - 1;
-    for (let spin = 0; spin < 2000 && Atomics.load(ctrl, CTRL.DONE) < others; spin++);
+    takeBlocks(s);
+    // Only blocks a worker has taken are waited for; a worker that has not woken takes none.
+    for (let spin = 0; spin < 2000 && Atomics.load(ctrl, CTRL.FINISHED) < end; spin++);
     for (;;) {
-      const done = Atomics.load(ctrl, CTRL.DONE);
-      if (done >= others) break;
-      Atomics.wait(ctrl, CTRL.DONE, done, 1000);
+      const done = Atomics.load(ctrl, CTRL.FINISHED);
+      if (done >= end) break;
+      Atomics.wait(ctrl, CTRL.FINISHED, done, 1000);
     }
     if (Atomics.load(ctrl, CTRL.ERROR) !== 0) throw new HangarError('INTERNAL_ERROR', 'A gbdt worker thread failed');
   }
