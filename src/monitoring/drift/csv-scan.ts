@@ -132,12 +132,25 @@ class Dictionary {
    * position in that order. Declines on bytes that are not UTF-8 (DuckDB rejects those).
    */
   sorted(): { categories: string[]; rank: Int32Array } {
-    const bytes = Array.from({ length: this.size }, (_, c) => Buffer.from(this.arena.buffer, this.arena.byteOffset + this.starts[c]!, this.lengths[c]!));
-    for (const b of bytes) if (!isUtf8(b)) throw new Decline(`a value that is not UTF-8: ${JSON.stringify(b.toString('latin1'))}`);
-    const order = bytes.map((_, c) => c).sort((a, b) => Buffer.compare(bytes[a]!, bytes[b]!));
+    const arena = Buffer.from(this.arena.buffer, this.arena.byteOffset, this.used);
+    const bytes = (c: number): Buffer => arena.subarray(this.starts[c]!, this.starts[c]! + this.lengths[c]!);
+    let ascii = true;
+    for (let i = 0; i < arena.length; i++) if (arena[i]! >= 0x80) ascii = false;
+    const strings = new Array<string>(this.size);
+    for (let c = 0; c < this.size; c++) {
+      const b = bytes(c);
+      if (!ascii && !isUtf8(b)) throw new Decline(`a value that is not UTF-8: ${JSON.stringify(b.toString('latin1'))}`);
+      strings[c] = b.toString(ascii ? 'latin1' : 'utf8');
+    }
+    // JavaScript compares strings by UTF-16 code units, which is UTF-8 byte order unless a
+    // string holds a surrogate pair or a character from U+E000 up; then bytes are compared.
+    const utf16Order = ascii || !strings.some((x) => /[\uD800-\uFFFF]/.test(x));
+    const order = strings.map((_, c) => c);
+    if (utf16Order) order.sort((a, b) => (strings[a]! < strings[b]! ? -1 : 1));
+    else order.sort((a, b) => Buffer.compare(bytes(a), bytes(b)));
     const rank = new Int32Array(this.size);
     order.forEach((c, k) => (rank[c] = k));
-    return { categories: order.map((c) => bytes[c]!.toString('utf8')), rank };
+    return { categories: order.map((c) => strings[c]!), rank };
   }
 }
 
