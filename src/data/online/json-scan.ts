@@ -1,8 +1,9 @@
 /**
  * Finding feature values inside a stored row's JSON object without parsing it. The look-up
- * answer is JSON too, so a value's text can be copied from the stored bytes to the answer as it
- * is: no number is parsed and printed again, no string is decoded and encoded again (for 100
- * entities × 50 features that was most of the server's time).
+ * answer is JSON too, so a value's text can be copied from the stored row to the answer as it
+ * is: no number is parsed and printed again, no string is decoded and escaped again (for 100
+ * entities × 50 features that was most of the server's time). Rows are scanned as JS strings
+ * (what the drivers hand over without another copy).
  *
  * The rows are JSON objects of scalar values (`{"rate":0.5,"name":"x","n":null}`), as
  * materialisation (DuckDB's `json_object`), `JSON.stringify` or PostgreSQL's `jsonb` output
@@ -21,20 +22,20 @@ const CLOSE_BRACKET = 0x5d;
 /**
  * Where each requested feature's value lies in one row: `spans[base + 2f]` is the start and
  * `spans[base + 2f + 1]` the end (exclusive) of feature f's JSON text, start -1 when the row
- * lacks the feature or holds null.
+ * lacks the feature or holds null. A plain array: small typed arrays cost more to allocate.
  */
-export type Spans = Int32Array;
+export type Spans = number[];
 
 /**
  * Matches the keys of stored rows to the requested features. Rows of one table nearly always
  * list their keys in the same order, so the matcher remembers, per key position, the key's
- * bytes and which requested feature it was; a key is then recognised by one byte comparison,
- * and decoded only when a row differs.
+ * quoted text and which requested feature it was; a key is then recognised by one comparison
+ * in place, and decoded only when a row differs.
  */
 export class FieldMatcher {
   private readonly index = new Map<string, number>();
-  /** Per key position: the quoted key last seen there (bytes) and its requested index (-1: not requested). */
-  private readonly seenKey: Uint8Array[] = [];
+  /** Per key position: the quoted key last seen there and its requested index (-1: not requested). */
+  private readonly seenKey: string[] = [];
   private readonly seenIndex: number[] = [];
 
   constructor(
@@ -46,25 +47,28 @@ export class FieldMatcher {
     });
   }
 
-  /** The requested index of the key whose quoted text spans [start, end) at key position `ordinal`. */
-  match(bytes: Uint8Array, start: number, end: number, ordinal: number): number {
+  /**
+   * At key position `ordinal`, the key starting at `start` (its opening quote): returns the
+   * end of its quoted text, and sets {@link found} to its requested index (-1: not requested).
+   */
+  match(text: string, start: number, end: number, ordinal: number): number {
     const seen = this.seenKey[ordinal];
-    if (seen !== undefined && seen.length === end - start) {
-      let same = true;
-      for (let i = 0; i < seen.length; i++) {
-        if (seen[i] !== bytes[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.seenIndex[ordinal]!;
+    // A quoted key is a complete JSON string, so the same text at `start` is the same key.
+    if (seen !== undefined && text.startsWith(seen, start)) {
+      this.found = this.seenIndex[ordinal]!;
+      return start + seen.length;
     }
-    const key = decodeKey(bytes, start, end);
-    const found = this.index.get(key) ?? -1;
-    this.seenKey[ordinal] = bytes.slice(start, end);
-    this.seenIndex[ordinal] = found;
-    return found;
+    const keyEnd = stringEnd(text, start, end);
+    const quoted = text.slice(start, keyEnd);
+    const key = quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
+    this.found = this.index.get(key) ?? -1;
+    this.seenKey[ordinal] = quoted;
+    this.seenIndex[ordinal] = this.found;
+    return keyEnd;
   }
+
+  /** The requested index of the key {@link match} last read. */
+  found = -1;
 }
 
 const matchers = new WeakMap<readonly string[], FieldMatcher>();
@@ -79,53 +83,36 @@ export function matcherFor(features: readonly string[]): FieldMatcher {
   return m;
 }
 
-function decodeKey(bytes: Uint8Array, start: number, end: number): string {
-  let plain = true;
-  for (let i = start + 1; i < end - 1; i++) {
-    const b = bytes[i]!;
-    if (b === BACKSLASH || b >= 0x80) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) {
-    let s = '';
-    for (let i = start + 1; i < end - 1; i++) s += String.fromCharCode(bytes[i]!);
-    return s;
-  }
-  return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8')) as string;
-}
-
-function isSpace(b: number): boolean {
-  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 /** The end (exclusive) of the JSON string starting at `i` (its opening quote). */
-function stringEnd(bytes: Uint8Array, i: number, end: number): number {
+function stringEnd(text: string, i: number, end: number): number {
   i++;
   while (i < end) {
-    const b = bytes[i]!;
-    if (b === BACKSLASH) i += 2;
-    else if (b === QUOTE) return i + 1;
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i += 2;
+    else if (c === QUOTE) return i + 1;
     else i++;
   }
   throw new SyntaxError('Unterminated string in a stored online row.');
 }
 
 /** The end (exclusive) of the JSON value starting at `i`. */
-function valueEnd(bytes: Uint8Array, i: number, end: number): number {
-  const first = bytes[i]!;
-  if (first === QUOTE) return stringEnd(bytes, i, end);
+function valueEnd(text: string, i: number, end: number): number {
+  const first = text.charCodeAt(i);
+  if (first === QUOTE) return stringEnd(text, i, end);
   if (first === OPEN_BRACE || first === OPEN_BRACKET) {
     let depth = 0;
     while (i < end) {
-      const b = bytes[i]!;
-      if (b === QUOTE) {
-        i = stringEnd(bytes, i, end);
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        i = stringEnd(text, i, end);
         continue;
       }
-      if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
-      else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+      if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         depth--;
         if (depth === 0) return i + 1;
       }
@@ -135,47 +122,58 @@ function valueEnd(bytes: Uint8Array, i: number, end: number): number {
   }
   // A number, true, false or null: up to the next delimiter.
   while (i < end) {
-    const b = bytes[i]!;
-    if (b === COMMA || b === CLOSE_BRACE || isSpace(b)) return i;
+    const c = text.charCodeAt(i);
+    if (c === COMMA || c === CLOSE_BRACE || isSpace(c)) return i;
     i++;
   }
   return i;
 }
 
+function notObject(): never {
+  throw new SyntaxError('A stored online row is not a JSON object.');
+}
+
 /**
  * Record in `spans` (from `base`, two slots per requested feature, already -1) where the
- * requested features' values lie in the JSON object `bytes[start, end)`. A JSON null keeps -1.
+ * requested features' values lie in the JSON object `text[start, end)`. A JSON null keeps -1.
  * Throws SyntaxError on text that is not a JSON object.
  */
-export function scanObject(bytes: Uint8Array, start: number, end: number, matcher: FieldMatcher, spans: Spans, base: number): void {
+export function scanObject(text: string, start: number, end: number, matcher: FieldMatcher, spans: Spans, base: number): void {
   let i = start;
-  while (i < end && isSpace(bytes[i]!)) i++;
-  if (bytes[i] !== OPEN_BRACE) throw new SyntaxError('A stored online row is not a JSON object.');
+  while (i < end && isSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== OPEN_BRACE) notObject();
   i++;
   for (let ordinal = 0; ; ordinal++) {
-    while (i < end && isSpace(bytes[i]!)) i++;
-    if (bytes[i] === CLOSE_BRACE) return;
-    if (bytes[i] !== QUOTE) throw new SyntaxError('A stored online row is not a JSON object.');
-    const keyEnd = stringEnd(bytes, i, end);
-    const f = matcher.match(bytes, i, keyEnd, ordinal);
-    i = keyEnd;
-    while (i < end && isSpace(bytes[i]!)) i++;
-    if (bytes[i] !== COLON) throw new SyntaxError('A stored online row is not a JSON object.');
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+    let c = text.charCodeAt(i);
+    if (c === CLOSE_BRACE && ordinal === 0) return;
+    if (c !== QUOTE) notObject();
+    i = matcher.match(text, i, end, ordinal);
+    const f = matcher.found;
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== COLON) notObject();
     i++;
-    while (i < end && isSpace(bytes[i]!)) i++;
-    const vEnd = valueEnd(bytes, i, end);
-    if (f >= 0 && !isNullAt(bytes, i, vEnd)) {
-      spans[base + 2 * f] = i;
-      spans[base + 2 * f + 1] = vEnd;
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+    if (i >= end) notObject();
+    const vEnd = valueEnd(text, i, end);
+    if (f >= 0) {
+      const at = base + 2 * f;
+      if (isNullAt(text, i, vEnd)) spans[at] = -1;
+      else {
+        spans[at] = i;
+        spans[at + 1] = vEnd;
+      }
     }
     i = vEnd;
-    while (i < end && isSpace(bytes[i]!)) i++;
-    if (bytes[i] === COMMA) i++;
-    else if (bytes[i] !== CLOSE_BRACE) throw new SyntaxError('A stored online row is not a JSON object.');
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+    c = text.charCodeAt(i);
+    if (c === CLOSE_BRACE) return;
+    if (c !== COMMA) notObject();
+    i++;
   }
 }
 
-/** Whether `bytes[start, end)` is the literal `null`. */
-export function isNullAt(bytes: Uint8Array, start: number, end: number): boolean {
-  return end - start === 4 && bytes[start] === 0x6e && bytes[start + 1] === 0x75 && bytes[start + 2] === 0x6c && bytes[start + 3] === 0x6c;
+/** Whether `text[start, end)` is the literal `null`. */
+export function isNullAt(text: string, start: number, end: number): boolean {
+  return end - start === 4 && text.charCodeAt(start) === 0x6e && text.charCodeAt(start + 1) === 0x75 && text.charCodeAt(start + 2) === 0x6c && text.charCodeAt(start + 3) === 0x6c;
 }

@@ -101,11 +101,11 @@ const CLOSE = 0x5d;
 /** One table's rows by answer slot, and where its shared lists were written in the answer. */
 interface RowStates {
   /** Per slot: the row index in the read when its values are served (PRESENT), else -1. */
-  hit: Int32Array;
+  hit: number[];
   /** Per slot: the row index in the read, -1 when no row was read for it. */
-  row: Int32Array;
+  row: number[];
   /** Per slot: PRESENT, NOT_FOUND, OUTSIDE or INVALID. */
-  status: Uint8Array;
+  status: number[];
   statusesAt: number;
   statusesEnd: number;
   stampsAt: number;
@@ -113,7 +113,8 @@ interface RowStates {
 }
 
 function rowStates(read: GroupRead, ttl: number, now: number, n: number): RowStates {
-  const st: RowStates = { hit: new Int32Array(n).fill(-1), row: new Int32Array(n).fill(-1), status: new Uint8Array(n).fill(NOT_FOUND), statusesAt: -1, statusesEnd: -1, stampsAt: -1, stampsEnd: -1 };
+  // Plain arrays: small typed arrays cost more to allocate than they save here.
+  const st: RowStates = { hit: new Array<number>(n).fill(-1), row: new Array<number>(n).fill(-1), status: new Array<number>(n).fill(NOT_FOUND), statusesAt: -1, statusesEnd: -1, stampsAt: -1, stampsEnd: -1 };
   for (const slot of read.encoded.invalid) st.status[slot] = INVALID;
   const rows = read.rows;
   if (rows === undefined) return st;
@@ -148,6 +149,7 @@ export class OnlineFeatures {
   private readonly maxEntities: number;
   private readonly tables = new Map<string, { at: number; info: TableInfo | undefined }>();
   private readonly plans = new Map<string, Plan>();
+  private readonly writer = new JsonWriter();
 
   constructor(
     /** The online store read from. */
@@ -204,7 +206,9 @@ export class OnlineFeatures {
       }),
     );
 
-    const w = new JsonWriter(n <= 1 ? 8192 : 65_536);
+    // No await from here on: the shared writer holds one answer at a time.
+    const w = this.writer;
+    w.reset();
     w.ascii('{"metadata":{"feature_names":');
     w.text(JSON.stringify([...entityNames, ...plan.names]));
     w.ascii('},"results":[');
@@ -254,7 +258,7 @@ export class OnlineFeatures {
         if (start < 0) {
           hasNull = true;
           w.ascii('null');
-        } else w.bytes(rows!.bytes[h]!, start, rows!.spans[at + 1]!);
+        } else w.chars(rows!.texts[h]!, start, rows!.spans[at + 1]!);
       }
       w.ascii('],"statuses":');
       if (!hasNull && st.statusesAt >= 0) w.repeat(st.statusesAt, st.statusesEnd);
@@ -288,7 +292,7 @@ export class OnlineFeatures {
       w.ascii('}');
     }
     w.ascii(']}');
-    return w.result();
+    return w.take();
   }
 
   private async plan(req: OnlineFeaturesRequest): Promise<Plan> {

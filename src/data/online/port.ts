@@ -36,19 +36,24 @@ export interface OnlineHit {
 /**
  * Rows read back as JSON text, for the look-up to copy into its answer without parsing them:
  * for key i, its event time and, per requested feature f, where the value's JSON text lies in
- * `bytes[i]` (UTF-8).
+ * `texts[i]`.
  */
 export interface OnlineRows {
   /** Event time of each key's row, epoch milliseconds; NaN where the key has no row. */
-  eventTs: Float64Array;
-  /** Per key, the bytes its values lie in (several keys may share one buffer); unused where the key has no row. */
-  bytes: Uint8Array[];
+  eventTs: number[];
+  /** Per key, the text its values lie in (several keys may share one); unused where the key has no row. */
+  texts: string[];
   /**
    * Per key and requested feature, from index `2 * (i * features + f)`: the start and end
-   * (exclusive) of the value's JSON text in `bytes[i]`; start -1 when the row lacks the
+   * (exclusive) of the value's JSON text in `texts[i]`; start -1 when the row lacks the
    * feature or holds null.
    */
-  spans: Int32Array;
+  spans: number[];
+}
+
+/** Rows for `keys` keys and `features` features with nothing found yet. */
+export function emptyRows(keys: number, features: number): OnlineRows {
+  return { eventTs: new Array<number>(keys).fill(NaN), texts: new Array<string>(keys).fill(''), spans: new Array<number>(2 * keys * features).fill(-1) };
 }
 
 /** What the online store knows about one materialised table. */
@@ -110,11 +115,11 @@ export function hitsOf(rows: OnlineRows, features: number): Array<OnlineHit | un
     const ts = rows.eventTs[i]!;
     if (Number.isNaN(ts)) continue;
     const values = new Array<OnlineValue>(features);
-    const bytes = rows.bytes[i]!;
+    const text = rows.texts[i]!;
     for (let f = 0; f < features; f++) {
       const at = 2 * (i * features + f);
       const start = rows.spans[at]!;
-      values[f] = start < 0 ? null : (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + start, rows.spans[at + 1]! - start).toString('utf8')) as OnlineValue);
+      values[f] = start < 0 ? null : (JSON.parse(text.slice(start, rows.spans[at + 1])) as OnlineValue);
     }
     out[i] = { eventTs: ts, values };
   }

@@ -8,7 +8,7 @@ import type { Pool } from 'pg';
 import { HangarError, invalidParam, notFound } from '../../core/errors.js';
 import type { FeatureTableSpec } from '../features/spec.js';
 import { matcherFor, scanObject } from './json-scan.js';
-import { hitsOf, ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
+import { emptyRows, hitsOf, ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
 
 export interface PostgresOnlineOptions {
   /** `postgresql://user@host:port/db`. */
@@ -131,15 +131,15 @@ class PostgresOnlineStore implements OnlineStore {
       throw unavailable(e);
     }
     const nf = features.length;
-    const out: OnlineRows = { eventTs: new Float64Array(keys.length).fill(NaN), bytes: new Array<Uint8Array>(keys.length), spans: new Int32Array(2 * keys.length * nf).fill(-1) };
-    const byKey = new Map<string, { ts: number; v: Uint8Array }>();
-    for (const row of r.rows) byKey.set(row.k, { ts: Number(row.ts), v: Buffer.from(row.v, 'utf8') });
+    const out = emptyRows(keys.length, nf);
+    const byKey = new Map<string, { ts: number; v: string }>();
+    for (const row of r.rows) byKey.set(row.k, { ts: Number(row.ts), v: row.v });
     const matcher = matcherFor(features);
     for (let i = 0; i < keys.length; i++) {
       const row = byKey.get(keys[i]!);
       if (row === undefined) continue;
       out.eventTs[i] = row.ts;
-      out.bytes[i] = row.v;
+      out.texts[i] = row.v;
       scanObject(row.v, 0, row.v.length, matcher, out.spans, 2 * i * nf);
     }
     return out;

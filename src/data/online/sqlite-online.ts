@@ -2,8 +2,8 @@
  * The embedded online store: one SQLite file (better-sqlite3, WAL), one table per feature
  * table keyed by the encoded entity key, the row's values as one JSON object. A look-up of one
  * entity is one probe of the key index; a batch is one `k in (…)` statement (one index probe per
- * key), prepared once per power-of-two batch size and cached. Rows are read as bytes and their
- * values located in place (json-scan.ts), for the look-up to copy into its answer.
+ * key), prepared once per power-of-two batch size and cached. The values of the rows read are
+ * located in their JSON text (json-scan.ts), for the look-up to copy into its answer.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { HangarError, invalidParam, notFound } from '../../core/errors.js';
 import type { FeatureTableSpec } from '../features/spec.js';
 import { matcherFor, scanObject, type FieldMatcher } from './json-scan.js';
-import { hitsOf, ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
+import { emptyRows, hitsOf, ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
 
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -111,7 +111,7 @@ class SqliteOnlineStore implements OnlineStore {
   async readRaw(table: string, keys: readonly string[], features: readonly string[]): Promise<OnlineRows> {
     const st = this.prepared(table);
     const nf = features.length;
-    const rows: OnlineRows = { eventTs: new Float64Array(keys.length).fill(NaN), bytes: new Array<Uint8Array>(keys.length), spans: new Int32Array(2 * keys.length * nf).fill(-1) };
+    const rows = emptyRows(keys.length, nf);
     const matcher = matcherFor(features);
     if (keys.length === 1) {
       const row = this.guard(table, () => st.readOne.get(keys[0])) as RawRow | undefined;
@@ -128,7 +128,7 @@ class SqliteOnlineStore implements OnlineStore {
       while (slice.length < size) slice.push(slice[0]!);
       let stmt = st.readMany.get(size);
       if (stmt === undefined) {
-        stmt = this.guard(table, () => this.db.prepare(`select k, ts, cast(v as blob) from ${dataTable(table)} where k in (${new Array(size).fill('?').join(',')})`).raw(true));
+        stmt = this.guard(table, () => this.db.prepare(`select k, ts, v from ${dataTable(table)} where k in (${new Array(size).fill('?').join(',')})`).raw(true));
         st.readMany.set(size, stmt);
       }
       const found = this.guard(table, () => stmt.all(...slice)) as RawRow[];
@@ -184,7 +184,7 @@ class SqliteOnlineStore implements OnlineStore {
           `insert into ${table} as t (k, ts, created, v) values (?, ?, ?, ?) on conflict (k) do update set ts = excluded.ts, created = excluded.created, v = excluded.v ` +
             `where excluded.ts > t.ts or (excluded.ts = t.ts and excluded.created >= t.created)`,
         ),
-        readOne: this.db.prepare(`select k, ts, cast(v as blob) from ${table} where k = ?`).raw(true),
+        readOne: this.db.prepare(`select k, ts, v from ${table} where k = ?`).raw(true),
         readMany: new Map(),
       };
     } catch (e) {
@@ -200,11 +200,11 @@ function toState(row: [string, number | null, number]): OnlineTableState {
   return { spec: JSON.parse(row[0]) as FeatureTableSpec, materializedEnd: row[1], updatedAt: row[2] };
 }
 
-/** A row as read: encoded key, event time, the values' JSON object as bytes. */
-type RawRow = [string, number, Uint8Array];
+/** A row as read: encoded key, event time, the values' JSON object. */
+type RawRow = [string, number, string];
 
 function place(rows: OnlineRows, i: number, row: RawRow, matcher: FieldMatcher, nf: number): void {
   rows.eventTs[i] = row[1];
-  rows.bytes[i] = row[2];
+  rows.texts[i] = row[2];
   scanObject(row[2], 0, row[2].length, matcher, rows.spans, 2 * i * nf);
 }
