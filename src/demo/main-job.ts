@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { FeaturesClient, HangarClient, type ModelVersion } from '../client/index.js';
+import { FeaturesClient, HangarClient, OnlineFeaturesClient, type ModelVersion } from '../client/index.js';
 import { HangarError } from '../core/errors.js';
 import { FEATURE_SPEC_FILE, featureSpecYaml } from '../data/index.js';
 import { loadTrainingData, trainRun, type LoadedData, type TrainResult } from '../models/index.js';
@@ -295,6 +295,17 @@ export async function runMainJob(admin: HangarClient, opts: MainJobOptions = {})
     if (opts.replay === false) return result;
 
     // --- prod: serve, replay May–June as traffic, monitor, and retrain when the rule fires ------------
+    // A home where an earlier run went past May 1 cannot replay it faithfully: its online store holds
+    // June's features (a store never goes back to older rows) and its champion may have trained on May–June.
+    const online = new OnlineFeaturesClient({ trackingUri: admin.trackingUri, maxRetries: 2, backoffMs: 100 });
+    const ahead = (await online.tables()).tables.filter((t) => prepared.tables.some((p) => p.name === t.name) && (t.materializedEnd ?? 0) > Date.parse(REPLAY_START));
+    if (ahead.length > 0) {
+      log(
+        `replay      skipped: this home's online store already holds features after May 1 (${ahead.map((t) => `${t.name} up to ${new Date(t.materializedEnd!).toISOString().slice(0, 10)}`).join(', ')}), ` +
+          `left by an earlier run; replay May–June in a fresh home (--home DIR)`,
+      );
+      return result;
+    }
     // The rule's threshold comes from what is known before the replay: the champion's AUC on the
     // April holdout, minus one standard error of the AUC of one day of traffic.
     // The champion's holdout AUC: from its training run when this job trained it, else as the gate scored it on the holdout.
