@@ -209,6 +209,7 @@ describe('hangar serve: protocol, signature, log, swap', () => {
     }
     expect(byVersion.get('1')).toEqual({
       timestamp: 'TIMESTAMP',
+      arrival_timestamp: 'TIMESTAMP',
       request_id: 'VARCHAR',
       model_name: 'VARCHAR',
       model_version: 'VARCHAR',
