@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Column } from '../../data/index.js';
-import { analyseColumns } from './pool.js';
+import { scanCsv, type CsvScanSpec } from './csv-scan.js';
+import { analyseColumns, type DriftPool } from './pool.js';
 
 /**
  * The worker-thread path needs the compiled worker program, so it runs against the build
@@ -36,5 +39,31 @@ describe.skipIf(skipReason !== '')('drift columns on worker threads (built packa
     const jobs = columns();
     jobs[2]!.options = { method: 'ks' } as never;
     await expect(mod.analyseColumns(jobs, { threads: 2 })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/needs a numeric column; 's'/) });
+  });
+});
+
+describe.skipIf(skipReason !== '')('CSV files read on worker threads (built package)', () => {
+  it('gives what the calling thread reads, with the arrays transferred back whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-drift-pool-'));
+    try {
+      const lines = ['x,n,s'];
+      for (let i = 0; i < 5000; i++) lines.push(`${(i * 0.37) % 11},${i % 13},${i % 3 === 0 ? '' : `c${i % 7}`}`);
+      const path = join(dir, 'a.csv');
+      writeFileSync(path, `${lines.join('\n')}\n`);
+      const spec: CsvScanSpec = { path, delimiter: ',', quoted: true, doubledQuote: true, kinds: ['double', 'bigint', 'string'] };
+      const mod = (await import(built)) as { DriftPool: new (threads: number) => DriftPool };
+      const pool = new mod.DriftPool(2);
+      try {
+        expect(pool.threads).toBe(2);
+        const [a, b] = await Promise.all([pool.scan(spec), pool.scan(spec)]);
+        expect(a).toEqual(scanCsv(spec));
+        expect(b).toEqual(a);
+        expect(a.ok && a.columns[0]!.kind === 'number' && a.columns[0]!.values.length).toBe(5000);
+      } finally {
+        await pool.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

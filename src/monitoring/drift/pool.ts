@@ -65,10 +65,18 @@ export class DriftPool {
   private nextId = 0;
   private failure: unknown;
 
+  private readonly inProcess: boolean;
+
   /** `threads` ≤ 1, or no compiled worker program: jobs run on the calling thread. */
   constructor(threads: number) {
-    if (threads <= 1 || !workersAvailable()) return;
-    for (let i = 0; i < threads; i++) {
+    this.inProcess = threads <= 1 || !workersAvailable();
+    this.grow(threads);
+  }
+
+  /** Adds workers up to `threads` in all; a pool on the calling thread stays there. */
+  grow(threads: number): void {
+    if (this.inProcess) return;
+    while (this.workers.length < threads) {
       const w = new Worker(WORKER_FILE);
       w.on('message', (reply: WorkerReply) => {
         const p = this.running.get(w);
@@ -84,6 +92,7 @@ export class DriftPool {
       this.workers.push(w);
       this.idle.push(w);
     }
+    this.pump();
   }
 
   /** Worker threads in the pool (0: the calling thread does the work). */

@@ -75,8 +75,9 @@ export async function runDrift(options: DriftRunOptions): Promise<DriftReport> {
   const t0 = performance.now();
   const c0 = cpuMs();
   options.onProgress?.({ phase: `loading ${options.baseline} and ${options.current}` });
-  // One worker per core (two files are read at once, then the columns spread over them).
-  const pool = new DriftPool(options.threads ?? defaultThreads(Infinity));
+  // Two workers read the two files at once; the pool then grows to one worker per core, at
+  // most one per column, for the statistics (or exactly --threads).
+  const pool = new DriftPool(Math.min(options.threads ?? defaultThreads(2), 2));
   try {
     // The columns are read from each file by name only when listed, so a wide file with a few
     // compared columns loads only those.
@@ -86,6 +87,7 @@ export async function runDrift(options: DriftRunOptions): Promise<DriftReport> {
     const plan = planColumns(baseline, current, { columns: options.columns, methods: options.methods, thresholds: options.thresholds });
     options.onProgress?.({ phase: `comparing ${plan.pairs.length} columns (${baseline.rows} baseline rows, ${current.rows} current rows)` });
     const t1 = performance.now();
+    pool.grow(options.threads ?? defaultThreads(plan.pairs.length));
     const analyses = await pool.analyse(
       plan.pairs.map(([ref, cur]) => ({
         ref,
