@@ -69,6 +69,69 @@ export class JsonWriter {
     this.length = at;
   }
 
+  /**
+   * Append one column's values as a JSON list: for each slot, the text `texts[row][start, end)`
+   * located by `spans` (from `2 * (row * stride + f)`), or `null` where `rows[slot]` is -1 or
+   * the span's start is. Returns whether some served row had no value (a null written for a row
+   * that was found). One tight loop: this writes most of a 100-entity answer.
+   */
+  column(texts: readonly string[], spans: readonly number[], rows: readonly number[], stride: number, f: number): boolean {
+    const n = rows.length;
+    let hasNull = false;
+    let buf = this.buf;
+    let at = this.length;
+    if (at + 2 * n + 2 > buf.length) {
+      this.grow(2 * n + 2);
+      buf = this.buf;
+    }
+    buf[at++] = 0x5b;
+    for (let slot = 0; slot < n; slot++) {
+      if (slot > 0) buf[at++] = 0x2c;
+      const h = rows[slot]!;
+      const k = 2 * (h * stride + f);
+      const start = h < 0 ? -1 : spans[k]!;
+      if (start < 0) {
+        if (h >= 0) hasNull = true;
+        if (at + 5 + n - slot > buf.length) {
+          this.length = at;
+          this.grow(5 + n - slot);
+          buf = this.buf;
+        }
+        buf[at++] = 0x6e;
+        buf[at++] = 0x75;
+        buf[at++] = 0x6c;
+        buf[at++] = 0x6c;
+        continue;
+      }
+      const end = spans[k + 1]!;
+      const src = texts[h]!;
+      if (at + (end - start) + 1 + n - slot > buf.length) {
+        this.length = at;
+        this.grow(end - start + 1 + n - slot);
+        buf = this.buf;
+      }
+      for (let i = start; i < end; i++) {
+        const c = src.charCodeAt(i);
+        if (c >= 0x80) {
+          // Non-ASCII text: encode the rest of this value as UTF-8.
+          this.length = at;
+          this.text(src.slice(i, end));
+          buf = this.buf;
+          at = this.length;
+          if (at + 1 + n - slot > buf.length) {
+            this.grow(1 + n - slot);
+            buf = this.buf;
+          }
+          break;
+        }
+        buf[at++] = c;
+      }
+    }
+    buf[at++] = 0x5d;
+    this.length = at;
+    return hasNull;
+  }
+
   /** Append again what was written at [start, end) (a list shared by several columns). */
   repeat(start: number, end: number): void {
     const n = end - start;

@@ -244,23 +244,10 @@ export class OnlineFeatures {
       const nf = plan.groups[gi]!.features.length;
       const { rows } = reads[gi]!;
       const st = states[gi]!;
-      w.ascii(c + entityNames.length === 0 ? '{"values":[' : ',{"values":[');
-      let hasNull = false;
-      for (let slot = 0; slot < n; slot++) {
-        if (slot > 0) w.byte(COMMA);
-        const h = st.hit[slot]!;
-        if (h < 0) {
-          w.ascii('null');
-          continue;
-        }
-        const at = 2 * (h * nf + f);
-        const start = rows!.spans[at]!;
-        if (start < 0) {
-          hasNull = true;
-          w.ascii('null');
-        } else w.chars(rows!.texts[h]!, start, rows!.spans[at + 1]!);
-      }
-      w.ascii('],"statuses":');
+      w.ascii(c + entityNames.length === 0 ? '{"values":' : ',{"values":');
+      const hasNull = rows === undefined ? false : w.column(rows.texts, rows.spans, st.hit, nf, f);
+      if (rows === undefined) writeRepeated(w, 'null', n);
+      w.ascii(',"statuses":');
       if (!hasNull && st.statusesAt >= 0) w.repeat(st.statusesAt, st.statusesEnd);
       else {
         const from = w.length;
