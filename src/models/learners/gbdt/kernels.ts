@@ -406,10 +406,8 @@ export function takeBlocks(s: JobBuffers): number {
 
 /** A worker's loop: wait for the sequence number to move, take blocks while there are any. */
 export function workerLoop(data: {
-  t: number;
   /** The control block's sequence number when the worker was started (jobs after it are its to run). */
   seq: number;
-  threads: number;
   ctrl: SharedArrayBuffer;
   /** The fit's kernel factory (`fitKernelSource`). */
   kernels: string;

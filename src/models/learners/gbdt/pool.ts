@@ -180,9 +180,7 @@ export async function startExecutor(state: SharedState, threads: number): Promis
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
-        t,
         seq: Atomics.load(state.ctrl, CTRL.SEQ),
-        threads,
         ctrl: state.ctrl.buffer,
         kernels: state.kernelSource,
         n: state.n,
