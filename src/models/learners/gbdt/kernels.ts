@@ -242,11 +242,11 @@ export function fitKernelSource(layout: KernelLayout): string {
     }
   }\n`;
   }
-  // The training loss over the positions start, start + stride, … (the same formulas as
-  // `meanLoss` in learner.ts), summed by the caller in block order.
+  // The training loss over the positions start, start + stride, … (the formulas of `meanLoss`
+  // in learner.ts; log loss with the exp of the gradients), summed by the caller in block order.
   let loss: string;
   if (kind === 0) loss = `const d = raw[r] - ${label('r')}; sum += d * d;`;
-  else if (kind === 1) loss = `const z = raw[r]; sum += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - ${label('r')} * z;`;
+  else if (kind === 1) loss = `const z = raw[r]; sum += Math.log1p(fexp(z > 0 ? -z : z)) + (z > 0 ? z : 0) - ${label('r')} * z;`;
   else
     loss = `const base = r * ${k}; let max = -Infinity;
       for (let c = 0; c < ${k}; c++) if (raw[base + c] > max) max = raw[base + c];
@@ -325,6 +325,16 @@ pow2[1075] = 1;
 for (let i = 1076; i < 2100; i++) pow2[i] = pow2[i - 1] * 2;
 for (let i = 1074; i >= 0; i--) pow2[i] = pow2[i + 1] / 2;
 const ex = new Float64Array(${k});
+// The exp of the gradients (see there), for the training loss: a call of Math.exp per sampled
+// row cost more than the rest of the loss.
+function fexp(x) {
+  if (!(x > -700 && x < 700)) return Math.exp(x);
+  const kf = x * 92.33248261689366 + 6755399441055744 - 6755399441055744;
+  const j = kf | 0;
+  const q = x - kf * 0.010830424696223417 - kf * 2.572804622327669e-14;
+  const q2 = q * q;
+  return (1 + q + q2 * (0.5 + q * 0.16666666666666666) + q2 * q2 * (0.041666666666666664 + q * 0.008333333333333333)) * frac[j & 63] * pow2[(j >> 6) + 1075];
+}
 ${perSet(0)}
 ${perSet(1)}
 return { range: [range0, range1], count: [count0, count1], move: [move0, move1], back: [back0, back1], apply: [apply0, apply1], grad: [grad0, grad1] };
