@@ -267,6 +267,19 @@ describe('gbdt learner: early stopping, metrics, determinism', () => {
     expect(Array.from(joint.hist.subarray(0, 338 * 3))).toEqual(Array.from(plain.hist.subarray(0, 338 * 3)));
   });
 
+  it('trains on rows wider than 8 bytes (9 features: bins moved as words, labels in their own array)', async () => {
+    const n = 60_000;
+    const rng = new Rng(21);
+    const cols: Record<string, Float64Array> = {};
+    for (let f = 0; f < 9; f++) cols[`x${f}`] = uniform(n, rng);
+    const y = Float64Array.from({ length: n }, (_, i) => (cols.x7![i]! + 0.3 * cols.x2![i]! > 0.65 ? 1 : 0));
+    const frame = numericFrame(cols);
+    const one = await fit(frame, y, { problem: 'binary', params: { max_iter: 10 }, threads: 1 });
+    const two = await fit(frame, y, { problem: 'binary', params: { max_iter: 10 }, threads: 2 });
+    expect(JSON.stringify(two.toJSON())).toBe(JSON.stringify(one.toJSON()));
+    expect(accuracy(one.predict(frame), y)).toBeGreaterThan(0.97);
+  });
+
   it('builds the same model on worker threads as on the calling thread', async () => {
     const { frame, labels } = syntheticFlights(40_000, 10);
     const params = { max_iter: 8 };
