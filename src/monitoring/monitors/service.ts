@@ -222,13 +222,14 @@ export class MonitorService {
       const driftPath = await writeTable(this.#artifacts, name, 'drift', run.runId, result.drift);
       const profilePaths = await this.#paths(name, 'profile', [profilePath]);
       const driftPaths = await this.#paths(name, 'drift', [driftPath]);
+      const read = sharedReads(this.#artifacts, { profile: profilePaths, drift: driftPaths });
 
       const evaluations: RuleEvaluation[] = [];
       const fired: string[] = [];
       const resolved: string[] = [];
       for (const rule of def.alert_rules) {
         const { exclude_all_models, ...q } = ruleQuery(rule, def);
-        const rows = await readTable(this.#artifacts, rule.table, rule.table === 'profile' ? profilePaths : driftPaths, { ...q, max_results: 100_000 });
+        const rows = await read(rule.table, { ...q, max_results: 100_000 });
         const e = evaluateRule(rule, rows, exclude_all_models);
         evaluations.push(e);
         const open = await this.#ms.openAlert(name, rule.name);
@@ -259,8 +260,8 @@ export class MonitorService {
         startedAt: run.startTimestamp,
         granularity,
         summary: { ...summaryBase, from: iso(result.from), newest: iso(result.newest), alerts_fired: fired.length, alerts_resolved: resolved.length },
-        profile: await readTable(this.#artifacts, 'profile', profilePaths, { ...whole, column_name: ':table', log_type: 'INPUT' }),
-        drift: await readTable(this.#artifacts, 'drift', driftPaths, whole),
+        profile: await read('profile', { ...whole, column_name: ':table', log_type: 'INPUT' }),
+        drift: await read('drift', whole),
         evaluations,
       });
       await this.#artifacts.put(reportPath, Buffer.from(html));
@@ -311,6 +312,31 @@ export class MonitorService {
       this.#log(`webhook event for alert ${alert.alertId} failed`, err);
     }
   }
+}
+
+/**
+ * The metric-table reads of one run (its rules, its report), sharing one pass over the files
+ * when they differ only in model, log type or drift type: the files of every earlier run are
+ * read once, and each query filters the merged rows. Those columns are part of the tables' key,
+ * so filtering after "newest run per key" gives what filtering before it would; the order and
+ * the newest-windows limit are readTable's.
+ */
+function sharedReads(artifacts: ArtifactStore, paths: Record<MetricsTable, string[]>): (table: MetricsTable, q: MetricsQuery) => Promise<Array<Record<string, unknown>>> {
+  const passes = new Map<string, Promise<Array<Record<string, unknown>>>>();
+  return async (table, q) => {
+    const { model_id, log_type, drift_type, max_results, ...base } = q;
+    const key = `${table}|${JSON.stringify(Object.entries(base).sort(([a], [b]) => a.localeCompare(b)))}`;
+    let pass = passes.get(key);
+    if (pass === undefined) {
+      pass = readTable(artifacts, table, paths[table], { ...base, max_results: Number.MAX_SAFE_INTEGER });
+      passes.set(key, pass);
+    }
+    const rows = (await pass).filter(
+      (r) => (model_id === undefined || r.model_id === model_id) && (log_type === undefined || r.log_type === log_type) && (drift_type === undefined || r.drift_type === drift_type),
+    );
+    const limit = max_results ?? 10_000;
+    return rows.length > limit ? rows.slice(rows.length - limit) : rows;
+  };
 }
 
 function iso(t: number | null): string | null {
