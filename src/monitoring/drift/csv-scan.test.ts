@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../core/random.js';
 import { readTable, type Column, type Table } from '../../data/index.js';
-import { scanCsv } from './csv-scan.js';
-import { loadDriftTables } from './load-tables.js';
+import { scanCsv, type CsvScanResult, type CsvScanSpec } from './csv-scan.js';
+import { guessSniffed, loadDriftTables } from './load-tables.js';
 import { DriftPool } from './pool.js';
 
 /**
@@ -105,6 +105,34 @@ describe('the drift CSV reader against readTable', () => {
     const ok = file('a\n1\n');
     await expect(loadDriftTables(inProcess, [join(dir, 'none.csv'), ok])).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
     await expect(loadDriftTables(inProcess, [ok, file('a\n1\n', '.xlsx')])).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+  });
+
+  it('starts reading with guessed types, kept only when the sniffer agrees', async () => {
+    class Counting extends DriftPool {
+      scans = 0;
+      override scan(spec: CsvScanSpec): Promise<CsvScanResult> {
+        this.scans++;
+        return super.scan(spec);
+      }
+    }
+    const plain = file('a,b,c\n1,2.5,x\n3,,y\n');
+    expect(guessSniffed(plain)?.columns.map((c) => c.type)).toEqual(['BIGINT', 'DOUBLE', 'VARCHAR']);
+    expect(guessSniffed(file('d,x\n2024-01-02,1\n2024-02-03,2\n'))).toBeNull();
+    expect(guessSniffed(file('b,x\ntrue,1\nfalse,2\n'))).toBeNull();
+    expect(guessSniffed(file('s,x\n"q",1\n'))).toBeNull();
+    const agreed = new Counting(1);
+    await loadDriftTables(agreed, [plain, plain]);
+    expect(agreed.scans).toBe(2);
+    // Integers only in the first 64 KiB, decimals later but within the sniffer's sample: the
+    // guess (BIGINT) is read, dropped, and the file read again as DOUBLE.
+    const late = file(`a,b\n${Array.from({ length: 12_000 }, (_, i) => `${i},${i % 100}`).join('\n')}\n${Array.from({ length: 100 }, (_, i) => `${i},${i}.5`).join('\n')}\n`);
+    expect(guessSniffed(late)?.columns.map((c) => c.type)).toEqual(['BIGINT', 'BIGINT']);
+    const again = new Counting(1);
+    const notes: string[] = [];
+    const [t] = await loadDriftTables(again, [late, late], undefined, (m) => notes.push(m));
+    expect(again.scans).toBe(4);
+    expect(notes.join()).toMatch(/again: the sniffer's types differ/);
+    expect(comparable(t)).toEqual(comparable(await readTable(late)));
   });
 
   it('random files read in small blocks equal readTable', async () => {

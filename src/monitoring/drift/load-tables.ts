@@ -1,7 +1,8 @@
-import { resolve } from 'node:path';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
 import type * as DuckDB from '@duckdb/node-api';
 import { fileRelation, isQuery, readTable, type Column, type Table } from '../../data/index.js';
-import type { CsvFieldKind, CsvScanSpec } from './csv-scan.js';
+import type { CsvFieldKind, CsvScanResult, CsvScanSpec } from './csv-scan.js';
 import type { DriftPool } from './pool.js';
 
 /**
@@ -56,6 +57,64 @@ function sniffSql(source: string): string | null {
   return `select Delimiter, Quote, Escape, Columns from sniff_csv(${rel.slice('read_csv('.length)}`;
 }
 
+const GUESS_BYTES = 64 << 10;
+
+/**
+ * What the sniffer will most likely say about a CSV file with no quotes, from its first 64 KiB:
+ * BIGINT for fields of plain integers, DOUBLE for plain decimals, VARCHAR otherwise. Only used
+ * to start reading before DuckDB has loaded; the reader's result is kept only when the spec
+ * built from DuckDB's real answer is the same (`sameSpec`). Null when there is nothing to guess
+ * from (quotes, a ragged sample, another extension) or when a column looks like dates, times or
+ * booleans, which the sniffer types and the reader leaves to DuckDB anyway.
+ */
+export function guessSniffed(path: string): Sniffed | null {
+  const ext = extname(path).toLowerCase();
+  const delimiter = ext === '.csv' ? ',' : ext === '.tsv' ? '\t' : null;
+  if (delimiter === null) return null;
+  const buf = Buffer.alloc(GUESS_BYTES);
+  let n: number;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      n = readSync(fd, buf, 0, GUESS_BYTES, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  let text = buf.toString('utf8', 0, n);
+  if (text.includes('"')) return null;
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const lines = text.split('\n');
+  if (n === GUESS_BYTES) lines.pop(); // the last line may be cut
+  const rows = lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)).filter((l, i) => i === 0 || l !== '');
+  if (rows.length < 2) return null;
+  const names = rows[0]!.split(delimiter);
+  const seen = names.map(() => ({ any: false, int: true, num: true, other: true }));
+  for (const row of rows.slice(1)) {
+    const fields = row.split(delimiter);
+    if (fields.length !== names.length) return null;
+    fields.forEach((f, i) => {
+      if (f === '') return;
+      const s = seen[i]!;
+      s.any = true;
+      if (s.int && !/^-?[0-9]{1,18}$/.test(f)) s.int = false;
+      if (s.num && !/^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?$/.test(f)) s.num = false;
+      // Dates, times and booleans: the sniffer types them and the reader does not read them.
+      if (s.other && !/^([0-9]{1,4}[-/.:][0-9]|true$|false$|[tfyn]$|yes$|no$)/i.test(f)) s.other = false;
+    });
+  }
+  if (seen.some((s) => s.any && !s.num && s.other)) return null;
+  const type = (s: { any: boolean; int: boolean; num: boolean; other: boolean }): string => (!s.any ? 'VARCHAR' : s.int ? 'BIGINT' : s.num ? 'DOUBLE' : 'VARCHAR');
+  return { delimiter, quote: '(empty)', escape: '(empty)', columns: names.map((name, i) => ({ name, type: type(seen[i]!) })) };
+}
+
+/** True when two reader specs read the same file the same way. */
+export function sameSpec(a: CsvScanSpec, b: CsvScanSpec): boolean {
+  return a.path === b.path && a.delimiter === b.delimiter && a.quoted === b.quoted && a.doubledQuote === b.doubledQuote && a.kinds.length === b.kinds.length && a.kinds.every((k, i) => k === b.kinds[i]);
+}
+
 /**
  * Reads the baseline and current inputs at the same time. `columns`: only these, in this
  * order (default all). `note` hears which files went through DuckDB instead of the reader, and
@@ -85,8 +144,18 @@ export async function loadDriftTables(pool: DriftPool, sources: [string, string]
     note?.(`reading ${source} through DuckDB (${why})`);
     return readTable(source, read);
   };
-  // Each file's scan starts as soon as its sniff is done, so the first file is being read
-  // while the second is sniffed.
+  // Reading starts at once with the types guessed from each file's first lines, while DuckDB
+  // loads and sniffs; a guess that differs from the sniffer's answer is read again. Files are
+  // otherwise read as soon as their sniff is done, the first while the second is sniffed.
+  const guesses = sources.map((source, k): { spec: CsvScanSpec; scan: Promise<CsvScanResult> } | null => {
+    if (!sqls[k] || (columns && columns.length > 0)) return null;
+    const guessed = guessSniffed(resolve(source));
+    const plan = guessed ? csvSpec(resolve(source), guessed) : null;
+    if (plan === null || typeof plan === 'string') return null;
+    const scan = pool.scan(plan.spec);
+    scan.catch(() => undefined);
+    return { spec: plan.spec, scan };
+  });
   const tasks: Array<Promise<Table>> = [];
   // A failure is reported by Promise.all below; until then it must not count as unhandled.
   const track = (t: Promise<Table>): void => {
@@ -106,8 +175,10 @@ export async function loadDriftTables(pool: DriftPool, sources: [string, string]
         track(viaDuckDB(source, plan));
         continue;
       }
+      const guess = guesses[k];
+      if (guess && !sameSpec(guess.spec, plan.spec)) note?.(`reading ${source} again: the sniffer's types differ from the guess`);
       track(
-        pool.scan(plan.spec).then(
+        (guess && sameSpec(guess.spec, plan.spec) ? guess.scan : pool.scan(plan.spec)).then(
           (r) => {
             if (!r.ok) return viaDuckDB(source, r.reason);
             const cols = plan.order.map((i): Column => {
