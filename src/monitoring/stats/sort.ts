@@ -5,7 +5,7 @@
  * read from text almost always is) are sorted on their integer keys k: a counting sort when
  * the keys span fewer than four values per element, else an LSD radix sort of 32-bit keys in
  * as few passes of up to 12 bits as the span needs (two or three instead of six). Other large
- * arrays use an LSD radix sort on the IEEE-754 bits, 2–4× faster than
+ * arrays use an LSD radix sort on the IEEE-754 bits, 1.9–4.5× faster than
  * `Float64Array.prototype.sort` at a million values (and linear in n). Every path gives the
  * same array.
  */
