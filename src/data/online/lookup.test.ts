@@ -133,6 +133,21 @@ describe('online look-up', () => {
     });
   });
 
+  it('reuses the last plan only for the same references and naming', async () => {
+    const features = ['driver_stats:conv_rate', 'routes:delay_rate'];
+    const entities = { driver_id: [1001], origin: ['SFO'], dest: ['LAX'] };
+    const names = async (req: Parameters<OnlineFeatures['get']>[0]): Promise<string[]> => (await online.get(req)).metadata.feature_names;
+    expect(await names({ features, entities })).toEqual(['driver_id', 'origin', 'dest', 'conv_rate', 'delay_rate']);
+    expect(await names({ features, entities, fullFeatureNames: true })).toEqual(['driver_id', 'origin', 'dest', 'driver_stats__conv_rate', 'routes__delay_rate']);
+    expect(await names({ features: [features[1]!, features[0]!], entities })).toEqual(['driver_id', 'origin', 'dest', 'delay_rate', 'conv_rate']);
+    expect(await names({ features: [features[1]!], entities: { origin: ['SFO'], dest: ['LAX'] } })).toEqual(['origin', 'dest', 'delay_rate']);
+    // A spec change shows once the cache is dropped, even for the request just answered.
+    expect(await names({ features: ['routes:conv_rate'], entities })).toEqual(['driver_id', 'origin', 'dest', 'conv_rate']);
+    await store.registerTable({ ...routes, features: [{ name: 'delay_rate', type: 'double' }] }, 1);
+    online.invalidate();
+    await expect(online.get({ features: ['routes:conv_rate'], entities })).rejects.toMatchObject({ field: 'features[0]' });
+  });
+
   it('shares status lists only between columns that agree', async () => {
     // 1001 has conv_rate but no acc_rate: the two columns' statuses differ in that slot only.
     const r = await online.get({ features: ['driver_stats:conv_rate', 'driver_stats:acc_rate'], entities: { driver_id: [1001, 1002, 1001] } });

@@ -77,6 +77,8 @@ interface Group {
 interface Plan {
   at: number;
   names: string[];
+  /** `names` as JSON without its opening bracket (`"a","b"]`), to follow the entity names. */
+  namesJson: string;
   groups: Group[];
   /** Per output feature column (request order): its group and its index among the group's features. */
   columns: Array<{ group: number; feature: number }>;
@@ -132,6 +134,12 @@ function rowStates(read: GroupRead, ttl: number, now: number, n: number): RowSta
   return st;
 }
 
+function sameRefs(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** `[item,item,…]` with `count` items. */
 function writeRepeated(w: JsonWriter, item: string, count: number): void {
   w.byte(OPEN);
@@ -150,6 +158,7 @@ export class OnlineFeatures {
   private readonly tables = new Map<string, { at: number; info: TableInfo | undefined }>();
   private readonly plans = new Map<string, Plan>();
   private readonly writer = new JsonWriter();
+  private last: { refs: readonly string[]; full: boolean; plan: Plan } | undefined;
 
   constructor(
     /** The online store read from. */
@@ -165,6 +174,7 @@ export class OnlineFeatures {
   invalidate(): void {
     this.tables.clear();
     this.plans.clear();
+    this.last = undefined;
   }
 
   /**
@@ -210,7 +220,10 @@ export class OnlineFeatures {
     const w = this.writer;
     w.reset();
     w.ascii('{"metadata":{"feature_names":');
-    w.text(JSON.stringify([...entityNames, ...plan.names]));
+    const entityJson = JSON.stringify(entityNames);
+    w.text(entityJson.slice(0, -1));
+    w.byte(COMMA);
+    w.text(plan.namesJson);
     w.ascii('},"results":[');
     // Entity columns: the request's values, every status PRESENT, every timestamp the epoch.
     let presentAt = -1;
@@ -298,10 +311,16 @@ export class OnlineFeatures {
       field = 'features';
     }
     const full = req.fullFeatureNames === true;
-    const cacheKey = `${full ? 1 : 0}\n${refs.join('\n')}`;
     const wall = Date.now();
+    // Clients mostly repeat one request shape: compare with the last one before building a key.
+    const last = this.last;
+    if (last !== undefined && last.full === full && wall - last.plan.at < this.metaTtlMs && sameRefs(last.refs, refs)) return last.plan;
+    const cacheKey = `${full ? 1 : 0}\n${refs.join('\n')}`;
     const cached = this.plans.get(cacheKey);
-    if (cached !== undefined && wall - cached.at < this.metaTtlMs) return cached;
+    if (cached !== undefined && wall - cached.at < this.metaTtlMs) {
+      this.last = { refs: [...refs], full, plan: cached };
+      return cached;
+    }
 
     const groups = new Map<string, Group>();
     const names: string[] = [];
@@ -331,9 +350,10 @@ export class OnlineFeatures {
     const list = [...groups.values()];
     const columns = new Array<{ group: number; feature: number }>(names.length);
     list.forEach((g, gi) => g.out.forEach((o, f) => (columns[o] = { group: gi, feature: f })));
-    const plan: Plan = { at: wall, names, groups: list, columns };
+    const plan: Plan = { at: wall, names, namesJson: JSON.stringify(names).slice(1), groups: list, columns };
     if (this.plans.size >= 256) this.plans.clear();
     this.plans.set(cacheKey, plan);
+    this.last = { refs: [...refs], full, plan };
     return plan;
   }
 
