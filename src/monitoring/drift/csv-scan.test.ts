@@ -52,8 +52,11 @@ describe('the drift CSV reader against readTable', () => {
   });
 
   it('quoted fields: delimiters, doubled quotes, line breaks and quoted NULLs', async () => {
-    const path = file('a,s,t\n1,"x, y","say ""hi"""\n2,"two\nlines",""\n"3",plain," padded "\n');
+    const path = file('a,s,t\n1,"x, y","say ""hi"""\n2,"two\nlines",""\n"3",plain," padded "\n4,"plain",plain\n');
     expect(await sameAsDuckDB(path)).toEqual([]);
+    // The same text quoted and unquoted is one category.
+    const [t] = await loadDriftTables(inProcess, [path, path]);
+    expect(t.columns[1]).toMatchObject({ categories: ['plain', 'two\nlines', 'x, y'], codes: Int32Array.from([2, 1, 0, 0]) });
   });
 
   it('CR LF line ends, blank lines, a byte-order mark, no final line break', async () => {
