@@ -1,7 +1,7 @@
 import type { BinMapper } from './binning.js';
 import type { Executor, SharedState } from './pool.js';
 import { HangarError } from '../../../core/errors.js';
-import { BLOCK_LEFTS, BLOCK_LEFT_DST, BLOCK_RIGHT_DST, CTRL, JOB_APPLY, JOB_COUNT, JOB_HIST, JOB_SPLIT_ROWS, type HistPair } from './kernels.js';
+import { BLOCK_LEFTS, BLOCK_LEFT_DST, BLOCK_RIGHT_DST, CTRL, JOB_APPLY, JOB_COUNT, JOB_GRAD_HIST, JOB_HIST, JOB_SPLIT_ROWS, type HistPair } from './kernels.js';
 import { runLocal } from './pool.js';
 
 /** Categories (bins) with fewer rows than this at a node are not ordered; they go right. Same as scikit-learn. */
@@ -100,6 +100,8 @@ interface Candidate {
 export class TreeGrower {
   private readonly slotLen: number;
   private readonly freeSlots: number[] = [];
+  /** Whether the root slot holds the next tree's root histogram (see `gradientsWithRoot`). */
+  private rootReady = false;
 
   constructor(
     private readonly s: SharedState,
@@ -125,7 +127,8 @@ export class TreeGrower {
     const ghOff = k * 2 * s.n;
 
     const rootSlot = this.freeSlots.pop()!;
-    this.buildHist(rootSlot, 0, s.n, s.cur, ghOff);
+    if (!this.rootReady || k !== 0) this.buildHist(rootSlot, 0, s.n, s.cur, ghOff);
+    this.rootReady = false;
     const [G, H, C] = this.slotSums(rootSlot);
     const nodes: GrownNode[] = [{ depth: 0, count: C, sumG: G, sumH: H, value: 0, split: null, left: -1, right: -1, start: 0, end: s.n, buf: s.cur }];
     // Position ranges whose rows are final for this tree: last splits (scored in place) and leaves.
@@ -280,14 +283,49 @@ export class TreeGrower {
     ctrl[CTRL.ARG + 6] = scratchOff;
     if (this.exec.threads > 1 && blocks > 1) this.exec.run();
     else runLocal(s);
-    // Partial histograms add up in block order, whichever thread built them.
-    const h = s.hist;
+    this.sumPartials(slot, blocks);
+  }
+
+  /** Adds the partial histograms of a job's blocks into the slot, in block order, whichever thread built them. */
+  private sumPartials(slot: number, blocks: number): void {
+    const h = this.s.hist;
     const off = slot * this.slotLen;
+    const scratchOff = this.slots * this.slotLen;
     for (let b = 1; b < blocks; b++) {
       const src = scratchOff + (b - 1) * this.slotLen;
       for (let i = 0; i < this.slotLen; i++) h[off + i]! += h[src + i]!;
     }
     this.fillMarginals(slot);
+  }
+
+  /**
+   * The gradients of every row and, in the same pass, the root histogram of the next tree, which
+   * `grow` then does not build (one output only: `canFuseRoot`). The blocks are those of the
+   * root's own histogram job, so the histogram is the same. Returns the blocks; block b's
+   * training loss over every `stride`-th position (stride > 0) is in `partSums[b]`.
+   */
+  gradientsWithRoot(stride: number): number {
+    const s = this.s;
+    const ctrl = s.ctrl;
+    const blocks = blockCount(s.n);
+    ctrl[CTRL.TYPE] = JOB_GRAD_HIST;
+    ctrl[CTRL.ARG] = 0;
+    ctrl[CTRL.ARG + 1] = s.n;
+    ctrl[CTRL.ARG + 2] = s.cur;
+    ctrl[CTRL.ARG + 3] = blocks;
+    ctrl[CTRL.ARG + 4] = stride;
+    ctrl[CTRL.ARG + 5] = ROOT_SLOT * this.slotLen;
+    ctrl[CTRL.ARG + 6] = this.slots * this.slotLen;
+    if (this.exec.threads > 1 && blocks > 1) this.exec.run();
+    else runLocal(s);
+    this.sumPartials(ROOT_SLOT, blocks);
+    this.rootReady = true;
+    return blocks;
+  }
+
+  /** Whether `gradientsWithRoot` can run: one output, so the kernels have the fused pass. */
+  get canFuseRoot(): boolean {
+    return this.s.kernels.gradHist.length > 0;
   }
 
   private fillMarginals(slot: number): void {
@@ -439,6 +477,9 @@ export function fillMarginals(h: Float64Array, off: number, offs: Int32Array, pa
     }
   }
 }
+
+/** The slot a tree's root histogram goes to: the first one `grow` takes from its free list. */
+const ROOT_SLOT = 0;
 
 /** Blocks of a job over `len` positions: depends on the node size only, never on the threads. */
 function blockCount(len: number): number {

@@ -29,6 +29,7 @@ export const JOB_GRAD = 2;
 export const JOB_APPLY = 3;
 export const JOB_COUNT = 4;
 export const JOB_SPLIT_ROWS = 5;
+export const JOB_GRAD_HIST = 6;
 
 /** Slots of the Int32 control block shared with workers. */
 export const CTRL = {
@@ -83,6 +84,8 @@ export interface FitKernels {
    * stride > 0, first the sum of the training loss over the positions that are multiples of stride.
    */
   grad: Array<(start: number, end: number, stride: number) => number>;
+  /** With one output only (empty otherwise): `grad`, also adding each position to the histogram at hOff. */
+  gradHist: Array<(start: number, end: number, stride: number, hOff: number) => number>;
 }
 
 /** What a job reads, as each thread sees it (see `SharedState` in pool.ts). */
@@ -202,17 +205,17 @@ export function fitKernelSource(layout: KernelLayout): string {
     moveBody += `    rawOut[${times(k, 'd')}${plus(c)}] = rawIn[${times(k, 'i')}${plus(c)}];\n`;
   }
   if (lb < 0) moveBody += '    yOut[d] = yIn[i];\n';
-  let grad: string;
+  let grad = '';
+  let rowGrad = '';
   if (kind === 0) {
-    grad = `  for (let r = start; r < end; r++) { gh[2 * r] = raw[r] - ${label('r')}; gh[2 * r + 1] = 1; }\n`;
+    rowGrad = `    const g0 = raw[r] - ${label('r')};\n    const h0 = 1;\n`;
   } else if (kind === 1) {
     // exp(x) = 2^(j/64) · e^ρ with j = round(64x / ln 2) and |ρ| ≤ ln 2 / 128, from a table of
     // 2^(j/64), a table of powers of two and a degree-5 polynomial: within 1e-15 of Math.exp
     // (a few units in the last place) and about twice as fast, since V8 calls out for Math.exp.
     // Adding and subtracting 1.5 · 2^52 rounds to the nearest integer; ln 2 / 64 is split in two
     // so that j times the first part is exact.
-    grad = `  for (let r = start; r < end; r++) {
-    const x = -raw[r];
+    rowGrad = `    const x = -raw[r];
     let e;
     if (x > -700 && x < 700) {
       const kf = x * 92.33248261689366 + 6755399441055744 - 6755399441055744;
@@ -224,9 +227,9 @@ export function fitKernelSource(layout: KernelLayout): string {
       e = Math.exp(x);
     }
     const p = 1 / (1 + e);
-    gh[2 * r] = p - ${label('r')};
-    gh[2 * r + 1] = p * (1 - p);
-  }\n`;
+    const g0 = p - ${label('r')};
+    const h0 = p * (1 - p);
+`;
   } else {
     grad = `  for (let r = start; r < end; r++) {
     const base = r * ${k};
@@ -242,6 +245,21 @@ export function fitKernelSource(layout: KernelLayout): string {
     }
   }\n`;
   }
+  if (rowGrad !== '') grad = `  for (let r = start; r < end; r++) {\n${rowGrad}    gh[2 * r] = g0;\n    gh[2 * r + 1] = h0;\n  }\n`;
+  // One output: the gradient pass can also build the next tree's root histogram (`gradHist`),
+  // adding the float32 values it stores, so the histogram is the one the plain pass would build.
+  const gradHist =
+    rowGrad === ''
+      ? ''
+      : `  let b = 0;
+  for (let r = start; r < end; r++) {
+${rowGrad}    const g = Math.fround(g0);
+    const h = Math.fround(h0);
+    gh[2 * r] = g;
+    gh[2 * r + 1] = h;
+    const base = r * ${rb};
+${hist}  }
+`;
   // The training loss over the positions start, start + stride, … (the formulas of `meanLoss`
   // in learner.ts; log loss with the exp of the gradients), summed by the caller in block order.
   let loss: string;
@@ -309,6 +327,16 @@ function grad${s}(start, end, stride) {
     }
   }
 ${grad}  return sum;
+}
+function gradHist${s}(start, end, stride, hOff) {
+  const raw = raw${s}, y = y${s}, gh = gh${s}, bins = bins${s};
+  let sum = 0;
+  if (stride > 0) {
+    for (let r = Math.ceil(start / stride) * stride; r < end; r += stride) {
+      ${loss}
+    }
+  }
+${gradHist}  return sum;
 }`;
   };
   return `(function (a) {
@@ -337,7 +365,7 @@ function fexp(x) {
 }
 ${perSet(0)}
 ${perSet(1)}
-return { range: [range0, range1], count: [count0, count1], move: [move0, move1], back: [back0, back1], apply: [apply0, apply1], grad: [grad0, grad1] };
+return { range: [range0, range1], count: [count0, count1], move: [move0, move1], back: [back0, back1], apply: [apply0, apply1], grad: [grad0, grad1], gradHist: ${gradHist === '' ? '[]' : '[gradHist0, gradHist1]'} };
 })`;
 }
 
@@ -354,7 +382,8 @@ return { range: [range0, range1], count: [count0, count1], move: [move0, move1],
  *   from their ends backwards. A stable partition has one result, whichever thread took which
  *   block and however the positions were cut into blocks.
  * - JOB_APPLY: adds leaf values to the raw scores of a node's positions.
- * - JOB_GRAD: gradients (and the sampled training loss) over fixed blocks of positions.
+ * - JOB_GRAD: gradients (and the sampled training loss) over fixed blocks of positions;
+ *   JOB_GRAD_HIST: the same, building the root histogram as JOB_HIST does, in its blocks.
  */
 export function runBlock(s: JobBuffers, b: number): void {
   const ctrl = s.ctrl;
@@ -375,6 +404,11 @@ export function runBlock(s: JobBuffers, b: number): void {
     kern.range[buf]!(bs, be, ctrl[a + 5]!, hOff);
   } else if (type === 2) {
     s.partSums[b] = kern.grad[buf]!(bs, be, ctrl[a + 4]!);
+  } else if (type === 6) {
+    const slotLen = s.slotLen;
+    const hOff = b === 0 ? ctrl[a + 5]! : ctrl[a + 6]! + (b - 1) * slotLen;
+    s.hist.fill(0, hOff, hOff + slotLen);
+    s.partSums[b] = kern.gradHist[buf]!(bs, be, ctrl[a + 4]!, hOff);
   } else if (type === 3) {
     const apply = s.apply;
     kern.apply[buf]!(bs, be, ctrl[a + 4]!, ctrl[a + 5]!, apply, apply[256]!, apply[257]!);

@@ -9,7 +9,7 @@ import { histPairs, runLocal, sharedState, startExecutor, type Executor } from '
 import { Rng } from './rng.js';
 import { GbdtModel, type GbdtJson, type GbdtJsonNode, type SchemaEntry } from './tree-model.js';
 
-/** Blocks of a gradient pass: fixed, so that the training loss adds up in one order on any thread count. */
+/** Blocks of a gradient pass with several outputs: fixed, so that the training loss adds up in one order on any thread count (one output: the root histogram's blocks). */
 const GRAD_BLOCKS = 8;
 /** Below this many rows, fits run on the calling thread unless `threads` is given. */
 const WORKERS_MIN_ROWS = 50_000;
@@ -213,6 +213,12 @@ async function fitGbdt(frame: FeatureFrame, labels: Labels, options: FitOptions<
     // Gradients of the current raw scores; with `loss`, also the training loss of those scores
     // (on every thread, in the same pass), which is the loss of the iteration just finished.
     const gradients = (loss: boolean): number => {
+      if (grower.canFuseRoot) {
+        const blocks = grower.gradientsWithRoot(loss ? stride : 0);
+        let sum = 0;
+        for (let b = 0; b < blocks; b++) sum += state.partSums[b]!;
+        return sum / sampled;
+      }
       state.ctrl[CTRL.TYPE] = JOB_GRAD;
       state.ctrl[CTRL.ARG] = 0;
       state.ctrl[CTRL.ARG + 1] = n;
