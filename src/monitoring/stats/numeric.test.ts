@@ -161,6 +161,8 @@ describe('sorting decimals on their integer keys', () => {
       decimals(50_000, 6, 2_000_000_000, 3), // three passes
       Float64Array.from(decimals(20_000, 6, 10, 4), (v, i) => (i % 3 === 0 ? -0 : v)), // −0 among +0
       Float64Array.from({ length: 30_000 }, (_, i) => (i % 2 === 0 ? i / 4 : -i / 1000)), // a later value needs a larger scale
+      Float64Array.from({ length: 20_000 }, (_, i) => 3e9 + ((i * 7919) % 5000)), // keys past 32 signed bits: counting sort
+      Float64Array.from({ length: 20_000 }, (_, i) => -3e9 - ((i * 7919) % 10_000_000)), // the same, radix passes
     ];
     for (const c of cases) {
       const expected = c.slice();

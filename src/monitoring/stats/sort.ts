@@ -85,6 +85,8 @@ export function decimalSortInPlace(a: Float64Array): boolean {
   let lo = Infinity;
   let hi = -Infinity;
   let negativeZeros = 0;
+  // The keys as read, kept when they fit 32 bits, so the sort does not compute them again.
+  const raw = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = a[i]!;
     const k = Math.round(v * p);
@@ -99,16 +101,19 @@ export function decimalSortInPlace(a: Float64Array): boolean {
       i = -1;
       continue;
     }
+    raw[i] = k;
     if (k < lo) lo = k;
     if (k > hi) hi = k;
     if (k === 0 && 1 / v < 0) negativeZeros++;
   }
   const span = hi - lo;
   if (!(span < TWO32) || Math.abs(lo) > Number.MAX_SAFE_INTEGER || Math.abs(hi) > Number.MAX_SAFE_INTEGER) return false;
+  const kept = lo >= -(2 ** 31) && hi < 2 ** 31;
   if (span < 4 * n) {
     // Counting sort: one count per key, then each value written as many times as it occurs.
     const counts = new Uint32Array(span + 1);
-    for (let i = 0; i < n; i++) counts[Math.round(a[i]! * p) - lo]!++;
+    if (kept) for (let i = 0; i < n; i++) counts[raw[i]! - lo]!++;
+    else for (let i = 0; i < n; i++) counts[Math.round(a[i]! * p) - lo]!++;
     let j = 0;
     for (let k = 0; k <= span; k++) {
       const c = counts[k]!;
@@ -117,8 +122,9 @@ export function decimalSortInPlace(a: Float64Array): boolean {
       for (const end = j + c; j < end; j++) a[j] = v;
     }
   } else {
-    let keys: Uint32Array = new Uint32Array(n);
-    for (let i = 0; i < n; i++) keys[i] = Math.round(a[i]! * p) - lo;
+    let keys: Uint32Array = new Uint32Array(raw.buffer);
+    if (kept) for (let i = 0; i < n; i++) keys[i] = raw[i]! - lo;
+    else for (let i = 0; i < n; i++) keys[i] = Math.round(a[i]! * p) - lo;
     keys = radixSortKeys(keys, span);
     for (let i = 0; i < n; i++) a[i] = (keys[i]! + lo) / p;
   }
