@@ -127,8 +127,11 @@ export class TreeGrower {
     const ghOff = k * 2 * s.n;
 
     const rootSlot = this.freeSlots.pop()!;
-    if (!this.rootReady || k !== 0) this.buildHist(rootSlot, 0, s.n, s.cur, ghOff);
+    // With the root histogram built by the gradient pass, the leaf values go to the next one too.
+    const defer = this.rootReady && k === 0;
+    if (!defer) this.buildHist(rootSlot, 0, s.n, s.cur, ghOff);
     this.rootReady = false;
+    const pending: Array<{ node: GrownNode; feature: number; vl: number; vr: number; leftBins: Uint32Array | null }> = [];
     const [G, H, C] = this.slotSums(rootSlot);
     const nodes: GrownNode[] = [{ depth: 0, count: C, sumG: G, sumH: H, value: 0, split: null, left: -1, right: -1, start: 0, end: s.n, buf: s.cur }];
     // Position ranges whose rows are final for this tree: last splits (scored in place) and leaves.
@@ -154,7 +157,8 @@ export class TreeGrower {
         // Neither child will be split again: score the rows where they are instead of moving them.
         const vl = (-o.learningRate * split.gl) / (split.hl + o.l2);
         const vr = (-o.learningRate * split.gr) / (split.hr + o.l2);
-        this.applySplit(parent, split, vl, vr, k);
+        if (defer) pending.push({ node: parent, feature: split.feature, vl, vr, leftBins: split.leftBins });
+        else this.applySplit(parent, split, vl, vr, k);
         finals.push(parent);
         nodes.push(
           { depth: parent.depth + 1, count: split.cl, sumG: split.gl, sumH: split.hl, value: vl, split: null, left: -1, right: -1, start: -1, end: -1, buf: -1 },
@@ -199,10 +203,12 @@ export class TreeGrower {
     for (const node of nodes) {
       if (node.split !== null || node.start < 0) continue;
       node.value = (-o.learningRate * node.sumG) / (node.sumH + o.l2);
-      this.applyLeaf(node, node.value, k);
+      if (defer) pending.push({ node, feature: -1, vl: node.value, vr: node.value, leftBins: null });
+      else this.applyLeaf(node, node.value, k);
       finals.push(node);
     }
     this.gatherLeaves(finals);
+    if (defer) this.deferValues(pending);
     return nodes;
   }
 
@@ -300,7 +306,8 @@ export class TreeGrower {
 
   /**
    * The gradients of every row and, in the same pass, the root histogram of the next tree, which
-   * `grow` then does not build (one output only: `canFuseRoot`). The blocks are those of the
+   * `grow` then does not build (one output only: `canFuseRoot`); the pass first adds the last
+   * tree's leaf values, which `grow` left to it. The blocks are those of the
    * root's own histogram job, so the histogram is the same. Returns the blocks; block b's
    * training loss over every `stride`-th position (stride > 0) is in `partSums[b]`.
    */
@@ -318,9 +325,30 @@ export class TreeGrower {
     ctrl[CTRL.ARG + 6] = this.slots * this.slotLen;
     if (this.exec.threads > 1 && blocks > 1) this.exec.run();
     else runLocal(s);
+    this.s.pend[0] = 0;
     this.sumPartials(ROOT_SLOT, blocks);
     this.rootReady = true;
     return blocks;
+  }
+
+  /**
+   * Leaves the tree's leaf values (and its last splits' two values) for the next gradient pass
+   * to add (`pend`, sorted by position), instead of a pass over the raw scores of their own.
+   */
+  private deferValues(pending: Array<{ node: GrownNode; feature: number; vl: number; vr: number; leftBins: Uint32Array | null }>): void {
+    const s = this.s;
+    pending.sort((x, y) => x.node.start - y.node.start);
+    if (1 + 5 * pending.length > s.pend.length) throw new HangarError('INTERNAL_ERROR', `gbdt: ${pending.length} leaf ranges do not fit the pending list`);
+    pending.forEach((p, i) => {
+      const o = 1 + 5 * i;
+      s.pend[o] = p.node.start;
+      s.pend[o + 1] = p.node.end;
+      s.pend[o + 2] = p.feature;
+      s.pend[o + 3] = p.vl;
+      s.pend[o + 4] = p.vr;
+      if (p.leftBins !== null) for (let b = 0; b < 256; b++) s.pendDir[i * 256 + b] = (p.leftBins[b >>> 5]! >>> (b & 31)) & 1;
+    });
+    s.pend[0] = pending.length;
   }
 
   /** Whether `gradientsWithRoot` can run: one output, so the kernels have the fused pass. */

@@ -65,6 +65,14 @@ export interface FitArrays {
   y: Float64Array[];
   hist: Float64Array;
   goLeft: Uint8Array;
+  /**
+   * Leaf values not yet added to the raw scores, which the next `gradHist` pass adds: the count,
+   * then per position range (sorted) its start, end, split feature (-1: one value for all), left
+   * and right values.
+   */
+  pend: Float64Array;
+  /** Per pending range with a split feature: 256 bin directions (1 = left). */
+  pendDir: Uint8Array;
 }
 
 /** One fit's kernels, one per buffer set for each job (index = the set the job reads). */
@@ -84,7 +92,7 @@ export interface FitKernels {
    * stride > 0, first the sum of the training loss over the positions that are multiples of stride.
    */
   grad: Array<(start: number, end: number, stride: number) => number>;
-  /** With one output only (empty otherwise): `grad`, also adding each position to the histogram at hOff. */
+  /** With one output only (empty otherwise): `grad`, first adding the pending leaf values (`pend`) to the raw scores, and adding each position to the histogram at hOff. */
   gradHist: Array<(start: number, end: number, stride: number, hOff: number) => number>;
 }
 
@@ -246,19 +254,24 @@ export function fitKernelSource(layout: KernelLayout): string {
   }\n`;
   }
   if (rowGrad !== '') grad = `  for (let r = start; r < end; r++) {\n${rowGrad}    gh[2 * r] = g0;\n    gh[2 * r + 1] = h0;\n  }\n`;
-  // One output: the gradient pass can also build the next tree's root histogram (`gradHist`),
-  // adding the float32 values it stores, so the histogram is the one the plain pass would build.
-  const gradHist =
-    rowGrad === ''
-      ? ''
-      : `  let b = 0;
-  for (let r = start; r < end; r++) {
-${rowGrad}    const g = Math.fround(g0);
+  // One output: the gradient pass can also add the last tree's leaf values (`pend`) and build
+  // the next tree's root histogram (`gradHist`), adding the float32 values it stores, so the
+  // histogram is the one the plain pass would build.
+  const ghLoop = (update: string): string => `  for (let r = lo; r < hi; r++) {
+${update}${rowGrad}    const g = Math.fround(g0);
     const h = Math.fround(h0);
     gh[2 * r] = g;
     gh[2 * r + 1] = h;
     const base = r * ${rb};
 ${hist}  }
+`;
+  const gradHist =
+    rowGrad === ''
+      ? ''
+      : `  if (f === -2) {
+${ghLoop('')}  } else if (f === -1) {
+${ghLoop('    raw[r] += vl;\n')}  } else {
+${ghLoop(`    raw[r] += pendDir[dirOff + bins[r * ${rb} + f]] === 1 ? vl : vr;\n`)}  }
 `;
   // The training loss over the positions start, start + stride, … (the formulas of `meanLoss`
   // in learner.ts; log loss with the exp of the gradients), summed by the caller in block order.
@@ -328,15 +341,27 @@ function grad${s}(start, end, stride) {
   }
 ${grad}  return sum;
 }
-function gradHist${s}(start, end, stride, hOff) {
+function ghSub${s}(lo, hi, stride, hOff, f, vl, vr, dirOff, sum) {
   const raw = raw${s}, y = y${s}, gh = gh${s}, bins = bins${s};
-  let sum = 0;
-  if (stride > 0) {
-    for (let r = Math.ceil(start / stride) * stride; r < end; r += stride) {
+  let b = 0;
+${gradHist}  if (stride > 0) {
+    for (let r = Math.ceil(lo / stride) * stride; r < hi; r += stride) {
       ${loss}
     }
   }
-${gradHist}  return sum;
+  return sum;
+}
+function gradHist${s}(start, end, stride, hOff) {
+  const np = pend[0];
+  if (np === 0) return ghSub${s}(start, end, stride, hOff, -2, 0, 0, 0, 0);
+  let sum = 0;
+  for (let i = 0; i < np; i++) {
+    const o = 1 + 5 * i;
+    const lo = Math.max(start, pend[o]);
+    const hi = Math.min(end, pend[o + 1]);
+    if (lo < hi) sum = ghSub${s}(lo, hi, stride, hOff, pend[o + 2], pend[o + 3], pend[o + 4], i * 256, sum);
+  }
+  return sum;
 }`;
   };
   return `(function (a) {
@@ -345,7 +370,7 @@ const bins0 = a.bins[0], bins1 = a.bins[1], words0 = a.words[0], words1 = a.word
 const gh0 = a.gh[0], gh1 = a.gh[1];
 const ghPairs0 = new Float64Array(gh0.buffer, gh0.byteOffset, gh0.length >> 1), ghPairs1 = new Float64Array(gh1.buffer, gh1.byteOffset, gh1.length >> 1);
 ${binsAsDouble ? 'const binsF0 = new Float64Array(bins0.buffer, bins0.byteOffset, bins0.length >> 3), binsF1 = new Float64Array(bins1.buffer, bins1.byteOffset, bins1.length >> 3);' : ''}
-const raw0 = a.raw[0], raw1 = a.raw[1], y0 = a.y[0], y1 = a.y[1], hist = a.hist, goLeft = a.goLeft;
+const raw0 = a.raw[0], raw1 = a.raw[1], y0 = a.y[0], y1 = a.y[1], hist = a.hist, goLeft = a.goLeft, pend = a.pend, pendDir = a.pendDir;
 const frac = new Float64Array(64);
 for (let j = 0; j < 64; j++) frac[j] = Math.pow(2, j / 64);
 const pow2 = new Float64Array(2100);
@@ -467,6 +492,8 @@ export function workerLoop(data: {
   goLeft: SharedArrayBuffer;
   blockRows: SharedArrayBuffer;
   partSums: SharedArrayBuffer;
+  pend: SharedArrayBuffer;
+  pendDir: SharedArrayBuffer;
 }): void {
   const ctrl = new Int32Array(data.ctrl);
   const hist = new Float64Array(data.hist);
@@ -482,6 +509,8 @@ export function workerLoop(data: {
       y: data.y.map((b) => new Float64Array(b)),
       hist,
       goLeft: new Uint8Array(data.goLeft),
+      pend: new Float64Array(data.pend),
+      pendDir: new Uint8Array(data.pendDir),
     }),
     n: data.n,
     hist,

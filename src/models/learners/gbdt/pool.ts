@@ -89,6 +89,9 @@ export function sharedState(n: number, features: number, binOffsets: Int32Array,
     y: [0, 1].map(() => new Float64Array(new SharedArrayBuffer(rows * 8))),
     hist: new Float64Array(new SharedArrayBuffer(Math.max(1, histSlots * slotLen) * 8)),
     goLeft: new Uint8Array(new SharedArrayBuffer(256)),
+    // A tree's final ranges are at most its leaves, fewer than the histogram slots.
+    pend: new Float64Array(new SharedArrayBuffer((1 + 5 * Math.max(1, histSlots)) * 8)),
+    pendDir: new Uint8Array(new SharedArrayBuffer(256 * Math.max(1, histSlots))),
   };
   return {
     ...arrays,
@@ -194,6 +197,8 @@ export async function startExecutor(state: SharedState, threads: number): Promis
         goLeft: state.goLeft.buffer,
         blockRows: state.blockRows.buffer,
         partSums: state.partSums.buffer,
+        pend: state.pend.buffer,
+        pendDir: state.pendDir.buffer,
       },
     });
     online.push(
