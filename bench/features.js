@@ -1,17 +1,16 @@
 // `npm run bench -- features`: the feature store on US flights (vega-datasets flights-3m.parquet,
 // January–June 2001, 3M rows).
 // Offline part (this file):
-//   The main job's two feature tables (examples/flights/features.ts, loaded with the Parquet file as
-//   their source by src/data/features/flights.ts), computed by `computeFeatureTable` (DuckDB SQL):
-//   origin_delays_7d and route_delays_7d, each the delay rate (delay > 15) and flight count of the
-//   7 days before each key's day. Each row is stamped at the START of its day, so a flight's own
-//   label never feeds its features; no TTL. (Until 2026-11-26 this bench computed a third table,
-//   destination_delays, from a second definition: figures before then are for three tables.)
+//   The main job's three feature tables (examples/flights/features.ts, loaded with the Parquet file
+//   as their source by src/data/features/flights.ts), computed by `computeFeatureTable` (DuckDB SQL):
+//   origin_delays_7d, destination_delays_7d and route_delays_7d, each the delay rate (delay > 15) and
+//   flight count of the 7 days before each key's day. Each row is stamped at the START of its day,
+//   so a flight's own label never feeds its features; no TTL.
 //   Labels: all 3M flights (origin, destination, departure time, late = delay > 15).
-//   The point-in-time training set (2 ASOF lookups, Parquet written) is timed.
+//   The point-in-time training set (3 ASOF lookups, Parquet written) is timed.
 // Figures:
 //   compute_s_<table>           computing one table's first version (source scan, checks, Parquet, catalogue)
-//   training_set_s_3m_labels    createTrainingSet over the 3M label rows against the 2 tables (target ≤ 10 s on 2 cores)
+//   training_set_s_3m_labels    createTrainingSet over the 3M label rows against the 3 tables (target ≤ 10 s on 2 cores)
 //   training_set_cpu_s          CPU seconds the training set used (all threads); ÷ 2 ≈ wall time on 2 idle cores
 //   training_set_rows_per_s     label rows joined per second
 //   training_set_match_rate     share of label rows that found an origin feature row (sanity figure)

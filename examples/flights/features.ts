@@ -1,6 +1,6 @@
 /**
  * Feature tables of the flights example (`npm start`), declared as code: recent delay rates per
- * origin airport and per route. Each row is stamped at the **start** of a day and summarises the
+ * origin airport, per destination airport and per route. Each row is stamped at the **start** of a day and summarises the
  * seven days before it, so a flight's own delay (or any later one) never feeds the features it is
  * scored with: the point-in-time join takes, for a flight departing on day D, the row of day D,
  * built from flights in [D − 7 days, D).
@@ -28,7 +28,7 @@ function trailingWeek(source: string, keys: string[], prefix: string): string {
 }
 
 /**
- * The two tables over `source`, a DuckDB table expression with the flights' `date`, `delay`,
+ * The three tables over `source`, a DuckDB table expression with the flights' `date`, `delay`,
  * `origin` and `destination`: `dataset('flights')` (a registered dataset, the default) or
  * `read_parquet('…/flights-3m.parquet')`.
  */
@@ -49,6 +49,20 @@ export function flightsFeatureTables(source = "dataset('flights')") {
       // replays 2001 — a TTL of days would withhold every value it looks up.
       ttl: 0,
       description: 'Share of departures more than 15 minutes late from the airport over the 7 days before the day (null without flights).',
+      owner: 'data-eng',
+      tags: { domain: 'flights' },
+    },
+    {
+      name: 'destination_delays_7d',
+      keys: ['destination'],
+      timestampKey: 'day',
+      features: {
+        destination_delay_rate_7d: 'double',
+        destination_flights_7d: 'long',
+      },
+      source: trailingWeek(source, ['destination'], 'destination'),
+      ttl: 0,
+      description: 'Share of flights to the airport that left more than 15 minutes late over the 7 days before the day (null without flights).',
       owner: 'data-eng',
       tags: { domain: 'flights' },
     },

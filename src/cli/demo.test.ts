@@ -30,12 +30,13 @@ describe('hangar demo', () => {
     expect(out1).toMatch(/demo: server http:\/\/127\.0\.0\.1:\d+, home /);
     // Issue 4: a versioned dataset, feature tables computed from it, point-in-time training sets, the online store.
     expect(out1).toMatch(/dataset {5}flights v1 \(new\): 3,000,000 rows, digest [0-9a-f]{12}…, expectations on 5 columns passed/);
-    expect(out1).toContain('features    examples/flights/features.ts: origin_delays_7d created, route_delays_7d created');
+    expect(out1).toContain('features    examples/flights/features.ts: origin_delays_7d created, destination_delays_7d created, route_delays_7d created');
     expect(out1).toMatch(/compute {5}origin_delays_7d v1 \(full\): [\d,]+ daily rows/);
+    expect(out1).toMatch(/compute {5}destination_delays_7d v1 \(full\): [\d,]+ daily rows/);
     expect(out1).toMatch(/compute {5}route_delays_7d v1 \(full\): [\d,]+ daily rows/);
     // Nothing from May 1 on is used before the replay: training Jan 1–Apr 15, holdout Apr 16–30, the online store up to May 1.
     expect(out1).toMatch(/training {4}set ts_[0-9a-f]+…: [\d,]+ labelled flights \(Jan 1–Apr 15, 1 in 20\) \+ [\d,]+ \(holdout Apr 16–30, 1 in 20\), point-in-time from origin_delays_7d@v1, route_delays_7d@v1/);
-    expect(out1).toMatch(/online {6}materialised the latest row per key before 2001-05-01: origin_delays_7d [\d,]+ keys, route_delays_7d [\d,]+ keys/);
+    expect(out1).toMatch(/online {6}materialised the latest row per key before 2001-05-01: origin_delays_7d [\d,]+ keys, destination_delays_7d [\d,]+ keys, route_delays_7d [\d,]+ keys/);
     expect(out1).toMatch(/data {8}[\d,]+ training rows × 9 features \(origin, destination, distance, hour, weekday, origin_delay_rate_7d, origin_flights_7d, route_delay_rate_7d, route_flights_7d\)/);
     expect(out1).toMatch(/train {7}Baseline logistic regression: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v1\n/);
     expect(out1).toMatch(/train {7}Gradient-boosted trees: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v2\n/);
@@ -97,12 +98,12 @@ describe('hangar demo', () => {
     expect(await runCli(['demo', '--no-serve', '--home', home], second.io)).toBe(0);
     const out2 = second.out();
     // The first replay left June in the online store: a second replay could only look up the future, so it is refused.
-    expect(out2).toMatch(/replay {6}skipped: this home's online store already holds features after May 1 \(origin_delays_7d up to 2001-07-01, route_delays_7d up to 2001-07-01\)/);
+    expect(out2).toMatch(/replay {6}skipped: this home's online store already holds features after May 1 \(destination_delays_7d up to 2001-07-01, origin_delays_7d up to 2001-07-01, route_delays_7d up to 2001-07-01\)/);
     expect(out2).not.toContain('serve       ');
     expect(out2).not.toContain('(baseline) passed the gate with no champion');
     // The same file and the same definitions: the version and the tables are reused, not duplicated.
     expect(out2).toContain('dataset     flights v1 (unchanged, reused)');
-    expect(out2).toContain('origin_delays_7d unchanged, route_delays_7d unchanged');
+    expect(out2).toContain('origin_delays_7d unchanged, destination_delays_7d unchanged, route_delays_7d unchanged');
     expect(out2).toMatch(new RegExp(`gate {8}v${versionsMade + 2}: roc_auc 0\\.\\d{4} vs champion v${last} 0\\.\\d{4} → (approved|rejected|failed)`));
 
     // What the runs left behind, read back through a fresh server on the same home.
@@ -155,6 +156,8 @@ describe('hangar demo', () => {
       const spec = (await client.readArtifact((await client.resolveModelUri('models:/flight-delays/2')).artifactUri, 'feature_spec.yaml')).toString('utf8');
       expect(spec).toContain('table: origin_delays_7d');
       expect(spec).toContain('table: route_delays_7d');
+      // Declared and computed, but not one of the models' look-ups.
+      expect(spec).not.toContain('destination_delays_7d');
 
       // No leakage: on a sample of training rows, each looked-up rate equals the rate recomputed
       // from the raw flights of the 7 days before the departure day (the flight's own day excluded).

@@ -4,7 +4,7 @@ import { FeaturesClient, HangarClient, OnlineFeaturesClient, type ModelVersion }
 import { HangarError } from '../core/errors.js';
 import { FEATURE_SPEC_FILE, featureSpecYaml } from '../data/index.js';
 import { loadTrainingData, trainRun, type LoadedData, type TrainResult } from '../models/index.js';
-import { HOLDOUT_START, flightLookups, labelsSql, prepareFlightsData, trainingSetFile } from './flights-features.js';
+import { HOLDOUT_START, MODEL_TABLES, flightLookups, labelsSql, prepareFlightsData, trainingSetFile } from './flights-features.js';
 import { replayTraffic, type AlertOutcome, type ReplayAlert, type ReplayResult } from './replay.js';
 import {
   dataEvaluator,
@@ -332,7 +332,7 @@ export async function runMainJob(admin: HangarClient, opts: MainJobOptions = {})
     if (!(threshold > 0 && threshold < 1)) throw new HangarError('INVALID_PARAMETER_VALUE', `aucThreshold must be between 0 and 1, got ${threshold}`, { field: 'aucThreshold' });
 
     const features = new FeaturesClient({ trackingUri: admin.trackingUri, maxRetries: 2, backoffMs: 100 });
-    const lookups = flightLookups(prepared.tables.map((t) => t.name));
+    const lookups = flightLookups(MODEL_TABLES);
     // The drift baseline: one in BASELINE_EVERY of the training rows (the same flights, fewer of them), so each evening's run stays quick.
     const baselineSet = await features.createTrainingSet({ labels: labelsSql(`date < '${HOLDOUT_START}'::TIMESTAMP`, every * BASELINE_EVERY), lookups });
     log(`baseline    drift baseline ${baselineSet.id.slice(0, 10)}…: ${baselineSet.rowCount.toLocaleString('en-US')} training flights (1 in ${BASELINE_EVERY} of the training rows)`);

@@ -27,6 +27,7 @@ export const INPUT_COLUMNS = [
   'route_flights_7d',
 ] as const;
 
+/** What the models look up online: the features of `MODEL_TABLES`. */
 const LOOKUPS = ['origin_delays_7d:origin_delay_rate_7d', 'origin_delays_7d:origin_flights_7d', 'route_delays_7d:route_delay_rate_7d', 'route_delays_7d:route_flights_7d'];
 
 /** What the caller did about an alert. */
@@ -40,7 +41,7 @@ export interface ReplayOptions {
   dataPath: string;
   /** Keep one May–June flight in this many as traffic. */
   every: number;
-  /** Feature tables to materialise each day and look up (`origin_delays_7d`, `route_delays_7d`). */
+  /** Feature tables to materialise each day (every table of the example; the models look up `MODEL_TABLES`). */
   tables: readonly string[];
   /** The drift baseline (Parquet of the training set, or a sample of it). */
   baselinePath: string;

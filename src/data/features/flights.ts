@@ -28,12 +28,13 @@ export async function flightsFeatureTables(source: string): Promise<FeatureTable
   return toFeatureTableSpecs((make as (s: string) => unknown[])(source), dirname(file));
 }
 
-/** The training-set request joining flights labels (with `origin`, `destination`, `date`) to both tables, as of the departure. */
+/** The training-set request joining flights labels (with `origin`, `destination`, `date`) to the three tables, as of the departure. */
 export function flightsTrainingSetRequest(labels: LabelsSource): TrainingSetRequest {
   return {
     labels,
     lookups: [
       { table: 'origin_delays_7d', timestampLookupKey: 'date' },
+      { table: 'destination_delays_7d', timestampLookupKey: 'date' },
       { table: 'route_delays_7d', timestampLookupKey: 'date' },
     ],
   };
