@@ -2,9 +2,11 @@
 // `run(emit)`); also runnable alone: `npm run build && node bench/_features-online.js`.
 //
 // A Hangar server (the real createServer, in its own process) serves look-ups from its online
-// store; this process drives it over HTTP at a constant rate with keep-alive connections and
-// measures each request from the moment it was due to be sent, so a slow answer also counts
-// against the requests queued behind it (no coordinated omission).
+// store; a load generator in a third process (bench/_constant-rate.js: small heap, due times
+// kept by a worker thread sleeping on Atomics.wait rather than 1 ms timers) drives it over HTTP
+// at a constant rate with keep-alive connections and measures each request from the moment it
+// was due to be sent, so a slow answer also counts against the requests queued behind it (no
+// coordinated omission).
 //   materialize_s_3m_rows            materialising 3M offline rows (500k entity keys × 6 versions, 5 features) into SQLite
 //   online_p50_ms / online_p99_ms_1_entity     1 entity × 50 features at 500 requests/s (target p99 ≤ 2 ms)
 //   online_p50_ms / online_p99_ms_100_entities 100 entities × 50 features at 100 requests/s (target p99 ≤ 10 ms)
@@ -16,11 +18,11 @@
 // node flags to the server process (`--cpu-prof --cpu-prof-dir=/tmp/prof`, `--trace-gc`).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { constantRate } from './_constant-rate.js';
 import { emit as libEmit, freePort, percentile } from './_lib.js';
 
 const dist = new URL('../dist/', import.meta.url);
@@ -86,62 +88,6 @@ async function startServer(home, onlineStore) {
       await exited;
     },
   };
-}
-
-/**
- * Send `rate` requests per second for `secs` seconds, each body from `bodyFor(i)`; latency is
- * measured from each request's due time. Resolves with latencies (ms), errors and the achieved rate.
- */
-async function constantRate(port, path, rate, secs, bodyFor) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const total = Math.round(rate * secs);
-  const interval = 1000 / rate;
-  const latencies = new Float64Array(total);
-  let errors = 0;
-  let done = 0;
-  const start = performance.now();
-  await new Promise((resolveAll) => {
-    let sent = 0;
-    const fire = (i, due) => {
-      const data = Buffer.from(JSON.stringify(bodyFor(i)));
-      const req = http.request(
-        { host: '127.0.0.1', port, method: 'POST', path, agent, headers: { 'content-type': 'application/json', 'content-length': data.length } },
-        (res) => {
-          // Only the first answer is read (checked); the others are drained without keeping
-          // their chunks, so the load generator spends little of the two cores it shares.
-          const chunks = [];
-          if (i === 0) res.on('data', (c) => chunks.push(c));
-          else res.resume();
-          res.on('end', () => {
-            latencies[i] = performance.now() - due;
-            if (res.statusCode !== 200) errors++;
-            else if (i === 0) checkAnswer(Buffer.concat(chunks).toString('utf8'));
-            if (++done === total) resolveAll();
-          });
-        },
-      );
-      req.on('error', () => {
-        latencies[i] = performance.now() - due;
-        errors++;
-        if (++done === total) resolveAll();
-      });
-      req.end(data);
-    };
-    // A timer tick sends every request that has fallen due, so the rate holds even when
-    // timers fire late on a busy machine.
-    const tick = () => {
-      const now = performance.now();
-      while (sent < total && start + sent * interval <= now) {
-        fire(sent, start + sent * interval);
-        sent++;
-      }
-      if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
-    };
-    tick();
-  });
-  agent.destroy();
-  const elapsed = (performance.now() - start) / 1000;
-  return { latencies: Array.from(latencies), errors, rate: total / elapsed };
 }
 
 function checkAnswer(text) {
@@ -217,8 +163,10 @@ export async function run(emit) {
       try {
         const path = '/api/2.0/hangar/features/online/get';
         const features = spec.features.map((f) => `${spec.name}:${f.name}`);
-        const one = (i) => ({ features, entities: { entity_id: [`e${(i * 7919) % ENTITIES}`] } });
-        const hundred = (i) => ({ features, entities: { entity_id: Array.from({ length: 100 }, (_, k) => `e${(i * 7919 + k * 101) % ENTITIES}`) } });
+        // Request bodies, made before the clock starts (the generator cycles through them).
+        const bodies = (n, entities) => Array.from({ length: n }, (_, i) => JSON.stringify({ features, entities: { entity_id: Array.from({ length: entities }, (_, k) => `e${(i * 7919 + k * 101) % ENTITIES}`) } }));
+        const one = bodies(5000, 1);
+        const hundred = bodies(1000, 100);
         // Warm-up: JIT, statement caches, connections.
         await constantRate(server.port, path, 200, 2, one);
         await constantRate(server.port, path, 50, 2, hundred);
@@ -229,6 +177,7 @@ export async function run(emit) {
         ]) {
           const cpu0 = await server.cpu();
           const res = await constantRate(server.port, path, rate, seconds, bodyFor);
+          if (res.firstAnswer !== null) checkAnswer(res.firstAnswer);
           const cpuPerRequest = ((await server.cpu()) - cpu0) / res.latencies.length;
           const load = round(loadavg()[0]);
           // CPU time per request barely depends on how busy the machine is, unlike latency.
