@@ -17,8 +17,11 @@ import {
   loadFeatureTable,
   materializeFiles,
   materializeFilesIncremental,
+  FEAST_ONLINE_PATH,
+  lookupRequest,
   OnlineFeatures,
   openOnlineStore,
+  parseLookupBody,
   type DataContext,
   type MaterializeResult,
 } from '../../data/index.js';
@@ -26,42 +29,6 @@ import type { ApiContext } from '../context.js';
 import { parseInput } from '../input.js';
 import { governanceOf, principalOf } from './auth.js';
 import { HANGAR_API, hangarRoute } from './routes.js';
-
-/** Feast's `GetOnlineFeaturesRequest` in JSON. */
-const lookupSchema = z.object({
-  features: z.array(z.string()).optional(),
-  feature_service: z.string().min(1).optional(),
-  entities: z.record(z.string(), z.array(z.unknown())),
-  full_feature_names: z.boolean().optional(),
-});
-
-type LookupBody = z.infer<typeof lookupSchema>;
-
-/**
- * The look-up body. A well-formed body (the usual case) is checked by hand, which costs a
- * fraction of the schema's walk over 50 feature names; anything else goes through the schema,
- * so a bad field is named exactly as on every other route.
- */
-function lookupInput(data: unknown): LookupBody {
-  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
-    const b = data as Record<string, unknown>;
-    let ok = true;
-    for (const k in b) {
-      if (k !== 'features' && k !== 'feature_service' && k !== 'entities' && k !== 'full_feature_names') ok = false;
-    }
-    const { features, feature_service: service, entities, full_feature_names: full } = b;
-    if (features !== undefined) {
-      if (!Array.isArray(features)) ok = false;
-      else for (const f of features) if (typeof f !== 'string') ok = false;
-    }
-    if (service !== undefined && (typeof service !== 'string' || service === '')) ok = false;
-    if (full !== undefined && typeof full !== 'boolean') ok = false;
-    if (entities === null || typeof entities !== 'object' || Array.isArray(entities)) ok = false;
-    else for (const k in entities) if (!Array.isArray((entities as Record<string, unknown>)[k])) ok = false;
-    if (ok) return b as LookupBody;
-  }
-  return parseInput(lookupSchema, data);
-}
 
 /** A time as epoch milliseconds or an ISO-8601 string. */
 const time = z.union([
@@ -88,9 +55,6 @@ const materializeSchema = z.object({
   dry_run: z.boolean().optional(),
 });
 
-/** The Feast-compatible path, outside `/api/2.0/hangar`. */
-export const FEAST_ONLINE_PATH = '/get-online-features';
-
 export function registerOnlineRoutes(ctx: ApiContext): void {
   let opening: Promise<OnlineFeatures> | undefined;
   const online = (): Promise<OnlineFeatures> => {
@@ -110,14 +74,10 @@ export function registerOnlineRoutes(ctx: ApiContext): void {
   });
 
   const lookup = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    const body = lookupInput(bodyJson(req));
+    // The same body rules as the feature server's (src/data/online/lookup-input.ts).
+    const request = lookupRequest(parseLookupBody(Buffer.isBuffer(req.body) ? req.body : undefined));
     const service = await online();
-    const json = await service.getJson({
-      features: body.features,
-      featureService: body.feature_service,
-      entities: body.entities,
-      fullFeatureNames: body.full_feature_names,
-    });
+    const json = await service.getJson(request);
     return reply.type('application/json').send(json);
   };
   // `audit: false`: the server's audit hook skips read-only POSTs that say so.
@@ -174,14 +134,4 @@ export function registerOnlineRoutes(ctx: ApiContext): void {
 function rethrowAt(e: unknown, field: string): never {
   if (e instanceof HangarError && e.code === 'RESOURCE_DOES_NOT_EXIST') throw new HangarError('RESOURCE_DOES_NOT_EXIST', `${e.message} (${field})`, { field });
   throw e;
-}
-
-function bodyJson(req: FastifyRequest): unknown {
-  const raw = req.body;
-  if (!Buffer.isBuffer(raw) || raw.length === 0) return {};
-  try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch (e) {
-    throw new HangarError('INVALID_PARAMETER_VALUE', `Malformed JSON in request body: ${(e as Error).message}`, { field: '(body)' });
-  }
 }

@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import { invalidParam } from '../../core/errors.js';
 import { OnlineFeaturesClient, type MaterializeInfo, type OnlineFeaturesResult } from '../../client/index.js';
-import { clientOptions, repeatable, type CliIo } from '../options.js';
+import { redact } from '../redact.js';
+import { clientOptions, configFrom, intOption, repeatable, storeOptions, type CliIo, type StoreFlags } from '../options.js';
 import { formatNumber, formatTable, formatTime } from '../table.js';
 import type { CommandContext } from './context.js';
 
@@ -9,7 +10,8 @@ import type { CommandContext } from './context.js';
  * The online store from the command line, over the SDK (docs/online-store.md):
  * `hangar materialize START END`, `hangar materialize-incremental END` (as `feast materialize`
  * and `feast materialize-incremental`; they run on the server, against its online store), and
- * `hangar online get` / `hangar online tables`.
+ * `hangar online get` / `hangar online tables`; and `hangar online serve`, the feature server
+ * (reads the online store directly, no tracking server in the way).
  */
 
 type ClientFlags = { trackingUri: string; json?: boolean };
@@ -156,4 +158,46 @@ export function registerOnlineCommands(ctx: CommandContext): void {
       ),
     );
   });
+
+  const serve = online
+    .command('serve')
+    .description("serve online look-ups from the online store on a lean HTTP server (like `feast serve`): the tracking server's look-up paths, /health and /metrics; reads need no token")
+    .option('--online-store <uri>', 'online feature store: a SQLite path, redis://host:port or postgresql://… (default: as `hangar server`, online.db beside the SQLite database)')
+    .option('--host <host>', 'interface to listen on (loopback by default: look-ups need no token)', '127.0.0.1')
+    .option('--port <port>', 'TCP port (0 picks a free one)', intOption(0, 65535), 6566)
+    .option('--json', 'print the listening address as JSON');
+  storeOptions(serve, false)
+    .addHelpText(
+      'after',
+      `
+Answers POST /get-online-features (Feast's path) and POST /api/2.0/hangar/features/online/get
+with the same body and the same answer as the tracking server, GET /health and GET /metrics
+(Prometheus). Materialise with the tracking server (\`hangar materialize\`); new tables show up
+here within a second. Reads need no token, so the server listens on 127.0.0.1 unless --host
+says otherwise. Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.
+
+Examples:
+  hangar online serve
+  hangar online serve --online-store redis://127.0.0.1:6379 --port 6566
+  curl -s localhost:6566/get-online-features -d '{"features":["origin_delays_7d:origin_delay_rate_7d"],"entities":{"origin":["SFO"]}}'`,
+    )
+    .action(async (o: StoreFlags & { onlineStore?: string; host: string; port: number; json?: boolean }) => {
+      // The same configuration path as \`hangar server\`, so the default store is the same file.
+      const config = configFrom(io, { home: o.home, backendStoreUri: o.backendStoreUri, onlineStore: o.onlineStore });
+      const { openOnlineStore, OnlineFeatures, startFeatureServer } = await import('../../data/online/index.js');
+      const store = await openOnlineStore(config.onlineStore, { home: config.home, backendStoreUri: config.backendStoreUri });
+      try {
+        const running = await startFeatureServer({ online: new OnlineFeatures(store), host: o.host, port: o.port, bodyLimitBytes: config.bodyLimitBytes, logLine: (line) => io.err(`${line}\n`) });
+        try {
+          const where = config.onlineStore.url === undefined ? `${config.onlineStore.type} (default, beside the metadata database)` : redact(config.onlineStore.url);
+          io.out(o.json ? json({ url: running.url, online_store_type: config.onlineStore.type }) : `Hangar feature server listening on ${running.url}\n  online store   ${where}\n`);
+          const signal = await io.untilShutdown();
+          if (o.json !== true) io.out(`${signal}: shutting down\n`);
+        } finally {
+          await running.close();
+        }
+      } finally {
+        await store.close();
+      }
+    });
 }

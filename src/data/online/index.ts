@@ -23,3 +23,13 @@ export {
   type OnlineFeaturesRequest,
   type OnlineFeaturesResponse,
 } from './lookup.js';
+export { lookupInput, lookupRequest, lookupSchema, parseLookupBody, type LookupBody } from './lookup-input.js';
+export {
+  createFeatureServer,
+  startFeatureServer,
+  FEAST_ONLINE_PATH,
+  FEATURE_SERVER_PORT,
+  HANGAR_ONLINE_GET_PATH,
+  type FeatureServer,
+  type FeatureServerOptions,
+} from './feature-server.js';

@@ -1,0 +1,205 @@
+/**
+ * The feature server behind `hangar online serve` (docs/online-store.md#feature-server): online
+ * look-ups on a plain `node:http` server, apart from the tracking server, as Feast's
+ * `feast serve` is apart from its registry. It answers the tracking server's two look-up paths
+ * with the same body rules and the same answer bytes (both use `parseLookupBody` and
+ * `OnlineFeatures.getJson`), without fastify's routing and the tracking server's auth, audit
+ * and metrics hooks, which cost several times the look-up itself per request.
+ *
+ * Reads need no token. Materialisation stays on the tracking server; the look-up's table
+ * metadata cache expires after `metaTtlMs` (1 s), so tables it materialises show up here.
+ *
+ * Routes: `POST /api/2.0/hangar/features/online/get`, `POST /get-online-features`,
+ * `GET /health` (200 `OK`), `GET /metrics` (Prometheus).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HangarError, isHangarError } from '../../core/errors.js';
+import { parseLookupBody, lookupRequest } from './lookup-input.js';
+import type { OnlineFeatures } from './lookup.js';
+
+/** The tracking server's look-up path, also answered by the feature server. */
+export const HANGAR_ONLINE_GET_PATH = '/api/2.0/hangar/features/online/get';
+/** Feast's feature-server path. */
+export const FEAST_ONLINE_PATH = '/get-online-features';
+/** Feast's feature-server port, the default of `hangar online serve`. */
+export const FEATURE_SERVER_PORT = 6566;
+
+export interface FeatureServerOptions {
+  /** The look-up service answering requests; the server does not close its store. */
+  online: OnlineFeatures;
+  /** Largest request body in bytes; larger answers 413 PAYLOAD_TOO_LARGE. Default 64 MiB (the tracking server's). */
+  bodyLimitBytes?: number;
+  /** Request timeout in ms. Default 60 s. */
+  requestTimeoutMs?: number;
+  /** Log lines (unexpected errors). */
+  logLine?: (line: string) => void;
+}
+
+/** A listening feature server. */
+export interface FeatureServer {
+  /** `http://host:port`. */
+  url: string;
+  port: number;
+  server: http.Server;
+  /** Stop taking connections and wait for requests in flight. */
+  close(): Promise<void>;
+}
+
+/** Latency buckets in seconds: look-ups take tens of microseconds to milliseconds. */
+const BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+/** The feature server's Prometheus metrics, in a registry of its own. */
+class FeatureServerMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'route' | 'status'>;
+  readonly latency: Histogram<'route'>;
+  // Counted in plain numbers per request and added to prom-client's counter when scraped: a
+  // labelled inc() per request costs a measurable share of a look-up.
+  readonly #pending = new Map<string, { route: string; status: number; n: number }>();
+
+  constructor() {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'hangar_feature_server_requests_total', help: 'Feature server requests by route and HTTP status.', labelNames: ['route', 'status'], registers });
+    this.latency = new Histogram({ name: 'hangar_feature_server_request_duration_seconds', help: 'Time from request to response of look-ups.', labelNames: ['route'], buckets: BUCKETS, registers });
+    collectDefaultMetrics({ register: this.registry, prefix: 'hangar_feature_server_' });
+  }
+
+  request(route: string, status: number): void {
+    const key = `${route} ${status}`;
+    const p = this.#pending.get(key);
+    if (p === undefined) this.#pending.set(key, { route, status, n: 1 });
+    else p.n++;
+  }
+
+  async text(): Promise<string> {
+    for (const p of this.#pending.values()) {
+      if (p.n > 0) this.requests.inc({ route: p.route, status: String(p.status) }, p.n);
+      p.n = 0;
+    }
+    return this.registry.metrics();
+  }
+}
+
+/** Build the request handler and server (not listening). */
+export function createFeatureServer(o: FeatureServerOptions): http.Server {
+  const limit = o.bodyLimitBytes ?? 64 * 1024 * 1024;
+  const metrics = new FeatureServerMetrics();
+  const latency = metrics.latency.labels('get');
+
+  const fail = (res: http.ServerResponse, route: string, e: unknown): void => {
+    const err = isHangarError(e) ? e : new HangarError('INTERNAL_ERROR', 'Internal server error; the cause is in the server log.');
+    if (!isHangarError(e)) o.logLine?.(`feature server: unexpected error: ${(e as Error)?.stack ?? String(e)}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(err.httpStatus, JSON_HEADERS);
+    res.end(JSON.stringify({ error_code: err.code, message: err.message }));
+    metrics.request(route, err.httpStatus);
+  };
+  const tooLarge = (): HangarError => new HangarError('PAYLOAD_TOO_LARGE', `Request body exceeds the server's limit of ${limit} bytes.`);
+
+  const lookup = (res: http.ServerResponse, raw: Buffer | undefined, started: number): void => {
+    let request;
+    try {
+      request = lookupRequest(parseLookupBody(raw));
+    } catch (e) {
+      fail(res, 'get', e);
+      return;
+    }
+    o.online.getJson(request).then(
+      (json) => {
+        res.writeHead(200, JSON_HEADERS);
+        res.end(json);
+        latency.observe((performance.now() - started) / 1000);
+        metrics.request('get', 200);
+      },
+      (e: unknown) => fail(res, 'get', e),
+    );
+  };
+
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const started = performance.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    let path = q < 0 ? url : url.slice(0, q);
+    // The tracking server ignores a trailing slash; so does this one.
+    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    if (req.method === 'POST' && (path === HANGAR_ONLINE_GET_PATH || path === FEAST_ONLINE_PATH)) {
+      const declared = Number(req.headers['content-length']);
+      if (declared > limit) {
+        fail(res, 'get', tooLarge());
+        // Close after answering, rather than read a body this large to keep the connection.
+        res.shouldKeepAlive = false;
+        req.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= limit) chunks.push(c);
+      });
+      req.on('end', () => {
+        if (size > limit) fail(res, 'get', tooLarge());
+        else lookup(res, chunks.length === 1 ? chunks[0] : chunks.length === 0 ? undefined : Buffer.concat(chunks), started);
+      });
+      req.on('error', () => res.destroy());
+      return;
+    }
+    // Everything else ignores its body.
+    req.resume();
+    if (req.method === 'GET' && path === '/health') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('OK');
+      metrics.request('health', 200);
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      metrics
+        .text()
+        .then((text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        })
+        .catch((e: unknown) => fail(res, 'metrics', e));
+      return;
+    }
+    fail(res, 'other', new HangarError('ENDPOINT_NOT_FOUND', `No endpoint for ${req.method} ${path}.`));
+  };
+
+  return http.createServer({ keepAliveTimeout: 65_000, requestTimeout: o.requestTimeoutMs ?? 60_000 }, handler);
+}
+
+/** Create the server and listen. INVALID_PARAMETER_VALUE naming --port or --host when that fails. */
+export async function startFeatureServer(o: FeatureServerOptions & { host: string; port: number }): Promise<FeatureServer> {
+  const server = createFeatureServer(o);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new HangarError('INVALID_PARAMETER_VALUE', `Port ${o.port} on ${o.host} is already in use; choose another with --port.`, { field: 'port' }));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new HangarError('INVALID_PARAMETER_VALUE', `Cannot listen on host '${o.host}' (${e.code}); check --host.`, { field: 'host' }));
+      else reject(e);
+    });
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections would hold close() open until they time out.
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
