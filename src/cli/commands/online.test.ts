@@ -6,7 +6,7 @@ import { writeParquet } from '../../data/online/test-support.js';
 import { openStore } from '../../store/index.js';
 import { openArtifactStore } from '../../artifacts/index.js';
 import { defaultArtifactsDestination } from '../../core/config.js';
-import { runCliAgainst } from '../test-support/cli.js';
+import { runCliAgainst, testIo } from '../test-support/cli.js';
 import { parseTime } from './online.js';
 
 const D0 = Date.parse('2024-03-01T00:00:00Z');
@@ -71,6 +71,38 @@ describe('hangar materialize / online', () => {
     const r = await runCliAgainst(server.url, ['online', 'tables']);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/user_clicks\s+user_id\s+2\s+7200000\s+2024-03-01/);
+  });
+
+  it('serves look-ups from the default online store of the same home with `online serve`, and stops on a signal', async () => {
+    await runCliAgainst(server.url, ['materialize', '2024-03-01', '2024-03-01T12:00:00Z']);
+    const { runCli } = await import('../program.js');
+    const t = testIo();
+    const exit = runCli(['online', 'serve', '--home', server.home, '--port', '0', '--json'], t.io);
+    const out = await t.waitForOutput('}');
+    const { url, online_store_type: type } = JSON.parse(out) as { url: string; online_store_type: string };
+    expect(type).toBe('sqlite');
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const body = JSON.stringify({ features: ['user_clicks:clicks', 'user_clicks:rate'], entities: { user_id: ['u0', 'u1', 'nobody'] } });
+    const ask = (base: string) => fetch(`${base}/get-online-features`, { method: 'POST', body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    const got = await ask(url);
+    expect(got.status).toBe(200);
+    expect(got.text).toBe((await ask(server.url)).text);
+    expect(got.text).toContain('"u1"');
+    t.shutdown('SIGINT');
+    expect(await exit).toBe(0);
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('`online serve` names the port already in use, and shows an example in --help', async () => {
+    const { runCli } = await import('../program.js');
+    const port = new URL(server.url).port;
+    const t = testIo();
+    expect(await runCli(['online', 'serve', '--home', server.home, '--port', port], t.io)).not.toBe(0);
+    expect(t.err()).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+    const h = testIo();
+    await runCli(['online', 'serve', '--help'], h.io);
+    expect(h.out()).toContain('hangar online serve --online-store redis://127.0.0.1:6379');
+    expect(h.out()).toMatch(/--port <port>.*\(default: 6566\)/);
   });
 
   it('fails with a message naming the problem', async () => {
