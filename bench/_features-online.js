@@ -11,7 +11,9 @@
 //   online_p50_ms / online_p99_ms_1_entity     1 entity × 50 features at 500 requests/s (target p99 ≤ 2 ms)
 //   online_p50_ms / online_p99_ms_100_entities 100 entities × 50 features at 100 requests/s (target p99 ≤ 10 ms)
 //   online_server_cpu_us_per_request_*        the server's CPU time per look-up (robust to a busy machine)
-//   the same with a `_redis` suffix when Redis answers at $HANGAR_BENCH_REDIS_URL (default redis://127.0.0.1:6379)
+//   the same with a `_feature_server` infix: the same look-ups against `hangar online serve`'s
+//     server (src/data/online/feature-server.ts, node:http, no auth/audit/metrics hooks) on the same store
+//   all of it with a `_redis` suffix when Redis answers at $HANGAR_BENCH_REDIS_URL (default redis://127.0.0.1:6379)
 // Feast's published p99 (50 features, Go server on Redis): 4.32 ms at 1 entity, 22.18 ms at 100
 // (semantics.md §g); not run here, so no ratio.
 // BENCH_SECONDS sets the seconds per load phase (default 10); HANGAR_BENCH_SERVER_NODE_ARGS passes
@@ -55,12 +57,30 @@ async function writeParquet(path, select) {
 }
 
 /** Start a Hangar server in a child process with the given online store; resolves with its URL. */
-async function startServer(home, onlineStore) {
-  const port = await freePort();
-  const script = `
+function startServer(home, onlineStore) {
+  return startChild(
+    (port) => `
     const { loadConfig } = await import(${JSON.stringify(new URL('core/config.js', dist).href)});
     const { startServer } = await import(${JSON.stringify(new URL('cli/serve.js', dist).href)});
-    const server = await startServer(loadConfig(${JSON.stringify({ home, port, logLevel: 'silent', onlineStore })}));
+    const server = await startServer(loadConfig(${JSON.stringify({ home, port, logLevel: 'silent', onlineStore })}));`,
+  );
+}
+
+/** Start the feature server of `hangar online serve` in a child process on the same store. */
+function startFeatureServerChild(home, onlineStore) {
+  return startChild(
+    (port) => `
+    const { openOnlineStore, OnlineFeatures, startFeatureServer } = await import(${JSON.stringify(new URL('data/online/index.js', dist).href)});
+    const store = await openOnlineStore(${JSON.stringify(onlineStore)}, { home: ${JSON.stringify(home)} });
+    const running = await startFeatureServer({ online: new OnlineFeatures(store), host: '127.0.0.1', port: ${port} });
+    const server = { close: () => running.close().then(() => store.close()) };`,
+  );
+}
+
+/** Run `setup(port)` (which defines `server` with `close()`) in a child process; resolves once it listens. */
+async function startChild(setup) {
+  const port = await freePort();
+  const script = `${setup(port)}
     process.on('SIGTERM', () => server.close().then(() => process.exit(0)));
     process.on('message', () => process.send(process.cpuUsage()));
     console.log('ready');
@@ -159,34 +179,44 @@ export async function run(emit) {
         await store.close();
       }
 
-      const server = await startServer(storeHome, config);
-      try {
-        const path = '/api/2.0/hangar/features/online/get';
-        const features = spec.features.map((f) => `${spec.name}:${f.name}`);
-        // Request bodies, made before the clock starts (the generator cycles through them).
-        const bodies = (n, entities) => Array.from({ length: n }, (_, i) => JSON.stringify({ features, entities: { entity_id: Array.from({ length: entities }, (_, k) => `e${(i * 7919 + k * 101) % ENTITIES}`) } }));
-        const one = bodies(5000, 1);
-        const hundred = bodies(1000, 100);
-        // Warm-up: JIT, statement caches, connections.
-        await constantRate(server.port, path, 200, 2, one);
-        await constantRate(server.port, path, 50, 2, hundred);
+      const features = spec.features.map((f) => `${spec.name}:${f.name}`);
+      // Request bodies, made before the clock starts (the generator cycles through them).
+      const bodies = (n, entities) => Array.from({ length: n }, (_, i) => JSON.stringify({ features, entities: { entity_id: Array.from({ length: entities }, (_, k) => `e${(i * 7919 + k * 101) % ENTITIES}`) } }));
+      const one = bodies(5000, 1);
+      const hundred = bodies(1000, 100);
+      // The tracking server first, then the feature server, each alone on the machine.
+      for (const [infix, start] of [
+        ['', startServer],
+        ['_feature_server', startFeatureServerChild],
+      ]) {
+        const server = await start(storeHome, config);
+        try {
+          const path = '/api/2.0/hangar/features/online/get';
+          // Warm-up: JIT, statement caches, connections.
+          await constantRate(server.port, path, 200, 2, one);
+          await constantRate(server.port, path, 50, 2, hundred);
 
-        for (const [label, rate, bodyFor, target] of [
-          ['1_entity', 500, one, 2],
-          ['100_entities', 100, hundred, 10],
-        ]) {
-          const cpu0 = await server.cpu();
-          const res = await constantRate(server.port, path, rate, seconds, bodyFor);
-          if (res.firstAnswer !== null) checkAnswer(res.firstAnswer);
-          const cpuPerRequest = ((await server.cpu()) - cpu0) / res.latencies.length;
-          const load = round(loadavg()[0]);
-          // CPU time per request barely depends on how busy the machine is, unlike latency.
-          out(`online_server_cpu_us_per_request_${label}${suffix}`, cpuPerRequest, 'µs', { rate });
-          out(`online_p50_ms_${label}${suffix}`, percentile(res.latencies, 50), 'ms', { rate, features: FEATURES });
-          out(`online_p99_ms_${label}${suffix}`, percentile(res.latencies, 99), 'ms', { target, rate: round(res.rate), errors: res.errors, requests: res.latencies.length, load_1m: load });
+          for (const [label, rate, bodyFor, target] of [
+            ['1_entity', 500, one, 2],
+            ['100_entities', 100, hundred, 10],
+          ]) {
+            const cpu0 = await server.cpu();
+            const res = await constantRate(server.port, path, rate, seconds, bodyFor);
+            if (res.firstAnswer !== null) checkAnswer(res.firstAnswer);
+            // The generator sends one unmeasured second of the same load first (bench/_constant-rate.js):
+            // the server's CPU time covers those requests too.
+            const served = res.latencies.length + Math.round(Math.min(1, seconds) * rate);
+            const cpuPerRequest = ((await server.cpu()) - cpu0) / served;
+            const load = round(loadavg()[0]);
+            const name = `${label}${infix}${suffix}`;
+            // CPU time per request barely depends on how busy the machine is, unlike latency.
+            out(`online_server_cpu_us_per_request_${name}`, cpuPerRequest, 'µs', { rate });
+            out(`online_p50_ms_${name}`, percentile(res.latencies, 50), 'ms', { rate, features: FEATURES });
+            out(`online_p99_ms_${name}`, percentile(res.latencies, 99), 'ms', { target, rate: round(res.rate), errors: res.errors, requests: res.latencies.length, load_1m: load });
+          }
+        } finally {
+          await server.stop();
         }
-      } finally {
-        await server.stop();
       }
       if (config.type === 'redis') {
         const cleanup = await openOnlineStore(config, { home: storeHome });
