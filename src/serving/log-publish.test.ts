@@ -3,7 +3,7 @@
  * stay on local disk until they are uploaded and indexed, failures are counted, a later flush
  * or a restarted process finishes the job, and a lost index answer does not block the spool.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,26 +14,9 @@ import { openStore, type Store } from '../store/index.js';
 import { listInferenceLogFiles, localLogPaths, storeIndex } from './inference-files.js';
 import { InferenceLog, type InferenceIndex, type LoggedModel } from './inference-log.js';
 import { UploadingIndex, artifactPublisher, type LogPublisher } from './log-publish.js';
+import { parquetFiles } from './test-support/files.js';
 
 const model: LoggedModel = { name: 'flaky', version: '1', columns: [{ kind: 'column', name: 'x', type: 'double', required: true }], predictionType: 'DOUBLE' };
-
-function parquetFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else if (e.name.endsWith('.parquet')) out.push(join(d, e.name));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** A publisher that fails while `down` is set, counting its attempts. */
 function flaky(inner: LogPublisher): LogPublisher & { down: boolean; attempts: number } {

@@ -4,7 +4,7 @@
  * spool; labels go to S3 too; a monitor reads both through the artifact cache and writes its
  * tables and report to S3; retention deletes the objects.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,25 +15,7 @@ import { storeEngines } from '../../test/support/engines.js';
 import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { startServe } from './serve.js';
 import { registerTabular, trainGbdt } from './test-support/models.js';
-
-/** Every file under `dir`, recursively (relative paths). */
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, rel: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
-      else out.push(`${rel}${e.name}`);
-    }
-  };
-  walk(dir, '');
-  return out;
-}
+import { filesUnder } from './test-support/files.js';
 
 describe.each(storeEngines())('the inference log and monitor outputs on an S3 artifact root, metadata $title', (engine) => {
   if (engine.skip) {
