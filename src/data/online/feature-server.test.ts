@@ -170,6 +170,28 @@ describe('feature server on SQLite, beside the tracking server', () => {
     expect(got.text).toBe((await post(tracking.url, FEAST, body)).text);
   });
 
+  it('survives clients that hang up mid-body or send garbage, and keeps serving', async () => {
+    const { connect } = await import('node:net');
+    const { port } = new URL(features.url);
+    const send = (text: string): Promise<string> =>
+      new Promise((resolve) => {
+        const sock = connect(Number(port), '127.0.0.1', () => {
+          sock.write(text);
+          // Hang up before the declared body has arrived.
+          setTimeout(() => sock.destroy(), 50);
+        });
+        let got = '';
+        sock.on('data', (d) => (got += String(d)));
+        sock.on('close', () => resolve(got));
+        sock.on('error', () => resolve(got));
+      });
+    await send(`POST ${FEAST} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"fea`);
+    expect(await send('GARBAGE\r\n\r\n')).toContain('400');
+    const ok = await post(features.url, FEAST, { features: ['driver_stats:trips'], entities: { driver_id: [1001] } });
+    expect(ok.status).toBe(200);
+    expect((await fetch(`${features.url}/health`, { method: 'HEAD' })).status).toBe(200);
+  });
+
   it('answers /health and counts look-ups in /metrics', async () => {
     const h = await fetch(`${features.url}/health`);
     expect(h.status).toBe(200);

@@ -10,7 +10,7 @@
  * metadata cache expires after `metaTtlMs` (1 s), so tables it materialises show up here.
  *
  * Routes: `POST /api/2.0/hangar/features/online/get`, `POST /get-online-features`,
- * `GET /health` (200 `OK`), `GET /metrics` (Prometheus).
+ * `GET /health` (200 `OK`; HEAD too), `GET /metrics` (Prometheus).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -153,9 +153,9 @@ export function createFeatureServer(o: FeatureServerOptions): http.Server {
     }
     // Everything else ignores its body.
     req.resume();
-    if (req.method === 'GET' && path === '/health') {
+    if ((req.method === 'GET' || req.method === 'HEAD') && path === '/health') {
       res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('OK');
+      res.end(req.method === 'HEAD' ? undefined : 'OK');
       metrics.request('health', 200);
       return;
     }
