@@ -4,6 +4,7 @@
  * local store) never share counters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestCounter } from '../core/request-counter.js';
 
 /** Latency buckets in seconds: scoring is sub-millisecond to tens of milliseconds. */
 const SCORING_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -33,13 +34,12 @@ export class ServingMetrics {
   readonly modelInfo: Gauge<'model' | 'version' | 'flavor' | 'role'>;
   /** `hangar_serving_model_swaps_total{model}`. */
   readonly swaps: Counter<'model'>;
-  // Request counts are kept in plain numbers on the hot path and added to prom-client's
-  // counters when scraped: a labelled inc() per request costs more than scoring a tree.
-  #pending = new Map<string, { route: string; status: number; n: number }>();
+  readonly #counts: RequestCounter;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     this.requests = new Counter({ name: 'hangar_serving_requests_total', help: 'Scoring server requests by route and HTTP status.', labelNames: ['route', 'status'], registers });
+    this.#counts = new RequestCounter(this.requests);
     this.errors = new Counter({ name: 'hangar_serving_errors_total', help: 'Requests answered with an error, by error code.', labelNames: ['code'], registers });
     this.latency = new Histogram({ name: 'hangar_serving_request_duration_seconds', help: 'Time from request to response, by route.', labelNames: ['route'], buckets: SCORING_BUCKETS, registers });
     this.rows = new Counter({ name: 'hangar_serving_rows_scored_total', help: 'Rows scored, by model, version and role (served or shadow).', labelNames: ['model', 'version', 'role'], registers });
@@ -55,18 +55,13 @@ export class ServingMetrics {
 
   /** Count one request (cheap: no label lookup in prom-client until the next scrape). */
   request(route: string, status: number): void {
-    const key = `${route} ${status}`;
-    const p = this.#pending.get(key);
-    if (p === undefined) this.#pending.set(key, { route, status, n: 1 });
-    else p.n++;
+    this.#counts.add(route, status);
   }
+
 
   /** The exposition text (Prometheus text format). */
   async text(): Promise<string> {
-    for (const p of this.#pending.values()) {
-      if (p.n > 0) this.requests.inc({ route: p.route, status: String(p.status) }, p.n);
-      p.n = 0;
-    }
+    this.#counts.flush();
     return this.registry.metrics();
   }
 

@@ -14,9 +14,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { HangarError, isHangarError } from '../core/errors.js';
+import { listen, type ListeningServer } from '../core/http-listen.js';
 import type { InferenceLog, RowTimes } from './inference-log.js';
 import type { ServingMetrics } from './metrics.js';
 import type { ScoreResult, ServingModel } from './model.js';
@@ -60,14 +60,7 @@ export interface ScoringServerOptions {
 }
 
 /** A listening scoring server. */
-export interface ScoringServer {
-  /** `http://host:port`. */
-  url: string;
-  port: number;
-  server: http.Server;
-  /** Stop taking connections and wait for requests in flight. */
-  close(): Promise<void>;
-}
+export type ScoringServer = ListeningServer;
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 const PING_BODY = '\n';
@@ -275,29 +268,5 @@ export function createScoringServer(o: ScoringServerOptions): http.Server {
 
 /** Create the server and listen. INVALID_PARAMETER_VALUE naming --port or --host when that fails. */
 export async function startScoringServer(o: ScoringServerOptions & { host: string; port: number }): Promise<ScoringServer> {
-  const server = createScoringServer(o);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(new HangarError('INVALID_PARAMETER_VALUE', `Port ${o.port} on ${o.host} is already in use; choose another with --port.`, { field: 'port' }));
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new HangarError('INVALID_PARAMETER_VALUE', `Cannot listen on host '${o.host}' (${e.code}); check --host.`, { field: 'host' }));
-      else reject(e);
-    });
-    server.listen(o.port, o.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    server,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Idle keep-alive connections would hold close() open until they time out.
-        server.closeIdleConnections();
-      });
-      return closing;
-    },
-  };
+  return listen(createScoringServer(o), o.host, o.port);
 }

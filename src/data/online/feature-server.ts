@@ -13,10 +13,11 @@
  * `GET /health` (200 `OK`; HEAD too), `GET /metrics` (Prometheus).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestCounter } from '../../core/request-counter.js';
 import { HangarError, isHangarError } from '../../core/errors.js';
+import { listen, type ListeningServer } from '../../core/http-listen.js';
 import { parseLookupBody, lookupRequest } from './lookup-input.js';
 import type { OnlineFeatures } from './lookup.js';
 
@@ -39,14 +40,7 @@ export interface FeatureServerOptions {
 }
 
 /** A listening feature server. */
-export interface FeatureServer {
-  /** `http://host:port`. */
-  url: string;
-  port: number;
-  server: http.Server;
-  /** Stop taking connections and wait for requests in flight. */
-  close(): Promise<void>;
-}
+export type FeatureServer = ListeningServer;
 
 /** Latency buckets in seconds: look-ups take tens of microseconds to milliseconds. */
 const BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -57,29 +51,23 @@ class FeatureServerMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<'route' | 'status'>;
   readonly latency: Histogram<'route'>;
-  // Counted in plain numbers per request and added to prom-client's counter when scraped: a
-  // labelled inc() per request costs a measurable share of a look-up.
-  readonly #pending = new Map<string, { route: string; status: number; n: number }>();
+  readonly #counts: RequestCounter;
 
   constructor() {
     const registers = [this.registry];
     this.requests = new Counter({ name: 'hangar_feature_server_requests_total', help: 'Feature server requests by route and HTTP status.', labelNames: ['route', 'status'], registers });
+    this.#counts = new RequestCounter(this.requests);
     this.latency = new Histogram({ name: 'hangar_feature_server_request_duration_seconds', help: 'Time from request to response of look-ups.', labelNames: ['route'], buckets: BUCKETS, registers });
     collectDefaultMetrics({ register: this.registry, prefix: 'hangar_feature_server_' });
   }
 
   request(route: string, status: number): void {
-    const key = `${route} ${status}`;
-    const p = this.#pending.get(key);
-    if (p === undefined) this.#pending.set(key, { route, status, n: 1 });
-    else p.n++;
+    this.#counts.add(route, status);
   }
 
+
   async text(): Promise<string> {
-    for (const p of this.#pending.values()) {
-      if (p.n > 0) this.requests.inc({ route: p.route, status: String(p.status) }, p.n);
-      p.n = 0;
-    }
+    this.#counts.flush();
     return this.registry.metrics();
   }
 }
@@ -177,29 +165,5 @@ export function createFeatureServer(o: FeatureServerOptions): http.Server {
 
 /** Create the server and listen. INVALID_PARAMETER_VALUE naming --port or --host when that fails. */
 export async function startFeatureServer(o: FeatureServerOptions & { host: string; port: number }): Promise<FeatureServer> {
-  const server = createFeatureServer(o);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(new HangarError('INVALID_PARAMETER_VALUE', `Port ${o.port} on ${o.host} is already in use; choose another with --port.`, { field: 'port' }));
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new HangarError('INVALID_PARAMETER_VALUE', `Cannot listen on host '${o.host}' (${e.code}); check --host.`, { field: 'host' }));
-      else reject(e);
-    });
-    server.listen(o.port, o.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    server,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Idle keep-alive connections would hold close() open until they time out.
-        server.closeIdleConnections();
-      });
-      return closing;
-    },
-  };
+  return listen(createFeatureServer(o), o.host, o.port);
 }
