@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { HangarError } from '../../core/errors.js';
+import { parseInput } from '../../core/input.js';
 import type { OnlineFeaturesRequest } from './lookup.js';
 
 /** Feast's `GetOnlineFeaturesRequest` in JSON. */
@@ -42,9 +43,7 @@ export function lookupInput(data: unknown): LookupBody {
     else for (const k in entities) if (!Array.isArray((entities as Record<string, unknown>)[k])) ok = false;
     if (ok) return b as LookupBody;
   }
-  const result = lookupSchema.safeParse(data ?? {});
-  if (result.success) return result.data;
-  throw schemaError(result.error, data);
+  return parseInput(lookupSchema, data);
 }
 
 /**
@@ -65,27 +64,4 @@ export function parseLookupBody(raw: Buffer | undefined): LookupBody {
 /** The look-up request a validated body asks for. */
 export function lookupRequest(body: LookupBody): OnlineFeaturesRequest {
   return { features: body.features, featureService: body.feature_service, entities: body.entities, fullFeatureNames: body.full_feature_names };
-}
-
-/**
- * The first schema issue as INVALID_PARAMETER_VALUE, worded as the API edge words every
- * validation error (src/api/input.ts), which this folder cannot import.
- */
-function schemaError(error: z.ZodError, data: unknown): HangarError {
-  const issue = error.issues[0]!;
-  const field = issue.path.map(String).join('.') || '(body)';
-  let value: unknown = data;
-  for (const p of issue.path) {
-    if (value === null || typeof value !== 'object') {
-      value = undefined;
-      break;
-    }
-    value = (value as Record<PropertyKey, unknown>)[p];
-  }
-  if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
-    return new HangarError('INVALID_PARAMETER_VALUE', `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`, { field });
-  }
-  const shown = JSON.stringify(value);
-  const shownValue = shown === undefined ? String(value) : shown.length > 100 ? `${shown.slice(0, 100)}...` : shown;
-  return new HangarError('INVALID_PARAMETER_VALUE', `Invalid value ${shownValue} for parameter '${field}' supplied: ${issue.message}`, { field });
 }
