@@ -33,17 +33,8 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const bin = join(root, 'bin/hangar.js');
 const ROWS = Number(process.env.BENCH_DRIFT_ROWS ?? 1_000_000);
 
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), uniform in [0, 1). */
+const { mulberry32: rng } = await import('../dist/core/random.js');
 
 const CITIES = ['SFO', 'LAX', 'JFK', 'ORD', 'ATL', 'DFW', 'DEN', 'SEA', 'BOS', 'MIA'];
 const PLANS = ['free', 'basic', 'pro'];
