@@ -18,7 +18,8 @@ const self = fileURLToPath(import.meta.url);
 
 /**
  * Send `rate` requests/s for `secs` s to POST `path` on 127.0.0.1:`port`, cycling through the
- * JSON `bodies` (strings). Resolves with `{ latencies (ms), errors, rate, firstAnswer }`.
+ * JSON `bodies` (strings). Resolves with `{ latencies (ms), lateness (ms: how late each request
+ * was sent, the generator's own share of its latency), errors, rate, firstAnswer }`.
  */
 export function constantRate(port, path, rate, secs, bodies) {
   return new Promise((resolve, reject) => {
@@ -50,6 +51,8 @@ async function phase(agent, { port, path, rate, secs }, payloads) {
   const total = Math.round(rate * secs);
   const interval = 1000 / rate;
   const latencies = new Float64Array(total);
+  // How late each request left this process (send time − due time): the generator's own share.
+  const lateness = new Float64Array(total);
   const now = () => performance.timeOrigin + performance.now();
   let errors = 0;
   let done = 0;
@@ -62,6 +65,7 @@ async function phase(agent, { port, path, rate, secs }, payloads) {
       if (++done === total) resolveAll();
     };
     const fire = (i) => {
+      lateness[i] = now() - (start + i * interval);
       const data = payloads[i % payloads.length];
       const req = http.request(
         { host: '127.0.0.1', port, method: 'POST', path, agent, headers: { 'content-type': 'application/json', 'content-length': data.length } },
@@ -86,7 +90,7 @@ async function phase(agent, { port, path, rate, secs }, payloads) {
     ticker.on('message', fire);
   });
   const elapsed = (now() - start) / 1000;
-  return { latencies: Array.from(latencies), errors, rate: total / elapsed, firstAnswer };
+  return { latencies: Array.from(latencies), lateness: Array.from(lateness), errors, rate: total / elapsed, firstAnswer };
 }
 
 /**

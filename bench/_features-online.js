@@ -10,6 +10,7 @@
 //   materialize_s_3m_rows            materialising 3M offline rows (500k entity keys × 6 versions, 5 features) into SQLite
 //   online_p50_ms / online_p99_ms_1_entity     1 entity × 50 features at 500 requests/s (target p99 ≤ 2 ms)
 //   online_p50_ms / online_p99_ms_100_entities 100 entities × 50 features at 100 requests/s (target p99 ≤ 10 ms)
+//   online_send_lateness_p99_ms_*             how late the generator sent its requests (p99): its own share of the latency
 //   online_server_cpu_us_per_request_*        the server's CPU time per look-up (robust to a busy machine)
 //   the same with a `_feature_server` infix: the same look-ups against `hangar online serve`'s
 //     server (src/data/online/feature-server.ts, node:http, no auth/audit/metrics hooks) on the same store
@@ -213,6 +214,8 @@ export async function run(emit) {
             out(`online_server_cpu_us_per_request_${name}`, cpuPerRequest, 'µs', { rate });
             out(`online_p50_ms_${name}`, percentile(res.latencies, 50), 'ms', { rate, features: FEATURES });
             out(`online_p99_ms_${name}`, percentile(res.latencies, 99), 'ms', { target, rate: round(res.rate), errors: res.errors, requests: res.latencies.length, load_1m: load });
+            // The load generator's own share: how late its requests left (p99), on the same cores.
+            out(`online_send_lateness_p99_ms_${name}`, percentile(res.lateness, 99), 'ms');
           }
         } finally {
           await server.stop();
