@@ -1,24 +1,13 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { applyFeatureTables, computeFeatureTable, materializeFiles, openOnlineStore, type FeatureTableSpec } from '../../data/index.js';
+import { applyFeatureTables, computeFeatureTable, openOnlineStore } from '../../data/index.js';
 import { openStore } from '../../store/index.js';
 import { openArtifactStore } from '../../artifacts/index.js';
 import { defaultArtifactsDestination } from '../../core/config.js';
-import { writeParquet } from '../../data/online/test-support.js';
+import { materializeDriverStats, writeParquet } from '../../data/online/test-support.js';
 import { OnlineFeaturesClient } from '../../client/online.js';
 
-const spec: FeatureTableSpec = {
-  name: 'driver_stats',
-  keys: [{ name: 'driver_id', type: 'long' }],
-  timestampKey: 'ts',
-  features: [
-    { name: 'conv_rate', type: 'double' },
-    { name: 'trips', type: 'long' },
-  ],
-  source: { kind: 'sql', sql: 'select 1' },
-  ttlMs: 0,
-};
 
 describe('online look-up over REST', () => {
   let server: TestServer;
@@ -27,11 +16,7 @@ describe('online look-up over REST', () => {
     server = await startTestServer();
     // Materialise into the store the server opens by default: online.db next to hangar.db.
     const store = await openOnlineStore({ type: 'sqlite' }, { home: server.home, backendStoreUri: `sqlite:///${join(server.home, 'hangar.db')}` });
-    const file = await writeParquet(
-      join(server.home, 'drivers.parquet'),
-      `select * from (values (1001, timestamp '2021-12-31 23:00:00', 0.7, 12), (1003, timestamp '2021-12-31 22:00:00', NULL, 3)) t(driver_id, ts, conv_rate, trips)`,
-    );
-    await materializeFiles(store, spec, [file], { start: null, end: Date.parse('2022-01-01T00:00:00Z') });
+    await materializeDriverStats(store, server.home);
     await store.close();
   });
   afterAll(() => server.close());

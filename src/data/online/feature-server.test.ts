@@ -9,35 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { redisSkipReason, redisUrl } from '../../../test/support/services.js';
-import type { FeatureTableSpec } from '../features/spec.js';
 import { startFeatureServer, type FeatureServer } from './feature-server.js';
 import { OnlineFeatures } from './lookup.js';
-import { materializeFiles } from './materialize.js';
 import { openOnlineStore } from './open.js';
 import type { OnlineStore } from './port.js';
-import { writeParquet } from './test-support.js';
+import { DRIVER_STATS_END, materializeDriverStats } from './test-support.js';
 
-const spec = (name: string): FeatureTableSpec => ({
-  name,
-  keys: [{ name: 'driver_id', type: 'long' }],
-  timestampKey: 'ts',
-  features: [
-    { name: 'conv_rate', type: 'double' },
-    { name: 'trips', type: 'long' },
-  ],
-  source: { kind: 'sql', sql: 'select 1' },
-  ttlMs: 0,
-});
-
-const END = Date.parse('2022-01-01T00:00:00Z');
-
-async function materialize(store: OnlineStore, dir: string, name: string): Promise<void> {
-  const file = await writeParquet(
-    join(dir, `${name}.parquet`),
-    `select * from (values (1001, timestamp '2021-12-31 23:00:00', 0.7, 12), (1003, timestamp '2021-12-31 22:00:00', NULL, 3)) t(driver_id, ts, conv_rate, trips)`,
-  );
-  await materializeFiles(store, spec(name), [file], { start: null, end: END });
-}
 
 async function post(base: string, path: string, body: unknown): Promise<{ status: number; type: string | null; text: string }> {
   const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -56,7 +33,7 @@ describe('feature server on SQLite, beside the tracking server', () => {
     tracking = await startTestServer();
     // The store the tracking server opens by default: online.db next to hangar.db.
     store = await openOnlineStore({ type: 'sqlite' }, { home: tracking.home, backendStoreUri: `sqlite:///${join(tracking.home, 'hangar.db')}` });
-    await materialize(store, tracking.home, 'driver_stats');
+    await materializeDriverStats(store, tracking.home, 'driver_stats');
     features = await startFeatureServer({ online: new OnlineFeatures(store), host: '127.0.0.1', port: 0, bodyLimitBytes: 4096 });
   });
   afterAll(async () => {
@@ -123,7 +100,7 @@ describe('feature server on SQLite, beside the tracking server', () => {
     expect(m.status).toBe(404);
     expect(((await m.json()) as { error_code: string }).error_code).toBe('ENDPOINT_NOT_FOUND');
     // The materialisation route stays on the tracking server.
-    const mat = await post(features.url, '/api/2.0/hangar/features/online/materialize', { end: END });
+    const mat = await post(features.url, '/api/2.0/hangar/features/online/materialize', { end: DRIVER_STATS_END });
     expect(mat.status).toBe(404);
   });
 
@@ -154,7 +131,7 @@ describe('feature server on SQLite, beside the tracking server', () => {
     // Another store handle, as the tracking server materialises with its own.
     const writer = await openOnlineStore({ type: 'sqlite' }, { home: tracking.home, backendStoreUri: `sqlite:///${join(tracking.home, 'hangar.db')}` });
     try {
-      await materialize(writer, tracking.home, 'late_stats');
+      await materializeDriverStats(writer, tracking.home, 'late_stats');
     } finally {
       await writer.close();
     }
@@ -213,7 +190,7 @@ describe.skipIf(redisUrl === null)(`feature server on Redis${redisUrl === null ?
     const dir = await mkdtemp(join(tmpdir(), 'hangar-fs-redis-'));
     let server: FeatureServer | undefined;
     try {
-      await materialize(store, dir, 'driver_stats');
+      await materializeDriverStats(store, dir, 'driver_stats');
       server = await startFeatureServer({ online: new OnlineFeatures(store), host: '127.0.0.1', port: 0 });
       const body = { features: ['driver_stats:conv_rate', 'driver_stats:trips'], entities: { driver_id: [1001, 1002, 1003] } };
       // What the tracking server's route sends: the service's bytes, from a second handle on the store.
