@@ -28,58 +28,40 @@ function trailingWeek(source: string, keys: string[], prefix: string): string {
 }
 
 /**
+ * One table of the 7-day delay rate and flight count per `keys`, named `<prefix>_delays_7d`, with
+ * features `<prefix>_delay_rate_7d` and `<prefix>_flights_7d`.
+ */
+function delayTable(source: string, prefix: string, keys: string[], what: string) {
+  return {
+    name: `${prefix}_delays_7d`,
+    keys,
+    timestampKey: 'day',
+    features: {
+      [`${prefix}_delay_rate_7d`]: 'double',
+      [`${prefix}_flights_7d`]: 'long',
+    },
+    source: trailingWeek(source, keys, prefix),
+    // No expiry. Every flight's own day has a row for its airports and route (the flight is in the
+    // data), so the point-in-time join never falls back to an older row and a TTL would change
+    // nothing offline; online, the store checks the TTL against the wall clock, and the demo
+    // replays 2001 — a TTL of days would withhold every value it looks up.
+    ttl: 0,
+    description: `Share of ${what} more than 15 minutes late over the 7 days before the day (null without flights).`,
+    owner: 'data-eng',
+    tags: { domain: 'flights' },
+  };
+}
+
+/**
  * The three tables over `source`, a DuckDB table expression with the flights' `date`, `delay`,
  * `origin` and `destination`: `dataset('flights')` (a registered dataset, the default) or
  * `read_parquet('…/flights-3m.parquet')`.
  */
 export function flightsFeatureTables(source = "dataset('flights')") {
   return [
-    {
-      name: 'origin_delays_7d',
-      keys: ['origin'],
-      timestampKey: 'day',
-      features: {
-        origin_delay_rate_7d: 'double',
-        origin_flights_7d: 'long',
-      },
-      source: trailingWeek(source, ['origin'], 'origin'),
-      // No expiry. Every flight's own day has a row for its airport and route (the flight is in the
-      // data), so the point-in-time join never falls back to an older row and a TTL would change
-      // nothing offline; online, the store checks the TTL against the wall clock, and the demo
-      // replays 2001 — a TTL of days would withhold every value it looks up.
-      ttl: 0,
-      description: 'Share of departures more than 15 minutes late from the airport over the 7 days before the day (null without flights).',
-      owner: 'data-eng',
-      tags: { domain: 'flights' },
-    },
-    {
-      name: 'destination_delays_7d',
-      keys: ['destination'],
-      timestampKey: 'day',
-      features: {
-        destination_delay_rate_7d: 'double',
-        destination_flights_7d: 'long',
-      },
-      source: trailingWeek(source, ['destination'], 'destination'),
-      ttl: 0,
-      description: 'Share of flights to the airport that left more than 15 minutes late over the 7 days before the day (null without flights).',
-      owner: 'data-eng',
-      tags: { domain: 'flights' },
-    },
-    {
-      name: 'route_delays_7d',
-      keys: ['origin', 'destination'],
-      timestampKey: 'day',
-      features: {
-        route_delay_rate_7d: 'double',
-        route_flights_7d: 'long',
-      },
-      source: trailingWeek(source, ['origin', 'destination'], 'route'),
-      ttl: 0,
-      description: 'Share of departures more than 15 minutes late on the route over the 7 days before the day (null without flights).',
-      owner: 'data-eng',
-      tags: { domain: 'flights' },
-    },
+    delayTable(source, 'origin', ['origin'], 'departures from the airport'),
+    delayTable(source, 'destination', ['destination'], 'flights to the airport that left'),
+    delayTable(source, 'route', ['origin', 'destination'], 'departures on the route'),
   ];
 }
 
