@@ -60,45 +60,18 @@ export function mergedWalk(a: Float64Array, b: Float64Array): MergedWalk {
   // the next value is known (the same products, in the same order, as walking ahead).
   let prev = 0;
   let prevAbs = 0;
-  // While both samples have values left, the smaller head is the next distinct value.
-  while (i < n1 && j < n2) {
-    const x = a[i]!;
-    const y = b[j]!;
-    const v = x <= y ? x : y;
-    if (x === v) {
+  // The smaller head is the next distinct value (once one sample is used up, the other's head).
+  while (i < n1 || j < n2) {
+    const v = j >= n2 || (i < n1 && a[i]! <= b[j]!) ? a[i]! : b[j]!;
+    if (i < n1 && a[i]! === v) {
       i++;
       while (i < n1 && a[i]! === v) i++;
     }
-    if (y === v) {
+    if (j < n2 && b[j]! === v) {
       j++;
       while (j < n2 && b[j]! === v) j++;
     }
     if (distinct > 0) sum += prevAbs * (v - prev);
-    distinct++;
-    const diff = i / n1 - j / n2;
-    if (diff > maxDiff) maxDiff = diff;
-    if (diff < minDiff) minDiff = diff;
-    prev = v;
-    prevAbs = Math.abs(diff);
-  }
-  // Then the rest of whichever sample is left.
-  while (i < n1) {
-    const v = a[i]!;
-    i++;
-    while (i < n1 && a[i]! === v) i++;
-    sum += prevAbs * (v - prev);
-    distinct++;
-    const diff = i / n1 - j / n2;
-    if (diff > maxDiff) maxDiff = diff;
-    if (diff < minDiff) minDiff = diff;
-    prev = v;
-    prevAbs = Math.abs(diff);
-  }
-  while (j < n2) {
-    const v = b[j]!;
-    j++;
-    while (j < n2 && b[j]! === v) j++;
-    sum += prevAbs * (v - prev);
     distinct++;
     const diff = i / n1 - j / n2;
     if (diff > maxDiff) maxDiff = diff;
