@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { HangarError, isHangarError } from '../core/errors.js';
+import { readBody } from '../core/http-body.js';
 import { listen, type ListeningServer } from '../core/http-listen.js';
 import type { InferenceLog, RowTimes } from './inference-log.js';
 import type { ServingMetrics } from './metrics.js';
@@ -198,28 +199,13 @@ export function createScoringServer(o: ScoringServerOptions): http.Server {
         fail(res, 'invocations', new HangarError('BAD_REQUEST', `Method ${req.method} is not allowed on /invocations; use POST.`));
         return;
       }
-      const declared = Number(req.headers['content-length']);
-      if (declared > limit) {
-        fail(res, 'invocations', new HangarError('PAYLOAD_TOO_LARGE', `Request body exceeds the server's limit of ${limit} bytes.`));
-        req.resume();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let over = false;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > limit) over = true;
-        else chunks.push(c);
-      });
-      req.on('end', () => {
-        if (over) {
-          fail(res, 'invocations', new HangarError('PAYLOAD_TOO_LARGE', `Request body exceeds the server's limit of ${limit} bytes.`));
-          return;
-        }
-        const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-        invocations(req, res, body, started);
-      });
+      readBody(
+        req,
+        res,
+        limit,
+        (body) => invocations(req, res, body?.toString('utf8') ?? '', started),
+        () => fail(res, 'invocations', new HangarError('PAYLOAD_TOO_LARGE', `Request body exceeds the server's limit of ${limit} bytes.`)),
+      );
       return;
     }
     // Everything else ignores its body.

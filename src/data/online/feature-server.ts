@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RequestCounter } from '../../core/request-counter.js';
 import { HangarError, isHangarError } from '../../core/errors.js';
+import { readBody } from '../../core/http-body.js';
 import { listen, type ListeningServer } from '../../core/http-listen.js';
 import { parseLookupBody, lookupRequest } from './lookup-input.js';
 import type { OnlineFeatures } from './lookup.js';
@@ -118,25 +119,13 @@ export function createFeatureServer(o: FeatureServerOptions): http.Server {
     // The tracking server ignores a trailing slash; so does this one.
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
     if (req.method === 'POST' && (path === HANGAR_ONLINE_GET_PATH || path === FEAST_ONLINE_PATH)) {
-      const declared = Number(req.headers['content-length']);
-      if (declared > limit) {
-        fail(res, 'get', tooLarge());
-        // Close after answering, rather than read a body this large to keep the connection.
-        res.shouldKeepAlive = false;
-        req.resume();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size <= limit) chunks.push(c);
-      });
-      req.on('end', () => {
-        if (size > limit) fail(res, 'get', tooLarge());
-        else lookup(res, chunks.length === 1 ? chunks[0] : chunks.length === 0 ? undefined : Buffer.concat(chunks), started);
-      });
-      req.on('error', () => res.destroy());
+      readBody(
+        req,
+        res,
+        limit,
+        (body) => lookup(res, body, started),
+        () => fail(res, 'get', tooLarge()),
+      );
       return;
     }
     // Everything else ignores its body.
