@@ -2,11 +2,12 @@
 // `run(emit)`); also runnable alone: `npm run build && node bench/_features-online.js`.
 //
 // A Hangar server (the real createServer, in its own process) serves look-ups from its online
-// store; a load generator in a third process (bench/_constant-rate.js: small heap, due times
-// kept by a worker thread sleeping on Atomics.wait rather than 1 ms timers) drives it over HTTP
-// at a constant rate with keep-alive connections and measures each request from the moment it
-// was due to be sent, so a slow answer also counts against the requests queued behind it (no
-// coordinated omission).
+// store; a load generator in a third process (bench/_constant-rate.js: raw keep-alive sockets,
+// pre-built requests, due times kept by spinning its event loop) drives it over HTTP at a
+// constant rate and measures each request from the moment it was due to be sent, so a slow
+// answer also counts against the requests queued behind it (no coordinated omission). With two
+// or more CPUs the server is pinned to all but the last and the generator to the last
+// (`taskset`), as if the client ran on another host; the `cpus` field of each p99 line says so.
 //   materialize_s_3m_rows            materialising 3M offline rows (500k entity keys × 6 versions, 5 features) into SQLite
 //   online_p50_ms / online_p99_ms_1_entity     1 entity × 50 features at 500 requests/s (target p99 ≤ 2 ms)
 //   online_p50_ms / online_p99_ms_100_entities 100 entities × 50 features at 100 requests/s (target p99 ≤ 10 ms)
@@ -25,7 +26,7 @@ import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { constantRate } from './_constant-rate.js';
+import { constantRate, cpuSplit, pin } from './_constant-rate.js';
 import { emit as libEmit, freePort, percentile } from './_lib.js';
 
 const dist = new URL('../dist/', import.meta.url);
@@ -88,6 +89,9 @@ async function startChild(setup) {
   `;
   const nodeArgs = (process.env.HANGAR_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  // The server on its own core(s), the load generator on the last one (see constantRate).
+  const split = cpuSplit();
+  const pinned = split !== null && pin(child.pid, split.server);
   await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     child.stdout.on('data', (d) => {
@@ -96,6 +100,8 @@ async function startChild(setup) {
   });
   return {
     port,
+    /** The generator's CPU list when the server was pinned away from it, else undefined. */
+    generatorCpu: pinned ? split.generator : undefined,
     /** The server process's CPU time so far (user + system), µs. */
     cpu() {
       return new Promise((resolve) => {
@@ -194,15 +200,15 @@ export async function run(emit) {
         try {
           const path = '/api/2.0/hangar/features/online/get';
           // Warm-up: JIT, statement caches, connections.
-          await constantRate(server.port, path, 200, 2, one);
-          await constantRate(server.port, path, 50, 2, hundred);
+          await constantRate(server.port, path, 200, 2, one, server.generatorCpu);
+          await constantRate(server.port, path, 50, 2, hundred, server.generatorCpu);
 
           for (const [label, rate, bodyFor, target] of [
             ['1_entity', 500, one, 2],
             ['100_entities', 100, hundred, 10],
           ]) {
             const cpu0 = await server.cpu();
-            const res = await constantRate(server.port, path, rate, seconds, bodyFor);
+            const res = await constantRate(server.port, path, rate, seconds, bodyFor, server.generatorCpu);
             if (res.firstAnswer !== null) checkAnswer(res.firstAnswer);
             // The generator sends one unmeasured second of the same load first (bench/_constant-rate.js):
             // the server's CPU time covers those requests too.
@@ -213,7 +219,15 @@ export async function run(emit) {
             // CPU time per request barely depends on how busy the machine is, unlike latency.
             out(`online_server_cpu_us_per_request_${name}`, cpuPerRequest, 'µs', { rate });
             out(`online_p50_ms_${name}`, percentile(res.latencies, 50), 'ms', { rate, features: FEATURES });
-            out(`online_p99_ms_${name}`, percentile(res.latencies, 99), 'ms', { target, rate: round(res.rate), errors: res.errors, requests: res.latencies.length, load_1m: load });
+            out(`online_p99_ms_${name}`, percentile(res.latencies, 99), 'ms', {
+              target,
+              rate: round(res.rate),
+              errors: res.errors,
+              requests: res.latencies.length,
+              load_1m: load,
+              // Where each side ran: pinned to separate cores, or sharing all of them.
+              cpus: res.pinned ? `server ${cpuSplit().server}, generator ${server.generatorCpu}` : 'shared',
+            });
             // The load generator's own share: how late its requests left (p99), on the same cores.
             out(`online_send_lateness_p99_ms_${name}`, percentile(res.lateness, 99), 'ms');
           }

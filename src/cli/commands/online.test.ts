@@ -79,8 +79,10 @@ describe('hangar materialize / online', () => {
     const t = testIo();
     const exit = runCli(['online', 'serve', '--home', server.home, '--port', '0', '--json'], t.io);
     const out = await t.waitForOutput('}');
-    const { url, online_store_type: type } = JSON.parse(out) as { url: string; online_store_type: string };
+    const { url, online_store_type: type, online_store: where } = JSON.parse(out) as { url: string; online_store_type: string; online_store: string };
     expect(type).toBe('sqlite');
+    // The file it resolved: online.db beside the home's metadata database.
+    expect(where).toBe(`sqlite ${join(server.home, 'online.db')}`);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const body = JSON.stringify({ features: ['user_clicks:clicks', 'user_clicks:rate'], entities: { user_id: ['u0', 'u1', 'nobody'] } });
     const ask = (base: string) => fetch(`${base}/get-online-features`, { method: 'POST', body }).then(async (r) => ({ status: r.status, text: await r.text() }));

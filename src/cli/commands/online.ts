@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { invalidParam } from '../../core/errors.js';
 import { OnlineFeaturesClient, type MaterializeInfo, type OnlineFeaturesResult } from '../../client/index.js';
-import { redact } from '../redact.js';
 import { clientOptions, configFrom, intOption, repeatable, storeOptions, type CliIo, type StoreFlags } from '../options.js';
 import { formatNumber, formatTable, formatTime } from '../table.js';
 import type { CommandContext } from './context.js';
@@ -184,13 +183,14 @@ Examples:
     .action(async (o: StoreFlags & { onlineStore?: string; host: string; port: number; json?: boolean }) => {
       // The same configuration path as \`hangar server\`, so the default store is the same file.
       const config = configFrom(io, { home: o.home, backendStoreUri: o.backendStoreUri, onlineStore: o.onlineStore });
-      const { openOnlineStore, OnlineFeatures, startFeatureServer } = await import('../../data/online/index.js');
-      const store = await openOnlineStore(config.onlineStore, { home: config.home, backendStoreUri: config.backendStoreUri });
+      const { describeOnlineStore, openOnlineStore, OnlineFeatures, startFeatureServer } = await import('../../data/online/index.js');
+      const defaults = { home: config.home, backendStoreUri: config.backendStoreUri };
+      const store = await openOnlineStore(config.onlineStore, defaults);
       try {
         const running = await startFeatureServer({ online: new OnlineFeatures(store), host: o.host, port: o.port, bodyLimitBytes: config.bodyLimitBytes, logLine: (line) => io.err(`${line}\n`) });
         try {
-          const where = config.onlineStore.url === undefined ? `${config.onlineStore.type} (default, beside the metadata database)` : redact(config.onlineStore.url);
-          io.out(o.json ? json({ url: running.url, online_store_type: config.onlineStore.type }) : `Hangar feature server listening on ${running.url}\n  online store   ${where}\n`);
+          const where = describeOnlineStore(config.onlineStore, defaults);
+          io.out(o.json ? json({ url: running.url, online_store_type: config.onlineStore.type, online_store: where }) : `Hangar feature server listening on ${running.url}\n  online store   ${where}\n`);
           const signal = await io.untilShutdown();
           if (o.json !== true) io.out(`${signal}: shutting down\n`);
         } finally {

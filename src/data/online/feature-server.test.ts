@@ -16,9 +16,9 @@ import type { OnlineStore } from './port.js';
 import { DRIVER_STATS_END, materializeDriverStats } from './test-support.js';
 
 
-async function post(base: string, path: string, body: unknown): Promise<{ status: number; type: string | null; text: string }> {
+async function post(base: string, path: string, body: unknown): Promise<{ status: number; type: string | null; length: string | null; text: string }> {
   const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+  return { status: res.status, type: res.headers.get('content-type'), length: res.headers.get('content-length'), text: await res.text() };
 }
 
 const GET = '/api/2.0/hangar/features/online/get';
@@ -55,6 +55,8 @@ describe('feature server on SQLite, beside the tracking server', () => {
         const got = await post(features.url, path, body);
         expect(got.status, path).toBe(200);
         expect(got.type).toBe('application/json');
+        // A declared length, not chunked framing.
+        expect(got.length).toBe(String(Buffer.byteLength(got.text)));
         expect(got.text).toBe(want.text);
       }
     }

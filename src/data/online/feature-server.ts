@@ -102,7 +102,8 @@ export function createFeatureServer(o: FeatureServerOptions): http.Server {
     }
     o.online.getJson(request).then(
       (json) => {
-        res.writeHead(200, JSON_HEADERS);
+        // A declared length, not chunked framing: one frame less to write and parse per answer.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': json.length });
         res.end(json);
         latency.observe((performance.now() - started) / 1000);
         metrics.request('get', 200);

@@ -3,7 +3,7 @@
  * from the offline feature files, and the online look-up with a status per value.
  */
 export { encodeEntityKey, ONLINE_TABLE_NAME, type KeyPart, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState, type OnlineValue } from './port.js';
-export { openOnlineStore, onlineStoreConfigFromUri, ONLINE_STORE_TYPES, type OnlineStoreConfig, type OnlineStoreDefaults } from './open.js';
+export { describeOnlineStore, openOnlineStore, onlineStoreConfigFromUri, ONLINE_STORE_TYPES, type OnlineStoreConfig, type OnlineStoreDefaults } from './open.js';
 export {
   materialize,
   materializeIncremental,

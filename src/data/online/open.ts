@@ -65,6 +65,16 @@ export function onlineStoreConfigFromUri(uri: string): OnlineStoreConfig {
   throw invalidParam(`Unsupported online store URI '${uri}'. Known forms: a file path, sqlite:///path, redis://host:port, postgresql://user@host/db.`, 'onlineStore');
 }
 
+/**
+ * Where the store lives, for people: the SQLite file it resolves to (`sqlite /abs/online.db`),
+ * or the server URL with any password hidden (`redis redis://***@host:6379`).
+ */
+export function describeOnlineStore(config: OnlineStoreConfig, defaults: OnlineStoreDefaults): string {
+  if (config.type === 'sqlite') return `sqlite ${sqlitePath(config.url, defaults)}`;
+  const url = config.url ?? '';
+  return `${config.type} ${url.replace(/\/\/([^@/]*)@/, '//***@')}`;
+}
+
 function sqlitePath(url: string | undefined, defaults: OnlineStoreDefaults): string {
   if (url !== undefined && url !== '') {
     if (url === 'sqlite://:memory:' || url === ':memory:') return ':memory:';
