@@ -135,7 +135,7 @@ class Connection {
 }
 
 /** One open-loop phase of `secs` seconds; latencies from each due time. */
-function phase({ port, rate, secs }, requests, pool) {
+function phase({ rate, secs }, requests, pool) {
   const total = Math.round(rate * secs);
   const interval = 1000 / rate;
   const latencies = new Float64Array(total);
