@@ -55,8 +55,7 @@ if (redisErr) {
 const chromium = env.HANGAR_TEST_CHROMIUM ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
   env.HANGAR_TEST_CHROMIUM_SKIP = `${chromium} not found (apt-get install -y chromium)`;
-  // No browser suite exists yet (the web UI comes later); the probe is here for when it does.
-  skipped.push(['browser suites (none exist yet)', env.HANGAR_TEST_CHROMIUM_SKIP]);
+  skipped.push(['browser suites (test/e2e/ui.browser.test.ts)', env.HANGAR_TEST_CHROMIUM_SKIP]);
 }
 
 if (skipped.length > 0) {

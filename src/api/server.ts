@@ -8,6 +8,7 @@ import { registerMlflowRoutes } from './mlflow/index.js';
 import { readJsonBody } from './input.js';
 import { registerHangar } from './hangar/index.js';
 import { HttpMetrics } from '../serving/index.js';
+import { DEFAULT_WEB_ROOT, serveWeb } from './web-static.js';
 
 export const HANGAR_VERSION = '0.1.0';
 /** The MLflow version whose wire contract Hangar speaks; `/version` answers it. */
@@ -21,6 +22,8 @@ export interface ServerDeps {
   artifacts: ArtifactStore;
   /** pino options or false; the CLI passes its logger settings. */
   logger?: boolean | object;
+  /** The built web UI served at `/` (default `dist/web/` of this package); false serves none. */
+  webRoot?: string | false;
 }
 
 /** Build the HTTP server: MLflow-compatible routes, Hangar routes, one error mapping. */
@@ -77,8 +80,11 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     return reply.status(500).send({ error_code: 'INTERNAL_ERROR', message: 'Internal server error; the cause is in the server log.' });
   });
 
-  app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({
+  // The web UI answers the GET paths no route claims (docs/ui.md); everything else gets the 404.
+  const webRoot = deps.webRoot ?? DEFAULT_WEB_ROOT;
+  app.setNotFoundHandler(async (req, reply) => {
+    if (webRoot !== false && (await serveWeb(webRoot, req, reply))) return reply;
+    return reply.status(404).send({
       error_code: 'ENDPOINT_NOT_FOUND',
       message: `No endpoint for ${req.method} ${req.url.split('?')[0]}.`,
     });

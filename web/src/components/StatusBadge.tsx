@@ -1,0 +1,11 @@
+/** A run or model-version status as a small coloured label. */
+export function StatusBadge({ status }: { status: string | undefined }) {
+  if (status === undefined || status === '') return null;
+  return <span className={`badge status-${status.toLowerCase()}`}>{status}</span>;
+}
+
+/** A registry stage (None, Staging, Production, Archived) as a label. */
+export function StageBadge({ stage }: { stage: string | undefined }) {
+  if (stage === undefined || stage === '' || stage === 'None') return <span className="muted">None</span>;
+  return <span className={`badge stage-${stage.toLowerCase()}`}>{stage}</span>;
+}

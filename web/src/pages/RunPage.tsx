@@ -1,0 +1,222 @@
+import { useState } from 'react';
+import { api, artifactDownloadUrl, type Metric, type Run } from '../lib/api.ts';
+import { formatBytes, formatDuration, formatTime, formatValue, plottable } from '../lib/format.ts';
+import { useLoad } from '../lib/use-load.ts';
+import { ErrorBox } from '../components/ErrorBox.tsx';
+import { KeyValueTable } from '../components/KeyValueTable.tsx';
+import { LineChart, type ChartPoint } from '../components/LineChart.tsx';
+import { Link } from '../components/Link.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+
+/** A metric's history as chart points by step (NaN and ±infinity left out), ordered by step then time. */
+function historyPoints(history: Metric[]): ChartPoint[] {
+  return [...history]
+    .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)
+    .flatMap((m) => {
+      const y = plottable(m.value);
+      return y === undefined ? [] : [{ x: m.step, y }];
+    });
+}
+
+function MetricCharts({ runId, keys }: { runId: string; keys: string[] }) {
+  const { data, error } = useLoad(async () => Promise.all(keys.map(async (k) => ({ key: k, metrics: (await api.metricHistory(runId, k)).metrics ?? [] }))), [runId, keys.join('\n')]);
+  if (keys.length === 0) return null;
+  return (
+    <>
+      <ErrorBox error={error} />
+      {data === undefined && error === undefined && <p className="muted loading">Loading metric history…</p>}
+      <div className="charts">
+        {data?.map((h) => (
+          <LineChart key={h.key} title={h.key} xLabel="step" points={historyPoints(h.metrics)} />
+        ))}
+      </div>
+    </>
+  );
+}
+
+function Artifacts({ run }: { run: Run }) {
+  const [path, setPath] = useState('');
+  const { data, error, loading } = useLoad(() => api.listArtifacts(run.info.run_id, path === '' ? undefined : path), [run.info.run_id, path]);
+  const files = data?.files ?? [];
+  const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+  return (
+    <>
+      <p className="meta">
+        <span className="mono">{run.info.artifact_uri}</span>
+        {path !== '' && <span className="mono">/{path}</span>}
+      </p>
+      <ErrorBox error={error} />
+      {!loading && error === undefined && files.length === 0 && <p className="muted">No artifacts{path === '' ? '' : ' here'}.</p>}
+      {(files.length > 0 || path !== '') && (
+        <table className="grid" aria-label="Artifacts">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th className="num">Size</th>
+            </tr>
+          </thead>
+          <tbody>
+            {path !== '' && (
+              <tr>
+                <td>
+                  <button type="button" className="link" onClick={() => setPath(parent)}>
+                    ../
+                  </button>
+                </td>
+                <td />
+              </tr>
+            )}
+            {files.map((f) => {
+              // artifacts/list names entries relative to the run's artifact root.
+              const name = f.path.slice(f.path.lastIndexOf('/') + 1);
+              const href = artifactDownloadUrl(run.info.artifact_uri, f.path);
+              return (
+                <tr key={f.path}>
+                  <td>
+                    {f.is_dir ? (
+                      <button type="button" className="link" onClick={() => setPath(f.path)}>
+                        {name}/
+                      </button>
+                    ) : href === undefined ? (
+                      name
+                    ) : (
+                      <a href={href} target="_blank" rel="noreferrer">
+                        {name}
+                      </a>
+                    )}
+                  </td>
+                  <td className="num">{f.is_dir ? '' : formatBytes(f.file_size)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+function Datasets({ run }: { run: Run }) {
+  const inputs = run.inputs?.dataset_inputs ?? [];
+  if (inputs.length === 0) return <p className="muted">No dataset inputs logged.</p>;
+  return (
+    <table className="grid" aria-label="Datasets">
+      <thead>
+        <tr>
+          <th>Name</th>
+          <th>Digest</th>
+          <th>Context</th>
+          <th>Source type</th>
+          <th>Source</th>
+        </tr>
+      </thead>
+      <tbody>
+        {inputs.map((d, i) => (
+          <tr key={`${d.dataset.name}-${d.dataset.digest}-${i}`}>
+            <td>{d.dataset.name}</td>
+            <td className="mono">{d.dataset.digest}</td>
+            <td>{d.tags?.find((t) => t.key === 'mlflow.data.context')?.value ?? ''}</td>
+            <td>{d.dataset.source_type ?? ''}</td>
+            <td className="mono wrap">{d.dataset.source ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** `/runs/:runId` and `/experiments/:id/runs/:runId`: everything logged on one run. */
+export function RunPage({ runId }: { runId: string }) {
+  const { data, error } = useLoad(() => api.getRun(runId), [runId]);
+  const experimentId = data?.run.info.experiment_id;
+  const experiment = useLoad(async () => (experimentId === undefined ? undefined : (await api.getExperiment(experimentId)).experiment), [experimentId]);
+  const run = data?.run;
+  if (run === undefined) {
+    return (
+      <section>
+        <h1>Run {runId}</h1>
+        <ErrorBox error={error} />
+        {error === undefined && <p className="muted loading">Loading…</p>}
+      </section>
+    );
+  }
+  const info = run.info;
+  const metrics = [...(run.data.metrics ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const tags = run.data.tags ?? [];
+  const userTags = tags.filter((t) => !t.key.startsWith('mlflow.'));
+  const systemTags = tags.filter((t) => t.key.startsWith('mlflow.'));
+  const expPath = `/experiments/${encodeURIComponent(info.experiment_id)}`;
+
+  return (
+    <section>
+      <div className="crumbs">
+        <Link to="/">Experiments</Link> › <Link to={expPath}>{experiment.data?.name ?? `Experiment ${info.experiment_id}`}</Link> ›
+      </div>
+      <h1>
+        {info.run_name || info.run_id} <StatusBadge status={info.status} />
+      </h1>
+      <dl className="facts">
+        <dt>Run ID</dt>
+        <dd className="mono">{info.run_id}</dd>
+        <dt>Started</dt>
+        <dd>{formatTime(info.start_time)}</dd>
+        <dt>Duration</dt>
+        <dd>{formatDuration(info.start_time, info.end_time) || (info.status === 'RUNNING' ? 'running' : '')}</dd>
+        <dt>User</dt>
+        <dd>{info.user_id ?? ''}</dd>
+        <dt>Lifecycle</dt>
+        <dd>{info.lifecycle_stage}</dd>
+      </dl>
+
+      <h2>Metrics</h2>
+      {metrics.length === 0 ? (
+        <p className="muted">No metrics logged.</p>
+      ) : (
+        <table className="grid" aria-label="Metrics">
+          <thead>
+            <tr>
+              <th>Metric</th>
+              <th className="num">Latest value</th>
+              <th className="num">Step</th>
+              <th>Logged</th>
+            </tr>
+          </thead>
+          <tbody>
+            {metrics.map((m) => (
+              <tr key={m.key}>
+                <th scope="row">{m.key}</th>
+                <td className="num">{formatValue(m.value)}</td>
+                <td className="num">{m.step}</td>
+                <td>{formatTime(m.timestamp)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <MetricCharts runId={info.run_id} keys={metrics.map((m) => m.key)} />
+
+      <div className="columns">
+        <div>
+          <h2>Parameters</h2>
+          <KeyValueTable label="Parameters" rows={run.data.params ?? []} empty="No parameters logged." />
+        </div>
+        <div>
+          <h2>Tags</h2>
+          <KeyValueTable label="Tags" rows={userTags} empty="No tags." />
+          {systemTags.length > 0 && (
+            <details>
+              <summary className="muted">{systemTags.length} system tags (mlflow.*)</summary>
+              <KeyValueTable label="System tags" rows={systemTags.map((t) => ({ key: t.key, value: <span className="wrap">{t.value}</span> }))} empty="" />
+            </details>
+          )}
+        </div>
+      </div>
+
+      <h2>Datasets</h2>
+      <Datasets run={run} />
+
+      <h2>Artifacts</h2>
+      <Artifacts run={run} />
+    </section>
+  );
+}
