@@ -1,6 +1,7 @@
 /**
- * The feature-store part of the SDK: register feature tables (as `hangar features apply`),
- * compute versions, read the catalogue, and build point-in-time training sets on the server.
+ * The feature-store part of the SDK: register feature tables and feature services (as
+ * `hangar features apply`), compute versions, read the catalogue, and build point-in-time
+ * training sets on the server.
  *
  * ```ts
  * import { FeaturesClient } from 'hangar/client';
@@ -30,6 +31,39 @@ export interface FeatureTableDefinition {
   description?: string;
   owner?: string;
   tags?: Record<string, string>;
+}
+
+/** A feature service definition as sent to `apply`: a name and `table:feature` references (`table:*` for every feature of a table). */
+export interface FeatureServiceDefinition {
+  name: string;
+  features: string[];
+  description?: string;
+  owner?: string;
+  tags?: Record<string, string>;
+}
+
+/** What `apply` did to one feature service. */
+export interface FeatureServiceApplyResult {
+  name: string;
+  status: 'created' | 'changed' | 'unchanged';
+  /** The version it has now (with `dryRun`, the one it would have). */
+  version: number;
+  /** Its references, `table:*` expanded. */
+  features: string[];
+}
+
+/** A registered feature service. */
+export interface FeatureServiceInfo {
+  name: string;
+  /** `table:feature` references in answer order, `table:*` expanded when applied. */
+  features: string[];
+  description: string | null;
+  owner: string | null;
+  tags: Record<string, string>;
+  /** 1 when created; one more each time its content changed. */
+  version: number;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number;
 }
 
 /** A registered feature table. */
@@ -105,6 +139,19 @@ function tableFrom(w: Wire): FeatureTableInfo {
   };
 }
 
+function serviceFrom(w: Wire): FeatureServiceInfo {
+  return {
+    name: String(w.name),
+    features: (w.features ?? []) as string[],
+    description: (w.description as string | null | undefined) ?? null,
+    owner: (w.owner as string | null | undefined) ?? null,
+    tags: (w.tags ?? {}) as Record<string, string>,
+    version: num(w.version),
+    creationTimestamp: num(w.creation_timestamp),
+    lastUpdatedTimestamp: num(w.last_updated_timestamp),
+  };
+}
+
 function versionFrom(w: Wire): FeatureTableVersionInfo {
   return {
     name: String(w.name),
@@ -157,10 +204,40 @@ export class FeaturesClient {
     return this.http.json<T>('POST', `${HANGAR}${path}`, { json, idempotent });
   }
 
-  /** Register or update definitions (`feast apply`); each comes back created, changed or unchanged. Admins only with `--auth`. */
-  async apply(tables: FeatureTableDefinition[], options: { dryRun?: boolean } = {}): Promise<Array<{ name: string; status: 'created' | 'changed' | 'unchanged' }>> {
-    const r = await this.post<{ results?: Array<{ name: string; status: 'created' | 'changed' | 'unchanged' }> }>('/tables/apply', { tables, dry_run: options.dryRun === true }, true);
-    return r.results ?? [];
+  /**
+   * Register or update definitions (`feast apply`); each comes back created, changed or
+   * unchanged. Services in `options.services` are registered after the tables and may refer to
+   * them; use {@link applyAll} to see their results too. Admins only with `--auth`.
+   */
+  async apply(tables: FeatureTableDefinition[], options: { dryRun?: boolean; services?: FeatureServiceDefinition[] } = {}): Promise<Array<{ name: string; status: 'created' | 'changed' | 'unchanged' }>> {
+    return (await this.applyAll({ tables, ...options })).tables;
+  }
+
+  /** Register or update tables and services in one call; every service is checked before anything is written. */
+  async applyAll(definitions: { tables?: FeatureTableDefinition[]; services?: FeatureServiceDefinition[]; dryRun?: boolean }): Promise<{ tables: Array<{ name: string; status: 'created' | 'changed' | 'unchanged' }>; services: FeatureServiceApplyResult[] }> {
+    const r = await this.post<{ results?: Array<{ name: string; status: 'created' | 'changed' | 'unchanged' }>; services?: FeatureServiceApplyResult[] }>(
+      '/tables/apply',
+      { tables: definitions.tables ?? [], ...(definitions.services === undefined ? {} : { services: definitions.services }), dry_run: definitions.dryRun === true },
+      true,
+    );
+    return { tables: r.results ?? [], services: r.services ?? [] };
+  }
+
+  /** Every registered feature service, by name. */
+  async listServices(): Promise<FeatureServiceInfo[]> {
+    const r = await this.read<{ feature_services?: Wire[] }>('/services/list', {});
+    return (r.feature_services ?? []).map(serviceFrom);
+  }
+
+  /** One feature service. RESOURCE_DOES_NOT_EXIST when unknown. */
+  async getService(name: string): Promise<FeatureServiceInfo> {
+    const r = await this.read<{ feature_service: Wire }>('/services/get', { name });
+    return serviceFrom(r.feature_service);
+  }
+
+  /** Delete a feature service (its tables stay). RESOURCE_DOES_NOT_EXIST when unknown; admins only with `--auth`. */
+  async deleteService(name: string): Promise<void> {
+    await this.post('/services/delete', { name });
   }
 
   /** Every registered table. */

@@ -1,6 +1,6 @@
 /**
- * Kysely row types of the tables of migration 0004: feature-table definitions, versions and
- * training sets (issue 4). Part of the metadata database's `Database` type, so `hangar db copy`
+ * Kysely row types of the tables of migrations 0004 (feature-table definitions, versions and
+ * training sets) and 0009 (feature services), issue 4. Part of the metadata database's `Database` type, so `hangar db copy`
  * carries them (they are listed in `TABLES_IN_DEPENDENCY_ORDER` too). `features-store.ts` maps
  * them to domain shapes.
  */
@@ -69,9 +69,25 @@ export interface TrainingSetsTable {
   creation_timestamp: number;
 }
 
-/** The tables of migration 0004. */
+/** One feature service: a named list of feature references (migration 0009). */
+export interface FeatureServicesTable {
+  name: string;
+  /** The `FeatureServiceSpec` as canonical JSON, its `table:*` references expanded. */
+  spec_json: string;
+  /** sha256 of `spec_json`; apply compares it to report changed/unchanged. */
+  spec_digest: string;
+  description: string | null;
+  owner: string | null;
+  /** 1 when created, one more at each change of content. */
+  version: number;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+}
+
+/** The tables of migrations 0004 and 0009. */
 export interface FeatureStoreTables {
   feature_tables: FeatureTablesTable;
   feature_table_versions: FeatureTableVersionsTable;
   training_sets: TrainingSetsTable;
+  feature_services: FeatureServicesTable;
 }

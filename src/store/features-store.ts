@@ -1,6 +1,6 @@
 /**
- * The feature-store adapter: feature-table definitions, their computed versions and training
- * sets, on the same Kysely engine as the metadata store. Storage primitives only; the rules
+ * The feature-store adapter: feature-table definitions, their computed versions, training sets
+ * and feature services, on the same Kysely engine as the metadata store. Storage primitives only; the rules
  * (what a spec may say, how a version is computed, the point-in-time join) live in
  * `src/data/features/`, since the store layer may not import domain code.
  */
@@ -12,7 +12,7 @@ import { inTransaction } from './transaction.js';
 import { KyselyStore } from './kysely-store.js';
 import type { Store } from './port.js';
 import type { Database } from './schema.js';
-import type { FeatureTablesTable, FeatureTableVersionsTable, TrainingSetsTable } from './features-schema.js';
+import type { FeatureServicesTable, FeatureTablesTable, FeatureTableVersionsTable, TrainingSetsTable } from './features-schema.js';
 
 type Db = Kysely<Database>;
 
@@ -84,6 +84,31 @@ export interface TrainingSetRecord {
   runId: string | null;
   creationTimestamp: number;
 }
+
+/** A registered feature service (its spec is opaque JSON here; `src/data/features/` parses it). */
+export interface FeatureServiceRecord {
+  name: string;
+  /** The spec as JSON text. */
+  specJson: string;
+  specDigest: string;
+  description: string | null;
+  owner: string | null;
+  /** 1 when created; one more each time its content changed. */
+  version: number;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number;
+}
+
+const toService = (r: FeatureServicesTable): FeatureServiceRecord => ({
+  name: r.name,
+  specJson: r.spec_json,
+  specDigest: r.spec_digest,
+  description: r.description,
+  owner: r.owner,
+  version: Number(r.version),
+  creationTimestamp: Number(r.creation_timestamp),
+  lastUpdatedTimestamp: Number(r.last_updated_timestamp),
+});
 
 const toTable = (r: FeatureTablesTable): FeatureTableRecord => ({
   name: r.name,
@@ -258,6 +283,65 @@ export class FeatureStore {
   async listVersions(name: string): Promise<FeatureTableVersionRecord[]> {
     const rows = await this.#tx('read', (trx) => trx.selectFrom('feature_table_versions').selectAll().where('name', '=', name).orderBy('version', 'asc').execute());
     return rows.map(toVersion);
+  }
+
+  // --- feature services --------------------------------------------------------------------------
+
+  /**
+   * Create or update a feature service. `created` (version 1), `changed` (the digest differs:
+   * version + 1 and a new updated time) or `unchanged` (nothing written).
+   */
+  upsertService(input: { name: string; specJson: string; specDigest: string; description: string | null; owner: string | null }): Promise<{ status: 'created' | 'changed' | 'unchanged'; service: FeatureServiceRecord }> {
+    return this.#tx('write', async (trx) => {
+      const now = this.#clock.now();
+      const rows = await sql<FeatureServicesTable>`select * from feature_services where name = ${input.name}${this.#e.forUpdate}`.execute(trx);
+      const existing = rows.rows[0];
+      if (existing === undefined) {
+        const row: FeatureServicesTable = {
+          name: input.name,
+          spec_json: input.specJson,
+          spec_digest: input.specDigest,
+          description: input.description,
+          owner: input.owner,
+          version: 1,
+          creation_timestamp: now,
+          last_updated_timestamp: now,
+        };
+        await trx.insertInto('feature_services').values(row).execute();
+        return { status: 'created', service: toService(row) };
+      }
+      if (existing.spec_digest === input.specDigest) return { status: 'unchanged', service: toService(existing) };
+      const updated = { spec_json: input.specJson, spec_digest: input.specDigest, description: input.description, owner: input.owner, version: Number(existing.version) + 1, last_updated_timestamp: now };
+      await trx.updateTable('feature_services').set(updated).where('name', '=', input.name).execute();
+      return { status: 'changed', service: toService({ ...existing, ...updated }) };
+    });
+  }
+
+  /** A feature service, or null. */
+  async findService(name: string): Promise<FeatureServiceRecord | null> {
+    const row = await this.#tx('read', (trx) => trx.selectFrom('feature_services').selectAll().where('name', '=', name).executeTakeFirst());
+    return row === undefined ? null : toService(row);
+  }
+
+  /** A feature service; RESOURCE_DOES_NOT_EXIST naming it when absent. */
+  async getService(name: string): Promise<FeatureServiceRecord> {
+    const s = await this.findService(name);
+    if (s === null) throw notFound(`Feature service '${name}' not found; register it with \`hangar features apply\`.`);
+    return s;
+  }
+
+  /** Every feature service, by name. */
+  async listServices(): Promise<FeatureServiceRecord[]> {
+    const rows = await this.#tx('read', (trx) => trx.selectFrom('feature_services').selectAll().orderBy(sql`name ${this.#e.binaryCollation}`).execute());
+    return rows.map(toService);
+  }
+
+  /** Delete a feature service; RESOURCE_DOES_NOT_EXIST when absent. */
+  async deleteService(name: string): Promise<void> {
+    await this.#tx('write', async (trx) => {
+      const r = await trx.deleteFrom('feature_services').where('name', '=', name).executeTakeFirst();
+      if (Number(r.numDeletedRows) === 0) throw notFound(`Feature service '${name}' not found.`);
+    });
   }
 
   // --- training sets -----------------------------------------------------------------------------

@@ -268,4 +268,5 @@ export const TABLES_IN_DEPENDENCY_ORDER: ReadonlyArray<{ table: TableName; key: 
   { table: 'feature_tables', key: ['name'] },
   { table: 'feature_table_versions', key: ['name', 'version'] },
   { table: 'training_sets', key: ['training_set_id'] },
+  { table: 'feature_services', key: ['name'] },
 ];

@@ -1,6 +1,7 @@
 /**
- * Feature tables and training sets over REST, under `/api/2.0/hangar/features/…`
- * (docs/features.md): tables/apply, tables/get, tables/list, tables/compute,
+ * Feature tables, feature services and training sets over REST, under
+ * `/api/2.0/hangar/features/…` (docs/features.md): tables/apply (tables and services),
+ * tables/get, tables/list, tables/compute, services/list, services/get, services/delete,
  * training-sets/create, training-sets/get.
  *
  * Applying, computing and building training sets run SQL (and transform modules) on the server
@@ -11,7 +12,13 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { invalidParam } from '../../core/errors.js';
 import {
+  applyFeatureServices,
   applyFeatureTables,
+  deleteFeatureService,
+  featureServiceToWire,
+  getFeatureService,
+  listFeatureServices,
+  toFeatureServiceSpecs,
   computeFeatureTable,
   createTrainingSet,
   featureStoreOf,
@@ -98,12 +105,33 @@ export function registerFeatureRoutes(ctx: ApiContext): void {
   const requireServerSql = (req: FastifyRequest, what: string): void => governanceOf(ctx.store).requireAdmin(principalOf(req), what);
 
   hangarRoute(ctx, 'POST', '/features/tables/apply', async (req) => {
-    const body = parseInput(z.object({ tables: z.array(z.unknown()).min(1), dry_run: z.boolean().optional() }), req.json);
+    const body = parseInput(z.object({ tables: z.array(z.unknown()).optional(), services: z.array(z.unknown()).optional(), dry_run: z.boolean().optional() }), req.json);
+    if ((body.tables?.length ?? 0) + (body.services?.length ?? 0) === 0) throw invalidParam('tables (or services) must list at least one definition', 'tables');
     requireServerSql(req, 'apply feature tables (their SQL runs on the server)');
-    const specs = toFeatureTableSpecs(body.tables);
-    const results = await applyFeatureTables(data, specs, { dryRun: body.dry_run === true });
-    if (body.dry_run !== true) req.audit = { entityType: 'feature_table', entityId: specs.map((s) => s.name).join(','), after: results };
-    return { results, dry_run: body.dry_run === true };
+    const specs = toFeatureTableSpecs(body.tables ?? []);
+    const services = toFeatureServiceSpecs(body.services ?? []);
+    const dryRun = body.dry_run === true;
+    // Services are checked against the tables of this apply before anything is written.
+    if (!dryRun && services.length > 0) await applyFeatureServices(data, services, { tables: specs, dryRun: true });
+    const results = await applyFeatureTables(data, specs, { dryRun });
+    const serviceResults = await applyFeatureServices(data, services, { tables: specs, dryRun });
+    if (!dryRun) req.audit = { entityType: 'feature_table', entityId: [...specs, ...services].map((s) => s.name).join(','), after: { results, services: serviceResults } };
+    return { results, services: serviceResults, dry_run: dryRun };
+  });
+
+  hangarRoute(ctx, 'GET', '/features/services/list', async () => ({ feature_services: (await listFeatureServices(data)).map(featureServiceToWire) }));
+
+  hangarRoute(ctx, 'GET', '/features/services/get', async (req) => {
+    const q = parseInput(z.object({ name: z.string().min(1) }), req.json);
+    return { feature_service: featureServiceToWire(await getFeatureService(data, q.name)) };
+  });
+
+  hangarRoute(ctx, 'POST', '/features/services/delete', async (req) => {
+    const body = parseInput(z.object({ name: z.string().min(1) }), req.json);
+    requireServerSql(req, 'delete feature services (they are registered with the tables)');
+    req.audit = { entityType: 'feature_service', entityId: body.name };
+    await deleteFeatureService(data, body.name);
+    return {};
   });
 
   hangarRoute(ctx, 'GET', '/features/tables/get', async (req) => {

@@ -1,7 +1,8 @@
 /**
  * Online feature look-up over REST (docs/online-store.md): `POST /api/2.0/hangar/features/online/get`
  * and Feast's path `POST /get-online-features`, same body and columnar answer; and
- * `GET /api/2.0/hangar/features/online/tables`, what the online store holds.
+ * `GET /api/2.0/hangar/features/online/tables`, what the online store holds. A look-up may
+ * name a `feature_service` registered in the metadata store instead of listing features.
  *
  * The online store opens on the first request that needs it (so a server that never serves
  * features never opens it) and closes with the server. Look-ups read only, so they are not
@@ -11,6 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HangarError } from '../../core/errors.js';
 import {
+  featureServiceResolver,
   featureTableNames,
   getFeatureTable,
   incrementalWindow,
@@ -56,10 +58,14 @@ const materializeSchema = z.object({
 });
 
 export function registerOnlineRoutes(ctx: ApiContext): void {
+  // `feature_service` in a look-up resolves against the services in this server's metadata
+  // store, cached for the look-up's metadata TTL (1 s), so a service applied here or by another
+  // process shows within a second.
+  const resolveFeatureService = featureServiceResolver(() => ctx.store);
   let opening: Promise<OnlineFeatures> | undefined;
   const online = (): Promise<OnlineFeatures> => {
     opening ??= openOnlineStore(ctx.config.onlineStore, { home: ctx.config.home, backendStoreUri: ctx.config.backendStoreUri }).then(
-      (store) => new OnlineFeatures(store),
+      (store) => new OnlineFeatures(store, { resolveFeatureService }),
       (e: unknown) => {
         // A store that could not open (Redis down) is retried by the next request.
         opening = undefined;

@@ -9,7 +9,8 @@ import { formatFields, formatTable, formatTime } from '../table.js';
 import type { CommandContext } from './context.js';
 
 /**
- * Feature-store commands: `hangar features apply|list|show|compute|training-set` work on the
+ * Feature-store commands: `hangar features apply|list|show|compute|training-set` and
+ * `hangar features services list|get|delete` work on the
  * metadata database and artifact root directly (like `hangar db` and `hangar gc`: data engineers
  * run them where the data lives); `hangar score` loads a model from a tracking server and looks
  * its features up in the same database. Remote programs use the REST routes or the SDK.
@@ -73,23 +74,33 @@ export function registerFeatureCommands(ctx: CommandContext): void {
       `
 A definition names the table, its primary keys, the timestamp key, typed features, a source
 (SQL over files and dataset('name'), or a TypeScript transform), a TTL ('7d', '12h', '30m',
-0 = never expires), a description, an owner and tags. Tables not in PATH are left alone.
+0 = never expires), a description, an owner and tags. Feature services (a name and a list of
+'table:feature' references, 'table:*' for all of a table) are registered after the tables;
+a changed service gets a new version. Tables and services not in PATH are left alone.
 
 Examples:
   hangar features apply                       # ./features.yaml or ./features.ts
   hangar features apply defs/features.ts --dry-run`,
     )
     .action(async (path: string, o: Flags & { dryRun?: boolean }) => {
-      const { loadDefinitions, applyFeatureTables } = await dataModule();
-      const { file, specs } = await loadDefinitions(path);
-      const results = await withDataContext(io, o, (c) => applyFeatureTables(c, specs, { dryRun: o.dryRun === true }));
+      const { loadDefinitions, applyFeatureTables, applyFeatureServices } = await dataModule();
+      const { file, specs, services } = await loadDefinitions(path);
+      const dryRun = o.dryRun === true;
+      const { results, serviceResults } = await withDataContext(io, o, async (c) => {
+        // Services are checked against the tables of this apply before anything is written.
+        if (!dryRun && services.length > 0) await applyFeatureServices(c, services, { tables: specs, dryRun: true });
+        const tables = await applyFeatureTables(c, specs, { dryRun });
+        return { results: tables, serviceResults: await applyFeatureServices(c, services, { tables: specs, dryRun }) };
+      });
       if (o.json === true) {
-        io.out(json({ file, dry_run: o.dryRun === true, results }));
+        io.out(json({ file, dry_run: dryRun, results, services: serviceResults }));
         return;
       }
-      io.out(formatTable(['TABLE', o.dryRun === true ? 'WOULD BE' : 'STATUS'], results.map((r) => [r.name, r.status])));
-      const count = (s: string): number => results.filter((r) => r.status === s).length;
-      io.err(`${o.dryRun === true ? 'Dry run: ' : ''}${count('created')} created, ${count('changed')} changed, ${count('unchanged')} unchanged (${file})\n`);
+      const rows: Array<Array<string | number>> = [...results.map((r) => ['table', r.name, r.status, '']), ...serviceResults.map((r) => ['service', r.name, r.status, `v${r.version}, ${r.features.length} features`])];
+      io.out(formatTable(['KIND', 'NAME', dryRun ? 'WOULD BE' : 'STATUS', 'DETAIL'], rows));
+      const count = (list: Array<{ status: string }>, s: string): number => list.filter((r) => r.status === s).length;
+      const summary = (list: Array<{ status: string }>): string => `${count(list, 'created')} created, ${count(list, 'changed')} changed, ${count(list, 'unchanged')} unchanged`;
+      io.err(`${dryRun ? 'Dry run: ' : ''}tables ${summary(results)}; services ${summary(serviceResults)} (${file})\n`);
     });
 
   // --- list / show -------------------------------------------------------------------------------
@@ -138,6 +149,52 @@ Examples:
         { empty: `(not computed yet; run \`hangar features compute ${name}\`)` },
       )}`,
     );
+  });
+
+  // --- services ------------------------------------------------------------------------------------
+  const services = features.command('services').description('feature services: named lists of features a model uses (registered by `hangar features apply`)');
+
+  dataOptions(services.command('list').description('list registered feature services')).action(async (o: Flags) => {
+    const { listFeatureServices, featureServiceToWire } = await dataModule();
+    const list = await withDataContext(io, o, (c) => listFeatureServices(c));
+    if (o.json === true) {
+      io.out(json({ feature_services: list.map(featureServiceToWire) }));
+      return;
+    }
+    io.out(
+      formatTable(
+        ['NAME', 'VERSION', 'FEATURES', 'TABLES', 'UPDATED (UTC)', 'OWNER'],
+        list.map((s) => [s.spec.name, s.record.version, s.spec.features.length, [...new Set(s.spec.features.map((f) => f.slice(0, f.indexOf(':'))))].join(','), formatTime(s.record.lastUpdatedTimestamp), s.spec.owner ?? '']),
+        { empty: '(no feature services; declare them beside the tables and run `hangar features apply`)' },
+      ),
+    );
+  });
+
+  dataOptions(services.command('get').argument('<name>', 'feature service name').description('show a feature service and its feature references')).action(async (name: string, o: Flags) => {
+    const { getFeatureService, featureServiceToWire } = await dataModule();
+    const s = await withDataContext(io, o, (c) => getFeatureService(c, name));
+    if (o.json === true) {
+      io.out(json({ feature_service: featureServiceToWire(s) }));
+      return;
+    }
+    io.out(
+      formatFields([
+        ['name', s.spec.name],
+        ['version', String(s.record.version)],
+        ['description', s.spec.description ?? ''],
+        ['owner', s.spec.owner ?? ''],
+        ['tags', Object.entries(s.spec.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(', ')],
+        ['created (UTC)', formatTime(s.record.creationTimestamp)],
+        ['updated (UTC)', formatTime(s.record.lastUpdatedTimestamp)],
+      ]),
+    );
+    io.out(`\n${formatTable(['FEATURE TABLE', 'FEATURE'], s.spec.features.map((f) => [f.slice(0, f.indexOf(':')), f.slice(f.indexOf(':') + 1)]))}`);
+  });
+
+  dataOptions(services.command('delete').argument('<name>', 'feature service name').description('delete a feature service (its tables stay)')).action(async (name: string, o: Flags) => {
+    const { deleteFeatureService } = await dataModule();
+    await withDataContext(io, o, (c) => deleteFeatureService(c, name));
+    io.out(o.json === true ? json({ deleted: name }) : `Deleted feature service ${name}\n`);
   });
 
   // --- compute -------------------------------------------------------------------------------------

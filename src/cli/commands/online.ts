@@ -185,9 +185,11 @@ Examples:
       const config = configFrom(io, { home: o.home, backendStoreUri: o.backendStoreUri, onlineStore: o.onlineStore });
       const { describeOnlineStore, openOnlineStore, OnlineFeatures, startFeatureServer } = await import('../../data/online/index.js');
       const defaults = { home: config.home, backendStoreUri: config.backendStoreUri };
+      // Feature services are read (never written) from the metadata store, opened on the first look-up that names one.
+      const services = (await import('../../data/features/service-resolver.js')).metadataServiceResolver(config.backendStoreUri);
       const store = await openOnlineStore(config.onlineStore, defaults);
       try {
-        const running = await startFeatureServer({ online: new OnlineFeatures(store), host: o.host, port: o.port, bodyLimitBytes: config.bodyLimitBytes, logLine: (line) => io.err(`${line}\n`) });
+        const running = await startFeatureServer({ online: new OnlineFeatures(store, { resolveFeatureService: services.resolve }), host: o.host, port: o.port, bodyLimitBytes: config.bodyLimitBytes, logLine: (line) => io.err(`${line}\n`) });
         try {
           const where = describeOnlineStore(config.onlineStore, defaults);
           io.out(o.json ? json({ url: running.url, online_store_type: config.onlineStore.type, online_store: where }) : `Hangar feature server listening on ${running.url}\n  online store   ${where}\n`);
@@ -198,6 +200,7 @@ Examples:
         }
       } finally {
         await store.close();
+        await services.close();
       }
     });
 }

@@ -1,7 +1,8 @@
 /**
- * Feature tables as code: the input format (TypeScript/JavaScript modules and `features.yaml`),
- * its validation into `FeatureTableSpec`, and loading definitions from disk. Every error names
- * the table and field it is about, e.g. `flights_origin.ttl`.
+ * Feature tables and feature services as code: the input format (TypeScript/JavaScript modules
+ * and `features.yaml`), its validation into `FeatureTableSpec` and `FeatureServiceSpec`, and
+ * loading definitions from disk. Every error names the table or service and the field it is
+ * about, e.g. `flights_origin.ttl` or `driver_activity_v1.features[2]`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import type TypeScript from 'typescript';
 import { z } from 'zod';
 import { HangarError, invalidParam } from '../../core/errors.js';
-import type { FeatureSource, FeatureSpec, FeatureTableSpec, FeatureType, KeySpec } from './spec.js';
+import type { FeatureServiceSpec, FeatureSource, FeatureSpec, FeatureTableSpec, FeatureType, KeySpec } from './spec.js';
 
 export const FEATURE_TYPES: readonly FeatureType[] = ['double', 'long', 'boolean', 'string', 'timestamp'];
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -50,6 +51,27 @@ export function defineFeatureTable(input: FeatureTableInput): FeatureTableInput 
 export function defineFeatureTables(inputs: FeatureTableInput[]): FeatureTableInput[] {
   return inputs.map(defineFeatureTable);
 }
+
+/** A feature service as written by hand. */
+export interface FeatureServiceInput {
+  /** Unique name, `[A-Za-z_][A-Za-z0-9_]*`, e.g. `driver_activity_v1`. */
+  name: string;
+  /** Feature references `table:feature`, or `table:*` for every feature of the table; at least one. */
+  features: string[];
+  description?: string;
+  owner?: string;
+  tags?: Record<string, string>;
+}
+
+const SERVICE_MARK = Symbol.for('hangar.featureService');
+
+/** Declare a feature service in a module (`export const v1 = defineFeatureService({...})`). Validated when loaded and again when applied. */
+export function defineFeatureService(input: FeatureServiceInput): FeatureServiceInput {
+  Object.defineProperty(input, SERVICE_MARK, { value: true, enumerable: false });
+  return input;
+}
+
+const isService = (v: unknown): boolean => v !== null && typeof v === 'object' && (v as Record<symbol, unknown>)[SERVICE_MARK] === true;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -231,8 +253,70 @@ export function toFeatureTableSpecs(raws: unknown[], baseDir?: string): FeatureT
   return specs;
 }
 
+const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*|\*)$/;
+
+/**
+ * Validate one hand-written feature service: its name, at least one reference, each of the form
+ * `table:feature` or `table:*`, no reference twice. Whether the tables and features exist is
+ * checked when the service is applied (`applyFeatureServices`). INVALID_PARAMETER_VALUE naming
+ * the field (`<service>.features[2]`).
+ */
+export function toFeatureServiceSpec(raw: unknown, options: { position?: number } = {}): FeatureServiceSpec {
+  const where = options.position === undefined ? 'feature service' : `feature service #${options.position + 1}`;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalidParam(`A ${where} must be an object`, 'services');
+  const o = raw as Record<string, unknown>;
+  const name = o.name;
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw invalidParam(`${where}: name must match [A-Za-z_][A-Za-z0-9_]*; got ${JSON.stringify(name)}`, 'name');
+  }
+  const f = (field: string): string => `${name}.${field}`;
+  const refs = o.features;
+  if (!Array.isArray(refs) || refs.length === 0) throw invalidParam(`${f('features')} must list at least one feature reference 'table:feature' (or 'table:*')`, f('features'));
+  const seen = new Map<string, number>();
+  const features = refs.map((ref, i) => {
+    const field = f(`features[${i}]`);
+    if (typeof ref !== 'string' || !REFERENCE.test(ref)) throw invalidParam(`${field}: expected 'table:feature' or 'table:*'; got ${JSON.stringify(ref)}`, field);
+    const before = seen.get(ref);
+    if (before !== undefined) throw invalidParam(`${field}: '${ref}' is listed twice (also at features[${before}])`, field);
+    seen.set(ref, i);
+    return ref;
+  });
+  const spec: FeatureServiceSpec = { name, features };
+  for (const k of ['description', 'owner'] as const) {
+    const v = o[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') throw invalidParam(`${f(k)} must be text`, f(k));
+    spec[k] = v;
+  }
+  if (o.tags !== undefined && o.tags !== null) {
+    const tags = stringMap.safeParse(o.tags);
+    if (!tags.success) throw invalidParam(`${f('tags')} must map names to text values`, f('tags'));
+    spec.tags = tags.data;
+  }
+  const known = new Set(['name', 'features', 'description', 'owner', 'tags']);
+  for (const k of Object.keys(o)) if (!known.has(k)) throw invalidParam(`${name}: unknown field '${k}'`, f(k));
+  return spec;
+}
+
+/** Validate a list of feature services: each as `toFeatureServiceSpec`, and no name twice. */
+export function toFeatureServiceSpecs(raws: unknown[]): FeatureServiceSpec[] {
+  const specs = raws.map((r, i) => toFeatureServiceSpec(r, { position: i }));
+  const names = new Set<string>();
+  for (const s of specs) {
+    if (names.has(s.name)) throw invalidParam(`Feature service '${s.name}' is defined twice`, `${s.name}.name`);
+    names.add(s.name);
+  }
+  return specs;
+}
+
+/** Feature tables and feature services read from one definitions file. */
+export interface Definitions {
+  tables: FeatureTableSpec[];
+  services: FeatureServiceSpec[];
+}
+
 /** The spec as canonical JSON (keys sorted), so equal specs give equal text and digests. */
-export function canonicalSpecJson(spec: FeatureTableSpec): string {
+export function canonicalSpecJson(spec: FeatureTableSpec | FeatureServiceSpec): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, sort((v as Record<string, unknown>)[k])]));
@@ -242,23 +326,36 @@ export function canonicalSpecJson(spec: FeatureTableSpec): string {
 }
 
 /** sha256 of the canonical spec, 16 hex characters. */
-export function specDigest(spec: FeatureTableSpec): string {
+export function specDigest(spec: FeatureTableSpec | FeatureServiceSpec): string {
   return createHash('sha256').update(canonicalSpecJson(spec)).digest('hex').slice(0, 16);
 }
 
 const DEFINITION_FILES = ['features.yaml', 'features.yml', 'features.ts', 'features.mts', 'features.js', 'features.mjs'];
 
-/** Definitions from parsed YAML: a list of tables, or `{tables: [...]}` / `{feature_tables: [...]}`. */
+/** Feature tables from YAML: a list of tables, or `{tables: [...]}` / `{feature_tables: [...]}`. */
 export function specsFromYaml(text: string, baseDir?: string, file = 'features.yaml'): FeatureTableSpec[] {
+  return definitionsFromYaml(text, baseDir, file).tables;
+}
+
+/**
+ * Tables and services from YAML: a list of tables, or a mapping with `tables:` (or
+ * `feature_tables:`) and `services:` (or `feature_services:`), at least one of them.
+ */
+export function definitionsFromYaml(text: string, baseDir?: string, file = 'features.yaml'): Definitions {
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (e) {
     throw new HangarError('INVALID_PARAMETER_VALUE', `${file} is not valid YAML: ${(e as Error).message}`, { field: file, cause: e });
   }
-  const list = Array.isArray(doc) ? doc : doc !== null && typeof doc === 'object' ? ((doc as Record<string, unknown>).tables ?? (doc as Record<string, unknown>).feature_tables) : undefined;
-  if (!Array.isArray(list)) throw invalidParam(`${file} must hold a list of feature tables (or 'tables:' with one)`, file);
-  return toFeatureTableSpecs(list, baseDir);
+  if (Array.isArray(doc)) return { tables: toFeatureTableSpecs(doc, baseDir), services: [] };
+  const o = doc !== null && typeof doc === 'object' ? (doc as Record<string, unknown>) : {};
+  const tables = o.tables ?? o.feature_tables;
+  const services = o.services ?? o.feature_services;
+  if (tables !== undefined && !Array.isArray(tables)) throw invalidParam(`${file}: 'tables' must be a list of feature tables`, `${file}.tables`);
+  if (services !== undefined && !Array.isArray(services)) throw invalidParam(`${file}: 'services' must be a list of feature services`, `${file}.services`);
+  if (tables === undefined && services === undefined) throw invalidParam(`${file} must hold a list of feature tables (or 'tables:' and 'services:' with lists)`, file);
+  return { tables: toFeatureTableSpecs((tables ?? []) as unknown[], baseDir), services: toFeatureServiceSpecs((services ?? []) as unknown[]) };
 }
 
 /** Import a module; a TypeScript file Node cannot load is transpiled (with `typescript`) beside itself first. */
@@ -294,30 +391,54 @@ export async function importTranspiled(path: string): Promise<Record<string, unk
   }
 }
 
-/** Definitions exported by a module: the default export (one table, a list, or `{tables}`), plus named exports made by `defineFeatureTable`. */
+/** Feature tables exported by a module (see {@link definitionsFromModule}). */
 export async function specsFromModule(path: string): Promise<FeatureTableSpec[]> {
+  return (await definitionsFromModule(path)).tables;
+}
+
+/**
+ * Definitions exported by a module: the default export (one table, a list, or
+ * `{tables, services}`), plus named exports made by `defineFeatureTable` and
+ * `defineFeatureService`. In a list, an object made by `defineFeatureService` is a service.
+ */
+export async function definitionsFromModule(path: string): Promise<Definitions> {
   const mod = await importModule(path);
-  const raws: unknown[] = [];
+  const tables: unknown[] = [];
+  const services: unknown[] = [];
+  const add = (v: unknown): void => {
+    const list = isService(v) ? services : tables;
+    if (!list.includes(v)) list.push(v);
+  };
   const d = mod.default;
-  if (Array.isArray(d)) raws.push(...(d as unknown[]));
+  if (Array.isArray(d)) (d as unknown[]).forEach(add);
   else if (d !== null && typeof d === 'object') {
-    const tables = (d as Record<string, unknown>).tables;
-    if (Array.isArray(tables)) raws.push(...(tables as unknown[]));
-    else raws.push(d);
+    const o = d as Record<string, unknown>;
+    if (o.tables !== undefined || o.services !== undefined) {
+      for (const [key, list] of [['tables', o.tables], ['services', o.services]] as const) {
+        if (list === undefined) continue;
+        if (!Array.isArray(list)) throw invalidParam(`${basename(path)}: the default export's '${key}' must be a list`, key);
+        if (key === 'tables') (list as unknown[]).forEach(add);
+        else for (const s of list as unknown[]) if (!services.includes(s)) services.push(s);
+      }
+    } else add(d);
   }
   for (const [k, v] of Object.entries(mod)) {
     if (k === 'default' || v === null || typeof v !== 'object') continue;
-    if ((v as Record<symbol, unknown>)[MARK] === true && !raws.includes(v)) raws.push(v);
+    if ((v as Record<symbol, unknown>)[MARK] === true || isService(v)) add(v);
   }
-  if (raws.length === 0) throw invalidParam(`${basename(path)} exports no feature tables (export default defineFeatureTables([...]) or named defineFeatureTable(...) exports)`, 'path');
-  return toFeatureTableSpecs(raws, dirname(path));
+  if (tables.length === 0 && services.length === 0) {
+    throw invalidParam(`${basename(path)} exports no feature tables or services (export default defineFeatureTables([...]), {tables, services}, or named defineFeatureTable(...) / defineFeatureService(...) exports)`, 'path');
+  }
+  return { tables: toFeatureTableSpecs(tables, dirname(path)), services: toFeatureServiceSpecs(services) };
 }
 
 /**
  * Load definitions from a file (`.yaml`/`.yml`, `.ts`/`.mts`/`.js`/`.mjs`) or a directory holding
  * one of `features.yaml|yml|ts|mts|js|mjs`. Transform modules resolve relative to the file.
+ * `specs` are the feature tables, `services` the feature services (not yet checked against the
+ * tables: `applyFeatureServices` does that).
  */
-export async function loadDefinitions(path: string): Promise<{ file: string; specs: FeatureTableSpec[] }> {
+export async function loadDefinitions(path: string): Promise<{ file: string; specs: FeatureTableSpec[]; services: FeatureServiceSpec[] }> {
   let file = resolve(path);
   if (!existsSync(file)) throw new HangarError('RESOURCE_DOES_NOT_EXIST', `No feature definitions at ${path}`, { field: 'path' });
   if (statSync(file).isDirectory()) {
@@ -326,7 +447,9 @@ export async function loadDefinitions(path: string): Promise<{ file: string; spe
     file = found;
   }
   const ext = extname(file).toLowerCase();
-  if (ext === '.yaml' || ext === '.yml') return { file, specs: specsFromYaml(await readFile(file, 'utf8'), dirname(file), basename(file)) };
-  if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) return { file, specs: await specsFromModule(file) };
-  throw invalidParam(`Cannot read feature definitions from ${basename(file)}: use .yaml, .yml, .ts, .mts, .js or .mjs`, 'path');
+  let defs: Definitions;
+  if (ext === '.yaml' || ext === '.yml') defs = definitionsFromYaml(await readFile(file, 'utf8'), dirname(file), basename(file));
+  else if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) defs = await definitionsFromModule(file);
+  else throw invalidParam(`Cannot read feature definitions from ${basename(file)}: use .yaml, .yml, .ts, .mts, .js or .mjs`, 'path');
+  return { file, specs: defs.tables, services: defs.services };
 }

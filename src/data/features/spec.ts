@@ -55,3 +55,22 @@ export interface FeatureTableSpec {
   owner?: string;
   tags?: Record<string, string>;
 }
+
+/**
+ * A feature service: a named list of feature references that one model uses, so a look-up can
+ * say `feature_service: 'flights_delay_model_v1'` instead of listing the features (Feast's
+ * `FeatureService`). Registered by `hangar features apply` with the tables.
+ */
+export interface FeatureServiceSpec {
+  /** Unique name, `[A-Za-z_][A-Za-z0-9_]*`. */
+  name: string;
+  /**
+   * Feature references `table:feature`, in answer order, without duplicates. As declared, a
+   * reference may be `table:*` (every feature of the table, in the table's order); apply
+   * expands it, so a registered service lists features only.
+   */
+  features: string[];
+  description?: string;
+  owner?: string;
+  tags?: Record<string, string>;
+}

@@ -15,6 +15,7 @@ import * as m0005 from './0005-serving.js';
 import * as m0006 from './0006-monitoring.js';
 import * as m0007 from './0007-governance-scopes.js';
 import * as m0008 from './0008-monitor-run-leases.js';
+import * as m0009 from './0009-feature-services.js';
 
 interface StoreMigration {
   name: string;
@@ -30,6 +31,7 @@ const MIGRATIONS: readonly StoreMigration[] = [
   { name: '0006-monitoring', up: m0006.up },
   { name: '0007-governance-scopes', up: m0007.up },
   { name: '0008-monitor-run-leases', up: m0008.up },
+  { name: '0009-feature-services', up: m0009.up },
 ];
 
 /** The schema version this code expects. */
