@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { startServerProcess, type ServerProcess } from '../support/process.js';
 const chromiumPath = process.env.HANGAR_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const skipReason = chromiumSkipReason || (existsSync(chromiumPath) ? '' : `${chromiumPath} not found (apt-get install -y chromium)`);
 const webIndex = fileURLToPath(new URL('../../dist/web/index.html', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
 const shots = process.env.HANGAR_UI_SCREENSHOTS;
 
 describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' : ` (skipped: ${skipReason})`}`, () => {
@@ -244,7 +246,7 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     // The server does not know the token: the page says so, with the hint about the token field.
     const alert = page.getByRole('alert');
     await expect.poll(() => alert.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
-    expect(await alert.innerText()).toContain('token field');
+    expect(await alert.innerText()).toContain('did not accept the saved API token');
     expect(seen).toContain('Bearer not-a-real-token');
     expect(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('hangar.token'))).toBe('not-a-real-token');
     await shot('token-error');
@@ -252,5 +254,35 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.getByRole('table', { name: 'Registered models' }).locator('tbody tr').count()).toBe(1);
     expect(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('hangar.token'))).toBeNull();
+  });
+
+  it('reads a model on an --auth server only with a valid token entered in the header', async () => {
+    const authHome = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui-auth-'));
+    const created = execFileSync(process.execPath, [bin, 'tokens', 'create', '--home', authHome, '--user', 'ui-admin', '--admin', '--json'], { encoding: 'utf8' });
+    const token = (JSON.parse(created) as { token: string }).token;
+    const secured = await startServerProcess(['--home', authHome, '--auth', '--default-permission', 'NO_PERMISSIONS']);
+    const authPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      const res = await fetch(`${secured.url}/api/2.0/mlflow/registered-models/create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ name: 'ui-e2e-secret-model', description: 'only for token holders' }),
+      });
+      expect(res.status).toBe(200);
+
+      await authPage.goto(`${secured.url}/models/ui-e2e-secret-model`);
+      const alert = authPage.getByRole('alert').first();
+      await expect.poll(() => alert.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
+      expect(await alert.innerText()).toContain('enter one in the token field');
+
+      await authPage.getByRole('textbox', { name: 'API token' }).fill(token);
+      await authPage.getByRole('button', { name: 'Use' }).click();
+      await expect.poll(() => authPage.getByText('only for token holders').count()).toBe(1);
+      expect(await authPage.getByRole('alert').count()).toBe(0);
+    } finally {
+      await authPage.close();
+      await secured.stop();
+      rmSync(authHome, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { ApiError } from '../lib/api.ts';
+import { ApiError, getToken } from '../lib/api.ts';
 
 /** An error from the server, with its `error_code` and message; a hint for auth errors. */
 export function ErrorBox({ error }: { error: unknown }) {
@@ -9,7 +9,13 @@ export function ErrorBox({ error }: { error: unknown }) {
   return (
     <div className="error" role="alert">
       <strong className="error-code">{code}</strong> <span className="error-message">{message}</span>
-      {auth && <div className="hint">This server needs an API token: enter one in the token field at the top right.</div>}
+      {auth && (
+        <div className="hint">
+          {getToken() === ''
+            ? 'This server needs an API token: enter one in the token field at the top right.'
+            : 'The server did not accept the saved API token for this: sign out (top right) and enter another token.'}
+        </div>
+      )}
     </div>
   );
 }

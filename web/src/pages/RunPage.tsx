@@ -162,8 +162,12 @@ export function RunPage({ runId }: { runId: string }) {
         <dd>{formatTime(info.start_time)}</dd>
         <dt>Duration</dt>
         <dd>{formatDuration(info.start_time, info.end_time) || (info.status === 'RUNNING' ? 'running' : '')}</dd>
-        <dt>User</dt>
-        <dd>{info.user_id ?? ''}</dd>
+        {info.user_id ? (
+          <>
+            <dt>User</dt>
+            <dd>{info.user_id}</dd>
+          </>
+        ) : null}
         <dt>Lifecycle</dt>
         <dd>{info.lifecycle_stage}</dd>
       </dl>
@@ -205,7 +209,9 @@ export function RunPage({ runId }: { runId: string }) {
           <KeyValueTable label="Tags" rows={userTags} empty="No tags." />
           {systemTags.length > 0 && (
             <details>
-              <summary className="muted">{systemTags.length} system tags (mlflow.*)</summary>
+              <summary className="muted">
+                {systemTags.length} system {systemTags.length === 1 ? 'tag' : 'tags'} (mlflow.*)
+              </summary>
               <KeyValueTable label="System tags" rows={systemTags.map((t) => ({ key: t.key, value: <span className="wrap">{t.value}</span> }))} empty="" />
             </details>
           )}
