@@ -6,7 +6,7 @@
  * by a later run (late labels) shows its latest figures.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../../artifacts/index.js';
@@ -79,11 +79,16 @@ function columnIo(name: string, type: string): { declared: string; expr: string 
 const ts = (col: string) => `make_timestamp(${col} * 1000)`;
 const windowStruct = (s: string, e: string, as: string) => `case when ${s} is null then null else {'start': ${ts(s)}, 'end': ${ts(e)}} end as ${as}`;
 
-/** Write one run's rows of a table to the artifact store; returns its path. An empty table is still written (with its schema). */
-export async function writeTable(artifacts: ArtifactStore, monitor: string, table: MetricsTable, runId: string, rows: ReadonlyArray<ProfileRow | DriftRow>): Promise<string> {
+/**
+ * Write one run's rows of a table to the artifact store; returns its path. An empty table is
+ * still written (with its schema). The file is staged under `cacheDir` (default: the temp folder).
+ */
+export async function writeTable(artifacts: ArtifactStore, monitor: string, table: MetricsTable, runId: string, rows: ReadonlyArray<ProfileRow | DriftRow>, cacheDir?: string): Promise<string> {
   const head = table === 'profile' ? HEAD_PROFILE : HEAD_DRIFT;
   const metrics = table === 'profile' ? PROFILE_METRICS : DRIFT_METRICS;
-  const dir = await mkdtemp(join(tmpdir(), 'hangar-monitor-'));
+  const staging = cacheDir === undefined ? tmpdir() : join(cacheDir, 'staging');
+  await mkdir(staging, { recursive: true });
+  const dir = await mkdtemp(join(staging, 'hangar-monitor-'));
   try {
     const json = join(dir, 'rows.jsonl');
     await writeFile(json, rows.map((r) => JSON.stringify(r, jsonValue)).join('\n') + '\n');
@@ -158,7 +163,8 @@ async function localTableFiles(artifacts: ArtifactStore, paths: readonly string[
 /**
  * The merged table of a monitor from the files of its runs (oldest first): newest run per key,
  * windows ascending. Windows come back as `{start, end}` in epoch ms. `cacheDir` holds copies
- * of remote files (default: the data capabilities' cache under the temp directory).
+ * of remote files (the server passes `<home>/cache/data`; default: the data capabilities' cache
+ * under the temp directory).
  */
 export async function readTable(artifacts: ArtifactStore, table: MetricsTable, paths: readonly string[], q: MetricsQuery = {}, cacheDir?: string): Promise<Array<Record<string, unknown>>> {
   if (paths.length === 0) return [];

@@ -3,7 +3,9 @@
  * tables, evaluate the alert rules, fire or resolve alerts with their webhook and retraining
  * trigger, render the report); read results back. Runs are serialised: one at a time per
  * service, whether the scheduler or a person started them. A run that fails is recorded as
- * FAILED with its error and never throws out of `run`.
+ * FAILED with its error and never throws out of `run`. A run reads back only the run files that
+ * can hold the windows its rules and its report need (reads.ts), so its cost does not grow with
+ * the number of earlier runs.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -16,6 +18,7 @@ import { MonitoringStore, type AlertRecord, type MonitorRecord, type MonitorRunR
 import { evaluateRule, ruleQuery, type RuleEvaluation } from './alerts.js';
 import { computeMonitor } from './compute.js';
 import { renderReport } from './report.js';
+import { lookbackStart, MetricReads, newestWindows, runFiles, type RunFile } from './reads.js';
 import { readTable, monitorDir, writeTable, type MetricsQuery, type MetricsTable } from './results.js';
 import { launchRetraining } from './retrain.js';
 import { nextRun, parseSchedule } from './schedule.js';
@@ -38,6 +41,8 @@ export interface RunSummary {
   profile_path: string;
   drift_path: string;
   report_path: string;
+  /** Metric files the rules and the report read back (a file read twice counts twice). */
+  files_read: number;
   evaluations: RuleEvaluation[];
   alerts_fired: string[];
   alerts_resolved: string[];
@@ -61,7 +66,17 @@ export interface MonitorServiceOptions {
    * in progress, and another process reclaims the run only once it expired. Default 60,000.
    */
   leaseMs?: number;
+  /**
+   * Where copies of remote files (metric tables, inference-log files on S3) are kept; the
+   * server passes `<home>/cache/data`. Default: the data capabilities' cache in the temp folder.
+   */
+  cacheDir?: string;
+  /** Windows the report charts, newest first. Default 30. */
+  reportWindows?: number;
 }
+
+/** Windows a run's report charts by default. */
+export const REPORT_WINDOWS = 30;
 
 function defaultLogRoot(artifacts: ArtifactStore): string | null {
   return artifacts.rootUri.startsWith('file:') ? `${fileURLToPath(artifacts.rootUri).replace(/\/+$/, '')}/inference-log` : null;
@@ -83,6 +98,8 @@ export class MonitorService {
   readonly #retrains = new Set<Promise<unknown>>();
   readonly #instanceId: string;
   readonly #leaseMs: number;
+  readonly #cacheDir: string | undefined;
+  readonly #reportWindows: number;
 
   constructor(o: MonitorServiceOptions) {
     this.#store = o.store;
@@ -94,6 +111,8 @@ export class MonitorService {
     this.#now = o.now ?? Date.now;
     this.#instanceId = o.instanceId ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
     this.#leaseMs = o.leaseMs ?? 60_000;
+    this.#cacheDir = o.cacheDir;
+    this.#reportWindows = o.reportWindows ?? REPORT_WINDOWS;
   }
 
   /** The owner recorded on this service's runs. */
@@ -159,10 +178,15 @@ export class MonitorService {
     return this.#ms.listAlerts({ ...(query.monitor === undefined ? {} : { monitorName: query.monitor }), ...(query.status === undefined ? {} : { status: query.status }), maxResults: query.maxResults ?? 100 });
   }
 
-  /** The merged profile or drift table of a monitor (newest run's row per key), filtered. */
+  /**
+   * The merged profile or drift table of a monitor (newest run's row per key), filtered. With
+   * `from`, only the run files that can hold windows from then on are read.
+   */
   async metrics(name: string, table: MetricsTable, query: MetricsQuery = {}): Promise<Array<Record<string, unknown>>> {
     await this.#ms.getMonitor(name);
-    return readTable(this.#artifacts, table, await this.#paths(name, table), query);
+    const files = (await this.#files(name))[table];
+    const from = query.from;
+    return readTable(this.#artifacts, table, (from === undefined ? files : files.filter((f) => f.bound >= from)).map((f) => f.path), query, this.#cacheDir);
   }
 
   /** The HTML report of a run; RESOURCE_DOES_NOT_EXIST when the run has none (it failed). */
@@ -195,16 +219,10 @@ export class MonitorService {
     await this.#ms.setNextRun(m.name, at);
   }
 
-  async #paths(name: string, table: MetricsTable, extra: string[] = []): Promise<string[]> {
-    const runs = await this.#ms.listRuns(name, { status: 'SUCCEEDED', maxResults: 100_000 });
-    const key = table === 'profile' ? 'profile_path' : 'drift_path';
-    return [
-      ...runs
-        .reverse()
-        .map((r) => (r.summary as Partial<RunSummary> | null)?.[key])
-        .filter((p): p is string => typeof p === 'string'),
-      ...extra,
-    ];
+  /** The table files of a monitor's successful runs, oldest first, with the newest window each can hold. */
+  async #files(name: string): Promise<Record<MetricsTable, RunFile[]>> {
+    const runs = (await this.#ms.listRuns(name, { status: 'SUCCEEDED', maxResults: 100_000 })).reverse();
+    return { profile: runFiles(runs, 'profile'), drift: runFiles(runs, 'drift') };
   }
 
   async #run(name: string, trigger: 'SCHEDULE' | 'MANUAL'): Promise<MonitorRunRecord> {
@@ -217,19 +235,29 @@ export class MonitorService {
     heartbeat.unref();
     try {
       const def = m.definition;
-      const result = await computeMonitor({ def, monitorVersion: m.monitorVersion, runId: run.runId, computedAt: run.startTimestamp, watermark: m.watermark, store: this.#store, logRoot: this.#logRoot, logFiles: { artifacts: this.#artifacts } });
-      const profilePath = await writeTable(this.#artifacts, name, 'profile', run.runId, result.profile);
-      const driftPath = await writeTable(this.#artifacts, name, 'drift', run.runId, result.drift);
-      const profilePaths = await this.#paths(name, 'profile', [profilePath]);
-      const driftPaths = await this.#paths(name, 'drift', [driftPath]);
-      const read = sharedReads(this.#artifacts, { profile: profilePaths, drift: driftPaths });
+      const result = await computeMonitor({ def, monitorVersion: m.monitorVersion, runId: run.runId, computedAt: run.startTimestamp, watermark: m.watermark, store: this.#store, logRoot: this.#logRoot, logFiles: { artifacts: this.#artifacts, cacheDir: this.#cacheDir } });
+      const profilePath = await writeTable(this.#artifacts, name, 'profile', run.runId, result.profile, this.#cacheDir);
+      const driftPath = await writeTable(this.#artifacts, name, 'drift', run.runId, result.drift, this.#cacheDir);
+      const files = await this.#files(name);
+      // This run's own files: the newest window they can hold is its newest row (a Snapshot: its start).
+      const own = (path: string, rows: number): RunFile[] => (rows === 0 ? [] : [{ path, bound: result.newest ?? run.startTimestamp }]);
+      const reads = new MetricReads(this.#artifacts, { profile: [...files.profile, ...own(profilePath, result.profile.length)], drift: [...files.drift, ...own(driftPath, result.drift.length)] }, this.#cacheDir);
+
+      // The report's rows first: the rules' reads can mostly be served by the same passes.
+      const granularity = def.profile.type === 'Snapshot' ? null : def.profile.granularities[0]!;
+      const whole: MetricsQuery = { slice_key: null, model_id: '*', ...(granularity === null ? {} : { granularity }) };
+      const reportFrom = (table: MetricsTable) => lookbackStart(reads.files(table), granularity, this.#reportWindows);
+      const reportProfile = newestWindows((await reads.since('profile', { ...whole, column_name: ':table', log_type: 'INPUT', max_results: 100_000 }, reportFrom('profile'))).rows, this.#reportWindows);
+      const reportDrift = newestWindows((await reads.since('drift', { ...whole, max_results: 100_000 }, reportFrom('drift'))).rows, this.#reportWindows);
 
       const evaluations: RuleEvaluation[] = [];
       const fired: string[] = [];
       const resolved: string[] = [];
       for (const rule of def.alert_rules) {
         const { exclude_all_models, ...q } = ruleQuery(rule, def);
-        const rows = await read(rule.table, { ...q, max_results: 100_000 });
+        // The newest N rows of the rule's series: read back N windows, further only while fewer rows qualify.
+        const from = lookbackStart(reads.files(rule.table), q.granularity, rule.num_evaluation_windows);
+        const rows = await reads.newest(rule.table, { ...q, max_results: 100_000 }, from, (r) => evaluateRule(rule, r, exclude_all_models).evaluated >= rule.num_evaluation_windows);
         const e = evaluateRule(rule, rows, exclude_all_models);
         evaluations.push(e);
         const open = await this.#ms.openAlert(name, rule.name);
@@ -242,8 +270,6 @@ export class MonitorService {
         }
       }
 
-      const granularity = def.profile.type === 'Snapshot' ? null : def.profile.granularities[0]!;
-      const whole: MetricsQuery = { slice_key: null, model_id: '*', ...(granularity === null ? {} : { granularity }) };
       const reportPath = `${monitorDir(name)}/reports/${run.runId}.html`;
       const summaryBase = {
         rows: result.rows,
@@ -260,12 +286,12 @@ export class MonitorService {
         startedAt: run.startTimestamp,
         granularity,
         summary: { ...summaryBase, from: iso(result.from), newest: iso(result.newest), alerts_fired: fired.length, alerts_resolved: resolved.length },
-        profile: await read('profile', { ...whole, column_name: ':table', log_type: 'INPUT' }),
-        drift: await read('drift', whole),
+        profile: reportProfile,
+        drift: reportDrift,
         evaluations,
       });
       await this.#artifacts.put(reportPath, Buffer.from(html));
-      const summary: RunSummary = { ...summaryBase, profile_path: profilePath, drift_path: driftPath, report_path: reportPath, evaluations, alerts_fired: fired, alerts_resolved: resolved };
+      const summary: RunSummary = { ...summaryBase, profile_path: profilePath, drift_path: driftPath, report_path: reportPath, files_read: reads.filesRead, evaluations, alerts_fired: fired, alerts_resolved: resolved };
       return await this.#ms.finishRun(run.runId, { status: 'SUCCEEDED', summary, watermark: result.newest });
     } catch (e) {
       if (!isHangarError(e) || e.code === 'INTERNAL_ERROR') this.#log(`monitor ${name} run ${run.runId} failed`, e);
@@ -312,31 +338,6 @@ export class MonitorService {
       this.#log(`webhook event for alert ${alert.alertId} failed`, err);
     }
   }
-}
-
-/**
- * The metric-table reads of one run (its rules, its report), sharing one pass over the files
- * when they differ only in model, log type or drift type: the files of every earlier run are
- * read once, and each query filters the merged rows. Those columns are part of the tables' key,
- * so filtering after "newest run per key" gives what filtering before it would; the order and
- * the newest-windows limit are readTable's.
- */
-function sharedReads(artifacts: ArtifactStore, paths: Record<MetricsTable, string[]>): (table: MetricsTable, q: MetricsQuery) => Promise<Array<Record<string, unknown>>> {
-  const passes = new Map<string, Promise<Array<Record<string, unknown>>>>();
-  return async (table, q) => {
-    const { model_id, log_type, drift_type, max_results, ...base } = q;
-    const key = `${table}|${JSON.stringify(Object.entries(base).sort(([a], [b]) => a.localeCompare(b)))}`;
-    let pass = passes.get(key);
-    if (pass === undefined) {
-      pass = readTable(artifacts, table, paths[table], { ...base, max_results: Number.MAX_SAFE_INTEGER });
-      passes.set(key, pass);
-    }
-    const rows = (await pass).filter(
-      (r) => (model_id === undefined || r.model_id === model_id) && (log_type === undefined || r.log_type === log_type) && (drift_type === undefined || r.drift_type === drift_type),
-    );
-    const limit = max_results ?? 10_000;
-    return rows.length > limit ? rows.slice(rows.length - limit) : rows;
-  };
 }
 
 function iso(t: number | null): string | null {

@@ -60,7 +60,7 @@ async function logFiles(store: Store | null, root: string | null, model: string,
 
 const DAY_MS = 86_400_000;
 /** The longest a window of each granularity can be, ms. */
-const GRANULARITY_MS: Record<Granularity, number> = {
+export const GRANULARITY_MS: Record<Granularity, number> = {
   '5 minutes': 300_000,
   '30 minutes': 1_800_000,
   '1 hour': 3_600_000,
