@@ -7,6 +7,7 @@ module.exports = {
     { name: 'store-below-domain', severity: 'error', from: { path: '^src/(store|artifacts)/' }, to: { path: `^src/(${domain.slice(1, -1)}|api|cli|client)/` } },
     { name: 'domain-below-api', severity: 'error', from: { path: `^src/${domain}/` }, to: { path: '^src/(api|cli)/' } },
     { name: 'client-is-standalone', severity: 'error', comment: 'The SDK talks HTTP only; it imports no server code.', from: { path: '^src/client/' }, to: { path: '^src/(?!client/|core/errors|core/wire)' } },
+    { name: 'web-is-standalone', severity: 'error', comment: 'The web UI talks HTTP only; it imports no server code.', from: { path: '^web/' }, to: { path: '^src/' } },
     {
       name: 'domain-through-index',
       severity: 'error',
@@ -20,6 +21,6 @@ module.exports = {
     exclude: { path: '\\.test\\.ts$' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js'] },
   },
 };
