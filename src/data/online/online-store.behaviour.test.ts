@@ -225,6 +225,19 @@ for (const subject of subjects) {
       expect(got[99]).toEqual(got[0]);
     });
 
+    it('reads a batch larger than one read call (1,200 keys) in order', async () => {
+      await store.registerTable(spec(name), 0);
+      expect(await store.write(name, Array.from({ length: 1000 }, (_, i) => row(`E${i}`, 1 + i, { count: i })))).toBe(1000);
+      // Keys past the written ones miss; the reads split at 500 (Redis) and 512 (SQLite) keys.
+      const keys = Array.from({ length: 1200 }, (_, i) => encodeEntityKey([`E${(i * 37) % 1100}`]));
+      const got = await store.read(name, keys, ['count']);
+      expect(got).toHaveLength(1200);
+      for (let i = 0; i < 1200; i++) {
+        const n = (i * 37) % 1100;
+        expect(got[i], `slot ${i}`).toEqual(n < 1000 ? { eventTs: 1 + n, values: [n] } : undefined);
+      }
+    });
+
     it('keeps composite keys apart', async () => {
       const s: FeatureTableSpec = { ...spec(name), keys: [{ name: 'a', type: 'string' }, { name: 'b', type: 'long' }] };
       await store.registerTable(s, 0);
