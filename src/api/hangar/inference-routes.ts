@@ -3,7 +3,7 @@
  * lives, indexing the files a serving process wrote, listing them for monitors, ground-truth
  * labels, and the retention policy. docs/serving.md describes each route.
  */
-import { relative, resolve, isAbsolute } from 'node:path';
+import { join, relative, resolve, isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { HangarError } from '../../core/errors.js';
 import {
@@ -129,7 +129,7 @@ export function registerInferenceRoutes(ctx: ApiContext): void {
     if (body.model === undefined) gov().requireAdmin(principalOf(req), 'prune every inference log');
     else await gov().require(principalOf(req), body.model, 'CAN_MANAGE', 'prune an inference log');
     req.audit = { entityType: 'inference_log', entityId: body.model ?? '*' };
-    const report = await pruneInferenceLog(ctx.store, { olderThanMs: body.older_than_ms ?? body.older_than_days! * DAY_MS, ...(body.model === undefined ? {} : { model: body.model }), artifacts: ctx.artifacts });
+    const report = await pruneInferenceLog(ctx.store, { olderThanMs: body.older_than_ms ?? body.older_than_days! * DAY_MS, ...(body.model === undefined ? {} : { model: body.model }), artifacts: ctx.artifacts, cacheDir: join(ctx.config.home, 'cache', 'data') });
     return { files: report.files, rows: report.rows };
   });
 }

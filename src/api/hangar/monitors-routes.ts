@@ -7,6 +7,7 @@
  * or delete, CAN_READ to read. A monitor over a table, or one with a retraining command (which
  * runs a program on the server), needs an admin.
  */
+import { join } from 'node:path';
 import { z } from 'zod';
 import { HangarError } from '../../core/errors.js';
 import type { Principal } from '../../governance/index.js';
@@ -88,6 +89,8 @@ export function registerMonitorRoutes(ctx: ApiContext): void {
       artifacts: ctx.artifacts,
       // Where `hangar serve` and the tracking server write inference logs.
       logRoot: inferenceLogRoot(ctx.config),
+      // Copies of remote metric tables and log files live under the home, as the data capabilities' do.
+      cacheDir: join(ctx.config.home, 'cache', 'data'),
       log: (message, detail) => ctx.app.log.warn({ err: detail }, message),
     }));
   const gov = () => governanceOf(ctx.store);
