@@ -55,4 +55,33 @@ describe('feature tables over REST and the SDK', () => {
     expect((await apiError(features.getTrainingSet('ts_0000'))).status).toBe(404);
     expect((await apiError(features.compute('prices', { end: 'yesterday-ish' }))).message).toContain('end');
   });
+
+  it('registers feature services with the tables, lists, gets and deletes them', async () => {
+    const def = { name: 'stock', keys: ['sku'], timestampKey: 'at', features: { on_hand: 'long' as const, reserved: 'long' as const }, source: 'select 1', ttl: '0' };
+    const services = [{ name: 'stock_model_v1', features: ['stock:*', 'prices:price'], owner: 'ml', tags: { model: 'stock' } }];
+    const dry = await features.applyAll({ tables: [def], services, dryRun: true });
+    expect(dry).toEqual({ tables: [{ name: 'stock', status: 'created' }], services: [{ name: 'stock_model_v1', status: 'created', version: 1, features: ['stock:on_hand', 'stock:reserved', 'prices:price'] }] });
+    expect(await features.listServices()).toEqual([]);
+    expect(await features.apply([def], { services })).toEqual([{ name: 'stock', status: 'created' }]);
+    const got = await features.getService('stock_model_v1');
+    expect(got).toMatchObject({ name: 'stock_model_v1', features: ['stock:on_hand', 'stock:reserved', 'prices:price'], owner: 'ml', tags: { model: 'stock' }, version: 1 });
+    // Services alone, referring to registered tables; a change is a new version.
+    const changed = await features.applyAll({ services: [{ ...services[0]!, features: ['stock:on_hand'] }] });
+    expect(changed).toEqual({ tables: [], services: [{ name: 'stock_model_v1', status: 'changed', version: 2, features: ['stock:on_hand'] }] });
+    expect((await features.listServices()).map((s) => [s.name, s.version, s.features])).toEqual([['stock_model_v1', 2, ['stock:on_hand']]]);
+    await features.deleteService('stock_model_v1');
+    expect((await apiError(features.getService('stock_model_v1'))).status).toBe(404);
+    expect((await apiError(features.deleteService('stock_model_v1'))).status).toBe(404);
+  });
+
+  it('answers 400 naming the service field, and registers nothing from a bad apply', async () => {
+    const def = { name: 'bins', keys: ['sku'], features: { bin: 'string' as const }, source: 'select 1' };
+    const bad = await apiError(features.applyAll({ tables: [def], services: [{ name: 'bins_v1', features: ['bins:bin', 'bins:colour'] }] }));
+    expect(bad).toMatchObject({ status: 400, code: 'INVALID_PARAMETER_VALUE' });
+    expect(bad.message).toContain('bins_v1.features[1]');
+    // The table of the same apply was not registered either.
+    expect((await apiError(features.get('bins'))).status).toBe(404);
+    expect((await apiError(features.applyAll({ services: [{ name: 'x', features: ['nocolon'] }] }))).message).toContain('x.features[0]');
+    expect((await apiError(features.applyAll({}))).message).toContain('tables');
+  });
 });

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { applyFeatureTables, computeFeatureTable, openOnlineStore } from '../../data/index.js';
+import { applyFeatureServices, applyFeatureTables, computeFeatureTable, openOnlineStore } from '../../data/index.js';
 import { openStore } from '../../store/index.js';
 import { openArtifactStore } from '../../artifacts/index.js';
 import { defaultArtifactsDestination } from '../../core/config.js';
-import { materializeDriverStats, writeParquet } from '../../data/online/test-support.js';
+import { driverStatsSpec, materializeDriverStats, writeParquet } from '../../data/online/test-support.js';
+import { noArtifacts } from '../../../test/support/engines.js';
 import { OnlineFeaturesClient } from '../../client/online.js';
 
 
@@ -94,6 +95,36 @@ describe('online look-up over REST', () => {
         },
       ],
     });
+  });
+
+  it('resolves a feature service to the same answer, byte for byte, as listing its features', async () => {
+    // Register the table and a service in the server's own metadata store, as `hangar features apply` would.
+    const meta = await openStore(`sqlite:///${join(server.home, 'hangar.db')}`, { defaultArtifactRoot: 'mlflow-artifacts:' });
+    try {
+      const ctx = { store: meta, artifacts: noArtifacts };
+      await applyFeatureTables(ctx, [driverStatsSpec()]);
+      await applyFeatureServices(ctx, [{ name: 'driver_activity_v1', features: ['driver_stats:trips', 'driver_stats:conv_rate'] }]);
+    } finally {
+      await meta.close();
+    }
+    const entities = { driver_id: [1003, 1001, 1002] };
+    const raw = async (path: string, body: unknown): Promise<{ status: number; text: string }> => {
+      const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, text: await res.text() };
+    };
+    for (const full of [false, true]) {
+      const listed = await raw('/get-online-features', { features: ['driver_stats:trips', 'driver_stats:conv_rate'], entities, full_feature_names: full });
+      expect(listed.status).toBe(200);
+      for (const path of ['/get-online-features', '/api/2.0/hangar/features/online/get']) {
+        expect(await raw(path, { feature_service: 'driver_activity_v1', entities, full_feature_names: full })).toEqual(listed);
+      }
+    }
+    const online = new OnlineFeaturesClient({ trackingUri: server.url });
+    expect(online.rows(await online.get({ featureService: 'driver_activity_v1', entities: { driver_id: [1001] } }))).toEqual([{ driver_id: 1001, trips: 12, conv_rate: 0.7 }]);
+    const unknown = await post('/get-online-features', { feature_service: 'driver_activity_v9', entities });
+    expect(unknown).toMatchObject({ status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining("No feature service named 'driver_activity_v9'") as unknown } });
+    const both = await post('/get-online-features', { feature_service: 'driver_activity_v1', features: ['driver_stats:trips'], entities });
+    expect(both).toMatchObject({ status: 400, json: { message: expect.stringContaining('not both') as unknown } });
   });
 
   it('keeps look-ups out of the audit trail', async () => {

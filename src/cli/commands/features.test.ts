@@ -105,6 +105,59 @@ describe('hangar features and hangar score', () => {
     expect(right / table.rows).toBeGreaterThan(0.95);
   });
 
+  it('apply registers feature services after the tables; services list and get show them', async () => {
+    const home = ['--home', live.home];
+    const defs = join(dir, 'services.yaml');
+    const yaml = (features: string): string => `tables:
+  - name: user_profile
+    keys: [user_id]
+    features: {tenure_days: long, plan: string}
+    source: "select 'u1' as user_id, 3::BIGINT as tenure_days, 'pro' as plan"
+services:
+  - name: lateness_v1
+    features: [${features}]
+    description: what the lateness model reads
+    owner: growth
+`;
+    await writeFile(defs, yaml("'user_profile:*', 'user_activity:activity'"));
+    const dry = await cli(['features', 'apply', defs, '--dry-run', ...home]);
+    expect(dry.out).toMatch(/service\s+lateness_v1\s+created\s+v1, 3 features/);
+    expect((await cli(['features', 'services', 'list', '--json', ...home])).out).toBe('{\n  "feature_services": []\n}\n');
+    const applied = await cli(['features', 'apply', defs, '--json', ...home]);
+    expect(applied.code).toBe(0);
+    expect(JSON.parse(applied.out)).toMatchObject({
+      results: [{ name: 'user_profile', status: 'created' }],
+      services: [{ name: 'lateness_v1', status: 'created', version: 1, features: ['user_profile:tenure_days', 'user_profile:plan', 'user_activity:activity'] }],
+    });
+    await writeFile(defs, yaml("'user_profile:plan', 'user_activity:activity'"));
+    const again = await cli(['features', 'apply', defs, ...home]);
+    expect(again.out).toMatch(/table\s+user_profile\s+unchanged/);
+    expect(again.out).toMatch(/service\s+lateness_v1\s+changed\s+v2, 2 features/);
+    expect(again.err).toContain('tables 0 created, 0 changed, 1 unchanged; services 0 created, 1 changed, 0 unchanged');
+
+    expect((await cli(['features', 'services', 'list', ...home])).out).toMatch(/lateness_v1\s+2\s+2\s+user_profile,user_activity\s+\S+ \S+\s+growth/);
+    const got = await cli(['features', 'services', 'get', 'lateness_v1', ...home]);
+    expect(got.out).toContain('what the lateness model reads');
+    expect(got.out).toMatch(/user_profile\s+plan\n/);
+    const json = JSON.parse((await cli(['features', 'services', 'get', 'lateness_v1', '--json', ...home])).out) as { feature_service: Record<string, unknown> };
+    expect(json.feature_service).toMatchObject({ name: 'lateness_v1', version: 2, features: ['user_profile:plan', 'user_activity:activity'], owner: 'growth' });
+    // The same service over REST.
+    expect((await new FeaturesClient(live.url).getService('lateness_v1')).features).toEqual(['user_profile:plan', 'user_activity:activity']);
+
+    // A bad reference fails naming it, and nothing of that apply is written.
+    await writeFile(defs, `${yaml("'user_profile:plan'")}  - name: broken_v1\n    features: ['user_profile:plan', 'user_profile:nope']\n`.replace('tenure_days: long, plan: string', 'tenure_days: long, plan: string, region: string'));
+    const bad = await cli(['features', 'apply', defs, ...home]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('broken_v1.features[1]');
+    expect((await cli(['features', 'show', 'user_profile', '--json', ...home])).out).not.toContain('region');
+    expect((await cli(['features', 'services', 'get', 'lateness_v1', '--json', ...home])).out).toContain('"version": 2');
+
+    expect((await cli(['features', 'services', 'delete', 'lateness_v1', ...home])).out).toBe('Deleted feature service lateness_v1\n');
+    const gone = await cli(['features', 'services', 'get', 'lateness_v1', ...home]);
+    expect(gone.code).not.toBe(0);
+    expect(gone.err).toContain("Feature service 'lateness_v1' not found");
+  });
+
   it('names the field of bad input', async () => {
     const home = ['--home', live.home];
     await writeFile(join(dir, 'bad.yaml'), `- name: bad\n  keys: [id]\n  timestamp_key: ts\n  features: {x: double}\n  source: select 1\n  ttl: 1 week\n`);

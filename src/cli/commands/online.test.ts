@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { applyFeatureTables, computeFeatureTable } from '../../data/index.js';
+import { applyFeatureServices, applyFeatureTables, computeFeatureTable } from '../../data/index.js';
+import { noArtifacts } from '../../../test/support/engines.js';
 import { writeParquet } from '../../data/online/test-support.js';
 import { openStore } from '../../store/index.js';
 import { openArtifactStore } from '../../artifacts/index.js';
@@ -93,6 +94,33 @@ describe('hangar materialize / online', () => {
     t.shutdown('SIGINT');
     expect(await exit).toBe(0);
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('`online serve` resolves a feature service from the metadata database to the same bytes as its features', async () => {
+    const store = await openStore(`sqlite:///${join(server.home, 'hangar.db')}`, { defaultArtifactRoot: 'mlflow-artifacts:' });
+    try {
+      await applyFeatureServices({ store, artifacts: noArtifacts }, [{ name: 'clicks_v1', features: ['user_clicks:*'] }]);
+    } finally {
+      await store.close();
+    }
+    await runCliAgainst(server.url, ['materialize', '2024-03-01', '2024-03-01T12:00:00Z']);
+    const { runCli } = await import('../program.js');
+    const t = testIo();
+    const exit = runCli(['online', 'serve', '--home', server.home, '--port', '0', '--json'], t.io);
+    const { url } = JSON.parse(await t.waitForOutput('}')) as { url: string };
+    try {
+      const entities = { user_id: ['u2', 'nobody', 'u0'] };
+      const ask = (body: unknown) => fetch(`${url}/get-online-features`, { method: 'POST', body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, text: await r.text() }));
+      const listed = await ask({ features: ['user_clicks:clicks', 'user_clicks:rate'], entities });
+      expect(listed.status).toBe(200);
+      expect(await ask({ feature_service: 'clicks_v1', entities })).toEqual(listed);
+      const unknown = await ask({ feature_service: 'clicks_v2', entities });
+      expect(unknown.status).toBe(400);
+      expect(unknown.text).toContain("No feature service named 'clicks_v2'");
+    } finally {
+      t.shutdown('SIGINT');
+      expect(await exit).toBe(0);
+    }
   });
 
   it('`online serve` names the port already in use, and shows an example in --help', async () => {

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { defineFeatureTable, formatTtl, parseTtl, specDigest, specsFromYaml, toFeatureTableSpec, toFeatureTableSpecs } from './define.js';
+import {
+  defineFeatureService,
+  defineFeatureTable,
+  definitionsFromModule,
+  definitionsFromYaml,
+  formatTtl,
+  loadDefinitions,
+  parseTtl,
+  specDigest,
+  specsFromYaml,
+  toFeatureServiceSpec,
+  toFeatureServiceSpecs,
+  toFeatureTableSpec,
+  toFeatureTableSpecs,
+} from './define.js';
 
 const base = { name: 'origin_delays', keys: ['origin'], timestampKey: 'day', features: { delay_rate: 'double' as const }, source: 'select 1' };
 
@@ -68,6 +82,65 @@ describe('TypeScript definitions under plain Node', () => {
       expect((mod.default as Array<{ name: string }>)[0]!.name).toBe('typed');
       expect(readdirSync(dir)).toEqual(['features.ts']);
       expect((await specsFromModule(join(dir, 'features.ts')))[0]).toMatchObject({ name: 'typed', ttlMs: 2 * 86_400_000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('feature service definitions', () => {
+  const svc = { name: 'driver_activity_v1', features: ['driver_stats:conv_rate', 'driver_stats:trips', 'origin:*'] };
+
+  it('keep the references in order, with description, owner and tags', () => {
+    expect(toFeatureServiceSpec(defineFeatureService({ ...svc, owner: 'ml', tags: { team: 'risk' } }))).toEqual({ ...svc, owner: 'ml', tags: { team: 'risk' } });
+  });
+
+  it('name the field of every mistake', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ ...svc, name: 'bad-name' }, 'name'],
+      [{ ...svc, features: [] }, 'driver_activity_v1.features'],
+      [{ ...svc, features: 'driver_stats:trips' }, 'driver_activity_v1.features'],
+      [{ ...svc, features: ['driver_stats:trips', 'driver_stats'] }, 'driver_activity_v1.features[1]'],
+      [{ ...svc, features: ['a:x', 'b:y', 'a:x'] }, 'driver_activity_v1.features[2]'],
+      [{ ...svc, features: ['a:x', 7] }, 'driver_activity_v1.features[1]'],
+      [{ ...svc, features: ['a:x:y'] }, 'driver_activity_v1.features[0]'],
+      [{ ...svc, owner: 3 }, 'driver_activity_v1.owner'],
+      [{ ...svc, tags: { a: 1 } }, 'driver_activity_v1.tags'],
+      [{ ...svc, entities: ['driver'] }, 'driver_activity_v1.entities'],
+    ];
+    for (const [raw, field] of cases) expect(() => toFeatureServiceSpec(raw), field).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE', field }));
+    expect(() => toFeatureServiceSpecs([svc, svc])).toThrow(expect.objectContaining({ field: 'driver_activity_v1.name', message: expect.stringContaining('defined twice') }));
+  });
+
+  it('read from YAML beside the tables, or alone; a list is tables only', () => {
+    const yaml = `tables:\n  - {name: t, keys: [id], features: {x: double}, source: select 1}\nservices:\n  - {name: s1, features: ['t:x'], owner: ml}\n`;
+    expect(definitionsFromYaml(yaml)).toMatchObject({ tables: [{ name: 't' }], services: [{ name: 's1', features: ['t:x'], owner: 'ml' }] });
+    expect(definitionsFromYaml(`feature_services:\n  - {name: s2, features: ['t:*']}\n`)).toEqual({ tables: [], services: [{ name: 's2', features: ['t:*'] }] });
+    expect(definitionsFromYaml(`- {name: t, keys: [id], features: {x: double}, source: select 1}\n`).services).toEqual([]);
+    expect(() => definitionsFromYaml(`services:\n  - {name: s3, features: ['t:x', 't:x']}\n`)).toThrow(expect.objectContaining({ field: 's3.features[1]' }));
+    expect(() => definitionsFromYaml(`services: {name: s4}\n`)).toThrow(expect.objectContaining({ field: 'features.yaml.services' }));
+    expect(() => definitionsFromYaml(`colour: red\n`)).toThrow(expect.objectContaining({ field: 'features.yaml' }));
+  });
+
+  it('read from a module: named defineFeatureService exports and {tables, services} defaults', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-defs-svc-'));
+    try {
+      const table = '{ name: "t", keys: ["id"], features: { x: "double", y: "long" }, source: "select 1" }';
+      writeFileSync(join(dir, 'a.mjs'), `export default { tables: [${table}], services: [{ name: "plain", features: ["t:y"] }] };\n`);
+      expect(await definitionsFromModule(join(dir, 'a.mjs'))).toMatchObject({ tables: [{ name: 't' }], services: [{ name: 'plain', features: ['t:y'] }] });
+      // A marked service in a default list, and a named one, next to the tables.
+      const mark = `const mark = (s) => Object.defineProperty(s, Symbol.for('hangar.featureService'), { value: true });`;
+      writeFileSync(join(dir, 'b.mjs'), `${mark}\nexport const v2 = mark({ name: "named", features: ["t:*"] });\nexport default [${table}, mark({ name: "listed", features: ["t:x"] })];\n`);
+      const b = await definitionsFromModule(join(dir, 'b.mjs'));
+      expect(b.tables.map((t) => t.name)).toEqual(['t']);
+      expect(b.services.map((s) => s.name)).toEqual(['listed', 'named']);
+      writeFileSync(join(dir, 'c.mjs'), 'export default { services: [] };\n');
+      await expect(definitionsFromModule(join(dir, 'c.mjs'))).rejects.toMatchObject({ field: 'path', message: expect.stringContaining('no feature tables or services') });
+      writeFileSync(join(dir, 'features.yaml'), `services:\n  - {name: only, features: ['t:x']}\n`);
+      expect(await loadDefinitions(dir)).toMatchObject({ specs: [], services: [{ name: 'only' }] });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
