@@ -6,7 +6,7 @@
  * built from flights in [D − 7 days, D).
  *
  * Plain objects in the default export need no import (docs/features.md); `hangar features apply
- * examples/flights` registers them by hand. The same tables over another source (a Parquet file,
+ * examples/flights` registers the tables and the feature service by hand. The same tables over another source (a Parquet file,
  * for a benchmark) come from `flightsFeatureTables(source)`; this file is their one definition.
  */
 
@@ -65,4 +65,18 @@ export function flightsFeatureTables(source = "dataset('flights')") {
   ];
 }
 
-export default flightsFeatureTables();
+/**
+ * The features the demo's models read (the origin and route tables, `MODEL_TABLES` in
+ * `src/demo/flights-features.ts`), as one feature service: a client asks for
+ * `feature_service: 'flights_delay_model_v1'` instead of listing the four features. `table:*` is
+ * every feature of the table, expanded when the service is applied.
+ */
+export const flightsDelayModelService = {
+  name: 'flights_delay_model_v1',
+  features: ['origin_delays_7d:*', 'route_delays_7d:*'],
+  description: 'The 7-day delay rates and flight counts of the origin airport and the route, as the delay models use them.',
+  owner: 'ml',
+  tags: { domain: 'flights' },
+};
+
+export default { tables: flightsFeatureTables(), services: [flightsDelayModelService] };

@@ -6,6 +6,8 @@ import { FeatureStore } from '../../store/features-store.js';
 import type { Store } from '../../store/port.js';
 import type { DataContext } from '../context.js';
 import { featureServiceResolver, metadataServiceResolver } from './service-resolver.js';
+import { loadDefinitions } from './define.js';
+import { flightsExampleDir } from './flights.js';
 import { applyFeatureServices, deleteFeatureService, getFeatureService, listFeatureServices } from './services.js';
 import type { FeatureTableSpec } from './spec.js';
 import { applyFeatureTables } from './tables.js';
@@ -142,5 +144,18 @@ describe('feature services: apply and resolve', () => {
     } finally {
       await refused.close();
     }
+  });
+
+  it('the flights example declares flights_delay_model_v1 over the origin and route tables', async () => {
+    const { specs, services } = await loadDefinitions(flightsExampleDir());
+    expect(specs.map((t) => t.name)).toEqual(['origin_delays_7d', 'destination_delays_7d', 'route_delays_7d']);
+    const store = await suite.open(`sqlite:///${join(suite.tempDir(), 'hangar.db')}`);
+    const [outcome] = await applyFeatureServices({ store, artifacts: noArtifacts }, services, { tables: specs, dryRun: true });
+    expect(outcome).toEqual({
+      name: 'flights_delay_model_v1',
+      status: 'created',
+      version: 1,
+      features: ['origin_delays_7d:origin_delay_rate_7d', 'origin_delays_7d:origin_flights_7d', 'route_delays_7d:route_delay_rate_7d', 'route_delays_7d:route_flights_7d'],
+    });
   });
 });
