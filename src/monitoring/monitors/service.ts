@@ -257,7 +257,9 @@ export class MonitorService {
         const { exclude_all_models, ...q } = ruleQuery(rule, def);
         // The newest N rows of the rule's series: read back N windows, further only while fewer rows qualify.
         const from = lookbackStart(reads.files(rule.table), q.granularity, rule.num_evaluation_windows);
-        const rows = await reads.newest(rule.table, { ...q, max_results: 100_000 }, from, (r) => evaluateRule(rule, r, exclude_all_models).evaluated >= rule.num_evaluation_windows);
+        // Drift rows are for all models together (model_id `*`): a drift rule on other rows finds none in any file.
+        const none = rule.table === 'drift' && (exclude_all_models || (q.model_id !== undefined && q.model_id !== '*'));
+        const rows = none ? [] : await reads.newest(rule.table, { ...q, max_results: 100_000 }, from, (r) => evaluateRule(rule, r, exclude_all_models).evaluated >= rule.num_evaluation_windows);
         const e = evaluateRule(rule, rows, exclude_all_models);
         evaluations.push(e);
         const open = await this.#ms.openAlert(name, rule.name);
