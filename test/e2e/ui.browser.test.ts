@@ -224,6 +224,12 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     expect(new URL(page.url()).pathname).toBe(`/runs/${runs.alpha}`);
   });
 
+  it('opens MLflow-style hash links (/#/experiments/<id>/runs/<run id>) on the same page', async () => {
+    await page.goto(`${server.url}/#/experiments/${experimentId}/runs/${runs.beta}`);
+    await expect.poll(() => page.locator('h1').innerText()).toContain('beta-run');
+    expect(new URL(page.url()).pathname).toBe(`/experiments/${experimentId}/runs/${runs.beta}`);
+  });
+
   it('shows the server error for a missing experiment, and client routes survive a reload', async () => {
     await page.goto(`${server.url}/experiments/987654`);
     await expect.poll(() => page.getByRole('alert').locator('.error-code').innerText()).toBe('RESOURCE_DOES_NOT_EXIST');

@@ -18,7 +18,17 @@ export interface Location {
   query: URLSearchParams;
 }
 
+/**
+ * MLflow's UI uses hash routes (`/#/experiments/1/runs/<id>`), and links in that form exist in
+ * descriptions and tools; they map onto the same paths here.
+ */
+function adoptHashRoute(): void {
+  const hash = window.location.hash;
+  if (window.location.pathname === '/' && hash.startsWith('#/')) window.history.replaceState(null, '', hash.slice(1).replace(/^\/models\/([^/]+)\/versions\/[^/?]+/, '/models/$1'));
+}
+
 function current(): Location {
+  adoptHashRoute();
   return { path: window.location.pathname, query: new URLSearchParams(window.location.search) };
 }
 

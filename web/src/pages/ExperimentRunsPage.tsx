@@ -182,7 +182,7 @@ export function ExperimentRunsPage({ experimentId, query }: { experimentId: stri
       <div className="toolbar">
         <SearchBox
           label="Filter runs"
-          placeholder="metrics.rmse < 1 and params.model = 'tree'"
+          placeholder="Filter, e.g. metrics.rmse < 1 and params.model = 'tree'"
           value={filter}
           onSearch={(text) => setQuery({ filter: text })}
         />

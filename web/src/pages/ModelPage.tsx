@@ -5,7 +5,7 @@ import { useLoad } from '../lib/use-load.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { KeyValueTable } from '../components/KeyValueTable.tsx';
 import { Link } from '../components/Link.tsx';
-import { StageBadge, StatusBadge } from '../components/StatusBadge.tsx';
+import { StageBadge, StatusBadge, TagChip } from '../components/StatusBadge.tsx';
 
 /** `/models/:name`: a registered model, its versions with stages, aliases and tags, and their source runs. */
 export function ModelPage({ name }: { name: string }) {
@@ -50,6 +50,7 @@ export function ModelPage({ name }: { name: string }) {
       <ErrorBox error={versions.error} />
       {versions.data !== undefined && list.length === 0 && <p className="muted">No versions yet.</p>}
       {list.length > 0 && (
+        <div className="table-scroll">
         <table className="grid" aria-label="Model versions">
           <thead>
             <tr>
@@ -84,18 +85,17 @@ export function ModelPage({ name }: { name: string }) {
                 <td>{formatTime(v.creation_timestamp)}</td>
                 <td className="mono">{v.run_id ? <Link to={`/runs/${encodeURIComponent(v.run_id)}`}>{v.run_id.slice(0, 8)}</Link> : ''}</td>
                 <td className="mono wrap">{v.source ?? ''}</td>
-                <td>
-                  {(v.tags ?? []).map((t) => (
-                    <span key={t.key} className="chip">
-                      {t.key}: {t.value}
-                    </span>
-                  ))}
+                <td className="chips">{(v.tags ?? []).map((t) => <TagChip key={t.key} tag={t} />)}</td>
+                <td className="text">
+                  <div className="clamp" title={v.description ?? ''}>
+                    {v.description ?? ''}
+                  </div>
                 </td>
-                <td>{v.description ?? ''}</td>
               </tr>
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   );

@@ -8,6 +8,7 @@ import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { Pager } from '../components/Pager.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
+import { TagChip } from '../components/StatusBadge.tsx';
 
 const modelPath = (name: string) => `/models/${encodeURIComponent(name)}`;
 
@@ -58,13 +59,7 @@ function ModelTable({ q }: { q: string }) {
                     ))}
                   </td>
                   <td>{formatTime(m.last_updated_timestamp)}</td>
-                  <td>
-                    {(m.tags ?? []).map((t) => (
-                      <span key={t.key} className="chip">
-                        {t.key}: {t.value}
-                      </span>
-                    ))}
-                  </td>
+                  <td className="chips">{(m.tags ?? []).map((t) => <TagChip key={t.key} tag={t} />)}</td>
                 </tr>
               );
             })}

@@ -21,15 +21,24 @@ function historyPoints(history: Metric[]): ChartPoint[] {
 function MetricCharts({ runId, keys }: { runId: string; keys: string[] }) {
   const { data, error } = useLoad(async () => Promise.all(keys.map(async (k) => ({ key: k, metrics: (await api.metricHistory(runId, k)).metrics ?? [] }))), [runId, keys.join('\n')]);
   if (keys.length === 0) return null;
+  // A metric logged once is a single number, already in the table; only histories get a chart.
+  const charted = (data ?? []).map((h) => ({ key: h.key, points: historyPoints(h.metrics), logged: h.metrics.length })).filter((h) => h.logged > 1);
+  const single = (data?.length ?? 0) - charted.length;
   return (
     <>
       <ErrorBox error={error} />
       {data === undefined && error === undefined && <p className="muted loading">Loading metric history…</p>}
       <div className="charts">
-        {data?.map((h) => (
-          <LineChart key={h.key} title={h.key} xLabel="step" points={historyPoints(h.metrics)} />
+        {charted.map((h) => (
+          <LineChart key={h.key} title={h.key} xLabel="step" points={h.points} />
         ))}
       </div>
+      {data !== undefined && single > 0 && (
+        <p className="muted">
+          {single === data.length ? 'Every metric' : `${single} of ${data.length} metrics`} logged a single value, shown in the table; metrics logged more than once get a chart of
+          their history.
+        </p>
+      )}
     </>
   );
 }
@@ -96,6 +105,18 @@ function Artifacts({ run }: { run: Run }) {
   );
 }
 
+/** MLflow stores a dataset's source as JSON such as `{"uri": "..."}`; show the location itself. */
+function sourceText(source: string | undefined): string {
+  if (source === undefined) return '';
+  try {
+    const parsed = JSON.parse(source) as Record<string, unknown>;
+    for (const k of ['uri', 'url', 'path', 'table_name']) if (typeof parsed[k] === 'string') return parsed[k] as string;
+  } catch {
+    // not JSON: shown as is
+  }
+  return source;
+}
+
 function Datasets({ run }: { run: Run }) {
   const inputs = run.inputs?.dataset_inputs ?? [];
   if (inputs.length === 0) return <p className="muted">No dataset inputs logged.</p>;
@@ -117,7 +138,7 @@ function Datasets({ run }: { run: Run }) {
             <td className="mono">{d.dataset.digest}</td>
             <td>{d.tags?.find((t) => t.key === 'mlflow.data.context')?.value ?? ''}</td>
             <td>{d.dataset.source_type ?? ''}</td>
-            <td className="mono wrap">{d.dataset.source ?? ''}</td>
+            <td className="mono wrap">{sourceText(d.dataset.source)}</td>
           </tr>
         ))}
       </tbody>
