@@ -47,6 +47,10 @@ describe('web UI static files', () => {
     expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(r.headers['cache-control']).toBe('no-cache');
     expect(r.body).toContain('<title>Hangar</title>');
+    // The page may load and call only this server.
+    expect(r.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(r.headers['content-security-policy']).toContain("connect-src 'self'");
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('serves hashed assets with their content types and a long cache', async () => {

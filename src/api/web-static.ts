@@ -35,6 +35,12 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/**
+ * The page loads its script and stylesheet from this server only and talks to this server only;
+ * a policy that says so keeps injected markup from running or sending data elsewhere.
+ */
+const PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
 /** Vite names every file under `assets/` by its content hash, so those can be cached for a year. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -129,7 +135,9 @@ export async function serveWeb(root: string, req: FastifyRequest, reply: Fastify
         await reply.status(304).send();
         return true;
       }
-      reply.type(contentTypeOf(found.file)).header('content-length', found.size);
+      const type = contentTypeOf(found.file);
+      if (type.startsWith('text/html')) reply.header('content-security-policy', PAGE_POLICY).header('referrer-policy', 'same-origin');
+      reply.type(type).header('content-length', found.size);
       await reply.send(req.method === 'HEAD' ? '' : createReadStream(found.file));
       return true;
     }

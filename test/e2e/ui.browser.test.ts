@@ -27,6 +27,7 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
   let page: Page;
   let experimentId: string;
   const runs: Record<string, string> = {};
+  const pageProblems: string[] = [];
 
   async function mlflow<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${server.url}/api/2.0/mlflow/${path}`, {
@@ -93,6 +94,11 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
 
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Script errors and refused loads (the page's content security policy) fail the suite at the end.
+    page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageProblems.push(`console: ${m.text()}`);
+    });
   });
 
   afterAll(async () => {
@@ -260,6 +266,10 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.getByRole('table', { name: 'Registered models' }).locator('tbody tr').count()).toBe(1);
     expect(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('hangar.token'))).toBeNull();
+  });
+
+  it('ran every page without script errors or refused loads', () => {
+    expect(pageProblems).toEqual([]);
   });
 
   it('reads a model on an --auth server only with a valid token entered in the header', async () => {

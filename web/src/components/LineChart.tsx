@@ -1,5 +1,6 @@
 import { useState, type MouseEvent } from 'react';
 import { formatValue } from '../lib/format.ts';
+import { niceTicks } from '../lib/ticks.ts';
 
 /** One plotted point. */
 export interface ChartPoint {
@@ -10,18 +11,6 @@ export interface ChartPoint {
 const W = 480;
 const H = 220;
 const PAD = { left: 56, right: 14, top: 12, bottom: 32 };
-
-/** About `count` round tick values covering [min, max] (1, 2 or 5 times a power of ten apart). */
-export function niceTicks(min: number, max: number, count = 5): number[] {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
-  if (min === max) return [min];
-  const raw = (max - min) / Math.max(1, count);
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const ticks: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
-  return ticks;
-}
 
 function extent(values: number[]): [number, number] {
   let lo = Infinity;
