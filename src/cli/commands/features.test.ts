@@ -113,36 +113,43 @@ describe('hangar features and hangar score', () => {
     keys: [user_id]
     features: {tenure_days: long, plan: string}
     source: "select 'u1' as user_id, 3::BIGINT as tenure_days, 'pro' as plan"
+  - name: user_region
+    keys: [user_id]
+    features: {region: string}
+    source: "select 'u1' as user_id, 'eu' as region"
 services:
   - name: lateness_v1
     features: [${features}]
     description: what the lateness model reads
     owner: growth
 `;
-    await writeFile(defs, yaml("'user_profile:*', 'user_activity:activity'"));
+    await writeFile(defs, yaml("'user_profile:*', 'user_region:region'"));
     const dry = await cli(['features', 'apply', defs, '--dry-run', ...home]);
     expect(dry.out).toMatch(/service\s+lateness_v1\s+created\s+v1, 3 features/);
     expect((await cli(['features', 'services', 'list', '--json', ...home])).out).toBe('{\n  "feature_services": []\n}\n');
     const applied = await cli(['features', 'apply', defs, '--json', ...home]);
     expect(applied.code).toBe(0);
     expect(JSON.parse(applied.out)).toMatchObject({
-      results: [{ name: 'user_profile', status: 'created' }],
-      services: [{ name: 'lateness_v1', status: 'created', version: 1, features: ['user_profile:tenure_days', 'user_profile:plan', 'user_activity:activity'] }],
+      results: [
+        { name: 'user_profile', status: 'created' },
+        { name: 'user_region', status: 'created' },
+      ],
+      services: [{ name: 'lateness_v1', status: 'created', version: 1, features: ['user_profile:tenure_days', 'user_profile:plan', 'user_region:region'] }],
     });
-    await writeFile(defs, yaml("'user_profile:plan', 'user_activity:activity'"));
+    await writeFile(defs, yaml("'user_profile:plan', 'user_region:region'"));
     const again = await cli(['features', 'apply', defs, ...home]);
     expect(again.out).toMatch(/table\s+user_profile\s+unchanged/);
     expect(again.out).toMatch(/service\s+lateness_v1\s+changed\s+v2, 2 features/);
-    expect(again.err).toContain('tables 0 created, 0 changed, 1 unchanged; services 0 created, 1 changed, 0 unchanged');
+    expect(again.err).toContain('tables 0 created, 0 changed, 2 unchanged; services 0 created, 1 changed, 0 unchanged');
 
-    expect((await cli(['features', 'services', 'list', ...home])).out).toMatch(/lateness_v1\s+2\s+2\s+user_profile,user_activity\s+\S+ \S+\s+growth/);
+    expect((await cli(['features', 'services', 'list', ...home])).out).toMatch(/lateness_v1\s+2\s+2\s+user_profile,user_region\s+\S+ \S+\s+growth/);
     const got = await cli(['features', 'services', 'get', 'lateness_v1', ...home]);
     expect(got.out).toContain('what the lateness model reads');
     expect(got.out).toMatch(/user_profile\s+plan\n/);
     const json = JSON.parse((await cli(['features', 'services', 'get', 'lateness_v1', '--json', ...home])).out) as { feature_service: Record<string, unknown> };
-    expect(json.feature_service).toMatchObject({ name: 'lateness_v1', version: 2, features: ['user_profile:plan', 'user_activity:activity'], owner: 'growth' });
+    expect(json.feature_service).toMatchObject({ name: 'lateness_v1', version: 2, features: ['user_profile:plan', 'user_region:region'], owner: 'growth' });
     // The same service over REST.
-    expect((await new FeaturesClient(live.url).getService('lateness_v1')).features).toEqual(['user_profile:plan', 'user_activity:activity']);
+    expect((await new FeaturesClient(live.url).getService('lateness_v1')).features).toEqual(['user_profile:plan', 'user_region:region']);
 
     // A bad reference fails naming it, and nothing of that apply is written.
     await writeFile(defs, `${yaml("'user_profile:plan'")}  - name: broken_v1\n    features: ['user_profile:plan', 'user_profile:nope']\n`.replace('tenure_days: long, plan: string', 'tenure_days: long, plan: string, region: string'));
@@ -156,6 +163,34 @@ services:
     const gone = await cli(['features', 'services', 'get', 'lateness_v1', ...home]);
     expect(gone.code).not.toBe(0);
     expect(gone.err).toContain("Feature service 'lateness_v1' not found");
+  });
+
+  it('training-set --feature-service looks up the service\'s features', async () => {
+    const home = ['--home', live.home];
+    const defs = join(dir, 'activity-service.yaml');
+    await writeFile(
+      defs,
+      `tables:
+  - name: activity_for_service
+    keys: [user_id]
+    timestamp_key: day
+    features: {activity: double, activity_x2: double}
+    source: "select user_id, day, activity, activity * 2 as activity_x2 from '${join(dir, 'activity.parquet')}'"
+services:
+  - name: activity_v1
+    features: ['activity_for_service:activity']
+`,
+    );
+    expect((await cli(['features', 'apply', defs, ...home])).code).toBe(0);
+    expect((await cli(['features', 'compute', 'activity_for_service', '--end', '2024-02-15', ...home])).code).toBe(0);
+    const out = join(dir, 'by-service.parquet');
+    const built = await cli(['features', 'training-set', '--labels', join(dir, 'labels.parquet'), '--feature-service', 'activity_v1', '--timestamp-column', 'at', '--rename', 'activity=prev_activity', '--out', out, '--json', ...home]);
+    expect(built.err).toBe('');
+    // Only the service's feature, not the table's other one.
+    expect(JSON.parse(built.out)).toMatchObject({ row_count: 1160, columns: ['user_id', 'at', 'late', 'prev_activity'], lineage: [{ table: 'activity_for_service', version: 1, features: ['prev_activity'] }] });
+    const missing = await cli(['features', 'training-set', '--labels', join(dir, 'labels.parquet'), '--feature-service', 'nope_v1', '--out', out, ...home]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toContain("Feature service 'nope_v1' not found");
   });
 
   it('names the field of bad input', async () => {

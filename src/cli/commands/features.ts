@@ -243,6 +243,7 @@ Examples:
       .description('build a point-in-time-correct training set: labels joined with feature lookups, as Parquet')
       .option('--labels <path|sql>', "labels: .parquet/.csv, or SQL over files and dataset('name')")
       .option('--lookup <table[:feature,…]>', 'a feature lookup (repeatable); all features unless listed', repeatable)
+      .option('--feature-service <name>', "the features of a feature service: one lookup per table it names (with --lookup, added after them)")
       .option('--timestamp-column <column>', "the labels' timestamp column (default: each table's timestamp key name)")
       .option('--rename <feature=name>', 'rename an output feature (repeatable)', repeatable)
       .option('--exclude <columns>', 'columns to leave out (comma-separated, repeatable)', idList)
@@ -260,42 +261,47 @@ highest created timestamp; no match gives nulls and the label row stays.
 Examples:
   hangar features training-set --labels labels.parquet --lookup origin_daily --lookup route_daily:route_delay_rate \\
       --timestamp-column date --out train.parquet
+  hangar features training-set --labels labels.parquet --feature-service flights_delay_model_v1 --timestamp-column date --out train.parquet
   hangar features training-set --spec training-set.yaml --out train.parquet --run-id 3f2a…`,
     )
-    .action(async (o: Flags & { labels?: string; lookup?: string[]; timestampColumn?: string; rename?: string[]; exclude?: string[]; spec?: string; out: string; runId?: string }) => {
-      const { createTrainingSet, parseLookupArg } = await dataModule();
-      let request: { labels: string | { dataset: string; version?: number }; lookups: Array<Record<string, unknown> & { table: string }>; exclude?: string[] };
+    .action(async (o: Flags & { labels?: string; lookup?: string[]; featureService?: string; timestampColumn?: string; rename?: string[]; exclude?: string[]; spec?: string; out: string; runId?: string }) => {
+      const { createTrainingSet, parseLookupArg, getFeatureService } = await dataModule();
+      type Lookup = Record<string, unknown> & { table: string };
+      let request: { labels: string | { dataset: string; version?: number }; lookups: Lookup[]; exclude?: string[] };
       if (o.spec !== undefined) {
+        if (o.featureService !== undefined) throw new HangarError('INVALID_PARAMETER_VALUE', 'Give --feature-service or --spec, not both: list the lookups in the spec.', { field: 'feature-service' });
         const { parse } = await import('yaml');
         request = parse(await readFile(o.spec, 'utf8')) as typeof request;
       } else {
         if (o.labels === undefined) throw new HangarError('INVALID_PARAMETER_VALUE', 'Give --labels (or --spec).', { field: 'labels' });
-        if (o.lookup === undefined || o.lookup.length === 0) throw new HangarError('INVALID_PARAMETER_VALUE', 'Give at least one --lookup TABLE[:feature,…].', { field: 'lookup' });
-        const renames = Object.fromEntries(
-          (o.rename ?? []).map((r) => {
-            const m = /^([^=]+)=(.+)$/.exec(r);
-            if (m === null) throw new HangarError('INVALID_PARAMETER_VALUE', `--rename '${r}' must be feature=new_name`, { field: 'rename' });
-            return [m[1]!, m[2]!];
-          }),
-        );
-        request = {
-          labels: o.labels,
-          lookups: o.lookup.map((arg) => {
-            const l: Record<string, unknown> & { table: string } = { ...parseLookupArg(arg) };
-            if (o.timestampColumn !== undefined) l.timestampLookupKey = o.timestampColumn;
-            return l;
-          }),
-        };
-        // A rename applies to the lookup whose (chosen) features include the name; checked by createTrainingSet.
-        for (const [from, to] of Object.entries(renames)) {
-          const target = request.lookups.find((l) => (l.features as string[] | undefined)?.includes(from)) ?? request.lookups[0]!;
-          target.rename = { ...(target.rename as Record<string, string> | undefined), [from]: to };
+        if ((o.lookup === undefined || o.lookup.length === 0) && o.featureService === undefined) {
+          throw new HangarError('INVALID_PARAMETER_VALUE', 'Give at least one --lookup TABLE[:feature,…], or --feature-service NAME.', { field: 'lookup' });
         }
+        request = { labels: o.labels, lookups: (o.lookup ?? []).map((arg) => ({ ...parseLookupArg(arg) })) };
         if (o.exclude !== undefined) request.exclude = o.exclude;
       }
-      const ts = await withDataContext(io, o, (c) =>
-        createTrainingSet(c, request as Parameters<typeof createTrainingSet>[1], { out: o.out, ...(o.runId === undefined ? {} : { runId: o.runId }), onProgress: phases(io, o.json === true) }),
-      );
+      const ts = await withDataContext(io, o, async (c) => {
+        if (o.featureService !== undefined) {
+          // A service's references grouped by table, in the order the service first names each table.
+          const byTable = new Map<string, string[]>();
+          for (const ref of (await getFeatureService(c, o.featureService)).spec.features) {
+            const i = ref.indexOf(':');
+            byTable.set(ref.slice(0, i), [...(byTable.get(ref.slice(0, i)) ?? []), ref.slice(i + 1)]);
+          }
+          request.lookups.push(...[...byTable].map(([table, features]) => ({ table, features })));
+        }
+        if (o.spec === undefined) {
+          for (const l of request.lookups) if (o.timestampColumn !== undefined) l.timestampLookupKey = o.timestampColumn;
+          // A rename applies to the lookup whose (chosen) features include the name; checked by createTrainingSet.
+          for (const r of o.rename ?? []) {
+            const m = /^([^=]+)=(.+)$/.exec(r);
+            if (m === null) throw new HangarError('INVALID_PARAMETER_VALUE', `--rename '${r}' must be feature=new_name`, { field: 'rename' });
+            const target = request.lookups.find((l) => (l.features as string[] | undefined)?.includes(m[1]!)) ?? request.lookups[0]!;
+            target.rename = { ...(target.rename as Record<string, string> | undefined), [m[1]!]: m[2]! };
+          }
+        }
+        return createTrainingSet(c, request as Parameters<typeof createTrainingSet>[1], { out: o.out, ...(o.runId === undefined ? {} : { runId: o.runId }), onProgress: phases(io, o.json === true) });
+      });
       if (o.json === true) {
         io.out(json({ training_set_id: ts.id, out: ts.output, row_count: ts.rowCount, columns: ts.schema.map((c) => c.name), lineage: ts.lineage, run_id: ts.runId }));
         return;
