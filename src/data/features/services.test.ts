@@ -23,8 +23,10 @@ describe('feature services: apply and resolve', () => {
   const suite = storeSuite('hangar-services-');
   for (const engine of suite.engines) {
     describe.skipIf(engine.skip)(engine.title, () => {
+      let uri: Promise<string> | undefined;
       let opened: Promise<Store> | undefined;
-      const context = async (): Promise<DataContext> => ({ store: await (opened ??= engine.open(suite.tempDir()).then((uri) => suite.open(uri))), artifacts: noArtifacts });
+      const storeUri = (): Promise<string> => (uri ??= engine.open(suite.tempDir()));
+      const context = async (): Promise<DataContext> => ({ store: await (opened ??= storeUri().then((u) => suite.open(u))), artifacts: noArtifacts });
 
       it('checks references against the tables of the same apply and the registry, expands table:*, and versions changes', async () => {
         const ctx = await context();
@@ -93,6 +95,20 @@ describe('feature services: apply and resolve', () => {
         now = 1000;
         expect(await resolve(svc)).toBeUndefined();
         expect(opens).toBe(1);
+      });
+
+      it('a process apart (hangar online serve) opens the metadata store itself and reads the same services', async () => {
+        const ctx = await context();
+        const [t, svc] = [unique('t'), unique('svc')];
+        await applyFeatureTables(ctx, [table(t, ['a', 'b'])]);
+        await applyFeatureServices(ctx, [{ name: svc, features: [`${t}:*`] }]);
+        const apart = metadataServiceResolver(await storeUri());
+        try {
+          expect(await apart.resolve(svc)).toEqual([`${t}:a`, `${t}:b`]);
+          expect(await apart.resolve(unique('ghost'))).toBeUndefined();
+        } finally {
+          await apart.close();
+        }
       });
     });
   }
