@@ -1,13 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from './server.js';
-import { contentTypeOf, isReservedPath, lookupWebFile } from './web-static.js';
+import { acceptsGzip, contentTypeOf, isReservedPath, lookupWebFile } from './web-static.js';
 import { loadConfig } from '../core/config.js';
 import { openStore, type Store } from '../store/index.js';
 import { openLocalArtifactStore, type ArtifactStore } from '../artifacts/index.js';
+
+const BIG_SCRIPT = Array.from({ length: 400 }, (_, i) => `export const value${i} = ${i};`).join('\n');
 
 describe('web UI static files', () => {
   let dir: string;
@@ -25,6 +28,7 @@ describe('web UI static files', () => {
     writeFileSync(join(web, 'assets', 'index-abc123.js'), 'console.log("ui")');
     writeFileSync(join(web, 'assets', 'index-abc123.css'), 'body{}');
     writeFileSync(join(web, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    writeFileSync(join(web, 'assets', 'vendor-def456.js'), BIG_SCRIPT);
     writeFileSync(join(dir, 'secret.txt'), 'outside the web root');
     writeFileSync(join(dir, 'web-other.txt'), 'a sibling whose name starts like the root');
     const config = loadConfig({ home: dir });
@@ -64,6 +68,36 @@ describe('web UI static files', () => {
     const svg = await app.inject({ method: 'GET', url: '/favicon.svg' });
     expect(svg.headers['content-type']).toBe('image/svg+xml');
     expect(svg.headers['cache-control']).toBe('no-cache');
+  });
+
+  it('gzips text assets for clients that accept it, and only for them', async () => {
+    const zipped = await app.inject({ method: 'GET', url: '/assets/vendor-def456.js', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(zipped.statusCode).toBe(200);
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toBe('accept-encoding');
+    expect(Number(zipped.headers['content-length'])).toBe(zipped.rawPayload.length);
+    expect(zipped.rawPayload.length).toBeLessThan(Buffer.byteLength(BIG_SCRIPT) / 2);
+    expect(gunzipSync(zipped.rawPayload).toString('utf8')).toBe(BIG_SCRIPT);
+    const again = await app.inject({ method: 'GET', url: '/assets/vendor-def456.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(again.rawPayload.equals(zipped.rawPayload)).toBe(true);
+
+    const plain = await app.inject({ method: 'GET', url: '/assets/vendor-def456.js' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toBe(BIG_SCRIPT);
+    expect(plain.headers.etag).not.toBe(zipped.headers.etag);
+    const refused = await app.inject({ method: 'GET', url: '/assets/vendor-def456.js', headers: { 'accept-encoding': 'gzip;q=0, br' } });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    // Small files are not worth compressing.
+    const small = await app.inject({ method: 'GET', url: '/assets/index-abc123.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.body).toBe('console.log("ui")');
+
+    expect(acceptsGzip('gzip')).toBe(true);
+    expect(acceptsGzip('deflate, gzip;q=0.5')).toBe(true);
+    expect(acceptsGzip('*')).toBe(true);
+    expect(acceptsGzip('GZIP;Q=0')).toBe(false);
+    expect(acceptsGzip('br')).toBe(false);
+    expect(acceptsGzip(undefined)).toBe(false);
   });
 
   it('answers client routes with index.html (SPA fallback), query strings included', async () => {

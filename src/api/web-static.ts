@@ -5,10 +5,14 @@
  * plugin: the UI is a handful of files, and the rules below are all it needs.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const gzipAsync = promisify(gzipCallback);
 
 /**
  * Where `npm run build` puts the UI. The same relative path holds from `src/api/` (tests) and
@@ -105,6 +109,32 @@ export async function lookupWebFile(root: string, urlPath: string): Promise<WebL
   return { kind: 'file', file: indexFile, ...index, cacheControl: 'no-cache' };
 }
 
+/** Text files above this size go out gzip-compressed to clients that accept it. */
+const GZIP_MIN_BYTES = 1024;
+const COMPRESSIBLE = /^(text\/|application\/json|image\/svg\+xml)/;
+/** Compressed copies by file, reused while the file's size and mtime stay the same. */
+const GZIP_CACHE = new Map<string, { size: number; mtimeMs: number; body: Buffer }>();
+
+/** True when an Accept-Encoding header admits gzip (and does not give it q=0). */
+export function acceptsGzip(header: string | string[] | undefined): boolean {
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return value.split(',').some((part) => {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (name !== 'gzip' && name !== '*') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+async function gzipped(file: string, size: number, mtimeMs: number): Promise<Buffer> {
+  const hit = GZIP_CACHE.get(file);
+  if (hit !== undefined && hit.size === size && hit.mtimeMs === mtimeMs) return hit.body;
+  const body = await gzipAsync(await readFile(file), { level: 9 });
+  if (GZIP_CACHE.size >= 256) GZIP_CACHE.clear();
+  GZIP_CACHE.set(file, { size, mtimeMs, body });
+  return body;
+}
+
 const NOT_BUILT =
   'The Hangar web UI is not built on this server.\n' +
   'Build it with `npm run build` (or `npm ci`, which builds it too) in the Hangar checkout, then reload this page.\n' +
@@ -129,15 +159,23 @@ export async function serveWeb(root: string, req: FastifyRequest, reply: Fastify
       await reply.status(404).type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT);
       return true;
     case 'file': {
-      const etag = `W/"${found.size.toString(16)}-${Math.floor(found.mtimeMs).toString(16)}"`;
-      reply.header('cache-control', found.cacheControl).header('etag', etag).header('x-content-type-options', 'nosniff');
+      const type = contentTypeOf(found.file);
+      const gzip = found.size >= GZIP_MIN_BYTES && COMPRESSIBLE.test(type) && acceptsGzip(req.headers['accept-encoding']);
+      const etag = `W/"${found.size.toString(16)}-${Math.floor(found.mtimeMs).toString(16)}${gzip ? '-gz' : ''}"`;
+      reply.header('cache-control', found.cacheControl).header('etag', etag).header('x-content-type-options', 'nosniff').header('vary', 'accept-encoding');
       if (req.headers['if-none-match'] === etag) {
         await reply.status(304).send();
         return true;
       }
-      const type = contentTypeOf(found.file);
       if (type.startsWith('text/html')) reply.header('content-security-policy', PAGE_POLICY).header('referrer-policy', 'same-origin');
-      reply.type(type).header('content-length', found.size);
+      reply.type(type);
+      if (gzip) {
+        const body = await gzipped(found.file, found.size, found.mtimeMs);
+        reply.header('content-encoding', 'gzip').header('content-length', body.length);
+        await reply.send(req.method === 'HEAD' ? '' : body);
+        return true;
+      }
+      reply.header('content-length', found.size);
       await reply.send(req.method === 'HEAD' ? '' : createReadStream(found.file));
       return true;
     }
