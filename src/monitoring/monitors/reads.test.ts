@@ -120,11 +120,25 @@ describe('monitor runs read a bounded number of metric files', () => {
       expect(summary.evaluations).toEqual(await fullEvaluations(service, artifacts, 'daily'));
       expect(summary.evaluations.map((e) => e.evaluated)).toEqual([Math.min(2, d + 1), Math.min(2, d + 1), 0]);
     }
-    // The report's 3 windows reach back to the 4th newest run (its newest row is exactly 3 days
-    // before the newest): 4 profile and 4 drift files; the drift rule's 2 windows, 3 drift files.
-    expect(downloads.slice(4)).toEqual([8, 8, 8, 8, 8]);
-    expect(filesRead.slice(4)).toEqual([11, 11, 11, 11, 11]);
-    expect(downloads[0]).toBe(2);
+    // Each run merges the previous run's recent files with its own files into its recent files
+    // (the report's 3 windows), and reads its rules and report from those: 2 + 2 to build, one
+    // pass per report table, one for the drift rule (the count rule shares the report's pass).
+    expect(filesRead.slice(1)).toEqual([7, 7, 7, 7, 7, 7, 7, 7]);
+    // Downloaded: the previous recent files, this run's own and its recent files.
+    expect(downloads).toEqual([4, 6, 6, 6, 6, 6, 6, 6, 6]);
+
+    // Only the newest run's recent files are kept.
+    expect(readdirSync(join(dir, 'artifacts', 'monitors', 'daily', 'recent', 'profile'))).toHaveLength(1);
+    // A recent file gone (removed by hand, and not in the cache): the next run rebuilds its own
+    // from the run files that can hold the report's windows, with the same verdicts.
+    const [last] = await service.runs('daily', 1);
+    await local.delete((last!.summary as unknown as RunSummary).recent.profile!.path);
+    await writeDay('m1', 9, 1000);
+    rmSync(cacheDir, { recursive: true, force: true });
+    const rebuilt = await service.run('daily');
+    // 2 tried (the previous recent file is missing), 4 run files, 2 for the drift table, 3 passes.
+    expect((rebuilt.summary as unknown as RunSummary).files_read).toBe(11);
+    expect((rebuilt.summary as unknown as RunSummary).evaluations).toEqual(await fullEvaluations(service, artifacts, 'daily'));
 
     // The copies went to the service's cache folder, none to the temp folder's default cache.
     const key = cacheKeyOf(root, 'monitors/daily').split('/')[0]!;
@@ -137,8 +151,8 @@ describe('monitor runs read a bounded number of metric files', () => {
     rmSync(cacheDir, { recursive: true, force: true });
     gets.length = 0;
     const recent = await service.metrics('daily', 'profile', { column_name: ':table', model_id: '*', slice_key: null, log_type: 'INPUT', from: first + 7 * DAY });
-    expect(recent.map((r) => (r.window as { start: number }).start)).toEqual([first + 7 * DAY, first + 8 * DAY]);
-    expect(new Set(gets).size).toBe(2);
+    expect(recent.map((r) => (r.window as { start: number }).start)).toEqual([first + 7 * DAY, first + 8 * DAY, first + 9 * DAY]);
+    expect(new Set(gets).size).toBe(3);
   });
 
   it('reads further back while a rule has fewer rows than its windows (a model version no longer served), with the same verdict', async () => {
@@ -168,5 +182,23 @@ describe('monitor runs read a bounded number of metric files', () => {
     // Version 1 served days 0–2 only: its 3 windows are found by reading further back.
     expect(v1!.windows.map((w) => [w.start, w.model_id])).toEqual([2, 1, 0].map((d) => [first + d * DAY, '1']));
     expect(any).toMatchObject({ evaluated: 4, violations: 4, violated: true });
+  });
+  it('Snapshot monitors (one window per run, at its start): the newest windows are the newest runs', async () => {
+    const service = new MonitorService({ store, artifacts: local, reportWindows: 3, emit: async () => {} });
+    await service.create(
+      { name: 'snap', source: { table: baseline }, profile: { type: 'Snapshot' }, columns: ['x'], alert_rules: [{ name: 'rows', metric: 'count', threshold: 10, num_evaluation_windows: 2, num_violation_windows: 2 }] },
+      'alice',
+    );
+    const read: number[] = [];
+    for (let k = 0; k < 6; k++) {
+      const run = await service.run('snap');
+      const summary = run.summary as unknown as RunSummary;
+      read.push(summary.files_read);
+      expect(summary.evaluations).toEqual(await fullEvaluations(service, local, 'snap'));
+      expect(summary.evaluations[0]!.windows.map((w) => w.start)).toEqual(
+        (await service.runs('snap', 2)).map((r) => r.startTimestamp),
+      );
+    }
+    expect(new Set(read.slice(2)).size).toBe(1);
   });
 });

@@ -7,6 +7,11 @@
  * reading just those files gives exactly what reading every file gives for those windows. A rule
  * needs its newest N rows: it reads back far enough for N windows, and further (doubling the
  * look-back) only while fewer than N rows qualify, up to every file.
+ *
+ * Each run also writes a **recent** file per table: the merged rows of the newest windows (the
+ * report's 30), built from the previous run's recent file and its own file when the previous
+ * run's covers every earlier run, else from the run files that can hold those windows. Reads
+ * within those windows then take that one file.
  */
 import type { ArtifactStore } from '../../artifacts/index.js';
 import { readTable, type MetricsQuery, type MetricsTable } from './results.js';
@@ -64,6 +69,12 @@ export function lookbackStart(files: readonly RunFile[], granularity: string | n
   return bounds.length > windows ? bounds[windows - 1] : undefined;
 }
 
+/** A file holding the merged rows of every window starting at or after `from` (null: of all windows). */
+export interface RecentFile {
+  path: string;
+  from: number | null;
+}
+
 interface Pass {
   table: MetricsTable;
   key: string;
@@ -82,14 +93,21 @@ export class MetricReads {
   readonly #artifacts: ArtifactStore;
   readonly #files: Record<MetricsTable, RunFile[]>;
   readonly #cacheDir: string | undefined;
+  readonly #recent: Partial<Record<MetricsTable, RecentFile>>;
   readonly #passes: Pass[] = [];
   /** Files read so far (a file read by two passes counts twice). */
   filesRead = 0;
 
-  constructor(artifacts: ArtifactStore, files: Record<MetricsTable, RunFile[]>, cacheDir?: string) {
+  constructor(artifacts: ArtifactStore, files: Record<MetricsTable, RunFile[]>, cacheDir?: string, recent: Partial<Record<MetricsTable, RecentFile>> = {}) {
     this.#artifacts = artifacts;
     this.#files = files;
     this.#cacheDir = cacheDir;
+    this.#recent = recent;
+  }
+
+  /** Count files read outside this object (building the recent files). */
+  count(files: number): void {
+    this.filesRead += files;
   }
 
   /** The files of a table. */
@@ -108,7 +126,15 @@ export class MetricReads {
     const files = this.#files[table];
     const included = from === undefined ? files : files.filter((f) => f.bound >= from);
     const passFrom = included.length === files.length ? null : from!;
-    let pass = this.#passes.find((p) => p.table === table && p.key === key && (p.from === null || (passFrom !== null && p.from <= passFrom)));
+    let pass = this.#passes.find((p) => p.table === table && p.key === key && (p.from === null || (from !== undefined && p.from <= from)));
+    const recent = this.#recent[table];
+    if (pass === undefined && recent !== undefined && (recent.from === null || (from !== undefined && recent.from <= from))) {
+      // The recent file holds the merged rows of these windows: one file instead of the runs'.
+      this.filesRead += 1;
+      const rows = readTable(this.#artifacts, table, [recent.path], { ...base, ...(recent.from === null ? {} : { from: recent.from }), max_results: Number.MAX_SAFE_INTEGER }, this.#cacheDir);
+      pass = { table, key, from: recent.from, rows };
+      this.#passes.push(pass);
+    }
     if (pass === undefined) {
       this.filesRead += included.length;
       const rows = readTable(this.#artifacts, table, included.map((f) => f.path), { ...base, ...(passFrom === null ? {} : { from: passFrom }), max_results: Number.MAX_SAFE_INTEGER }, this.#cacheDir);

@@ -193,3 +193,30 @@ export async function readTable(artifacts: ArtifactStore, table: MetricsTable, p
   const rows = await withDuck((duck) => duck.rows(sql));
   return rows.reverse();
 }
+
+/**
+ * Write the merged rows (newest run per key) of the given run files, for the windows starting
+ * at or after `from` (null: every row), as one file at `dest`. Returns false, writing nothing,
+ * when there are no files or one of them is missing: a merge must never leave rows out silently.
+ */
+export async function mergeTables(artifacts: ArtifactStore, table: MetricsTable, paths: readonly string[], from: number | null, dest: string, cacheDir?: string): Promise<boolean> {
+  if (paths.length === 0) return false;
+  const local = await localTableFiles(artifacts, paths, cacheDir);
+  if (local.length < paths.length) return false;
+  const key = (table === 'profile' ? PROFILE_KEY : DRIFT_KEY).map((k) => (k === 'window_start' ? '"window"."start"' : ident(k)));
+  const staging = cacheDir === undefined ? tmpdir() : join(cacheDir, 'staging');
+  await mkdir(staging, { recursive: true });
+  const dir = await mkdtemp(join(staging, 'hangar-monitor-'));
+  try {
+    const parquet = join(dir, 'table.parquet');
+    const where = from === null ? '' : ` where "window"."start" >= ${ts(String(Math.trunc(from)))}`;
+    const rows =
+      `(select * exclude (rn) from (select *, row_number() over (partition by ${key.join(', ')} order by computed_at desc, monitor_run_id desc) as rn ` +
+      `from read_parquet([${local.map(lit).join(', ')}], union_by_name = true)${where}) where rn = 1)`;
+    await withDuck((duck) => duck.run(`copy ${rows} to ${lit(parquet)} (format parquet)`));
+    await artifacts.put(dest, createReadStream(parquet));
+    return true;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

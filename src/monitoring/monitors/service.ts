@@ -18,8 +18,8 @@ import { MonitoringStore, type AlertRecord, type MonitorRecord, type MonitorRunR
 import { evaluateRule, ruleQuery, type RuleEvaluation } from './alerts.js';
 import { computeMonitor } from './compute.js';
 import { renderReport } from './report.js';
-import { lookbackStart, MetricReads, newestWindows, runFiles, type RunFile } from './reads.js';
-import { readTable, monitorDir, writeTable, type MetricsQuery, type MetricsTable } from './results.js';
+import { lookbackStart, MetricReads, newestWindows, runFiles, type RecentFile, type RunFile } from './reads.js';
+import { mergeTables, readTable, monitorDir, writeTable, type MetricsQuery, type MetricsTable } from './results.js';
 import { launchRetraining } from './retrain.js';
 import { nextRun, parseSchedule } from './schedule.js';
 import { parseMonitorDefinition, type MonitorDefinition } from './spec.js';
@@ -41,7 +41,12 @@ export interface RunSummary {
   profile_path: string;
   drift_path: string;
   report_path: string;
-  /** Metric files the rules and the report read back (a file read twice counts twice). */
+  /**
+   * The recent files this run wrote (merged rows of the windows the report charts, from
+   * `from` on; null: all windows) and how many successful runs they cover.
+   */
+  recent: { runs: number; profile: RecentFile | null; drift: RecentFile | null };
+  /** Metric files the run read back: building its recent files, its rules, its report (a file read twice counts twice). */
   files_read: number;
   evaluations: RuleEvaluation[];
   alerts_fired: string[];
@@ -113,6 +118,43 @@ export class MonitorService {
     this.#leaseMs = o.leaseMs ?? 60_000;
     this.#cacheDir = o.cacheDir;
     this.#reportWindows = o.reportWindows ?? REPORT_WINDOWS;
+  }
+
+  /**
+   * This run's recent files: per table, the merged rows of the windows the report charts, from
+   * the previous run's recent file and this run's own file when the previous one covers every
+   * earlier run (and reaches back far enough), else from the run files that can hold them.
+   */
+  async #recentFiles(
+    name: string,
+    runId: string,
+    files: Record<MetricsTable, RunFile[]>,
+    own: Record<MetricsTable, string | null>,
+    granularity: string | null,
+    earlier: readonly MonitorRunRecord[],
+  ): Promise<{ files: Partial<Record<MetricsTable, RecentFile>>; read: number }> {
+    const last = (earlier.at(-1)?.summary as Partial<RunSummary> | null | undefined)?.recent;
+    const chain = last !== undefined && last.runs === earlier.length ? last : undefined;
+    const out: Partial<Record<MetricsTable, RecentFile>> = {};
+    let read = 0;
+    for (const table of ['profile', 'drift'] as const) {
+      const from = lookbackStart(files[table], granularity, this.#reportWindows) ?? null;
+      const dest = `${monitorDir(name)}/recent/${table}/${runId}.parquet`;
+      const prev = chain?.[table];
+      let ok = false;
+      if (prev && (prev.from === null || (from !== null && prev.from <= from))) {
+        const inputs = [prev.path, ...(own[table] === null ? [] : [own[table]])];
+        read += inputs.length;
+        ok = await mergeTables(this.#artifacts, table, inputs, from, dest, this.#cacheDir);
+      }
+      if (!ok) {
+        const inputs = (from === null ? files[table] : files[table].filter((f) => f.bound >= from)).map((f) => f.path);
+        read += inputs.length;
+        ok = await mergeTables(this.#artifacts, table, inputs, from, dest, this.#cacheDir);
+      }
+      if (ok) out[table] = { path: dest, from };
+    }
+    return { files: out, read };
   }
 
   /** The owner recorded on this service's runs. */
@@ -238,13 +280,17 @@ export class MonitorService {
       const result = await computeMonitor({ def, monitorVersion: m.monitorVersion, runId: run.runId, computedAt: run.startTimestamp, watermark: m.watermark, store: this.#store, logRoot: this.#logRoot, logFiles: { artifacts: this.#artifacts, cacheDir: this.#cacheDir } });
       const profilePath = await writeTable(this.#artifacts, name, 'profile', run.runId, result.profile, this.#cacheDir);
       const driftPath = await writeTable(this.#artifacts, name, 'drift', run.runId, result.drift, this.#cacheDir);
-      const files = await this.#files(name);
+      const earlier = (await this.#ms.listRuns(name, { status: 'SUCCEEDED', maxResults: 100_000 })).reverse();
       // This run's own files: the newest window they can hold is its newest row (a Snapshot: its start).
-      const own = (path: string, rows: number): RunFile[] => (rows === 0 ? [] : [{ path, bound: result.newest ?? run.startTimestamp }]);
-      const reads = new MetricReads(this.#artifacts, { profile: [...files.profile, ...own(profilePath, result.profile.length)], drift: [...files.drift, ...own(driftPath, result.drift.length)] }, this.#cacheDir);
+      const ownFiles = { profile: result.profile.length === 0 ? null : profilePath, drift: result.drift.length === 0 ? null : driftPath };
+      const own = (path: string | null): RunFile[] => (path === null ? [] : [{ path, bound: result.newest ?? run.startTimestamp }]);
+      const files = { profile: [...runFiles(earlier, 'profile'), ...own(ownFiles.profile)], drift: [...runFiles(earlier, 'drift'), ...own(ownFiles.drift)] };
+      const granularity = def.profile.type === 'Snapshot' ? null : def.profile.granularities[0]!;
+      const recent = await this.#recentFiles(name, run.runId, files, ownFiles, granularity, earlier);
+      const reads = new MetricReads(this.#artifacts, files, this.#cacheDir, recent.files);
+      reads.count(recent.read);
 
       // The report's rows first: the rules' reads can mostly be served by the same passes.
-      const granularity = def.profile.type === 'Snapshot' ? null : def.profile.granularities[0]!;
       const whole: MetricsQuery = { slice_key: null, model_id: '*', ...(granularity === null ? {} : { granularity }) };
       const reportFrom = (table: MetricsTable) => lookbackStart(reads.files(table), granularity, this.#reportWindows);
       const reportProfile = newestWindows((await reads.since('profile', { ...whole, column_name: ':table', log_type: 'INPUT', max_results: 100_000 }, reportFrom('profile'))).rows, this.#reportWindows);
@@ -293,8 +339,24 @@ export class MonitorService {
         evaluations,
       });
       await this.#artifacts.put(reportPath, Buffer.from(html));
-      const summary: RunSummary = { ...summaryBase, profile_path: profilePath, drift_path: driftPath, report_path: reportPath, files_read: reads.filesRead, evaluations, alerts_fired: fired, alerts_resolved: resolved };
-      return await this.#ms.finishRun(run.runId, { status: 'SUCCEEDED', summary, watermark: result.newest });
+      const summary: RunSummary = {
+        ...summaryBase,
+        profile_path: profilePath,
+        drift_path: driftPath,
+        report_path: reportPath,
+        recent: { runs: earlier.length + 1, profile: recent.files.profile ?? null, drift: recent.files.drift ?? null },
+        files_read: reads.filesRead,
+        evaluations,
+        alerts_fired: fired,
+        alerts_resolved: resolved,
+      };
+      const finished = await this.#ms.finishRun(run.runId, { status: 'SUCCEEDED', summary, watermark: result.newest });
+      // The previous run's recent files are superseded by this run's.
+      const previous = (earlier.at(-1)?.summary as Partial<RunSummary> | null | undefined)?.recent;
+      for (const f of [previous?.profile, previous?.drift]) {
+        if (f) await this.#artifacts.delete(f.path).catch((e: unknown) => this.#log(`removing ${f.path} failed`, e));
+      }
+      return finished;
     } catch (e) {
       if (!isHangarError(e) || e.code === 'INTERNAL_ERROR') this.#log(`monitor ${name} run ${run.runId} failed`, e);
       const message = e instanceof Error ? e.message : String(e);
