@@ -7,6 +7,14 @@ import { ExperimentRunsPage } from './pages/ExperimentRunsPage.tsx';
 import { RunPage } from './pages/RunPage.tsx';
 import { ModelsPage } from './pages/ModelsPage.tsx';
 import { ModelPage } from './pages/ModelPage.tsx';
+import { ModelVersionPage } from './pages/ModelVersionPage.tsx';
+import { AuditPage } from './pages/AuditPage.tsx';
+import { MonitorsPage } from './pages/MonitorsPage.tsx';
+import { MonitorPage } from './pages/MonitorPage.tsx';
+import { DatasetsPage } from './pages/DatasetsPage.tsx';
+import { DatasetPage } from './pages/DatasetPage.tsx';
+import { FeaturesPage } from './pages/FeaturesPage.tsx';
+import { FeatureTablePage } from './pages/FeatureTablePage.tsx';
 
 type Params = Record<string, string>;
 
@@ -19,6 +27,14 @@ const ROUTES: Array<[string, (p: Params, query: URLSearchParams) => ReactNode]> 
   ['/runs/:runId', (p) => <RunPage key={p.runId} runId={p.runId as string} />],
   ['/models', (_p, q) => <ModelsPage query={q} />],
   ['/models/:name', (p) => <ModelPage key={p.name} name={p.name as string} />],
+  ['/models/:name/versions/:version', (p) => <ModelVersionPage key={`${p.name}/${p.version}`} name={p.name as string} version={p.version as string} />],
+  ['/audit', (_p, q) => <AuditPage key={q.toString()} query={q} />],
+  ['/monitors', () => <MonitorsPage />],
+  ['/monitors/:name', (p) => <MonitorPage key={p.name} name={p.name as string} />],
+  ['/datasets', (_p, q) => <DatasetsPage key={q.get('q') ?? ''} query={q} />],
+  ['/datasets/:name', (p, q) => <DatasetPage key={p.name} name={p.name as string} query={q} />],
+  ['/features', () => <FeaturesPage />],
+  ['/features/:table', (p) => <FeatureTablePage key={p.table} name={p.table as string} />],
 ];
 
 function NotFound({ path }: { path: string }) {

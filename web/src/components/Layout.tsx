@@ -5,6 +5,10 @@ import { Link } from './Link.tsx';
 const NAV = [
   { to: '/', label: 'Experiments', active: (p: string) => p === '/' || p.startsWith('/experiments') || p.startsWith('/runs') },
   { to: '/models', label: 'Models', active: (p: string) => p.startsWith('/models') },
+  { to: '/monitors', label: 'Monitors', active: (p: string) => p.startsWith('/monitors') },
+  { to: '/datasets', label: 'Datasets', active: (p: string) => p.startsWith('/datasets') },
+  { to: '/features', label: 'Features', active: (p: string) => p.startsWith('/features') },
+  { to: '/audit', label: 'Audit', active: (p: string) => p.startsWith('/audit') },
 ];
 
 /** The API token field: saved in localStorage and sent as `Authorization: Bearer …`. */

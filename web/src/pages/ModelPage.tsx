@@ -68,7 +68,7 @@ export function ModelPage({ name }: { name: string }) {
           <tbody>
             {list.map((v) => (
               <tr key={v.version}>
-                <td>Version {v.version}</td>
+                <td><Link to={`/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(v.version)}`}>Version {v.version}</Link></td>
                 <td>
                   <StageBadge stage={v.current_stage} />
                 </td>
