@@ -30,7 +30,7 @@ describe('hangar demo', () => {
     expect(out1).toMatch(/demo: server http:\/\/127\.0\.0\.1:\d+, home /);
     // Issue 4: a versioned dataset, feature tables computed from it, point-in-time training sets, the online store.
     expect(out1).toMatch(/dataset {5}flights v1 \(new\): 3,000,000 rows, digest [0-9a-f]{12}…, expectations on 5 columns passed/);
-    expect(out1).toContain('features    examples/flights/features.ts: origin_delays_7d created, destination_delays_7d created, route_delays_7d created');
+    expect(out1).toContain('features    examples/flights/features.ts: origin_delays_7d created, destination_delays_7d created, route_delays_7d created; service flights_delay_model_v1 v1 created (4 features)');
     expect(out1).toMatch(/compute {5}origin_delays_7d v1 \(full\): [\d,]+ daily rows/);
     expect(out1).toMatch(/compute {5}destination_delays_7d v1 \(full\): [\d,]+ daily rows/);
     expect(out1).toMatch(/compute {5}route_delays_7d v1 \(full\): [\d,]+ daily rows/);
@@ -103,7 +103,7 @@ describe('hangar demo', () => {
     expect(out2).not.toContain('(baseline) passed the gate with no champion');
     // The same file and the same definitions: the version and the tables are reused, not duplicated.
     expect(out2).toContain('dataset     flights v1 (unchanged, reused)');
-    expect(out2).toContain('origin_delays_7d unchanged, destination_delays_7d unchanged, route_delays_7d unchanged');
+    expect(out2).toContain('origin_delays_7d unchanged, destination_delays_7d unchanged, route_delays_7d unchanged; service flights_delay_model_v1 v1 unchanged (4 features)');
     expect(out2).toMatch(new RegExp(`gate {8}v${versionsMade + 2}: roc_auc 0\\.\\d{4} vs champion v${last} 0\\.\\d{4} → (approved|rejected|failed)`));
 
     // What the runs left behind, read back through a fresh server on the same home.

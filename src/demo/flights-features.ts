@@ -133,9 +133,12 @@ export async function prepareFlightsData(
   );
 
   t0 = performance.now();
-  const { specs } = await loadDefinitions(flightsExampleDir());
-  const applied = await features.apply(specs.map(definitionOf));
-  log(`features    examples/flights/features.ts: ${applied.map((a) => `${a.name} ${a.status}`).join(', ')}`);
+  const { specs, services } = await loadDefinitions(flightsExampleDir());
+  const applied = await features.applyAll({ tables: specs.map(definitionOf), services: services.map((s) => ({ ...s, features: [...s.features] })) });
+  log(
+    `features    examples/flights/features.ts: ${applied.tables.map((a) => `${a.name} ${a.status}`).join(', ')}; ` +
+      `${applied.services.map((a) => `service ${a.name} v${a.version} ${a.status} (${a.features.length} features)`).join(', ')}`,
+  );
   const tables: FlightsData['tables'] = [];
   for (const spec of specs) {
     t0 = performance.now();
