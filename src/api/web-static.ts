@@ -43,7 +43,7 @@ const CONTENT_TYPES: Record<string, string> = {
  * The page loads its script and stylesheet from this server only and talks to this server only;
  * a policy that says so keeps injected markup from running or sending data elsewhere.
  */
-const PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+const PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /** Vite names every file under `assets/` by its content hash, so those can be cached for a year. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';

@@ -85,6 +85,9 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     });
     const put = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runs.alpha}/artifacts/notes.txt`, { method: 'PUT', body: 'hello from the e2e test' });
     expect(put.status).toBe(200);
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80"><path d="M0 80 L120 0" stroke="black"/></svg>';
+    const putSvg = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runs.alpha}/artifacts/plots/curve.svg`, { method: 'PUT', body: svg });
+    expect(putSvg.status).toBe(200);
     await mlflow('POST', 'registered-models/create', { name: 'ui-e2e-model', description: 'flight delay regressor', tags: [{ key: 'owner', value: 'vision' }] });
     await mlflow('POST', 'model-versions/create', { name: 'ui-e2e-model', source: `mlflow-artifacts:/${experimentId}/${runs.alpha}/artifacts`, run_id: runs.alpha });
     await mlflow('POST', 'model-versions/create', { name: 'ui-e2e-model', source: `mlflow-artifacts:/${experimentId}/${runs.beta}/artifacts`, run_id: runs.beta });
@@ -199,11 +202,21 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     expect(await page.getByRole('table', { name: 'Tags' }).innerText()).toMatch(/team\s+vision/);
     const datasets = await page.getByRole('table', { name: 'Datasets' }).locator('tbody tr').allInnerTexts();
     expect(datasets).toEqual([expect.stringMatching(/flights-2024\s+abc123\s+training\s+local\s+\/data\/flights\.parquet/)]);
-    const artifact = page.getByRole('table', { name: 'Artifacts' }).getByRole('link', { name: 'notes.txt' });
-    const href = await artifact.getAttribute('href');
-    expect(href).toBe(`/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runs.alpha}/artifacts/notes.txt`);
-    expect(await (await fetch(`${server.url}${href}`)).text()).toBe('hello from the e2e test');
+    await expect.poll(() => page.getByRole('table', { name: 'Registered model versions' }).innerText()).toMatch(/ui-e2e-model\s+Version 1\s+Staging/);
+    expect(await page.title()).toBe('alpha-run · Hangar');
+
+    // Artifacts: a text file opens below the list; a folder opens in place; an SVG shows as an image.
+    const artifacts = page.getByRole('table', { name: 'Artifacts' });
+    await artifacts.getByRole('button', { name: 'notes.txt' }).click();
+    const preview = page.getByRole('region', { name: 'Preview of notes.txt' });
+    await expect.poll(() => preview.locator('pre').textContent()).toBe('hello from the e2e test');
+    expect(await preview.getByRole('link', { name: 'Download' }).getAttribute('href')).toBe(`/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runs.alpha}/artifacts/notes.txt`);
     await shot('run');
+    await artifacts.getByRole('button', { name: 'plots/' }).click();
+    await artifacts.getByRole('button', { name: 'curve.svg' }).click();
+    const image = page.getByRole('region', { name: 'Preview of curve.svg' }).locator('img');
+    await expect.poll(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(120);
+    expect(await image.getAttribute('src')).toMatch(/^blob:/);
   });
 
   it('lists registered models and shows a model with its versions, stages, aliases and source runs', async () => {

@@ -180,6 +180,28 @@ export const api = {
     call<{ model_versions?: ModelVersion[]; next_page_token?: string }>('GET', '/model-versions/search', { max_results: 1000, ...q }),
 };
 
+/** GET a file's bytes (an artifact) with the saved token; errors as for `call`. */
+export async function fetchBytes(url: string): Promise<ArrayBuffer> {
+  const token = getToken();
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: token === '' ? {} : { authorization: `Bearer ${token}` } });
+  } catch (e) {
+    throw new ApiError('NETWORK_ERROR', `The server did not answer: ${(e as Error).message}`, 0);
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    let b: { error_code?: string; message?: string } = {};
+    try {
+      b = JSON.parse(text) as typeof b;
+    } catch {
+      // not an error envelope
+    }
+    throw new ApiError(b.error_code ?? `HTTP_${res.status}`, b.message ?? (text.slice(0, 200) || res.statusText), res.status);
+  }
+  return res.arrayBuffer();
+}
+
 /** The URL that downloads a run's artifact through the server's proxy, when the run's URI is proxied. */
 export function artifactDownloadUrl(artifactUri: string | undefined, path: string): string | undefined {
   const m = /^mlflow-artifacts:\/*(.*)$/.exec(artifactUri ?? '');

@@ -5,6 +5,7 @@ import { usePageTokens } from '../lib/paging.ts';
 import { navigate, withQuery } from '../lib/router.ts';
 import { quoteKey } from '../lib/search.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { Pager } from '../components/Pager.tsx';
@@ -159,6 +160,7 @@ export function ExperimentRunsPage({ experimentId, query }: { experimentId: stri
   const setQuery = (q: Record<string, string | undefined>) =>
     navigate(withQuery(path, { filter, order: order === DEFAULT_ORDER ? undefined : order, size: size === 100 ? undefined : String(size), ...q }));
   const exp = experiment.data?.experiment;
+  useTitle(exp?.name ?? `Experiment ${experimentId}`);
 
   return (
     <section>

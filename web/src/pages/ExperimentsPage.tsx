@@ -4,6 +4,7 @@ import { usePageTokens } from '../lib/paging.ts';
 import { navigate, withQuery } from '../lib/router.ts';
 import { nameContains } from '../lib/search.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { Pager } from '../components/Pager.tsx';
@@ -55,6 +56,7 @@ function ExperimentTable({ q }: { q: string }) {
 /** `/`: every active experiment, newest activity first, with a name search. */
 export function ExperimentsPage({ query }: { query: URLSearchParams }) {
   const q = query.get('q') ?? '';
+  useTitle('Experiments');
   return (
     <section>
       <h1>Experiments</h1>

@@ -2,6 +2,7 @@ import { api } from '../lib/api.ts';
 import { formatTime } from '../lib/format.ts';
 import { quoteValue } from '../lib/search.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { KeyValueTable } from '../components/KeyValueTable.tsx';
 import { Link } from '../components/Link.tsx';
@@ -9,6 +10,7 @@ import { StageBadge, StatusBadge, TagChip } from '../components/StatusBadge.tsx'
 
 /** `/models/:name`: a registered model, its versions with stages, aliases and tags, and their source runs. */
 export function ModelPage({ name }: { name: string }) {
+  useTitle(name);
   const model = useLoad(() => api.getModel(name), [name]);
   const versions = useLoad(async () => {
     const all = [];

@@ -4,6 +4,7 @@ import { usePageTokens } from '../lib/paging.ts';
 import { navigate, withQuery } from '../lib/router.ts';
 import { nameContains } from '../lib/search.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { Pager } from '../components/Pager.tsx';
@@ -75,6 +76,7 @@ function ModelTable({ q }: { q: string }) {
 /** `/models`: the registered models, by name, with a name search. */
 export function ModelsPage({ query }: { query: URLSearchParams }) {
   const q = query.get('q') ?? '';
+  useTitle('Registered models');
   return (
     <section>
       <h1>Registered models</h1>

@@ -1,12 +1,15 @@
 import { useState } from 'react';
 import { api, artifactDownloadUrl, type Metric, type Run } from '../lib/api.ts';
 import { formatBytes, formatDuration, formatTime, formatValue, plottable } from '../lib/format.ts';
+import { quoteValue } from '../lib/search.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
+import { ArtifactPreview, previewable } from '../components/ArtifactPreview.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { KeyValueTable } from '../components/KeyValueTable.tsx';
 import { LineChart, type ChartPoint } from '../components/LineChart.tsx';
 import { Link } from '../components/Link.tsx';
-import { StatusBadge } from '../components/StatusBadge.tsx';
+import { StageBadge, StatusBadge } from '../components/StatusBadge.tsx';
 
 /** A metric's history as chart points by step (NaN and ±infinity left out), ordered by step then time. */
 function historyPoints(history: Metric[]): ChartPoint[] {
@@ -45,9 +48,11 @@ function MetricCharts({ runId, keys }: { runId: string; keys: string[] }) {
 
 function Artifacts({ run }: { run: Run }) {
   const [path, setPath] = useState('');
+  const [shown, setShown] = useState<{ path: string; size: number | undefined } | undefined>(undefined);
   const { data, error, loading } = useLoad(() => api.listArtifacts(run.info.run_id, path === '' ? undefined : path), [run.info.run_id, path]);
   const files = data?.files ?? [];
   const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+  const shownHref = shown === undefined ? undefined : artifactDownloadUrl(run.info.artifact_uri, shown.path);
   return (
     <>
       <p className="meta">
@@ -88,6 +93,10 @@ function Artifacts({ run }: { run: Run }) {
                       </button>
                     ) : href === undefined ? (
                       name
+                    ) : previewable(name, f.file_size) ? (
+                      <button type="button" className="link" onClick={() => setShown({ path: f.path, size: f.file_size })} aria-pressed={shown?.path === f.path}>
+                        {name}
+                      </button>
                     ) : (
                       <a href={href} target="_blank" rel="noreferrer">
                         {name}
@@ -100,6 +109,9 @@ function Artifacts({ run }: { run: Run }) {
             })}
           </tbody>
         </table>
+      )}
+      {shownHref !== undefined && shown !== undefined && (
+        <ArtifactPreview key={shown.path} name={shown.path.slice(shown.path.lastIndexOf('/') + 1)} href={shownHref} size={shown.size} onClose={() => setShown(undefined)} />
       )}
     </>
   );
@@ -146,12 +158,48 @@ function Datasets({ run }: { run: Run }) {
   );
 }
 
+/** The registered model versions made from this run (lineage from the run to the registry). */
+function ModelVersions({ runId }: { runId: string }) {
+  const { data, error } = useLoad(() => api.searchVersions({ filter: `run_id = ${quoteValue(runId)}`, order_by: ['name ASC', 'version_number DESC'] }), [runId]);
+  const versions = data?.model_versions ?? [];
+  if (error !== undefined) return <ErrorBox error={error} />;
+  if (data === undefined) return null;
+  if (versions.length === 0) return <p className="muted">No registered model version comes from this run.</p>;
+  return (
+    <table className="grid" aria-label="Registered model versions">
+      <thead>
+        <tr>
+          <th>Model</th>
+          <th>Version</th>
+          <th>Stage</th>
+          <th>Created</th>
+        </tr>
+      </thead>
+      <tbody>
+        {versions.map((v) => (
+          <tr key={`${v.name}/${v.version}`}>
+            <td>
+              <Link to={`/models/${encodeURIComponent(v.name)}`}>{v.name}</Link>
+            </td>
+            <td>Version {v.version}</td>
+            <td>
+              <StageBadge stage={v.current_stage} />
+            </td>
+            <td>{formatTime(v.creation_timestamp)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /** `/runs/:runId` and `/experiments/:id/runs/:runId`: everything logged on one run. */
 export function RunPage({ runId }: { runId: string }) {
   const { data, error } = useLoad(() => api.getRun(runId), [runId]);
   const experimentId = data?.run.info.experiment_id;
   const experiment = useLoad(async () => (experimentId === undefined ? undefined : (await api.getExperiment(experimentId)).experiment), [experimentId]);
   const run = data?.run;
+  useTitle(run === undefined ? `Run ${runId}` : run.info.run_name || run.info.run_id);
   if (run === undefined) {
     return (
       <section>
@@ -241,6 +289,9 @@ export function RunPage({ runId }: { runId: string }) {
 
       <h2>Datasets</h2>
       <Datasets run={run} />
+
+      <h2>Registered models</h2>
+      <ModelVersions runId={info.run_id} />
 
       <h2>Artifacts</h2>
       <Artifacts run={run} />
