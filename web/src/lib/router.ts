@@ -24,7 +24,7 @@ export interface Location {
  */
 function adoptHashRoute(): void {
   const hash = window.location.hash;
-  if (window.location.pathname === '/' && hash.startsWith('#/')) window.history.replaceState(null, '', hash.slice(1).replace(/^\/models\/([^/]+)\/versions\/[^/?]+/, '/models/$1'));
+  if (window.location.pathname === '/' && hash.startsWith('#/')) window.history.replaceState(null, '', hash.slice(1));
 }
 
 function current(): Location {
