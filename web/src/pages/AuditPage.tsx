@@ -19,6 +19,8 @@ function entityLink(e: AuditEntry): string | undefined {
     const slash = id.lastIndexOf('/');
     if (slash > 0) return `/models/${encodeURIComponent(id.slice(0, slash))}/versions/${encodeURIComponent(id.slice(slash + 1))}`;
   }
+  if (e.entity_type === 'run') return `/runs/${encodeURIComponent(id)}`;
+  if (e.entity_type === 'experiment') return `/experiments/${encodeURIComponent(id)}`;
   if (e.entity_type === 'registered_model') return `/models/${encodeURIComponent(id)}`;
   if (e.entity_type === 'monitor') return `/monitors/${encodeURIComponent(id)}`;
   if (e.entity_type === 'dataset') return `/datasets/${encodeURIComponent(id.split('@')[0] as string)}`;
@@ -123,7 +125,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
                     <td className="mono">{e.action}</td>
                     <td>
                       {e.entity_type !== null && (
-                        <button type="button" className="link muted" onClick={() => go({ entity_type: e.entity_type ?? '', entity_id: '' })} title="Show only this entity type">
+                        <button type="button" className="link entity-type" onClick={() => go({ entity_type: e.entity_type ?? '', entity_id: '' })} title="Show only this entity type">
                           {e.entity_type}
                         </button>
                       )}{' '}
@@ -132,8 +134,10 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
                     <td>
                       <span className={`badge ${e.status >= 400 ? 'status-failed' : 'status-finished'}`}>{e.status}</span>
                     </td>
-                    <td className="mono text" title={e.after === null ? '' : JSON.stringify(e.after)}>
-                      {short(e.after)}
+                    <td className="mono">
+                      <div className="clip" title={e.after === null ? '' : JSON.stringify(e.after)}>
+                        {short(e.after)}
+                      </div>
                     </td>
                   </tr>
                 );

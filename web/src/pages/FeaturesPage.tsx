@@ -72,6 +72,7 @@ export function FeaturesPage() {
                     <td className="mono">{t.spec.timestampKey ?? ''}</td>
                     <td className="num">
                       {t.spec.features.length}
+                      {sensitive > 0 && ' '}
                       {sensitive > 0 && <span className="badge sensitive" title="features tagged as sensitive data">{sensitive} sensitive</span>}
                     </td>
                     <td>{t.ttl}</td>

@@ -25,6 +25,12 @@ const WINDOW_METRICS = [
   'latency_p95_ms',
 ];
 
+/** The newest evaluated window of an alert's detail (the rule's evaluation, windows newest first). */
+function newestWindow(detail: Record<string, unknown> | null): Record<string, unknown> | undefined {
+  const w = detail?.windows;
+  return Array.isArray(w) && w.length > 0 && typeof w[0] === 'object' ? (w[0] as Record<string, unknown>) : undefined;
+}
+
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** The rules drawn on a chart: those on the profile table's whole-table rows; else the default quality metric. */
@@ -122,7 +128,7 @@ export function MonitorPage({ name }: { name: string }) {
       {metrics.loading && metrics.data === undefined && <p className="loading muted">Loading…</p>}
       {m !== undefined && metrics.data !== undefined && rows.length === 0 && <p className="muted">No windows yet: the monitor has not run, or its data has no rows.</p>}
       {m !== undefined && rows.length > 0 && (
-        <div className="charts">
+        <div className="wide-charts">
           {chartRules(m).map((r) => (
             <ThresholdChart
               key={r.name}
@@ -190,8 +196,9 @@ export function MonitorPage({ name }: { name: string }) {
                 <th>Status</th>
                 <th>Fired</th>
                 <th>Resolved</th>
-                <th className="num">Value</th>
-                <th>Window</th>
+                <th className="num">Newest value</th>
+                <th>Newest window</th>
+                <th>Violations</th>
                 <th>Retraining run</th>
                 <th>Report</th>
               </tr>
@@ -205,8 +212,9 @@ export function MonitorPage({ name }: { name: string }) {
                   </td>
                   <td>{formatTime(a.fired_timestamp)}</td>
                   <td>{formatTime(a.resolved_timestamp ?? undefined)}</td>
-                  <td className="num">{formatValue(num(a.detail?.value))}</td>
-                  <td>{formatTime(num(a.detail?.window_start))}</td>
+                  <td className="num">{formatValue(num(newestWindow(a.detail)?.value))}</td>
+                  <td>{formatTime(num(newestWindow(a.detail)?.start))}</td>
+                  <td>{num(a.detail?.violations) === undefined ? '' : `${num(a.detail?.violations)} of ${num(a.detail?.evaluated) ?? '?'} windows`}</td>
                   <td className="mono">{a.retrain_run_id ? <Link to={`/runs/${encodeURIComponent(a.retrain_run_id)}`}>{a.retrain_run_id.slice(0, 8)}</Link> : ''}</td>
                   <td>
                     <a href={monitorReportUrl(a.run_id)} target="_blank" rel="noreferrer">

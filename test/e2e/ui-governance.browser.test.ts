@@ -1,0 +1,376 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLogFixture } from '../../src/monitoring/monitors/test-data.js';
+import { chromiumSkipReason } from '../support/services.js';
+import { startServerProcess, type ServerProcess } from '../support/process.js';
+
+/**
+ * The governance, monitoring and data pages of the web UI in Chromium against a `hangar server`
+ * process: a model version's transition request approved through the page (the stage change
+ * checked through the API), a request filed and one rejected, the audit trail, a monitor with
+ * results (chart with its threshold, windows, alerts, report links), a dataset with its profile,
+ * and a feature table with a sensitive feature, its services and its online state.
+ * Screenshots go to HANGAR_UI_SCREENSHOTS=<dir> when set.
+ */
+const chromiumPath = process.env.HANGAR_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const skipReason = chromiumSkipReason || (existsSync(chromiumPath) ? '' : `${chromiumPath} not found (apt-get install -y chromium)`);
+const webIndex = fileURLToPath(new URL('../../dist/web/index.html', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
+const shots = process.env.HANGAR_UI_SCREENSHOTS;
+const MODEL = 'ui-gov-model';
+
+describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages in Chromium${skipReason === '' ? '' : ` (skipped: ${skipReason})`}`, () => {
+  let server: ServerProcess;
+  let home: string;
+  let dir: string;
+  let browser: Browser;
+  let page: Page;
+  let runId: string;
+  const pageProblems: string[] = [];
+
+  async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = path.startsWith('/') ? `${server.url}${path}` : `${server.url}/api/2.0/mlflow/${path}`;
+    const res = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  const stageOf = async (version: string) =>
+    (await api<{ model_version: { current_stage: string } }>('GET', `model-versions/get?name=${MODEL}&version=${version}`)).model_version.current_stage;
+
+  async function shot(name: string): Promise<void> {
+    if (shots === undefined) return;
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, `ui2-${name}.png`), fullPage: true });
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(webIndex)) throw new Error('dist/web/index.html is missing: run `npm run build` (npm test does it first)');
+    home = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui2-'));
+    dir = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui2-data-'));
+    server = await startServerProcess(['--home', home]);
+
+    // A model with two versions; version 1 has an open request to Staging, version 2 one to Production.
+    const { experiment_id: exp } = await api<{ experiment_id: string }>('POST', 'experiments/create', { name: 'ui2-training' });
+    runId = (await api<{ run: { info: { run_id: string } } }>('POST', 'runs/create', { experiment_id: exp, run_name: 'ui2-train-run', start_time: Date.now() })).run.info.run_id;
+    await api('POST', 'registered-models/create', { name: MODEL });
+    await api('POST', 'model-versions/create', { name: MODEL, source: `mlflow-artifacts:/${exp}/${runId}/artifacts/model`, run_id: runId });
+    await api('POST', 'model-versions/create', { name: MODEL, source: `mlflow-artifacts:/${exp}/${runId}/artifacts/model` });
+    await api('POST', 'transition-requests/create', { name: MODEL, version: '1', stage: 'Staging', comment: 'offline metrics look good' });
+    await api('POST', 'transition-requests/create', { name: MODEL, version: '2', stage: 'Production', comment: 'skip staging please' });
+    await api('POST', 'comments/create', { name: MODEL, version: '1', comment: 'checked the feature lineage' });
+    // Version 3 has a recorded compliance verdict (it has no model files, so some rules fail).
+    await api('POST', 'model-versions/create', { name: MODEL, source: `mlflow-artifacts:/${exp}/${runId}/artifacts/model`, run_id: runId, description: 'with compliance' });
+    await api('POST', '/api/2.0/hangar/validation/compliance/run', { name: MODEL, version: '3' });
+
+    // A dataset registered from a CSV file on the server.
+    writeFileSync(join(dir, 'flights.csv'), ['origin,day,delay', ...Array.from({ length: 40 }, (_, i) => `${['SFO', 'LAX', 'JFK', 'SFO'][i % 4]},2024-01-0${1 + (i % 5)},${(i * 7) % 60 - 10}`)].join('\n'));
+    await api('POST', '/api/2.0/hangar/datasets/create', { name: 'ui2-flights', path: join(dir, 'flights.csv'), description: 'flights for the UI test', tags: [{ key: 'owner', value: 'data-eng' }] });
+
+    // A feature table over it, with a sensitive feature, a feature service, computed and materialised online.
+    await api('POST', '/api/2.0/hangar/features/tables/apply', {
+      tables: [
+        {
+          name: 'ui2_origin_daily',
+          keys: ['origin'],
+          timestamp_key: 'day',
+          features: [
+            { name: 'avg_delay', type: 'double', description: 'mean departure delay' },
+            { name: 'flights', type: 'long', tags: { pii: 'true' } },
+          ],
+          source: "select origin, day::TIMESTAMP as day, avg(delay)::DOUBLE as avg_delay, count(*) as flights from dataset('ui2-flights') group by all",
+          ttl: '7d',
+          owner: 'data-eng',
+          tags: { domain: 'flights' },
+        },
+      ],
+      services: [{ name: 'ui2_delay_model_v1', features: ['ui2_origin_daily:*'], owner: 'ml' }],
+    });
+    await api('POST', '/api/2.0/hangar/features/tables/compute', { name: 'ui2_origin_daily', end: '2024-02-01T00:00:00Z' });
+    await api('POST', '/api/2.0/hangar/features/online/materialize', { tables: ['ui2_origin_daily'], start: '2024-01-01T00:00:00Z', end: '2024-02-01T00:00:00Z' });
+
+    // A monitor over the model's inference log: accuracy collapses from day 6, so its alert fires.
+    const day = join(home, 'artifacts', 'inference-log', MODEL, 'date=2026-05-01');
+    mkdirSync(day, { recursive: true });
+    await writeLogFixture(join(day, '1-0.parquet'), { start: '2026-05-01', days: 8, rowsPerDay: 60, driftFromDay: 6 });
+    await api('POST', '/api/2.0/hangar/monitors/create', {
+      name: 'ui2-quality',
+      source: { inference_log: { model: MODEL } },
+      profile: { type: 'InferenceLog', granularities: ['1 day'], problem_type: 'PROBLEM_TYPE_CLASSIFICATION' },
+      alert_rules: [{ name: 'accuracy', metric: 'accuracy_score', direction: 'below', threshold: 0.7, num_evaluation_windows: 3, num_violation_windows: 2 }],
+    });
+    const { run } = await api<{ run: { status: string } }>('POST', '/api/2.0/hangar/monitors/run', { name: 'ui2-quality' });
+    expect(run.status).toBe('SUCCEEDED');
+
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageProblems.push(`console: ${m.text()}`);
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (home !== undefined) rmSync(home, { recursive: true, force: true });
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens a version from the model page and approves its transition request with a comment', async () => {
+    await page.goto(`${server.url}/models/${MODEL}`);
+    await page.getByRole('table', { name: 'Model versions' }).getByRole('link', { name: 'Version 1' }).click();
+    await expect.poll(() => page.locator('h1').innerText()).toContain(`${MODEL} version 1`);
+    expect(new URL(page.url()).pathname).toBe(`/models/${MODEL}/versions/1`);
+    // The source run links to the run page.
+    expect(await page.getByRole('link', { name: runId }).getAttribute('href')).toBe(`/runs/${runId}`);
+
+    const requests = page.getByRole('table', { name: 'Transition requests' });
+    await expect.poll(() => requests.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/Staging\s+anonymous[\s\S]*offline metrics look good\s+OPEN/)]);
+    const activities = page.getByRole('table', { name: 'Activities' });
+    await expect.poll(() => activities.innerText()).toContain('checked the feature lineage');
+    await shot('version-open-request');
+
+    expect(await stageOf('1')).toBe('None');
+    await requests.getByRole('textbox', { name: /Comment on request/ }).fill('approved after review');
+    await requests.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.getByLabel('Current stage').innerText()).toBe('Staging');
+    expect(await stageOf('1')).toBe('Staging');
+    await expect.poll(() => page.getByText('No open transition requests.').count()).toBe(1);
+    await expect.poll(() => activities.locator('tbody tr').allInnerTexts()).toEqual([
+      expect.stringMatching(/APPROVED_REQUEST\s+anonymous\s+None → Staging\s+approved after review/),
+      expect.stringMatching(/NEW_COMMENT\s+anonymous\s+checked the feature lineage/),
+      expect.stringMatching(/REQUESTED_TRANSITION\s+anonymous\s+None → Staging\s+offline metrics look good/),
+    ]);
+    const acts = await api<{ activities: Array<{ activity_type: string; comment?: string }> }>('GET', `/api/2.0/hangar/activities/list?name=${MODEL}&version=1`);
+    expect(acts.activities.find((a) => a.activity_type === 'APPROVED_REQUEST')?.comment).toBe('approved after review');
+    await shot('version-approved');
+  });
+
+  it('rejects a request, files a new one, and shows the server error for a refused request', async () => {
+    await page.goto(`${server.url}/models/${MODEL}/versions/2`);
+    const requests = page.getByRole('table', { name: 'Transition requests' });
+    await expect.poll(() => requests.locator('tbody tr').count()).toBe(1);
+    await requests.getByRole('textbox', { name: /Comment on request/ }).fill('go through staging first');
+    await requests.getByRole('button', { name: 'Reject' }).click();
+    await expect.poll(() => page.getByText('No open transition requests.').count()).toBe(1);
+    expect(await stageOf('2')).toBe('None');
+    await expect.poll(() => page.getByRole('table', { name: 'Activities' }).innerText()).toMatch(/REJECTED_REQUEST[\s\S]*go through staging first/);
+
+    const form = page.getByRole('form', { name: 'Request a transition' });
+    await form.getByLabel('Requested stage').selectOption('Staging');
+    await form.getByRole('textbox', { name: 'Request comment' }).fill('now via staging');
+    await form.getByRole('button', { name: 'Request transition' }).click();
+    await expect.poll(() => requests.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/Staging[\s\S]*now via staging\s+OPEN/)]);
+    const open = await api<{ requests: Array<{ to_stage: string; comment?: string }> }>('GET', `transition-requests/list?name=${MODEL}&version=2`);
+    expect(open.requests).toEqual([expect.objectContaining({ to_stage: 'Staging', comment: 'now via staging' })]);
+
+    // A second request for the same stage by the same principal: the server's answer appears in the form.
+    await form.getByRole('button', { name: 'Request transition' }).click();
+    const alert = form.getByRole('alert');
+    await expect.poll(() => alert.count()).toBe(1);
+    expect(await alert.locator('.error-code').innerText()).toBe('RESOURCE_ALREADY_EXISTS');
+    expect(await alert.locator('.error-message').innerText()).toContain('already has an open request');
+    await shot('version-request-error');
+  });
+
+  it('shows the recorded compliance checks of a version', async () => {
+    await page.goto(`${server.url}/models/${MODEL}/versions/3`);
+    const checks = page.getByRole('table', { name: 'Compliance checks' });
+    const { results } = await api<{ results: { compliance: { status: string; checks: Array<{ rule: string; status: string }> } } }>('GET', `/api/2.0/hangar/validation/results/get?name=${MODEL}&version=3`);
+    await expect.poll(() => checks.locator('tbody tr').count()).toBe(results.compliance.checks.length);
+    const rows = await checks.locator('tbody tr').allInnerTexts();
+    expect(rows.map((r) => r.split('\t').slice(0, 2))).toEqual(results.compliance.checks.map((c) => [c.rule, c.status]));
+    expect(await page.locator('dl.facts').nth(1).innerText()).toMatch(new RegExp(`Compliance\\s+${results.compliance.status}`));
+    expect(await page.locator('dl.facts').nth(1).innerText()).toMatch(/Validation gate\s+never run/);
+    await shot('version-compliance');
+  });
+
+  it('shows the audit trail, filters it by entity, and links entities to their pages', async () => {
+    await page.goto(`${server.url}/audit`);
+    const table = page.getByRole('table', { name: 'Audit entries' });
+    await expect.poll(() => table.locator('tbody tr').count()).toBeGreaterThan(5);
+    await shot('audit');
+    await page.getByRole('textbox', { name: 'Entity type' }).fill('model_version');
+    await page.getByRole('textbox', { name: 'Entity ID' }).fill(`${MODEL}/1`);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(async () => (await table.locator('tbody tr').allInnerTexts()).every((r) => r.includes(`${MODEL}/1`))).toBe(true);
+    const rows = await table.locator('tbody tr').allInnerTexts();
+    expect(rows.some((r) => r.includes('transition-requests/approve'))).toBe(true);
+    expect(new URL(page.url()).searchParams.get('entity_id')).toBe(`${MODEL}/1`);
+    await table.getByRole('link', { name: `${MODEL}/1` }).first().click();
+    await expect.poll(() => page.locator('h1').innerText()).toContain(`${MODEL} version 1`);
+  });
+
+  it('pages through the audit trail with the page tokens of the server', async () => {
+    const { entries } = await api<{ entries: Array<{ action: string; timestamp: number }> }>('GET', '/api/2.0/hangar/audit/list?max_results=10');
+    expect(entries).toHaveLength(10);
+    await page.goto(`${server.url}/audit?size=5`);
+    const table = page.getByRole('table', { name: 'Audit entries' });
+    const actions = () => table.locator('tbody tr td:nth-child(3)').allInnerTexts();
+    await expect.poll(actions).toEqual(entries.slice(0, 5).map((e) => e.action));
+    await page.getByRole('button', { name: /Next/ }).click();
+    await expect.poll(actions).toEqual(entries.slice(5, 10).map((e) => e.action));
+    expect(await page.getByText('Page 2').count()).toBe(1);
+    await page.getByRole('button', { name: /Previous/ }).click();
+    await expect.poll(actions).toEqual(entries.slice(0, 5).map((e) => e.action));
+  });
+
+  it('lists monitors and shows one: chart with threshold, windows per version, alerts and report links', async () => {
+    await page.goto(`${server.url}/monitors`);
+    const list = page.getByRole('table', { name: 'Monitors' });
+    await expect.poll(() => list.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2-quality\s+ACTIVE\s+model ui-gov-model\s+InferenceLog\s+1 day\s+accuracy/)]);
+    await shot('monitors');
+    await list.getByRole('link', { name: 'ui2-quality' }).click();
+    await expect.poll(() => page.locator('h1').innerText()).toContain('ui2-quality');
+
+    const chart = page.locator('figure.chart').filter({ hasText: 'accuracy_score' });
+    await expect.poll(() => chart.locator('path.line').count()).toBe(1);
+    expect(await chart.locator('.threshold text').textContent()).toBe('threshold 0.7');
+    expect(Number(await chart.locator('circle.dot.violating').count())).toBeGreaterThanOrEqual(2);
+
+    const windows = page.getByRole('table', { name: 'Windows' });
+    await expect.poll(() => windows.locator('tbody tr').count()).toBeGreaterThanOrEqual(8);
+    const headers = await windows.locator('thead th').allInnerTexts();
+    expect(headers).toEqual(expect.arrayContaining(['Window start', 'Model version', 'count', 'accuracy_score']));
+    expect(await windows.getByRole('link', { name: '1' }).first().getAttribute('href')).toBe(`/models/${MODEL}/versions/1`);
+
+    const alerts = page.getByRole('table', { name: 'Alerts' });
+    await expect.poll(() => alerts.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/accuracy\s+FIRED[\s\S]*\s0\s+2026-05-0\d [\d:]+\s+2 of 3 windows/)]);
+    const report = page.getByRole('table', { name: 'Monitor runs' }).getByRole('link', { name: 'HTML report' });
+    const href = (await report.getAttribute('href'))!;
+    expect(href).toMatch(/^\/api\/2\.0\/hangar\/monitors\/runs\/report\?run_id=/);
+    const res = await fetch(`${server.url}${href}`);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(await page.getByRole('link', { name: MODEL }).first().getAttribute('href')).toBe(`/models/${MODEL}`);
+    await shot('monitor');
+  });
+
+  it('lists datasets and shows one with versions, schema, digest and the column profile', async () => {
+    await page.goto(`${server.url}/datasets`);
+    const list = page.getByRole('table', { name: 'Datasets' });
+    await expect.poll(() => list.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2-flights\s+v1\s+anonymous/)]);
+    await shot('datasets');
+    await list.getByRole('link', { name: 'ui2-flights' }).click();
+    await expect.poll(() => page.locator('h1').innerText()).toBe('ui2-flights');
+    const versions = page.getByRole('table', { name: 'Dataset versions' });
+    const { dataset_version: v } = await api<{ dataset_version: { digest: string } }>('GET', '/api/2.0/hangar/datasets/versions/get?name=ui2-flights&version=1');
+    await expect.poll(() => versions.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(new RegExp(`v1\\s+40\\s+3\\s+.*${v.digest}`))]);
+    const profile = page.getByRole('table', { name: 'Schema and profile' });
+    await expect.poll(() => profile.locator('tbody tr').count()).toBe(3);
+    const origin = profile.locator('tbody tr').filter({ hasText: 'origin' });
+    expect(await origin.innerText()).toMatch(/origin\s+VARCHAR\s+40\s+0\s+3/);
+    expect(await origin.locator('.bars .bar').count()).toBe(3);
+    expect(await origin.locator('.bars').innerText()).toMatch(/SFO\s+20 \(50%\)/);
+    expect(await profile.locator('tbody tr').filter({ hasText: 'delay' }).locator('svg.spread').count()).toBe(1);
+    expect(await page.getByRole('link', { name: 'ui2_origin_daily' }).getAttribute('href')).toBe('/features/ui2_origin_daily');
+    await shot('dataset');
+  });
+
+  it('lists feature tables and services, and shows a table with sensitive features and its online state', async () => {
+    await page.goto(`${server.url}/features`);
+    const tables = page.getByRole('table', { name: 'Feature tables' });
+    await expect.poll(() => tables.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2_origin_daily\s+origin\s+day\s+2 1 sensitive\s+1w\s+data-eng\s+v1\s+2024-02-01/)]);
+    const services = page.getByRole('table', { name: 'Feature services' });
+    await expect.poll(() => services.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2_delay_model_v1\s+v1\s+ui2_origin_daily:avg_delay\s*ui2_origin_daily:flights/)]);
+    await shot('features');
+
+    await tables.getByRole('link', { name: 'ui2_origin_daily' }).click();
+    await expect.poll(() => page.locator('h1').innerText()).toBe('ui2_origin_daily');
+    const features = page.getByRole('table', { name: 'Features' });
+    await expect.poll(() => features.locator('tbody tr').count()).toBe(2);
+    const flights = features.locator('tbody tr').filter({ hasText: 'flights' });
+    expect(await flights.locator('.badge.sensitive').innerText()).toBe('sensitive');
+    expect(await flights.locator('.chip.sensitive').innerText()).toContain('pii: true');
+    expect(await features.locator('tbody tr').filter({ hasText: 'avg_delay' }).locator('.sensitive').count()).toBe(0);
+    expect(await page.getByRole('table', { name: 'Feature table versions' }).locator('tbody tr').count()).toBe(1);
+    await expect.poll(() => page.getByLabel('Online store state').innerText()).toMatch(/Materialised\s+up to 2024-02-01/);
+    expect(await page.getByRole('link', { name: 'ui2-flights' }).getAttribute('href')).toBe('/datasets/ui2-flights');
+    await shot('feature-table');
+  });
+
+  it('shows empty states and the server error for a missing monitor, dataset and feature table', async () => {
+    for (const [path, code] of [
+      ['/monitors/ghost', 'RESOURCE_DOES_NOT_EXIST'],
+      ['/datasets/ghost', 'RESOURCE_DOES_NOT_EXIST'],
+      ['/features/ghost', 'RESOURCE_DOES_NOT_EXIST'],
+      [`/models/${MODEL}/versions/99`, 'RESOURCE_DOES_NOT_EXIST'],
+    ] as const) {
+      await page.goto(`${server.url}${path}`);
+      await expect.poll(() => page.getByRole('alert').first().locator('.error-code').innerText()).toBe(code);
+    }
+    await page.goto(`${server.url}/datasets?q=nothing-matches`);
+    await expect.poll(() => page.getByText('No dataset matches.').count()).toBe(1);
+  });
+
+  it('ran every page without script errors or refused loads', () => {
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('on an --auth server, shows the refusal of an approval without the right token, and approves with one', async () => {
+    const authHome = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui2-auth-'));
+    const token = (user: string, admin: boolean) =>
+      (JSON.parse(execFileSync(process.execPath, [bin, 'tokens', 'create', '--home', authHome, '--user', user, ...(admin ? ['--admin'] : []), '--json'], { encoding: 'utf8' })) as { token: string }).token;
+    const admin = token('gov-admin', true);
+    const reader = token('gov-reader', false);
+    const secured = await startServerProcess(['--home', authHome, '--auth']);
+    const authPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const call = async (path: string, body: unknown) => {
+      const res = await fetch(`${secured.url}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+    };
+    const stage = async () => {
+      const res = await fetch(`${secured.url}/api/2.0/mlflow/model-versions/get?name=secured-model&version=1`, { headers: { authorization: `Bearer ${admin}` } });
+      return ((await res.json()) as { model_version: { current_stage: string } }).model_version.current_stage;
+    };
+    try {
+      await call('registered-models/create', { name: 'secured-model' });
+      await call('model-versions/create', { name: 'secured-model', source: '/tmp/nowhere' });
+      await call('transition-requests/create', { name: 'secured-model', version: '1', stage: 'Staging', comment: 'please' });
+
+      // Anonymous callers may read (the --auth default) but not approve.
+      await authPage.goto(`${secured.url}/models/secured-model/versions/1`);
+      const requests = authPage.getByRole('table', { name: 'Transition requests' });
+      await expect.poll(() => requests.locator('tbody tr').count()).toBe(1);
+      await requests.getByRole('button', { name: 'Approve' }).click();
+      const refused = requests.getByRole('alert');
+      await expect.poll(() => refused.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
+      expect(await refused.innerText()).toContain('enter one in the token field');
+      expect(await stage()).toBe('None');
+
+      // A token without a grant on the model: PERMISSION_DENIED, with the server's message.
+      await authPage.getByRole('textbox', { name: 'API token' }).fill(reader);
+      await authPage.getByRole('button', { name: 'Use' }).click();
+      await expect.poll(() => requests.getByRole('button', { name: 'Approve' }).count()).toBe(1);
+      await requests.getByRole('button', { name: 'Approve' }).click();
+      await expect.poll(() => requests.getByRole('alert').locator('.error-code').innerText()).toBe('PERMISSION_DENIED');
+      expect(await requests.getByRole('alert').locator('.error-message').innerText()).toContain('gov-reader');
+      expect(await stage()).toBe('None');
+      if (shots !== undefined) await authPage.screenshot({ path: join(shots, 'ui2-auth-refused.png'), fullPage: true });
+
+      // An admin's token approves.
+      await authPage.getByRole('button', { name: 'Sign out' }).click();
+      await authPage.getByRole('textbox', { name: 'API token' }).fill(admin);
+      await authPage.getByRole('button', { name: 'Use' }).click();
+      await requests.getByRole('textbox', { name: /Comment on request/ }).fill('ok by the admin');
+      await requests.getByRole('button', { name: 'Approve' }).click();
+      await expect.poll(() => authPage.getByLabel('Current stage').innerText()).toBe('Staging');
+      expect(await stage()).toBe('Staging');
+      await expect.poll(() => authPage.getByRole('table', { name: 'Activities' }).innerText()).toMatch(/APPROVED_REQUEST\s+gov-admin\s+None → Staging\s+ok by the admin/);
+    } finally {
+      await authPage.close();
+      await secured.stop();
+      rmSync(authHome, { recursive: true, force: true });
+    }
+  });
+});
