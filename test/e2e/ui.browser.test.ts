@@ -19,6 +19,8 @@ const skipReason = chromiumSkipReason || (existsSync(chromiumPath) ? '' : `${chr
 const webIndex = fileURLToPath(new URL('../../dist/web/index.html', import.meta.url));
 const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
 const shots = process.env.HANGAR_UI_SCREENSHOTS;
+/** Wait for the page to settle: generous, since `npm test` runs many suites on two cores at once. */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 50 });
 
 describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' : ` (skipped: ${skipReason})`}`, () => {
   let server: ServerProcess;
@@ -113,19 +115,19 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
   it('lists experiments and opens one on its runs table', async () => {
     await page.goto(`${server.url}/`);
     const experiments = page.getByRole('table', { name: 'Experiments' });
-    await expect.poll(() => experiments.locator('tbody tr').allInnerTexts()).toEqual(
+    await poll(() => experiments.locator('tbody tr').allInnerTexts()).toEqual(
       expect.arrayContaining([expect.stringContaining('ui-e2e-vision'), expect.stringContaining('ui-e2e-other'), expect.stringContaining('Default')]),
     );
     await shot('experiments');
 
     await page.getByRole('searchbox', { name: 'Search experiments' }).fill('vision');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => experiments.locator('tbody tr').count()).toBe(1);
+    await poll(() => experiments.locator('tbody tr').count()).toBe(1);
 
     await page.getByRole('link', { name: 'ui-e2e-vision' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toBe('ui-e2e-vision');
+    await poll(() => page.locator('h1').innerText()).toBe('ui-e2e-vision');
     expect(new URL(page.url()).pathname).toBe(`/experiments/${experimentId}`);
-    await expect.poll(async () => (await runsColumn('Run name')).sort()).toEqual(['alpha-run', 'beta-run', 'gamma-run']);
+    await poll(async () => (await runsColumn('Run name')).sort()).toEqual(['alpha-run', 'beta-run', 'gamma-run']);
     expect(await runsColumn('rmse')).toHaveLength(3);
     const byName = async (col: string) => {
       const names = await runsColumn('Run name');
@@ -144,10 +146,10 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     await page.goto(`${server.url}/experiments/${experimentId}`);
     const rmse = page.getByRole('table', { name: 'Runs' }).getByRole('button', { name: /^rmse/ });
     await rmse.click();
-    await expect.poll(() => runsColumn('Run name')).toEqual(['gamma-run', 'alpha-run', 'beta-run']);
+    await poll(() => runsColumn('Run name')).toEqual(['gamma-run', 'alpha-run', 'beta-run']);
     expect(new URL(page.url()).searchParams.get('order')).toBe('metrics.rmse DESC');
     await rmse.click();
-    await expect.poll(() => runsColumn('Run name')).toEqual(['beta-run', 'alpha-run', 'gamma-run']);
+    await poll(() => runsColumn('Run name')).toEqual(['beta-run', 'alpha-run', 'gamma-run']);
   });
 
   it('filters with MLflow search syntax and shows a bad filter as the server error', async () => {
@@ -155,40 +157,40 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     const box = page.getByRole('searchbox', { name: 'Filter runs' });
     await box.fill("metrics.rmse < 1 and params.model = 'tree'");
     await box.press('Enter');
-    await expect.poll(() => runsColumn('Run name')).toEqual(['alpha-run']);
+    await poll(() => runsColumn('Run name')).toEqual(['alpha-run']);
     expect(new URL(page.url()).searchParams.get('filter')).toBe("metrics.rmse < 1 and params.model = 'tree'");
     await shot('runs-filtered');
 
     await box.fill('metrics.rmse <<< 1');
     await box.press('Enter');
     const alert = page.getByRole('alert');
-    await expect.poll(() => alert.locator('.error-code').innerText()).toBe('INVALID_PARAMETER_VALUE');
+    await poll(() => alert.locator('.error-code').innerText()).toBe('INVALID_PARAMETER_VALUE');
     expect(await alert.locator('.error-message').innerText()).not.toBe('');
   });
 
   it('pages through the runs with page tokens', async () => {
     await page.goto(`${server.url}/experiments/${experimentId}?size=2`);
-    await expect.poll(() => runsColumn('Run name')).toHaveLength(2);
+    await poll(() => runsColumn('Run name')).toHaveLength(2);
     const first = await runsColumn('Run name');
     await page.getByRole('button', { name: /Next/ }).click();
-    await expect.poll(() => runsColumn('Run name')).toHaveLength(1);
+    await poll(() => runsColumn('Run name')).toHaveLength(1);
     const second = await runsColumn('Run name');
     expect([...first, ...second].sort()).toEqual(['alpha-run', 'beta-run', 'gamma-run']);
     expect(await page.getByRole('button', { name: /Next/ }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: /Previous/ }).click();
-    await expect.poll(() => runsColumn('Run name')).toEqual(first);
+    await poll(() => runsColumn('Run name')).toEqual(first);
   });
 
   it('shows a run: metrics with a chart per metric, params, tags, datasets, artifacts', async () => {
     await page.goto(`${server.url}/experiments/${experimentId}`);
     await page.getByRole('link', { name: 'alpha-run' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toContain('alpha-run');
+    await poll(() => page.locator('h1').innerText()).toContain('alpha-run');
     expect(new URL(page.url()).pathname).toBe(`/experiments/${experimentId}/runs/${runs.alpha}`);
 
     const metrics = page.getByRole('table', { name: 'Metrics' });
-    await expect.poll(() => metrics.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^accuracy\s+0\.75\s+2/), expect.stringMatching(/^rmse\s+0\.41\s+4/)]);
+    await poll(() => metrics.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^accuracy\s+0\.75\s+2/), expect.stringMatching(/^rmse\s+0\.41\s+4/)]);
     const charts = page.locator('figure.chart');
-    await expect.poll(() => charts.count()).toBe(2);
+    await poll(() => charts.count()).toBe(2);
     const rmseChart = charts.filter({ hasText: 'rmse' });
     const d = await rmseChart.locator('path.line').getAttribute('d');
     // Five points: one move and four line segments.
@@ -196,26 +198,26 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     expect(await rmseChart.locator('.axis text').count()).toBeGreaterThan(4);
     const box = (await rmseChart.locator('svg').boundingBox())!;
     await page.mouse.move(box.x + box.width - 20, box.y + box.height / 2);
-    await expect.poll(() => rmseChart.locator('.hover text').textContent()).toBe('step 4: 0.41');
+    await poll(() => rmseChart.locator('.hover text').textContent()).toBe('step 4: 0.41');
 
     expect(await page.getByRole('table', { name: 'Parameters' }).innerText()).toMatch(/lr\s+0\.1[\s\S]*model\s+tree/);
     expect(await page.getByRole('table', { name: 'Tags' }).innerText()).toMatch(/team\s+vision/);
     const datasets = await page.getByRole('table', { name: 'Datasets' }).locator('tbody tr').allInnerTexts();
     expect(datasets).toEqual([expect.stringMatching(/flights-2024\s+abc123\s+training\s+local\s+\/data\/flights\.parquet/)]);
-    await expect.poll(() => page.getByRole('table', { name: 'Registered model versions' }).innerText()).toMatch(/ui-e2e-model\s+Version 1\s+Staging/);
+    await poll(() => page.getByRole('table', { name: 'Registered model versions' }).innerText()).toMatch(/ui-e2e-model\s+Version 1\s+Staging/);
     expect(await page.title()).toBe('alpha-run · Hangar');
 
     // Artifacts: a text file opens below the list; a folder opens in place; an SVG shows as an image.
     const artifacts = page.getByRole('table', { name: 'Artifacts' });
     await artifacts.getByRole('button', { name: 'notes.txt' }).click();
     const preview = page.getByRole('region', { name: 'Preview of notes.txt' });
-    await expect.poll(() => preview.locator('pre').textContent()).toBe('hello from the e2e test');
+    await poll(() => preview.locator('pre').textContent()).toBe('hello from the e2e test');
     expect(await preview.getByRole('link', { name: 'Download' }).getAttribute('href')).toBe(`/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runs.alpha}/artifacts/notes.txt`);
     await shot('run');
     await artifacts.getByRole('button', { name: 'plots/' }).click();
     await artifacts.getByRole('button', { name: 'curve.svg' }).click();
     const image = page.getByRole('region', { name: 'Preview of curve.svg' }).locator('img');
-    await expect.poll(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(120);
+    await poll(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(120);
     expect(await image.getAttribute('src')).toMatch(/^blob:/);
   });
 
@@ -223,13 +225,13 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     await page.goto(`${server.url}/`);
     await page.getByRole('link', { name: 'Models' }).click();
     const models = page.getByRole('table', { name: 'Registered models' });
-    await expect.poll(() => models.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui-e2e-model\s+Version 2\s+Version 1\s+@candidate: v2/)]);
+    await poll(() => models.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui-e2e-model\s+Version 2\s+Version 1\s+@candidate: v2/)]);
     await shot('models');
 
     await page.getByRole('link', { name: 'ui-e2e-model' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toBe('ui-e2e-model');
+    await poll(() => page.locator('h1').innerText()).toBe('ui-e2e-model');
     const versions = page.getByRole('table', { name: 'Model versions' });
-    await expect.poll(() => versions.locator('tbody tr').count()).toBe(2);
+    await poll(() => versions.locator('tbody tr').count()).toBe(2);
     const rows = await versions.locator('tbody tr').allInnerTexts();
     expect(rows[0]).toMatch(/Version 2\s+None\s+@candidate\s+READY/);
     expect(rows[0]).toContain('validated: yes');
@@ -239,22 +241,22 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     await shot('model');
 
     await versions.locator('tbody tr').nth(1).getByRole('link', { name: runs.alpha!.slice(0, 8) }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toContain('alpha-run');
+    await poll(() => page.locator('h1').innerText()).toContain('alpha-run');
     expect(new URL(page.url()).pathname).toBe(`/runs/${runs.alpha}`);
   });
 
   it('opens MLflow-style hash links (/#/experiments/<id>/runs/<run id>) on the same page', async () => {
     await page.goto(`${server.url}/#/experiments/${experimentId}/runs/${runs.beta}`);
-    await expect.poll(() => page.locator('h1').innerText()).toContain('beta-run');
+    await poll(() => page.locator('h1').innerText()).toContain('beta-run');
     expect(new URL(page.url()).pathname).toBe(`/experiments/${experimentId}/runs/${runs.beta}`);
   });
 
   it('shows the server error for a missing experiment, and client routes survive a reload', async () => {
     await page.goto(`${server.url}/experiments/987654`);
-    await expect.poll(() => page.getByRole('alert').locator('.error-code').innerText()).toBe('RESOURCE_DOES_NOT_EXIST');
+    await poll(() => page.getByRole('alert').locator('.error-code').innerText()).toBe('RESOURCE_DOES_NOT_EXIST');
     await page.goto(`${server.url}/models/ui-e2e-model`);
     await page.reload();
-    await expect.poll(() => page.getByRole('table', { name: 'Model versions' }).locator('tbody tr').count()).toBe(2);
+    await poll(() => page.getByRole('table', { name: 'Model versions' }).locator('tbody tr').count()).toBe(2);
   });
 
   it('sends the API token the user entered as a bearer token, and forgets it on sign-out', async () => {
@@ -263,21 +265,21 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
       if (r.url().includes('/ajax-api/')) seen.push(r.headers().authorization);
     });
     await page.goto(`${server.url}/models`);
-    await expect.poll(() => page.getByRole('table', { name: 'Registered models' }).locator('tbody tr').count()).toBe(1);
+    await poll(() => page.getByRole('table', { name: 'Registered models' }).locator('tbody tr').count()).toBe(1);
     expect(seen.every((h) => h === undefined)).toBe(true);
 
     await page.getByRole('textbox', { name: 'API token' }).fill('not-a-real-token');
     await page.getByRole('button', { name: 'Use' }).click();
     // The server does not know the token: the page says so, with the hint about the token field.
     const alert = page.getByRole('alert');
-    await expect.poll(() => alert.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
+    await poll(() => alert.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
     expect(await alert.innerText()).toContain('did not accept the saved API token');
     expect(seen).toContain('Bearer not-a-real-token');
     expect(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('hangar.token'))).toBe('not-a-real-token');
     await shot('token-error');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect.poll(() => page.getByRole('table', { name: 'Registered models' }).locator('tbody tr').count()).toBe(1);
+    await poll(() => page.getByRole('table', { name: 'Registered models' }).locator('tbody tr').count()).toBe(1);
     expect(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('hangar.token'))).toBeNull();
   });
 
@@ -301,12 +303,12 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
 
       await authPage.goto(`${secured.url}/models/ui-e2e-secret-model`);
       const alert = authPage.getByRole('alert').first();
-      await expect.poll(() => alert.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
+      await poll(() => alert.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
       expect(await alert.innerText()).toContain('enter one in the token field');
 
       await authPage.getByRole('textbox', { name: 'API token' }).fill(token);
       await authPage.getByRole('button', { name: 'Use' }).click();
-      await expect.poll(() => authPage.getByText('only for token holders').count()).toBe(1);
+      await poll(() => authPage.getByText('only for token holders').count()).toBe(1);
       expect(await authPage.getByRole('alert').count()).toBe(0);
     } finally {
       await authPage.close();
