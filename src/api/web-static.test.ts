@@ -101,7 +101,7 @@ describe('web UI static files', () => {
   });
 
   it('answers client routes with index.html (SPA fallback), query strings included', async () => {
-    for (const url of ['/experiments/1', '/runs/abc?tab=metrics', '/models/my%20model', '/experiments/']) {
+    for (const url of ['/experiments/1', '/runs/abc?tab=metrics', '/models/my%20model', '/experiments/', '/models/sklearn.iris', '/models/a.b/versions/2']) {
       const r = await app.inject({ method: 'GET', url });
       expect(r.statusCode, url).toBe(200);
       expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -110,9 +110,11 @@ describe('web UI static files', () => {
   });
 
   it('answers a missing asset with the JSON 404, not HTML', async () => {
-    const r = await app.inject({ method: 'GET', url: '/assets/index-old999.js' });
-    expect(r.statusCode).toBe(404);
-    expect(r.json()).toMatchObject({ error_code: 'ENDPOINT_NOT_FOUND' });
+    for (const url of ['/assets/index-old999.js', '/assets/chunk', '/robots.txt', '/favicon.ico']) {
+      const r = await app.inject({ method: 'GET', url });
+      expect(r.statusCode, url).toBe(404);
+      expect(r.json()).toMatchObject({ error_code: 'ENDPOINT_NOT_FOUND' });
+    }
   });
 
   it('refuses path traversal, encoded or not', async () => {

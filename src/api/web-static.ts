@@ -77,8 +77,9 @@ async function fileAt(path: string): Promise<{ size: number; mtimeMs: number } |
 /**
  * Map a URL path (without the query) to a file under `root`. A path that decodes badly, holds a
  * NUL or a backslash, or resolves outside `root` is `bad-path`. A missing file falls back to
- * `index.html` when the last segment has no extension (a client route); a missing asset is
- * `not-found`, so a stale page never gets HTML where it asked for a script.
+ * `index.html` (a client route), except under `assets/` and for top-level names with an
+ * extension (`/robots.txt`): those are `not-found`, so a stale page never gets HTML where it
+ * asked for a script.
  */
 export async function lookupWebFile(root: string, urlPath: string): Promise<WebLookup> {
   let decoded: string;
@@ -103,8 +104,10 @@ export async function lookupWebFile(root: string, urlPath: string): Promise<WebL
       const cacheControl = decoded.startsWith('/assets/') ? IMMUTABLE : 'no-cache';
       return { kind: 'file', file: target, ...found, cacheControl };
     }
-    const last = decoded.slice(decoded.lastIndexOf('/') + 1);
-    if (last.includes('.')) return { kind: 'not-found' };
+    // Build output is `assets/*` and a few top-level files; a deeper path is a page even with a
+    // dot in it (`/models/sklearn.iris`).
+    const topLevelFile = decoded.lastIndexOf('/') === 0 && decoded.includes('.');
+    if (decoded.startsWith('/assets/') || topLevelFile) return { kind: 'not-found' };
   }
   return { kind: 'file', file: indexFile, ...index, cacheControl: 'no-cache' };
 }
