@@ -75,6 +75,7 @@ Examples:
       });
       io.out(
         `Hangar ${CLI_VERSION} listening on ${running.url}\n` +
+          `  web UI         ${running.url}/\n` +
           `  backend store  ${redact(config.backendStoreUri)}\n` +
           `  artifacts      ${config.artifactsDestination}\n`,
       );
@@ -254,7 +255,9 @@ Examples:
           return;
         }
         io.out(
-          `\nServing on ${running.url}; press Ctrl+C to stop. Try:\n` +
+          `\nServing on ${running.url}; press Ctrl+C to stop.\n` +
+            `Open ${running.url}/ in a browser: the web UI shows the runs, the models and their governance, the monitors and the data.\n` +
+            `Or try:\n` +
             `  MLFLOW_TRACKING_URI=${running.url} npx hangar models show ${job.modelName}\n` +
             `  MLFLOW_TRACKING_URI=${running.url} npx hangar models history ${job.modelName}\n` +
             `  MLFLOW_TRACKING_URI=${running.url} npx hangar validate models:/${job.modelName}@champion --config ${projectFile}\n` +
