@@ -10,8 +10,11 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pgSkipReason, pgUrl, redisSkipReason, redisUrl } from '../../../test/support/services.js';
 import type { FeatureTableSpec } from '../features/spec.js';
+import { OnlineFeatures } from './lookup.js';
+import { materializeFiles } from './materialize.js';
 import { ONLINE_STORE_TYPES, onlineStoreConfigFromUri, openOnlineStore } from './open.js';
 import { encodeEntityKey, type OnlineRow, type OnlineStore } from './port.js';
+import { writeParquet } from './test-support.js';
 
 interface Subject {
   title: string;
@@ -76,6 +79,56 @@ function spec(name: string, features: string[] = ['rate', 'count', 'label', 'fla
     source: { kind: 'sql', sql: 'select 1' },
     ttlMs,
   };
+}
+
+/** A table of one string feature `s` keyed by the string `origin`. */
+function stringSpec(name: string): FeatureTableSpec {
+  return { name, keys: [{ name: 'origin', type: 'string' }], timestampKey: 'ts', features: [{ name: 's', type: 'string' }], source: { kind: 'sql', sql: 'select 1' }, ttlMs: 0 };
+}
+
+/**
+ * Look `keys` up through the look-up (`getJson`, then `get`) and check the answer: the values
+ * column of the bytes is exactly `[texts…]` (each value's JSON text as it was written), and
+ * `get` answers `strings`.
+ */
+async function expectStringsBack(store: OnlineStore, name: string, keys: string[], texts: string[], strings: string[]): Promise<void> {
+  const online = new OnlineFeatures(store);
+  const req = { features: [`${name}:s`], entities: { origin: keys } };
+  const bytes = await online.getJson(req);
+  const column = Buffer.from(`{"values":[${texts.join(',')}],"statuses":[${keys.map(() => '"PRESENT"').join(',')}]`, 'utf8');
+  expect(bytes.indexOf(column), 'the values column, byte for byte').toBeGreaterThan(0);
+  const answer = await online.get(req);
+  expect(answer.results[1]!.values).toEqual(strings);
+  expect(answer.results[1]!.values.map((v) => (v as string).length)).toEqual(strings.map((v) => v.length));
+}
+
+/** Strings no store may change: NUL, every escape JSON has, non-BMP characters, lone surrogates. */
+const AWKWARD: Record<string, string> = {
+  nul: 'before\u0000after',
+  onlyNul: '\u0000',
+  escapes: '"\\/\b\f\n\r\t',
+  controls: '\u0001\u001f\u007f\u2028\u2029',
+  nonBmp: '𝄞 😀 \u{10FFFF} é ✈',
+  loneHigh: 'a\ud800b',
+  loneLow: '\udc00',
+  reversedPair: '\udd1e\ud834',
+  long: `${'ab\u0000é𝄞'.repeat(200_000)}end`,
+};
+
+/** `store` with every written row's values recorded by entity key (what materialisation sends). */
+function recordingWrites(store: OnlineStore, written: Map<string, string>): OnlineStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'write') {
+        return async (table: string, rows: readonly OnlineRow[]): Promise<number> => {
+          for (const r of rows) written.set(r.key, typeof r.values === 'string' ? r.values : JSON.stringify(r.values));
+          return target.write(table, rows);
+        };
+      }
+      const v = Reflect.get(target, prop) as unknown;
+      return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 const row = (key: string, eventTs: number, values: OnlineRow['values'], createdTs = eventTs): OnlineRow => ({ key: encodeEntityKey([key]), eventTs, createdTs, values });
@@ -266,6 +319,53 @@ for (const subject of subjects) {
       expect(await store.getTable(name)).toMatchObject({ materializedEnd: null });
       expect(await store.read(name, [encodeEntityKey(['A'])], ['rate'])).toEqual([undefined]);
       await store.deleteTable('never_registered');
+    });
+
+    it('stores and returns every string exactly: NUL, escapes, non-BMP characters, lone surrogates, long strings', async () => {
+      await store.registerTable(stringSpec(name), 0);
+      const keys = Object.keys(AWKWARD);
+      const strings = keys.map((k) => AWKWARD[k]!);
+      expect(await store.write(name, keys.map((k, i) => row(k, 100 + i, { s: AWKWARD[k]! })))).toBe(keys.length);
+      expect(await store.read(name, keys.map((k) => encodeEntityKey([k])), ['s'])).toEqual(strings.map((s, i) => ({ eventTs: 100 + i, values: [s] })));
+      await expectStringsBack(store, name, keys, strings.map((s) => JSON.stringify(s)), strings);
+    });
+
+    it('keeps the JSON text of a row as it was written: escaped slash, upper-case and surrogate-pair escapes, spaces', async () => {
+      await store.registerTable(stringSpec(name), 0);
+      const texts = ['"\\u0000\\/\\uD834\\uDD1E\\u001F\\u00e9"', '"\\ud800"', '"plain"'];
+      const keys = texts.map((_, i) => `k${i}`);
+      await store.write(name, texts.map((t, i) => row(keys[i]!, 1, `{"s" : ${t} }`)));
+      await expectStringsBack(store, name, keys, texts, texts.map((t) => JSON.parse(t) as string));
+    });
+
+    it('materialises string features holding NUL, escapes, non-BMP characters and long strings, read back unchanged', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'hangar-online-strings-'));
+      try {
+        const sql: Record<string, string> = {
+          nul: "'before' || chr(0) || 'after'",
+          onlyNul: 'chr(0)',
+          escapes: "chr(34) || chr(92) || '/' || chr(8) || chr(12) || chr(10) || chr(13) || chr(9)",
+          controls: 'chr(1) || chr(31) || chr(127) || chr(8232) || chr(8233)',
+          nonBmp: "'𝄞 😀 ' || chr(1114111) || ' é ✈'",
+          long: "repeat('ab' || chr(0) || 'é𝄞', 200000) || 'end'",
+        };
+        const keys = Object.keys(sql);
+        const file = await writeParquet(
+          join(dir, 'strings.parquet'),
+          `select * from (values ${keys.map((k) => `('${k}', timestamp '2024-01-01 00:00:00', ${sql[k]})`).join(', ')}) t(origin, ts, s)`,
+        );
+        const written = new Map<string, string>();
+        await materializeFiles(recordingWrites(store, written), stringSpec(name), [file], { start: null, end: Date.parse('2024-01-02T00:00:00Z') });
+        // The values' text as DuckDB wrote it: `{"s":<text>}`.
+        const texts = keys.map((k) => {
+          const v = written.get(encodeEntityKey([k]))!;
+          expect([v.slice(0, 5), v.slice(-1)]).toEqual(['{"s":', '}']);
+          return v.slice(5, -1);
+        });
+        await expectStringsBack(store, name, keys, texts, keys.map((k) => AWKWARD[k]!));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('closes twice without error', async () => {

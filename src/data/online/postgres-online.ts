@@ -1,13 +1,19 @@
 /**
  * The PostgreSQL online store (`pg`, loaded on first use): one table per feature table keyed by
- * the encoded entity key, values in one jsonb column. Writes send whole batches as arrays
+ * the encoded entity key, values in one `json` column. Writes send whole batches as arrays
  * (`unnest`) and upsert with `ON CONFLICT … WHERE` on (event ts, created ts), so a stale row is
  * never applied; reads are one named prepared statement with `k = any($1)`.
+ *
+ * `json`, not `jsonb`: `json` checks the text is JSON and keeps it as written, so every string
+ * SQLite and Redis hold fits (`jsonb` refuses `\u0000` and lone surrogate escapes) and the
+ * look-up copies the same bytes from every store. Tables of the older `jsonb` shape are
+ * converted on open (postgres-migrate.ts).
  */
 import type { Pool } from 'pg';
 import { HangarError, invalidParam, notFound } from '../../core/errors.js';
 import type { FeatureTableSpec } from '../features/spec.js';
 import { matcherFor, scanObject } from './json-scan.js';
+import { convertJsonbTable, describePostgresMigration, migrateJsonbTables, type PostgresMigration } from './postgres-migrate.js';
 import { emptyRows, hitsOf, ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
 
 export interface PostgresOnlineOptions {
@@ -15,6 +21,13 @@ export interface PostgresOnlineOptions {
   url: string;
   /** Prefix of the tables this store creates. Default `hangar_online_`. */
   tablePrefix?: string;
+  /**
+   * Where the one line saying which tables of the older `jsonb` shape were converted on open
+   * goes. Default: standard error. Nothing is written when there was nothing to convert.
+   */
+  log?: (line: string) => void;
+  /** Called with what the conversion pass on open did (also when it did nothing). */
+  onMigrated?: (migration: PostgresMigration) => void;
 }
 
 const INT8_OID = 20;
@@ -44,6 +57,16 @@ export async function openPostgresOnlineStore(options: PostgresOnlineOptions): P
     await pool.end().catch(() => undefined);
     throw new HangarError('TEMPORARILY_UNAVAILABLE', `Cannot open the PostgreSQL online store: ${(e as Error).message}`, { cause: e });
   }
+  let migration: PostgresMigration;
+  try {
+    migration = await migrateJsonbTables(pool, prefix, meta);
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new HangarError('TEMPORARILY_UNAVAILABLE', `Converting the PostgreSQL online store's older tables failed (opening it again resumes): ${(e as Error).message}`, { cause: e });
+  }
+  const line = describePostgresMigration(migration);
+  if (line !== undefined) (options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+  options.onMigrated?.(migration);
   return new PostgresOnlineStore(pool, prefix, meta);
 }
 
@@ -69,7 +92,8 @@ class PostgresOnlineStore implements OnlineStore {
     const client = await this.pool.connect();
     try {
       await client.query('begin');
-      await client.query(`create table if not exists ${table} (k text primary key, ts bigint not null, created bigint not null, v jsonb not null)`);
+      await client.query(`create table if not exists ${table} (k text primary key, ts bigint not null, created bigint not null, v json not null)`);
+      await convertJsonbTable(client, table);
       await client.query(
         `insert into "${this.meta}" (name, spec, materialized_end, updated_at) values ($1, $2, null, $3) on conflict (name) do update set spec = excluded.spec, updated_at = excluded.updated_at`,
         [spec.name, JSON.stringify(spec), now],
@@ -105,7 +129,7 @@ class PostgresOnlineStore implements OnlineStore {
     }
     const batch = [...latest.values()];
     const result = await this.pool.query(
-      `insert into ${ident} as t (k, ts, created, v) select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::jsonb[]) ` +
+      `insert into ${ident} as t (k, ts, created, v) select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::json[]) ` +
         `on conflict (k) do update set ts = excluded.ts, created = excluded.created, v = excluded.v where (excluded.ts, excluded.created) >= (t.ts, t.created)`,
       [batch.map((r) => r.key), batch.map((r) => r.eventTs), batch.map((r) => r.createdTs), batch.map((r) => (typeof r.values === 'string' ? r.values : JSON.stringify(r.values)))],
     );
@@ -120,7 +144,8 @@ class PostgresOnlineStore implements OnlineStore {
     const ident = this.ident(table);
     let r;
     try {
-      // jsonb's text form (`{"a": 1, "b": "x"}`), for the values to be located in place.
+      // The row's JSON text as written (`v::text` also reads a jsonb column an older Hangar
+      // made after this store was opened), for the values to be located in place.
       r = await this.pool.query<{ k: string; ts: number; v: string }>({
         name: `${this.prefix}read_raw_${table}`,
         text: `select k, ts, v::text as v from ${ident} where k = any($1::text[])`,
