@@ -362,6 +362,8 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
       await authPage.getByRole('button', { name: 'Sign out' }).click();
       await authPage.getByRole('textbox', { name: 'API token' }).fill(admin);
       await authPage.getByRole('button', { name: 'Use' }).click();
+      // A new token forgets the refusal: the next try may be allowed.
+      await expect.poll(() => requests.getByRole('alert').count()).toBe(0);
       await requests.getByRole('textbox', { name: /Comment on request/ }).fill('ok by the admin');
       await requests.getByRole('button', { name: 'Approve' }).click();
       await expect.poll(() => authPage.getByLabel('Current stage').innerText()).toBe('Staging');

@@ -4,6 +4,7 @@ import { hangar, type AuditEntry } from '../lib/hangar-api.ts';
 import { navigate, withQuery } from '../lib/router.ts';
 import { usePageTokens } from '../lib/paging.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { Pager } from '../components/Pager.tsx';
@@ -39,6 +40,7 @@ function short(v: unknown): string {
  * the server, and pages with tokens; principal and action narrow the rows of the page shown.
  */
 export function AuditPage({ query }: { query: URLSearchParams }) {
+  useTitle('Audit trail');
   const entityType = query.get('entity_type') ?? '';
   const entityId = query.get('entity_id') ?? '';
   const principal = query.get('principal') ?? '';

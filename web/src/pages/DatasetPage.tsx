@@ -1,6 +1,7 @@
 import { formatBytes, formatTime, formatValue } from '../lib/format.ts';
 import { datasetsInSql, hangar, type ColumnProfile } from '../lib/hangar-api.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { KeyValueTable } from '../components/KeyValueTable.tsx';
 import { Link } from '../components/Link.tsx';
@@ -21,6 +22,7 @@ function Distribution({ c }: { c: ColumnProfile }) {
  * tables whose SQL reads it.
  */
 export function DatasetPage({ name, query }: { name: string; query: URLSearchParams }) {
+  useTitle(name);
   const dataset = useLoad(() => hangar.dataset(name), [name]);
   const versions = useLoad(() => hangar.datasetVersions(name), [name]);
   const tables = useLoad(() => hangar.featureTables(), []);

@@ -4,6 +4,7 @@ import { hangar } from '../lib/hangar-api.ts';
 import { usePageTokens } from '../lib/paging.ts';
 import { navigate, withQuery } from '../lib/router.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { Pager } from '../components/Pager.tsx';
@@ -12,6 +13,7 @@ import '../components/pages-extra.css';
 
 /** `/datasets`: registered datasets with their latest version, owner and tags; a box filters by name. */
 export function DatasetsPage({ query }: { query: URLSearchParams }) {
+  useTitle('Datasets');
   const contains = query.get('q') ?? '';
   const [draft, setDraft] = useState(contains);
   const pages = usePageTokens();

@@ -1,6 +1,7 @@
 import { formatTime } from '../lib/format.ts';
 import { datasetsInSql, hangar, isSensitiveTag } from '../lib/hangar-api.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { FeatureTag } from './FeaturesPage.tsx';
@@ -12,6 +13,7 @@ import '../components/pages-extra.css';
  * versions, the feature services that use it, and its state in the online store.
  */
 export function FeatureTablePage({ name }: { name: string }) {
+  useTitle(name);
   const table = useLoad(() => hangar.featureTable(name), [name]);
   const services = useLoad(() => hangar.featureServices(), []);
   const online = useLoad(() => hangar.onlineTables(), []);

@@ -1,6 +1,7 @@
 import { formatTime } from '../lib/format.ts';
 import { hangar, isSensitiveTag } from '../lib/hangar-api.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import '../components/pages-extra.css';
@@ -29,6 +30,7 @@ function FeatureRef({ reference: r }: { reference: string }) {
 
 /** `/features`: the feature tables (keys, feature count, TTL, owner, latest version) and the feature services. */
 export function FeaturesPage() {
+  useTitle('Features');
   const tables = useLoad(() => hangar.featureTables(), []);
   const services = useLoad(() => hangar.featureServices(), []);
   const list = [...(tables.data?.feature_tables ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1));

@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { formatTime, formatValue } from '../lib/format.ts';
 import { hangar, type Activity, type TransitionRequest } from '../lib/hangar-api.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { StageBadge, StatusBadge, TagChip } from '../components/StatusBadge.tsx';
@@ -17,12 +18,23 @@ function Verdict({ value }: { value: string | boolean | undefined }) {
   return <span className={`badge ${kind}`}>{text}</span>;
 }
 
+/** An action's error, forgotten when the API token changes (the next try may be allowed). */
+function useActionError() {
+  const [error, setError] = useState<unknown>(undefined);
+  useEffect(() => {
+    const clear = () => setError(undefined);
+    window.addEventListener('hangar-token', clear);
+    return () => window.removeEventListener('hangar-token', clear);
+  }, []);
+  return [error, setError] as const;
+}
+
 /** One open transition request with its decision form: a comment, Approve and Reject. */
 function RequestRow({ r, onDone }: { r: TransitionRequest; onDone(): void }) {
   const [comment, setComment] = useState('');
   const [archive, setArchive] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const [error, setError] = useActionError();
   const open = r.status === 'OPEN';
   const decide = async (approve: boolean) => {
     setBusy(true);
@@ -81,7 +93,7 @@ function RequestForm({ name, version, onDone }: { name: string; version: string;
   const [stage, setStage] = useState('Staging');
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const [error, setError] = useActionError();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -127,6 +139,7 @@ function describeActivity(a: Activity): string {
  * comment, or file a new one) and the version's activity log (stage history and comments).
  */
 export function ModelVersionPage({ name, version }: { name: string; version: string }) {
+  useTitle(`${name} v${version}`);
   const mv = useLoad(() => hangar.modelVersion(name, version), [name, version]);
   const requests = useLoad(() => hangar.listRequests(name, version), [name, version]);
   const activities = useLoad(() => hangar.activities(name, version), [name, version]);

@@ -1,6 +1,7 @@
 import { formatDuration, formatTime, formatValue } from '../lib/format.ts';
 import { hangar, monitorReportUrl, type AlertRule, type Monitor, type ProfileRow } from '../lib/hangar-api.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { ThresholdChart, type Series } from '../components/ThresholdChart.tsx';
@@ -67,6 +68,7 @@ function seriesOf(rows: ProfileRow[], metric: string, granularity: string | unde
  * table per model version, the alerts, and the runs with links to their HTML reports.
  */
 export function MonitorPage({ name }: { name: string }) {
+  useTitle(name);
   const monitor = useLoad(() => hangar.monitor(name), [name]);
   const metrics = useLoad(() => hangar.profileMetrics({ name, column_name: ':table', whole_table: true, log_type: 'INPUT' }), [name]);
   const alerts = useLoad(() => hangar.monitorAlerts(name), [name]);

@@ -1,6 +1,7 @@
 import { formatTime } from '../lib/format.ts';
 import { hangar, type MonitorDefinition } from '../lib/hangar-api.ts';
 import { useLoad } from '../lib/use-load.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import '../components/pages-extra.css';
@@ -20,6 +21,7 @@ export function MonitorSource({ def }: { def: MonitorDefinition }) {
 
 /** `/monitors`: every monitor the caller may read, with its source, profile, schedule and status. */
 export function MonitorsPage() {
+  useTitle('Monitors');
   const list = useLoad(() => hangar.monitors(), []);
   const monitors = [...(list.data?.monitors ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1));
   return (
