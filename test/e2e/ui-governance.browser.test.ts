@@ -31,6 +31,7 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
   let browser: Browser;
   let page: Page;
   let runId: string;
+  let trainingSetId: string;
   const pageProblems: string[] = [];
 
   async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
@@ -97,6 +98,14 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
       services: [{ name: 'ui2_delay_model_v1', features: ['ui2_origin_daily:*'], owner: 'ml' }],
     });
     await api('POST', '/api/2.0/hangar/features/tables/compute', { name: 'ui2_origin_daily', end: '2024-02-01T00:00:00Z' });
+    writeFileSync(join(dir, 'labels.csv'), 'origin,day,late\nSFO,2024-01-03 12:00:00,1\nLAX,2024-01-04 12:00:00,0\n');
+    trainingSetId = (
+      await api<{ training_set: { training_set_id: string } }>('POST', '/api/2.0/hangar/features/training-sets/create', {
+        labels: join(dir, 'labels.csv'),
+        lookups: [{ table: 'ui2_origin_daily' }],
+        run_id: runId,
+      })
+    ).training_set.training_set_id;
     await api('POST', '/api/2.0/hangar/features/online/materialize', { tables: ['ui2_origin_daily'], start: '2024-01-01T00:00:00Z', end: '2024-02-01T00:00:00Z' });
 
     // A monitor over the model's inference log: accuracy collapses from day 6, so its alert fires.
@@ -154,6 +163,11 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
     ]);
     const acts = await api<{ activities: Array<{ activity_type: string; comment?: string }> }>('GET', `/api/2.0/hangar/activities/list?name=${MODEL}&version=1`);
     expect(acts.activities.find((a) => a.activity_type === 'APPROVED_REQUEST')?.comment).toBe('approved after review');
+    await page.getByRole('textbox', { name: 'New comment' }).fill('watching the first week');
+    await page.getByRole('button', { name: 'Comment' }).click();
+    await expect.poll(() => activities.locator('tbody tr').first().innerText()).toMatch(/NEW_COMMENT\s+anonymous\s+watching the first week/);
+    const history = page.getByRole('table', { name: 'Promotion history' });
+    await expect.poll(() => history.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/Version 1\s+APPROVED_REQUEST\s+anonymous\s+None → Staging\s+approved after review/)]);
     await shot('version-approved');
   });
 
@@ -297,6 +311,16 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
     await expect.poll(() => page.getByLabel('Online store state').innerText()).toMatch(/Materialised\s+up to 2024-02-01/);
     expect(await page.getByRole('link', { name: 'ui2-flights' }).getAttribute('href')).toBe('/datasets/ui2-flights');
     await shot('feature-table');
+  });
+
+  it('shows a training set with links to its feature tables, labels run and schema', async () => {
+    await page.goto(`${server.url}/training-sets/${trainingSetId}`);
+    const lineage = page.getByRole('table', { name: 'Lineage' });
+    await expect.poll(() => lineage.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2_origin_daily\s+v1\s+avg_delay, flights/)]);
+    expect(await lineage.getByRole('link', { name: 'ui2_origin_daily' }).getAttribute('href')).toBe('/features/ui2_origin_daily');
+    expect(await page.getByRole('link', { name: runId }).getAttribute('href')).toBe(`/runs/${runId}`);
+    expect(await page.getByRole('table', { name: 'Training set schema' }).locator('tbody tr td:first-child').allInnerTexts()).toEqual(['origin', 'day', 'late', 'avg_delay', 'flights']);
+    await shot('training-set');
   });
 
   it('shows empty states and the server error for a missing monitor, dataset and feature table', async () => {

@@ -15,6 +15,7 @@ import { DatasetsPage } from './pages/DatasetsPage.tsx';
 import { DatasetPage } from './pages/DatasetPage.tsx';
 import { FeaturesPage } from './pages/FeaturesPage.tsx';
 import { FeatureTablePage } from './pages/FeatureTablePage.tsx';
+import { TrainingSetPage } from './pages/TrainingSetPage.tsx';
 
 type Params = Record<string, string>;
 
@@ -35,6 +36,7 @@ const ROUTES: Array<[string, (p: Params, query: URLSearchParams) => ReactNode]> 
   ['/datasets/:name', (p, q) => <DatasetPage key={p.name} name={p.name as string} query={q} />],
   ['/features', () => <FeaturesPage />],
   ['/features/:table', (p) => <FeatureTablePage key={p.table} name={p.table as string} />],
+  ['/training-sets/:id', (p) => <TrainingSetPage key={p.id} id={p.id as string} />],
 ];
 
 function NotFound({ path }: { path: string }) {

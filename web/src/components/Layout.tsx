@@ -7,7 +7,7 @@ const NAV = [
   { to: '/models', label: 'Models', active: (p: string) => p.startsWith('/models') },
   { to: '/monitors', label: 'Monitors', active: (p: string) => p.startsWith('/monitors') },
   { to: '/datasets', label: 'Datasets', active: (p: string) => p.startsWith('/datasets') },
-  { to: '/features', label: 'Features', active: (p: string) => p.startsWith('/features') },
+  { to: '/features', label: 'Features', active: (p: string) => p.startsWith('/features') || p.startsWith('/training-sets') },
   { to: '/audit', label: 'Audit', active: (p: string) => p.startsWith('/audit') },
 ];
 

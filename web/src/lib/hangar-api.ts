@@ -272,6 +272,20 @@ export interface OnlineTable {
   updated_at: number;
 }
 
+export interface TrainingSet {
+  training_set_id: string;
+  request: { labels: string | { dataset: string; version?: number }; lookups: Array<{ table: string; features?: string[]; version?: number }>; exclude?: string[] };
+  uri: string | null;
+  path: string | null;
+  output: string | null;
+  row_count: number;
+  digest: string;
+  schema: Array<{ name: string; type: string }>;
+  lineage: Array<{ table: string; version: number; digest: string; features: string[] }>;
+  run_id: string | null;
+  creation_timestamp: number;
+}
+
 export const hangar = {
   whoami: () => call<Whoami>('GET', `${H}/whoami`),
 
@@ -284,6 +298,7 @@ export const hangar = {
     call<{ activity: Activity }>('POST', '/transition-requests/approve', b),
   rejectRequest: (b: { name: string; version: string; stage: string; comment?: string }) => call<{ activity: Activity }>('POST', '/transition-requests/reject', b),
   createComment: (b: { name: string; version: string; comment: string }) => call<unknown>('POST', '/comments/create', b),
+  modelHistory: (name: string) => call<{ history?: Activity[] }>('GET', `${H}/models/history`, { name }),
   activities: (name: string, version: string) => call<{ activities?: Activity[] }>('GET', `${H}/activities/list`, { name, version }),
   validationResults: (name: string, version: string) => call<{ results: ValidationResults }>('GET', `${H}/validation/results/get`, { name, version }),
   audit: (q: { entity_type?: string; entity_id?: string; max_results?: number; page_token?: string }) =>
@@ -305,6 +320,7 @@ export const hangar = {
   featureTables: () => call<{ feature_tables?: FeatureTable[] }>('GET', `${H}/features/tables/list`),
   featureTable: (name: string) => call<{ feature_table: FeatureTable; versions?: FeatureVersion[] }>('GET', `${H}/features/tables/get`, { name }),
   featureServices: () => call<{ feature_services?: FeatureService[] }>('GET', `${H}/features/services/list`),
+  trainingSet: (id: string) => call<{ training_set: TrainingSet }>('GET', `${H}/features/training-sets/get`, { training_set_id: id }),
   onlineTables: () => call<{ store_type: string; tables?: OnlineTable[] }>('GET', `${H}/features/online/tables`),
 };
 

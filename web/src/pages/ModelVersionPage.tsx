@@ -127,6 +127,36 @@ function RequestForm({ name, version, onDone }: { name: string; version: string;
   );
 }
 
+/** The form that adds a comment to the version's activity log. */
+function CommentForm({ name, version, onDone }: { name: string; version: string; onDone(): void }) {
+  const [comment, setComment] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useActionError();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await hangar.createComment({ name, version, comment: comment.trim() });
+      setComment('');
+      onDone();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="inline-form" onSubmit={(e) => void submit(e)} aria-label="Add a comment">
+      <input type="text" aria-label="New comment" placeholder="comment on this version" value={comment} onChange={(e) => setComment(e.target.value)} />
+      <button type="submit" disabled={busy || comment.trim() === ''}>
+        Comment
+      </button>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
 function describeActivity(a: Activity): string {
   if (a.alias !== undefined) return `@${a.alias}`;
   if (a.from_stage !== undefined || a.to_stage !== undefined) return `${a.from_stage ?? '?'} → ${a.to_stage ?? '?'}`;
@@ -144,11 +174,14 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
   const requests = useLoad(() => hangar.listRequests(name, version), [name, version]);
   const activities = useLoad(() => hangar.activities(name, version), [name, version]);
   const results = useLoad(() => hangar.validationResults(name, version), [name, version]);
+  const history = useLoad(() => hangar.modelHistory(name), [name]);
   const refresh = () => {
     mv.reload();
     requests.reload();
     activities.reload();
+    history.reload();
   };
+  const promotions = [...(history.data?.history ?? [])].sort((a, b) => b.creation_timestamp - a.creation_timestamp || Number(b.id) - Number(a.id)).slice(0, 20);
   const v = mv.data?.model_version;
   const reqs = requests.data?.requests ?? [];
   const acts = [...(activities.data?.activities ?? [])].sort((a, b) => b.creation_timestamp - a.creation_timestamp || Number(b.id) - Number(a.id));
@@ -311,6 +344,39 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
               {acts.map((a) => (
                 <tr key={a.id}>
                   <td>{formatTime(a.creation_timestamp)}</td>
+                  <td className="mono">{a.activity_type}</td>
+                  <td>{a.user_id}</td>
+                  <td>{describeActivity(a)}</td>
+                  <td className="text">{a.comment ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <CommentForm name={name} version={version} onDone={refresh} />
+
+      <h2>Promotion history of {name}</h2>
+      <ErrorBox error={history.error} />
+      {history.data !== undefined && promotions.length === 0 && <p className="muted">No stage or alias changes on any version yet.</p>}
+      {promotions.length > 0 && (
+        <div className="table-scroll">
+          <table className="grid" aria-label="Promotion history">
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Version</th>
+                <th>Activity</th>
+                <th>By</th>
+                <th>Change</th>
+                <th>Comment</th>
+              </tr>
+            </thead>
+            <tbody>
+              {promotions.map((a) => (
+                <tr key={a.id} className={a.version === version ? 'selected' : undefined}>
+                  <td>{formatTime(a.creation_timestamp)}</td>
+                  <td>{a.version === version ? `Version ${a.version}` : <Link to={`/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(a.version)}`}>Version {a.version}</Link>}</td>
                   <td className="mono">{a.activity_type}</td>
                   <td>{a.user_id}</td>
                   <td>{describeActivity(a)}</td>
