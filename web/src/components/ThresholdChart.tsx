@@ -1,5 +1,6 @@
 import { useState, type MouseEvent } from 'react';
 import { formatTime, formatValue } from '../lib/format.ts';
+import { niceTicks } from '../lib/ticks.ts';
 
 /** One line: a name (a model version) and its points, x in epoch ms. */
 export interface Series {
@@ -11,18 +12,6 @@ const W = 640;
 const H = 240;
 const PAD = { left: 56, right: 14, top: 14, bottom: 34 };
 const COLOURS = ['#1f5fa8', '#c4320a', '#067647', '#7a5af8', '#b54708', '#475467'];
-
-/** About `count` round numbers between lo and hi. */
-function roundTicks(lo: number, hi: number, count: number): number[] {
-  const span = hi - lo;
-  if (!(span > 0)) return [lo];
-  const raw = span / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Number(t.toPrecision(12)));
-  return out;
-}
 
 const day = (ms: number) => formatTime(ms).slice(0, 10);
 
@@ -89,7 +78,7 @@ export function ThresholdChart({ series, threshold, direction, title }: { series
               </g>
             ) : null,
           )}
-          {roundTicks(y0, y1, 5).map((t) => (
+          {niceTicks(y0, y1, 5).map((t) => (
             <g key={`y${t}`}>
               <line className="grid" x1={PAD.left} y1={sy(t)} x2={W - PAD.right} y2={sy(t)} />
               <text x={PAD.left - 6} y={sy(t) + 4} textAnchor="end">

@@ -1,5 +1,6 @@
 import { formatBytes, formatTime, formatValue } from '../lib/format.ts';
-import { datasetsInSql, hangar, type ColumnProfile } from '../lib/hangar-api.ts';
+import { hangar, type ColumnProfile } from '../lib/hangar-api.ts';
+import { datasetsInSql } from '../lib/hangar-helpers.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';

@@ -1,5 +1,6 @@
 import { formatTime } from '../lib/format.ts';
-import { hangar, isSensitiveTag } from '../lib/hangar-api.ts';
+import { hangar } from '../lib/hangar-api.ts';
+import { isSensitiveTag } from '../lib/hangar-helpers.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';

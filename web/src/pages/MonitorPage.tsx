@@ -1,5 +1,6 @@
 import { formatDuration, formatTime, formatValue } from '../lib/format.ts';
-import { hangar, monitorReportUrl, type AlertRule, type Monitor, type ProfileRow } from '../lib/hangar-api.ts';
+import { hangar, type AlertRule, type Monitor, type ProfileRow } from '../lib/hangar-api.ts';
+import { monitorReportUrl } from '../lib/hangar-helpers.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
