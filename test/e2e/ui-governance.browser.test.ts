@@ -215,6 +215,8 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
     const table = page.getByRole('table', { name: 'Audit entries' });
     await expect.poll(() => table.locator('tbody tr').count()).toBeGreaterThan(5);
     await shot('audit');
+    expect(await table.getByRole('link', { name: trainingSetId }).getAttribute('href')).toBe(`/training-sets/${trainingSetId}`);
+    expect(await table.getByRole('link', { name: 'ui2-quality' }).first().getAttribute('href')).toBe('/monitors/ui2-quality');
     await page.getByRole('textbox', { name: 'Entity type' }).fill('model_version');
     await page.getByRole('textbox', { name: 'Entity ID' }).fill(`${MODEL}/1`);
     await page.getByRole('button', { name: 'Filter' }).click();

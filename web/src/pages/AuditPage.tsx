@@ -25,6 +25,7 @@ function entityLink(e: AuditEntry): string | undefined {
   if (e.entity_type === 'registered_model') return `/models/${encodeURIComponent(id)}`;
   if (e.entity_type === 'monitor') return `/monitors/${encodeURIComponent(id)}`;
   if (e.entity_type === 'dataset') return `/datasets/${encodeURIComponent(id.split('@')[0] as string)}`;
+  if (e.entity_type === 'training_set') return `/training-sets/${encodeURIComponent(id)}`;
   if (e.entity_type === 'feature_table' && !id.includes(',')) return `/features/${encodeURIComponent(id)}`;
   return undefined;
 }
