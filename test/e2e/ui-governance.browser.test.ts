@@ -337,6 +337,25 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
     }
     await page.goto(`${server.url}/datasets?q=nothing-matches`);
     await expect.poll(() => page.getByText('No dataset matches.').count()).toBe(1);
+
+    // A monitor that never ran, and a feature table never computed nor materialised.
+    await api('POST', '/api/2.0/hangar/monitors/create', {
+      name: 'ui2-idle',
+      source: { inference_log: { model: MODEL } },
+      profile: { type: 'InferenceLog', granularities: ['1 day'], problem_type: 'PROBLEM_TYPE_CLASSIFICATION' },
+    });
+    await page.goto(`${server.url}/monitors/ui2-idle`);
+    await expect.poll(() => page.getByText('The monitor has not run yet.').count()).toBe(1);
+    await expect.poll(() => page.getByText(/^No windows yet/).count()).toBe(1);
+    expect(await page.getByText('No alerts have fired.').count()).toBe(1);
+    expect(await page.getByRole('alert').count()).toBe(0);
+
+    await api('POST', '/api/2.0/hangar/features/tables/apply', { tables: [{ name: 'ui2_idle', keys: ['origin'], features: { n: 'long' }, source: 'select 1', ttl: '0' }] });
+    await page.goto(`${server.url}/features/ui2_idle`);
+    await expect.poll(() => page.getByText(/^Not computed yet/).count()).toBe(1);
+    await expect.poll(() => page.getByLabel('Online store state').innerText()).toMatch(/Materialised\s+not materialised/);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await shot('feature-table-idle');
   });
 
   it('ran every page without script errors or refused loads', () => {

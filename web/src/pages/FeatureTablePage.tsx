@@ -46,7 +46,7 @@ export function FeatureTablePage({ name }: { name: string }) {
               </>
             )}
             <dt>TTL</dt>
-            <dd>{t.ttl}</dd>
+            <dd>{t.spec.ttlMs === 0 ? '0 (values never expire)' : t.ttl}</dd>
             <dt>Owner</dt>
             <dd>{t.owner ?? <span className="muted">none</span>}</dd>
             <dt>Description</dt>
@@ -172,7 +172,7 @@ export function FeatureTablePage({ name }: { name: string }) {
           <dd>
             {onlineTable === undefined ? (
               <span className="muted">
-                not materialised (<span className="mono">hangar features materialize --tables {name}</span>)
+                not materialised (<span className="mono">hangar materialize-incremental now --table {name}</span>)
               </span>
             ) : onlineTable.materialized_end === undefined ? (
               'registered, no rows yet'
