@@ -108,10 +108,10 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
     ).training_set.training_set_id;
     await api('POST', '/api/2.0/hangar/features/online/materialize', { tables: ['ui2_origin_daily'], start: '2024-01-01T00:00:00Z', end: '2024-02-01T00:00:00Z' });
 
-    // A monitor over the model's inference log: accuracy collapses from day 6, so its alert fires.
+    // A monitor over the model's inference log: version 2 serves from day 4, accuracy collapses from day 6, so the alert fires.
     const day = join(home, 'artifacts', 'inference-log', MODEL, 'date=2026-05-01');
     mkdirSync(day, { recursive: true });
-    await writeLogFixture(join(day, '1-0.parquet'), { start: '2026-05-01', days: 8, rowsPerDay: 60, driftFromDay: 6 });
+    await writeLogFixture(join(day, '1-0.parquet'), { start: '2026-05-01', days: 8, rowsPerDay: 60, driftFromDay: 6, version2FromDay: 4 });
     await api('POST', '/api/2.0/hangar/monitors/create', {
       name: 'ui2-quality',
       source: { inference_log: { model: MODEL } },
@@ -251,15 +251,19 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
     await expect.poll(() => page.locator('h1').innerText()).toContain('ui2-quality');
 
     const chart = page.locator('figure.chart').filter({ hasText: 'accuracy_score' });
-    await expect.poll(() => chart.locator('path.line').count()).toBe(1);
+    // One line per model version, as the rule reads them; the legend names them.
+    await expect.poll(() => chart.locator('path.line').count()).toBe(2);
+    expect(await chart.locator('.legend').innerText()).toMatch(/version 1\s+version 2/);
+    expect(await chart.locator('[data-series="version 1"] circle').count()).toBe(4);
+    expect(await chart.locator('[data-series="version 2"] circle.violating').count()).toBe(2);
     expect(await chart.locator('.threshold text').textContent()).toBe('threshold 0.7');
-    expect(Number(await chart.locator('circle.dot.violating').count())).toBeGreaterThanOrEqual(2);
 
     const windows = page.getByRole('table', { name: 'Windows' });
     await expect.poll(() => windows.locator('tbody tr').count()).toBeGreaterThanOrEqual(8);
     const headers = await windows.locator('thead th').allInnerTexts();
     expect(headers).toEqual(expect.arrayContaining(['Window start', 'Model version', 'count', 'accuracy_score']));
     expect(await windows.getByRole('link', { name: '1' }).first().getAttribute('href')).toBe(`/models/${MODEL}/versions/1`);
+    expect(await windows.getByRole('link', { name: '2' }).first().getAttribute('href')).toBe(`/models/${MODEL}/versions/2`);
 
     const alerts = page.getByRole('table', { name: 'Alerts' });
     await expect.poll(() => alerts.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/accuracy\s+FIRED[\s\S]*\s0\s+2026-05-0\d [\d:]+\s+2 of 3 windows/)]);

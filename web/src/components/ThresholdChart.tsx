@@ -11,7 +11,7 @@ export interface Series {
 const W = 640;
 const H = 240;
 const PAD = { left: 56, right: 14, top: 14, bottom: 34 };
-const COLOURS = ['#1f5fa8', '#c4320a', '#067647', '#7a5af8', '#b54708', '#475467'];
+const COLOURS = ['#1f5fa8', '#7a5af8', '#067647', '#b54708', '#475467', '#0e9384']; // red is kept for points past the threshold
 
 const day = (ms: number) => formatTime(ms).slice(0, 10);
 
