@@ -404,6 +404,8 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
       await requests.getByRole('button', { name: 'Approve' }).click();
       await expect.poll(() => requests.getByRole('alert').locator('.error-code').innerText()).toBe('PERMISSION_DENIED');
       expect(await requests.getByRole('alert').locator('.error-message').innerText()).toContain('gov-reader');
+      // The hint tells a valid token without the permission from a token the server does not know.
+      expect(await requests.getByRole('alert').innerText()).toContain('valid but lacks the permission');
       expect(await stage()).toBe('None');
       if (shots !== undefined) await authPage.screenshot({ path: join(shots, 'ui2-auth-refused.png'), fullPage: true });
 

@@ -5,15 +5,23 @@ export function ErrorBox({ error }: { error: unknown }) {
   if (error === undefined || error === null) return null;
   const code = error instanceof ApiError ? error.errorCode : 'ERROR';
   const message = error instanceof Error ? error.message : String(error);
-  const auth = error instanceof ApiError && (error.status === 401 || error.status === 403);
+  // 401: no token, or one the server does not know; 403: a valid token without the permission.
+  const status = error instanceof ApiError ? error.status : 0;
   return (
     <div className="error" role="alert">
       <strong className="error-code">{code}</strong> <span className="error-message">{message}</span>
-      {auth && (
+      {status === 401 && (
         <div className="hint">
           {getToken() === ''
             ? 'This server needs an API token: enter one in the token field at the top right.'
-            : 'The server did not accept the saved API token for this: sign out (top right) and enter another token.'}
+            : 'The server did not accept the saved API token: sign out (top right) and enter another token.'}
+        </div>
+      )}
+      {status === 403 && (
+        <div className="hint">
+          {getToken() === ''
+            ? 'Anonymous callers may not do this here: enter an API token with the permission in the token field at the top right.'
+            : 'The saved API token is valid but lacks the permission for this: ask an admin for it, or sign out and enter another token.'}
         </div>
       )}
     </div>

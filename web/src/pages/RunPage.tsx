@@ -146,7 +146,9 @@ function Datasets({ run }: { run: Run }) {
       <tbody>
         {inputs.map((d, i) => (
           <tr key={`${d.dataset.name}-${d.dataset.digest}-${i}`}>
-            <td>{d.dataset.name}</td>
+            <td>
+              <InputName name={d.dataset.name} sourceType={d.dataset.source_type} source={d.dataset.source} />
+            </td>
             <td className="mono">{d.dataset.digest}</td>
             <td>{d.tags?.find((t) => t.key === 'mlflow.data.context')?.value ?? ''}</td>
             <td>{d.dataset.source_type ?? ''}</td>
@@ -156,6 +158,19 @@ function Datasets({ run }: { run: Run }) {
       </tbody>
     </table>
   );
+}
+
+/** A dataset input's name, linked to Hangar's page for it when it is a training set or a feature table version. */
+function InputName({ name, sourceType, source }: { name: string; sourceType: string | undefined; source: string | undefined }) {
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(source ?? '{}') as Record<string, unknown>;
+  } catch {
+    // not JSON: no link
+  }
+  if (sourceType === 'hangar-training-set' && typeof parsed.training_set_id === 'string') return <Link to={`/training-sets/${encodeURIComponent(parsed.training_set_id)}`}>{name}</Link>;
+  if (sourceType === 'hangar-feature-table' && typeof parsed.feature_table === 'string') return <Link to={`/features/${encodeURIComponent(parsed.feature_table)}`}>{name}</Link>;
+  return <>{name}</>;
 }
 
 /** The registered model versions made from this run (lineage from the run to the registry). */
