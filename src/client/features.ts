@@ -66,6 +66,30 @@ export interface FeatureServiceInfo {
   lastUpdatedTimestamp: number;
 }
 
+/** A feature that carries sensitive data, as the server's rule (docs/features.md) finds it. */
+export interface SensitiveFeatureInfo {
+  /** The reference, `table:feature`. */
+  feature: string;
+  /** The tag key and value that made it sensitive. */
+  tag: string;
+  value: string;
+  /** Whether the tag is on the feature or on its whole table. */
+  on: 'feature' | 'table';
+  /** One sentence, e.g. `tag pii=true on the feature`. */
+  reason: string;
+}
+
+/** One feature-table version that fed a training set. */
+export interface TrainingSetLineageEntry {
+  table: string;
+  version: number;
+  digest: string;
+  /** The columns taken from it (after renames). */
+  features: string[];
+  /** Result columns that come from sensitive features; absent for training sets built before it was recorded. */
+  sensitive?: Array<{ column: string; feature: string; tag: string; value: string; on: 'feature' | 'table' }>;
+}
+
 /** A registered feature table. */
 export interface FeatureTableInfo {
   name: string;
@@ -79,6 +103,8 @@ export interface FeatureTableInfo {
   latestVersion: number;
   /** Exclusive end (epoch ms) of the latest computed range. */
   lastEnd: number | null;
+  /** The features its sensitive-data tags mark (its own tags or the table's), in feature order. */
+  sensitiveFeatures: SensitiveFeatureInfo[];
   creationTimestamp: number;
   lastUpdatedTimestamp: number;
 }
@@ -117,7 +143,7 @@ export interface TrainingSetInfo {
   rowCount: number;
   digest: string;
   schema: Array<{ name: string; type: string }>;
-  lineage: Array<{ table: string; version: number; digest: string; features: string[] }>;
+  lineage: TrainingSetLineageEntry[];
   runId: string | null;
   creationTimestamp: number;
 }
@@ -134,6 +160,7 @@ function tableFrom(w: Wire): FeatureTableInfo {
     owner: (w.owner as string | null | undefined) ?? null,
     latestVersion: num(w.latest_version),
     lastEnd: numOrNull(w.last_end),
+    sensitiveFeatures: (w.sensitive_features ?? []) as SensitiveFeatureInfo[],
     creationTimestamp: num(w.creation_timestamp),
     lastUpdatedTimestamp: num(w.last_updated_timestamp),
   };

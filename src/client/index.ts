@@ -34,5 +34,5 @@ export {
 export { InferenceClient, scoreRecords, type LabelRecord, type InferenceFileRecord, type NewInferenceFile, type InferenceLogConfig, type ScoreResponse } from './serving.js';
 export { DatasetsClient, parseDatasetRef, mlflowColumnType, type DatasetInfo, type DatasetVersionInfo, type DatasetColumnProfile, type RegisterDatasetOptions } from './datasets.js';
 export { OnlineFeaturesClient, type MaterializeInfo, type MaterializeRequest, type OnlineFeaturesQuery, type OnlineFeaturesResult, type OnlineFeatureStatus, type OnlineTableInfo } from './online.js';
-export { FeaturesClient, type FeatureTableDefinition, type FeatureTableInfo, type FeatureServiceDefinition, type FeatureServiceInfo, type FeatureServiceApplyResult, type FeatureTableVersionInfo, type FeatureLookupInput, type TrainingSetInfo } from './features.js';
+export { FeaturesClient, type FeatureTableDefinition, type FeatureTableInfo, type FeatureServiceDefinition, type FeatureServiceInfo, type FeatureServiceApplyResult, type FeatureTableVersionInfo, type FeatureLookupInput, type TrainingSetInfo, type SensitiveFeatureInfo, type TrainingSetLineageEntry } from './features.js';
 export { MonitorsClient, type MonitorDefinitionInput, type MonitorInfo, type MonitorRunInfo, type AlertInfo, type MetricsFilter, type MetricsRow } from './monitors.js';

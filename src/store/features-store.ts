@@ -66,6 +66,12 @@ export interface LineageEntry {
   digest: string;
   /** The feature columns taken from it (after renames). */
   features: string[];
+  /**
+   * The columns of the result that carry sensitive data (src/data/features/sensitive.ts), with
+   * the `table:feature` they come from and the tag that made it sensitive. Absent in training
+   * sets built before it was recorded.
+   */
+  sensitive?: Array<{ column: string; feature: string; tag: string; value: string; on: 'feature' | 'table' }>;
 }
 
 /** A stored training set. */

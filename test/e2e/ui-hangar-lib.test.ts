@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { datasetsInSql, isSensitiveTag, monitorReportUrl } from '../../web/src/lib/hangar-helpers.js';
+import { datasetsInSql, markOfTag, monitorReportUrl, sensitiveMarkOf } from '../../web/src/lib/hangar-helpers.js';
 
 /** The pure helpers of the governance, monitoring and data pages, without a browser. */
 describe('web UI helpers of the Hangar pages', () => {
-  it('marks sensitive-data tags unless their value says no', () => {
-    expect(isSensitiveTag('pii', 'true')).toBe(true);
-    expect(isSensitiveTag('PII', 'yes')).toBe(true);
-    expect(isSensitiveTag('sensitive', 'email')).toBe(true);
-    expect(isSensitiveTag('classification', 'Restricted')).toBe(true);
-    expect(isSensitiveTag('pii', 'false')).toBe(false);
-    expect(isSensitiveTag('pii', ' No ')).toBe(false);
-    expect(isSensitiveTag('gdpr', '0')).toBe(false);
-    expect(isSensitiveTag('classification', 'public')).toBe(false);
-    expect(isSensitiveTag('domain', 'flights')).toBe(false);
+  it("finds the server's sensitive marks of a feature and of the tags that made them", () => {
+    const marks = [
+      { feature: 'customers:email', tag: 'pii', value: 'true', on: 'feature' as const, reason: 'tag pii=true on the feature' },
+      { feature: 'customers:age', tag: 'classification', value: 'restricted', on: 'table' as const, reason: 'tag classification=restricted on the table' },
+    ];
+    expect(sensitiveMarkOf(marks, 'customers', 'email')?.reason).toBe('tag pii=true on the feature');
+    expect(sensitiveMarkOf(marks, 'customers', 'id')).toBeUndefined();
+    expect(sensitiveMarkOf(undefined, 'customers', 'email')).toBeUndefined();
+    expect(markOfTag(marks, 'pii', 'customers', 'email')?.feature).toBe('customers:email');
+    expect(markOfTag(marks, 'pii', 'customers', 'age')).toBeUndefined();
+    expect(markOfTag(marks, 'pii', 'customers')).toBeUndefined();
+    expect(markOfTag(marks, 'classification', 'customers')?.on).toBe('table');
+    expect(markOfTag(marks, 'classification', 'orders')).toBeUndefined();
   });
 
   it("finds the datasets a feature table's SQL reads, once each", () => {

@@ -26,6 +26,8 @@ import {
   getFeatureTable,
   getTrainingSet,
   listFeatureTables,
+  sensitiveFeatureToWire,
+  sensitiveFeatures,
   toFeatureTableSpecs,
   trainingSetRequestSchema,
   type DataContext,
@@ -38,7 +40,10 @@ import { parseInput } from '../input.js';
 import { governanceOf, principalOf } from './auth.js';
 import { hangarRoute } from './routes.js';
 
-/** A registered feature table as it goes over the wire. */
+/**
+ * A registered feature table as it goes over the wire, with the features its sensitive-data
+ * tags mark (`sensitive_features`: `{feature, tag, value, on, reason}`), so clients need no rule of their own.
+ */
 export function featureTableToWire(t: FeatureTableInfo): Record<string, unknown> {
   return {
     name: t.spec.name,
@@ -49,6 +54,7 @@ export function featureTableToWire(t: FeatureTableInfo): Record<string, unknown>
     latest_version: t.record.latestVersion,
     last_end: t.record.lastEnd,
     spec_digest: t.record.specDigest,
+    sensitive_features: sensitiveFeatures(t.spec).map(sensitiveFeatureToWire),
     creation_timestamp: t.record.creationTimestamp,
     last_updated_timestamp: t.record.lastUpdatedTimestamp,
   };

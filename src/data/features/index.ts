@@ -61,6 +61,7 @@ export {
   type ModelFeatureSpec,
 } from './training-set.js';
 export { pitQuery, type PitLookup } from './pit.js';
+export { isSensitiveTag, sensitiveFeatures, sensitiveReason, sensitiveFeatureToWire, SENSITIVE_FEATURES_TAG, type SensitiveFeature } from './sensitive.js';
 export type { FeatureTableRecord, FeatureTableVersionRecord, TrainingSetRecord, LineageEntry, FeatureServiceRecord } from '../../store/features-store.js';
 export { scoreWithFeatures, type ScoreOptions, type ScoreResult, type BatchPredictions } from './score.js';
 export { flightsExampleDir, flightsFeatureTables, flightsTrainingSetRequest } from './flights.js';

@@ -18,6 +18,7 @@ import { sqlString, fileRelation, isQuery } from '../table.js';
 import { withDuck, type Duck } from './duck.js';
 import { artifactUri, fileDigest, putFile } from './files.js';
 import { pitQuery, type PitLookup } from './pit.js';
+import { sensitiveFeatures } from './sensitive.js';
 import { expandDatasets, featureStoreOf, loadFeatureTableVersion } from './tables.js';
 
 /** One feature lookup of a training set (Databricks' FeatureLookup). */
@@ -107,8 +108,12 @@ async function labelsRelation(ctx: DataContext, labels: LabelsSource): Promise<{
   return { relation: fileRelation(labels), describe: resolve(labels) };
 }
 
-/** Resolve every lookup to its table version and files, with features, renames and keys checked. */
-export async function resolveLookups(ctx: DataContext, lookups: FeatureLookup[]): Promise<{ pit: PitLookup[]; lineage: LineageEntry[]; sources: Array<{ table: string; version: number; digest: string; uri: string; schema: Array<{ name: string; type: string }> }> }> {
+/**
+ * Resolve every lookup to its table version and files, with features, renames and keys checked.
+ * The lineage names, per table, the result columns that come from sensitive features (the
+ * columns in `exclude` are not in the result, so they are left out).
+ */
+export async function resolveLookups(ctx: DataContext, lookups: FeatureLookup[], exclude: string[] = []): Promise<{ pit: PitLookup[]; lineage: LineageEntry[]; sources: Array<{ table: string; version: number; digest: string; uri: string; schema: Array<{ name: string; type: string }> }> }> {
   const pit: PitLookup[] = [];
   const lineage: LineageEntry[] = [];
   const sources: Array<{ table: string; version: number; digest: string; uri: string; schema: Array<{ name: string; type: string }> }> = [];
@@ -135,7 +140,18 @@ export async function resolveLookups(ctx: DataContext, lookups: FeatureLookup[])
     }
     if (spec.createdTimestampKey !== undefined) p.createdTimestampKey = spec.createdTimestampKey;
     pit.push(p);
-    lineage.push({ table: l.table, version: record.version, digest: record.digest, features: features.map((f) => f.as) });
+    const sensitive = new Map(sensitiveFeatures(spec).map((s) => [s.feature, s]));
+    const dropped = new Set(exclude);
+    lineage.push({
+      table: l.table,
+      version: record.version,
+      digest: record.digest,
+      features: features.map((f) => f.as),
+      sensitive: features.flatMap((f) => {
+        const s = sensitive.get(f.name);
+        return s === undefined || dropped.has(f.as) ? [] : [{ column: f.as, feature: s.ref, tag: s.tag.key, value: s.tag.value, on: s.on }];
+      }),
+    });
     sources.push({ table: l.table, version: record.version, digest: record.digest, uri: artifactUri(ctx, record.path), schema: record.schema });
   }
   return { pit, lineage, sources };
@@ -178,7 +194,7 @@ export async function createTrainingSet(ctx: DataContext, request: TrainingSetRe
   const progress = options.onProgress ?? (() => undefined);
   const id = `ts_${randomBytes(8).toString('hex')}`;
   const persist = options.persist ?? options.out === undefined;
-  const { pit, lineage, sources } = await resolveLookups(ctx, request.lookups);
+  const { pit, lineage, sources } = await resolveLookups(ctx, request.lookups, request.exclude ?? []);
   const labels = await labelsRelation(ctx, request.labels);
 
   const work = await mkdtemp(join(tmpdir(), 'hangar-training-set-'));

@@ -4,6 +4,7 @@
  * through `call` in api.ts, so the token and error handling are the same as everywhere else.
  */
 import { call, type ModelVersion } from './api.ts';
+import type { SensitiveMark } from './hangar-helpers.ts';
 
 const H = '/api/2.0/hangar';
 
@@ -238,6 +239,8 @@ export interface FeatureTable {
   owner: string | null;
   latest_version: number | null;
   last_end: number | null;
+  /** The features the server's sensitive-data rule marks (absent from older servers). */
+  sensitive_features?: SensitiveMark[];
   creation_timestamp: number;
   last_updated_timestamp: number;
 }

@@ -7,16 +7,30 @@ export function monitorReportUrl(runId: string): string {
   return `${H}/monitors/runs/report?run_id=${encodeURIComponent(runId)}`;
 }
 
+/** A feature the server marks as sensitive (a feature table's `sensitive_features`; the rule is the server's, docs/features.md). */
+export interface SensitiveMark {
+  /** `table:feature`. */
+  feature: string;
+  /** The tag key and value that made it sensitive. */
+  tag: string;
+  value: string;
+  /** Whether that tag is on the feature or on its whole table. */
+  on: 'feature' | 'table';
+  /** One sentence, e.g. `tag pii=true on the feature`. */
+  reason: string;
+}
+
+/** The server's mark of feature `feature` of table `table`, or undefined when it carries no sensitive data. */
+export function sensitiveMarkOf(marks: SensitiveMark[] | undefined, table: string, feature: string): SensitiveMark | undefined {
+  return (marks ?? []).find((m) => m.feature === `${table}:${feature}`);
+}
+
 /**
- * Tags that mark sensitive data: `pii`, `sensitive`, `confidential`, `phi`, `gdpr` or
- * `classification: restricted|confidential|secret`, unless the value says no (`false`, `no`, `0`).
+ * The server's mark that names the tag `key` of table `table` as making data sensitive: the tag
+ * on the feature `feature` when given, else on the table (a table tag marks every feature).
  */
-export function isSensitiveTag(key: string, value: string): boolean {
-  const k = key.toLowerCase();
-  const v = value.trim().toLowerCase();
-  if (['false', 'no', '0', 'none', ''].includes(v)) return false;
-  if (['pii', 'sensitive', 'confidential', 'phi', 'gdpr', 'personal_data', 'contains_pii'].includes(k)) return true;
-  return (k === 'classification' || k === 'data_classification') && ['restricted', 'confidential', 'secret', 'pii', 'sensitive'].includes(v);
+export function markOfTag(marks: SensitiveMark[] | undefined, key: string, table: string, feature?: string): SensitiveMark | undefined {
+  return (marks ?? []).find((m) => m.tag === key && (feature === undefined ? m.on === 'table' && m.feature.startsWith(`${table}:`) : m.on === 'feature' && m.feature === `${table}:${feature}`));
 }
 
 /** Table names a feature table's SQL reads through `dataset('name'…)`. */

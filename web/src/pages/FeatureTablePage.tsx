@@ -1,6 +1,6 @@
 import { formatTime } from '../lib/format.ts';
 import { hangar } from '../lib/hangar-api.ts';
-import { datasetsInSql, isSensitiveTag } from '../lib/hangar-helpers.ts';
+import { datasetsInSql, markOfTag, sensitiveMarkOf } from '../lib/hangar-helpers.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
@@ -55,7 +55,7 @@ export function FeatureTablePage({ name }: { name: string }) {
             <dd className="chips">
               {Object.keys(t.spec.tags ?? {}).length === 0 && <span className="muted">none</span>}
               {Object.entries(t.spec.tags ?? {}).map(([k, v]) => (
-                <FeatureTag key={k} k={k} v={v} />
+                <FeatureTag key={k} k={k} v={v} mark={markOfTag(t.sensitive_features, k, t.name)} />
               ))}
             </dd>
             <dt>Reads datasets</dt>
@@ -86,13 +86,14 @@ export function FeatureTablePage({ name }: { name: string }) {
               </thead>
               <tbody>
                 {t.spec.features.map((f) => {
-                  const sensitive = Object.entries(f.tags ?? {}).some(([k, v]) => isSensitiveTag(k, v));
+                  const mark = sensitiveMarkOf(t.sensitive_features, t.name, f.name);
+                  const sensitive = mark !== undefined;
                   return (
                     <tr key={f.name} className={sensitive ? 'sensitive-row' : undefined}>
                       <td className="mono">
                         {f.name}
                         {sensitive && (
-                          <span className="badge sensitive" title="tagged as sensitive data">
+                          <span className="badge sensitive" title={`sensitive data: ${mark.reason}`}>
                             sensitive
                           </span>
                         )}
@@ -100,7 +101,7 @@ export function FeatureTablePage({ name }: { name: string }) {
                       <td className="mono">{f.type}</td>
                       <td className="chips">
                         {Object.entries(f.tags ?? {}).map(([k, v]) => (
-                          <FeatureTag key={k} k={k} v={v} />
+                          <FeatureTag key={k} k={k} v={v} mark={markOfTag(t.sensitive_features, k, t.name, f.name)} />
                         ))}
                       </td>
                       <td className="text">{f.description ?? ''}</td>

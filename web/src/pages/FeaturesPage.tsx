@@ -1,18 +1,18 @@
 import { formatTime } from '../lib/format.ts';
 import { hangar } from '../lib/hangar-api.ts';
-import { isSensitiveTag } from '../lib/hangar-helpers.ts';
+import { markOfTag, type SensitiveMark } from '../lib/hangar-helpers.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import '../components/pages-extra.css';
 
-/** A tag as a chip; sensitive-data tags (`pii: true` …) in red with a marker. */
-export function FeatureTag({ k, v }: { k: string; v: string }) {
-  const sensitive = isSensitiveTag(k, v);
+/** A tag as a chip; a tag the server names as marking sensitive data (`mark`) in red with a marker. */
+export function FeatureTag({ k, v, mark }: { k: string; v: string; mark?: SensitiveMark | undefined }) {
+  const sensitive = mark !== undefined;
   const text = `${k}: ${v}`;
   return (
-    <span className={sensitive ? 'chip sensitive' : 'chip'} title={sensitive ? `${text} (sensitive data)` : text}>
+    <span className={sensitive ? 'chip sensitive' : 'chip'} title={sensitive ? `${text} (sensitive data: ${mark.reason})` : text}>
       {sensitive ? '⚠ ' : ''}
       {text}
     </span>
@@ -65,7 +65,7 @@ export function FeaturesPage() {
             </thead>
             <tbody>
               {list.map((t) => {
-                const sensitive = t.spec.features.filter((f) => Object.entries(f.tags ?? {}).some(([k, v]) => isSensitiveTag(k, v))).length;
+                const sensitive = t.sensitive_features?.length ?? 0;
                 return (
                   <tr key={t.name}>
                     <td>
@@ -84,7 +84,7 @@ export function FeaturesPage() {
                     <td>{formatTime(t.last_end ?? undefined)}</td>
                     <td className="chips">
                       {Object.entries(t.spec.tags ?? {}).map(([k, v]) => (
-                        <FeatureTag key={k} k={k} v={v} />
+                        <FeatureTag key={k} k={k} v={v} mark={markOfTag(t.sensitive_features, k, t.name)} />
                       ))}
                     </td>
                   </tr>
