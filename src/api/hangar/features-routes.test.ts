@@ -84,4 +84,47 @@ describe('feature tables over REST and the SDK', () => {
     expect((await apiError(features.applyAll({ services: [{ name: 'x', features: ['nocolon'] }] }))).message).toContain('x.features[0]');
     expect((await apiError(features.applyAll({}))).message).toContain('tables');
   });
+
+  it('answers each table with its sensitive features, and a training set records the sensitive columns it holds', async () => {
+    writeFileSync(join(dir, 'buyers.csv'), 'sku,at,email,age,segment\nA,2024-01-01 00:00:00,a@x.org,41,gold\nB,2024-01-01 00:00:00,b@x.org,35,silver\n');
+    const buyers = {
+      name: 'buyers',
+      keys: ['sku'],
+      timestampKey: 'at',
+      features: [
+        { name: 'email', type: 'string' as const, tags: { pii: 'true' } },
+        { name: 'age', type: 'long' as const, tags: { classification: 'restricted' } },
+        { name: 'segment', type: 'string' as const, tags: { pii: 'false' } },
+      ],
+      source: `select * from read_csv('${join(dir, 'buyers.csv')}', header = true)`,
+      ttl: '0',
+    };
+    const vault = { name: 'vault', keys: ['sku'], features: { note: 'string' as const }, source: "select 'A' as sku, 'n' as note", tags: { gdpr: 'yes' } };
+    await features.apply([buyers, vault]);
+    const got = (await features.get('buyers')).table;
+    expect(got.sensitiveFeatures).toEqual([
+      { feature: 'buyers:email', tag: 'pii', value: 'true', on: 'feature', reason: 'tag pii=true on the feature' },
+      { feature: 'buyers:age', tag: 'classification', value: 'restricted', on: 'feature', reason: 'tag classification=restricted on the feature' },
+    ]);
+    const listed = Object.fromEntries((await features.list()).map((t) => [t.name, t.sensitiveFeatures.map((s) => `${s.feature} ${s.on}`)]));
+    expect(listed).toMatchObject({ buyers: ['buyers:email feature', 'buyers:age feature'], vault: ['vault:note table'], prices: [] });
+    const raw = (await (await fetch(`${server.url}/api/2.0/hangar/features/tables/get?name=vault`)).json()) as { feature_table: Record<string, unknown> };
+    expect(raw.feature_table.sensitive_features).toEqual([{ feature: 'vault:note', tag: 'gdpr', value: 'yes', on: 'table', reason: 'tag gdpr=yes on the table' }]);
+
+    await features.compute('buyers', { end: '2024-02-01T00:00:00Z' });
+    await features.compute('vault');
+    // email renamed, age excluded from the result: only the columns the result holds are named.
+    const ts = await features.createTrainingSet({
+      labels: join(dir, 'orders.csv'),
+      lookups: [{ table: 'buyers', timestampLookupKey: 'ordered', rename: { email: 'buyer_email' } }, { table: 'vault' }, { table: 'prices', timestampLookupKey: 'ordered' }],
+      exclude: ['age'],
+    });
+    expect(ts.lineage.map((l) => [l.table, l.sensitive])).toEqual([
+      ['buyers', [{ column: 'buyer_email', feature: 'buyers:email', tag: 'pii', value: 'true', on: 'feature' }]],
+      ['vault', [{ column: 'note', feature: 'vault:note', tag: 'gdpr', value: 'yes', on: 'table' }]],
+      ['prices', []],
+    ]);
+    // Stored with the training set: read back the same.
+    expect((await features.getTrainingSet(ts.id)).lineage).toEqual(ts.lineage);
+  });
 });
