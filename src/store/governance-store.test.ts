@@ -5,6 +5,7 @@ import { storeSuite } from '../../test/support/engines.js';
 import { copyStore } from './copy.js';
 import { GovernanceStore } from './governance-store.js';
 import { openStore } from './open.js';
+import type { AuditQuery } from './types.js';
 
 const actor = { name: 'alice', isAdmin: true, authenticated: true };
 
@@ -74,6 +75,68 @@ describe('webhook scopes', () => {
       } finally {
         await store.close();
       }
+    });
+  }
+});
+
+describe('audit trail filters', () => {
+  const { engines, tempDir, open } = storeSuite('hangar-gov-audit-');
+
+  for (const engine of engines) {
+    it.skipIf(engine.skip)(`${engine.title}: principal, action, time range and outcome combine with AND, newest first, and page with tokens`, async () => {
+      const store = await open(await engine.open(tempDir()));
+      const t0 = Date.UTC(2026, 10, 1);
+      const approve = 'POST /api/2.0/mlflow/transition-requests/approve';
+      const update = 'PATCH /api/2.0/mlflow/registered-models/update';
+      // 24 rows, one an hour from t0: alice and bob take turns, every third row approves, every fourth failed.
+      for (let i = 0; i < 24; i++) {
+        await store.appendAudit({
+          timestamp: t0 + i * 3_600_000,
+          principal: i % 2 === 0 ? 'alice' : 'bob',
+          action: i % 3 === 0 ? approve : update,
+          entityType: 'registered_model',
+          entityId: `m${i % 2}`,
+          status: i % 4 === 3 ? 403 : 200,
+          before: null,
+          after: JSON.stringify({ i }),
+          requestId: `req-${i}`,
+        });
+      }
+      const all = async (query: Omit<AuditQuery, 'maxResults' | 'pageToken'>, maxResults = 1000) => {
+        const ids: number[] = [];
+        let pageToken: string | undefined;
+        do {
+          const page = await store.listAudit({ ...query, maxResults, ...(pageToken === undefined ? {} : { pageToken }) });
+          expect(page.items.length).toBeLessThanOrEqual(maxResults);
+          ids.push(...page.items.map((e) => (JSON.parse(e.after!) as { i: number }).i));
+          pageToken = page.nextPageToken;
+        } while (pageToken !== undefined);
+        return ids;
+      };
+      const expected = (keep: (i: number) => boolean) => Array.from({ length: 24 }, (_, k) => 23 - k).filter(keep);
+
+      expect(await all({})).toEqual(expected(() => true));
+      expect(await all({ principal: 'alice' })).toEqual(expected((i) => i % 2 === 0));
+      expect(await all({ principal: 'ali' })).toEqual([]);
+      expect(await all({ action: approve })).toEqual(expected((i) => i % 3 === 0));
+      expect(await all({ outcome: 'failed' })).toEqual(expected((i) => i % 4 === 3));
+      expect(await all({ outcome: 'succeeded' })).toEqual(expected((i) => i % 4 !== 3));
+      // From is inclusive, to exclusive.
+      expect(await all({ fromTimestamp: t0 + 5 * 3_600_000, toTimestamp: t0 + 9 * 3_600_000 })).toEqual([8, 7, 6, 5]);
+      expect(await all({ fromTimestamp: t0 + 20 * 3_600_000 })).toEqual([23, 22, 21, 20]);
+      expect(await all({ toTimestamp: t0 + 2 * 3_600_000 })).toEqual([1, 0]);
+      // Everything at once, paged two rows at a time.
+      const combined = { principal: 'bob', action: update, outcome: 'succeeded' as const, fromTimestamp: t0 + 3_600_000, toTimestamp: t0 + 22 * 3_600_000, entityId: 'm1' };
+      const want = expected((i) => i % 2 === 1 && i % 3 !== 0 && i % 4 !== 3 && i >= 1 && i < 22);
+      expect(want).toEqual([17, 13, 5, 1]);
+      expect(await all(combined, 2)).toEqual(want);
+      expect(await all({ principal: 'alice', outcome: 'failed' })).toEqual([]);
+      const first = await store.listAudit({ principal: 'bob', outcome: 'failed', maxResults: 3 });
+      expect(first.items.map((e) => e.status)).toEqual([403, 403, 403]);
+      expect(first.items.map((e) => e.requestId)).toEqual(['req-23', 'req-19', 'req-15']);
+      const rest = await store.listAudit({ principal: 'bob', outcome: 'failed', maxResults: 3, pageToken: first.nextPageToken! });
+      expect(rest.items.map((e) => e.requestId)).toEqual(['req-11', 'req-7', 'req-3']);
+      expect(rest.nextPageToken).toBeUndefined();
     });
   }
 });

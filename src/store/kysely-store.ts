@@ -35,6 +35,7 @@ import { orderClauses, whereClauses, type SearchSpec } from './search-sql.js';
 import {
   STAGES,
   type AuditEntry,
+  type AuditQuery,
   type AuditInput,
   type DatasetInput,
   type Experiment,
@@ -1401,13 +1402,20 @@ export class KyselyStore implements Store {
     });
   }
 
-  async listAudit(query: { maxResults: number; pageToken?: string; entityType?: string; entityId?: string }): Promise<Page<AuditEntry>> {
+  async listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
     const before = decodeKeysetToken(query.pageToken);
     return this.#read(async (trx) => {
       let q = trx.selectFrom('audit_log').selectAll();
       if (before !== null) q = q.where('id', '<', before);
       if (query.entityType !== undefined) q = q.where('entity_type', '=', query.entityType);
       if (query.entityId !== undefined) q = q.where('entity_id', '=', query.entityId);
+      if (query.principal !== undefined) q = q.where('principal', '=', query.principal);
+      if (query.action !== undefined) q = q.where('action', '=', query.action);
+      if (query.fromTimestamp !== undefined) q = q.where('timestamp', '>=', query.fromTimestamp);
+      if (query.toTimestamp !== undefined) q = q.where('timestamp', '<', query.toTimestamp);
+      // Literal 400, not a parameter: only then may SQLite and PostgreSQL use the partial index of failures.
+      if (query.outcome === 'failed') q = q.where(sql<boolean>`status >= 400`);
+      if (query.outcome === 'succeeded') q = q.where(sql<boolean>`status < 400`);
       const rows = await q.orderBy('id', 'desc').limit(query.maxResults + 1).execute();
       const items = rows.slice(0, query.maxResults).map(toAuditEntry);
       return rows.length > query.maxResults ? { items, nextPageToken: encodeKeysetToken(items[items.length - 1]!.id) } : { items };

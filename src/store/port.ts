@@ -1,5 +1,6 @@
 import type {
   AuditEntry,
+  AuditQuery,
   AuditInput,
   DatasetInput,
   Experiment,
@@ -199,8 +200,8 @@ export interface Store {
   // --- audit -----------------------------------------------------------------------------
 
   appendAudit(entry: AuditInput): Promise<void>;
-  /** Newest first. */
-  listAudit(query: { maxResults: number; pageToken?: string; entityType?: string; entityId?: string }): Promise<Page<AuditEntry>>;
+  /** Newest first (by id), the filters combined with AND; pages with keyset tokens. */
+  listAudit(query: AuditQuery): Promise<Page<AuditEntry>>;
 
   // --- garbage collection ----------------------------------------------------------------
 

@@ -164,6 +164,26 @@ export interface AuditEntry {
 
 export type AuditInput = Omit<AuditEntry, 'id'>;
 
+/** What `listAudit` reads: one page, newest first, of the rows matching every filter given (AND). */
+export interface AuditQuery {
+  /** Rows per page. */
+  maxResults: number;
+  /** The token of the previous page. */
+  pageToken?: string;
+  entityType?: string;
+  entityId?: string;
+  /** Exactly this principal. */
+  principal?: string;
+  /** Exactly this action, `METHOD /route/pattern`. */
+  action?: string;
+  /** Epoch ms; rows at or after it. */
+  fromTimestamp?: number;
+  /** Epoch ms; rows before it. */
+  toTimestamp?: number;
+  /** `succeeded`: the request was answered below 400; `failed`: 400 or above. */
+  outcome?: 'succeeded' | 'failed';
+}
+
 // ---------------------------------------------------------------------------------------------
 // Search: parsed filters and orderings. The parser (src/store/filter) turns MLflow's filter
 // grammar into these; each adapter turns them into SQL.

@@ -16,6 +16,7 @@ import * as m0006 from './0006-monitoring.js';
 import * as m0007 from './0007-governance-scopes.js';
 import * as m0008 from './0008-monitor-run-leases.js';
 import * as m0009 from './0009-feature-services.js';
+import * as m0010 from './0010-audit-filters.js';
 
 interface StoreMigration {
   name: string;
@@ -32,6 +33,7 @@ const MIGRATIONS: readonly StoreMigration[] = [
   { name: '0007-governance-scopes', up: m0007.up },
   { name: '0008-monitor-run-leases', up: m0008.up },
   { name: '0009-feature-services', up: m0009.up },
+  { name: '0010-audit-filters', up: m0010.up },
 ];
 
 /** The schema version this code expects. */
