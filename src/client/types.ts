@@ -425,6 +425,8 @@ export interface ComplianceRulesInput {
   input_example?: boolean;
   dataset_lineage?: boolean;
   environment?: boolean;
+  /** Off by default; `true` allows no sensitive feature, an object allows some (`table:feature` or `table:*`, or any once the version has `require_tag`). */
+  sensitive_features?: boolean | { allow?: string[]; require_tag?: string };
 }
 
 /** One compliance rule's outcome. */
@@ -554,10 +556,20 @@ export interface AuditEntry {
   requestId: string | null;
 }
 
-/** Filters and paging of `client.audit.list`. */
+/** Filters and paging of `client.audit.list`; the filters given are combined with AND. */
 export interface AuditListOptions {
   entityType?: string;
   entityId?: string;
+  /** Exactly this principal (who). */
+  principal?: string;
+  /** Exactly this action (what), `METHOD /route/pattern`, e.g. `POST /api/2.0/mlflow/transition-requests/approve`. */
+  action?: string;
+  /** Rows at or after this time: epoch ms, a Date, or ISO-8601 (a time without a zone is UTC). */
+  from?: number | string | Date;
+  /** Rows before this time (same forms as `from`). */
+  to?: number | string | Date;
+  /** `succeeded`: answered below HTTP 400; `failed`: 400 or above. */
+  status?: 'succeeded' | 'failed';
   /** 1–10 000, default 100. */
   maxResults?: number;
   pageToken?: string;

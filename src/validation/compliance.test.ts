@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { ModelVersion, Run } from '../client/index.js';
-import { authoredDescription, formatComplianceReport, runComplianceChecks, type ComplianceSubject, type PackageFacts } from './compliance.js';
+import { authoredDescription, formatComplianceReport, runComplianceChecks, sensitiveUses, type ComplianceSubject, type FeatureLineageFacts, type PackageFacts } from './compliance.js';
 import { defaultProjectConfig, parseProjectConfig } from './config.js';
-import { packageFactsFromMLmodel } from './subject.js';
+import { featureLineageFromSpec, packageFactsFromMLmodel } from './subject.js';
 import { assertPromotable, isGuardedPromotion, promotionBlockers } from './promotion.js';
 
 /** The compliance rules, pass and fail, each with its message; the MLmodel reader; promotion blockers. */
@@ -69,6 +69,7 @@ describe('compliance rules', () => {
       ['required_metrics', 'PASS'],
       ['dataset_lineage', 'PASS'],
       ['environment', 'PASS'],
+      ['sensitive_features', 'SKIP'],
     ]);
     const c = byRule(subject());
     expect(c.required_metrics!.reason).toBe('roc_auc = 0.71');
@@ -122,11 +123,84 @@ describe('compliance rules', () => {
     const off = parseProjectConfig('compliance: { description: false, signature: false, input_example: false, dataset_lineage: false, environment: false }').compliance;
     const report = runComplianceChecks(subject({ pkg: null, run: null, version: version({ description: '' }) }), off);
     expect(report.passed).toBe(true);
-    expect(report.checks.filter((c) => c.status === 'SKIP').map((c) => c.rule)).toEqual(['description', 'signature', 'input_example', 'dataset_lineage', 'environment']);
+    expect(report.checks.filter((c) => c.status === 'SKIP').map((c) => c.rule)).toEqual(['description', 'signature', 'input_example', 'dataset_lineage', 'environment', 'sensitive_features']);
     const failing = runComplianceChecks(subject({ version: version({ description: '' }) }), defaultProjectConfig().compliance);
     const text = formatComplianceReport(failing);
-    expect(text.split('\n')).toContain('FAIL  description       the version has no description');
+    expect(text.split('\n')).toContain('FAIL  description         the version has no description');
     expect(text).toContain('Compliance checks FAILED for models:/churn/3: 1 rule failed; promotion to Staging and Production is blocked.');
+  });
+});
+
+describe('the sensitive_features rule', () => {
+  const lineage = (sensitive?: Array<{ column: string; feature: string; tag: string; value: string; on: 'feature' | 'table' }>): FeatureLineageFacts => ({
+    trainingSetId: 'ts_1',
+    tables: [{ table: 'customers', version: 2, ...(sensitive === undefined ? {} : { sensitive }) }, { table: 'orders', version: 1, sensitive: [] }],
+  });
+  const email = { column: 'buyer_email', feature: 'customers:email', tag: 'pii', value: 'true', on: 'feature' as const };
+  const age = { column: 'age', feature: 'customers:age', tag: 'gdpr', value: 'yes', on: 'table' as const };
+  const check = (s: ComplianceSubject, yaml: string) => byRule(s, parseProjectConfig(`compliance: { sensitive_features: ${yaml} }`).compliance).sensitive_features!;
+
+  it('passes with no sensitive features, naming the training set it read', () => {
+    expect(check(subject({ featureLineage: lineage([]) }), 'true')).toEqual({ rule: 'sensitive_features', status: 'PASS', reason: 'no sensitive features in training set ts_1 (customers v2, orders v1)' });
+    expect(check(subject({ featureLineage: null }), 'true').reason).toBe('no sensitive features: the version records no feature-table lineage');
+  });
+
+  it('fails naming each feature not allowed, why it is sensitive and where the version records it', () => {
+    const c = check(subject({ featureLineage: lineage([email, age]) }), '{ allow: [customers:age] }');
+    expect(c.status).toBe('FAIL');
+    expect(c.reason).toBe(
+      'trained on sensitive features not allowed: customers:email (tag pii=true on the feature; column buyer_email of training set ts_1 (customers v2)). To allow them, add them to sensitive_features.allow',
+    );
+    const none = check(subject({ featureLineage: lineage([email, age]) }), 'true');
+    expect(none.reason).toContain('customers:email (tag pii=true on the feature; column buyer_email of training set ts_1 (customers v2)); customers:age (tag gdpr=yes on the table; column age of');
+  });
+
+  it('passes when allow names each feature or its table, or the version carries require_tag', () => {
+    expect(check(subject({ featureLineage: lineage([email, age]) }), '{ allow: ["customers:*"] }')).toMatchObject({ status: 'PASS', reason: 'sensitive features allowed: customers:email (allowed), customers:age (allowed)' });
+    const rule = '{ allow: [customers:age], require_tag: privacy_review }';
+    const unreviewed = check(subject({ featureLineage: lineage([email, age]) }), rule);
+    expect(unreviewed.status).toBe('FAIL');
+    expect(unreviewed.reason).toContain('not allowed: customers:email (');
+    expect(unreviewed.reason).toContain('add them to sensitive_features.allow, or set the version tag privacy_review after a privacy review');
+    const reviewed = version({ tags: [...version().tags, { key: 'privacy_review', value: 'DPO-142' }] });
+    expect(check(subject({ version: reviewed, featureLineage: lineage([email, age]) }), rule)).toMatchObject({
+      status: 'PASS',
+      reason: 'sensitive features allowed: customers:email (reviewed: privacy_review=DPO-142), customers:age (allowed)',
+    });
+  });
+
+  it('reads the hangar.sensitive_features tag of the version and of its run too', () => {
+    const tagged = version({ tags: [...version().tags, { key: 'hangar.sensitive_features', value: 'customers:email, customers:phone' }] });
+    const r = run();
+    r.data.tags.push({ key: 'hangar.sensitive_features', value: 'orders:address' });
+    const c = check(subject({ version: tagged, run: r, featureLineage: null }), '{ allow: [customers:phone] }');
+    expect(c.reason).toBe(
+      'trained on sensitive features not allowed: customers:email (version tag hangar.sensitive_features); orders:address (tag hangar.sensitive_features of run r1). To allow them, add them to sensitive_features.allow',
+    );
+    // The lineage's record of a feature comes first, with its reason.
+    expect(sensitiveUses(subject({ version: tagged, featureLineage: lineage([email]) })).uses.map((u) => [u.feature, u.reason ?? null])).toEqual([
+      ['customers:email', 'tag pii=true on the feature'],
+      ['customers:phone', null],
+    ]);
+  });
+
+  it('fails when it cannot tell: lineage recorded before sensitive features, an unreadable feature_spec.yaml or package', () => {
+    expect(check(subject({ featureLineage: lineage(undefined) }), 'true').reason).toBe(
+      'its training-set lineage predates sensitive-feature records for customers v2; rebuild the training set and retrain, so the lineage says which features are sensitive',
+    );
+    expect(check(subject({ featureLineageError: 'feature_spec.yaml is not valid YAML' }), 'true')).toMatchObject({ status: 'FAIL', reason: 'its feature lineage could not be read: feature_spec.yaml is not valid YAML' });
+    expect(check(subject({ pkg: null, pkgError: 'no MLmodel' }), 'true').reason).toBe('the model package could not be read (no MLmodel), so its feature lineage is unknown');
+  });
+
+  it('feature_spec.yaml gives the lineage, with or without sensitive records', () => {
+    const text = 'version: 1\ntraining_set_id: ts_9\nlookups: [{ table: customers }]\nexclude: []\nlineage:\n  - { table: customers, version: 3, digest: d, features: [email], sensitive: [{ column: email, feature: customers:email, tag: pii, value: "true", on: feature }] }\n  - { table: old, version: 1, digest: e, features: [x] }\n';
+    expect(featureLineageFromSpec(text)).toEqual({
+      trainingSetId: 'ts_9',
+      tables: [
+        { table: 'customers', version: 3, sensitive: [{ column: 'email', feature: 'customers:email', tag: 'pii', value: 'true', on: 'feature' }] },
+        { table: 'old', version: 1 },
+      ],
+    });
   });
 });
 

@@ -1,5 +1,6 @@
 import type { ModelVersion, Run } from '../client/index.js';
-import type { ComplianceRules } from './config.js';
+import { SENSITIVE_FEATURES_TAG } from '../data/index.js';
+import type { ComplianceRules, SensitiveFeaturesRule } from './config.js';
 
 /**
  * Compliance checks (the first step of the Big Book's continuous deployment to prod): load the
@@ -30,6 +31,19 @@ export interface EnvironmentFacts {
   codeCommit?: string;
 }
 
+/** What the package's `feature_spec.yaml` says about the training set the model was trained on. */
+export interface FeatureLineageFacts {
+  /** The training set's id, when recorded. */
+  trainingSetId: string | null;
+  /** One entry per feature-table version that fed it. */
+  tables: Array<{
+    table: string;
+    version: number;
+    /** Result columns from sensitive features; undefined when the training set predates this record. */
+    sensitive?: Array<{ column: string; feature: string; tag: string; value: string; on: 'feature' | 'table' }>;
+  }>;
+}
+
 /** Everything the rules look at. */
 export interface ComplianceSubject {
   /** The registered model version under check. */
@@ -40,9 +54,13 @@ export interface ComplianceSubject {
   pkg: PackageFacts | null;
   /** Why `pkg` is null, for the messages. */
   pkgError?: string;
+  /** The package's feature lineage (`feature_spec.yaml`), or null when the package has none. */
+  featureLineage?: FeatureLineageFacts | null;
+  /** Why `feature_spec.yaml` could not be read, when it is there but malformed. */
+  featureLineageError?: string;
 }
 
-export const COMPLIANCE_RULES = ['required_tags', 'description', 'signature', 'input_example', 'required_metrics', 'dataset_lineage', 'environment'] as const;
+export const COMPLIANCE_RULES = ['required_tags', 'description', 'signature', 'input_example', 'required_metrics', 'dataset_lineage', 'environment', 'sensitive_features'] as const;
 export type ComplianceRule = (typeof COMPLIANCE_RULES)[number];
 
 /** The outcome of one rule. */
@@ -153,6 +171,9 @@ export function runComplianceChecks(subject: ComplianceSubject, rules: Complianc
     return [true, [env.runtime, `dependencies ${env.dependencies}`, env.codeCommit === undefined ? 'no code commit' : `commit ${env.codeCommit}`].join(', ')];
   });
 
+  const sensitive = rules.sensitiveFeatures ?? null;
+  add('sensitive_features', sensitive !== null, () => sensitiveFeaturesCheck(subject, sensitive!, noPackage));
+
   const order = new Map(COMPLIANCE_RULES.map((r, i) => [r, i]));
   checks.sort((a, b) => order.get(a.rule)! - order.get(b.rule)!);
   return {
@@ -162,6 +183,75 @@ export function runComplianceChecks(subject: ComplianceSubject, rules: Complianc
     passed: checks.every((c) => c.status !== 'FAIL'),
     checks,
   };
+}
+
+/** One sensitive feature a version was trained on, and where that is recorded. */
+export interface SensitiveUse {
+  /** `table:feature`. */
+  feature: string;
+  /** Why it is sensitive (`tag pii=true on the feature`), when the lineage says. */
+  reason?: string;
+  /** Where the version records it: its training-set lineage, or a `hangar.sensitive_features` tag. */
+  source: string;
+}
+
+/**
+ * The sensitive features a version was trained on, from every record of it: the package's
+ * training-set lineage (`feature_spec.yaml`), and the `hangar.sensitive_features` tag on the
+ * version and on its run. `unknown` lists the feature-table versions whose lineage was
+ * recorded before sensitive features were.
+ */
+export function sensitiveUses(subject: ComplianceSubject): { uses: SensitiveUse[]; unknown: string[] } {
+  const byFeature = new Map<string, SensitiveUse>();
+  const unknown: string[] = [];
+  const lineage = subject.featureLineage ?? null;
+  if (lineage !== null) {
+    const where = lineage.trainingSetId === null ? 'the training-set lineage in feature_spec.yaml' : `training set ${lineage.trainingSetId}`;
+    for (const t of lineage.tables) {
+      if (t.sensitive === undefined) {
+        unknown.push(`${t.table} v${t.version}`);
+        continue;
+      }
+      for (const s of t.sensitive) {
+        if (byFeature.has(s.feature)) continue;
+        byFeature.set(s.feature, { feature: s.feature, reason: `tag ${s.tag}=${s.value} on the ${s.on}`, source: `column ${s.column} of ${where} (${t.table} v${t.version})` });
+      }
+    }
+  }
+  const fromTag = (tags: Array<{ key: string; value: string }>, source: string): void => {
+    const value = tags.find((t) => t.key === SENSITIVE_FEATURES_TAG)?.value ?? '';
+    for (const ref of value.split(',').map((r) => r.trim()).filter((r) => r !== '')) {
+      if (!byFeature.has(ref)) byFeature.set(ref, { feature: ref, source });
+    }
+  };
+  fromTag(subject.version.tags, `version tag ${SENSITIVE_FEATURES_TAG}`);
+  if (subject.run !== null) fromTag(subject.run.data.tags, `tag ${SENSITIVE_FEATURES_TAG} of run ${subject.run.info.runId}`);
+  return { uses: [...byFeature.values()], unknown };
+}
+
+/** The `sensitive_features` rule: every sensitive feature the version was trained on is allowed by the project's rule. */
+function sensitiveFeaturesCheck(subject: ComplianceSubject, rule: SensitiveFeaturesRule, noPackage: string): [boolean, string] {
+  if (subject.pkg === null) return [false, `${noPackage}, so its feature lineage is unknown`];
+  if (subject.featureLineageError !== undefined) return [false, `its feature lineage could not be read: ${subject.featureLineageError}`];
+  const { uses, unknown } = sensitiveUses(subject);
+  if (unknown.length > 0) {
+    return [false, `its training-set lineage predates sensitive-feature records for ${list(unknown)}; rebuild the training set and retrain, so the lineage says which features are sensitive`];
+  }
+  if (uses.length === 0) {
+    const lineage = subject.featureLineage ?? null;
+    if (lineage === null) return [true, 'no sensitive features: the version records no feature-table lineage'];
+    return [true, `no sensitive features in ${lineage.trainingSetId === null ? 'its training set' : `training set ${lineage.trainingSetId}`} (${list(lineage.tables.map((t) => `${t.table} v${t.version}`))})`];
+  }
+  const allowed = (ref: string): boolean => rule.allow.includes(ref) || rule.allow.includes(`${ref.split(':')[0]}:*`);
+  const review = rule.requireTag === null ? '' : (subject.version.tags.find((t) => t.key === rule.requireTag)?.value ?? '').trim();
+  const describe = (u: SensitiveUse): string => `${u.feature} (${u.reason === undefined ? '' : `${u.reason}; `}${u.source})`;
+  const refused = uses.filter((u) => !allowed(u.feature) && review === '');
+  if (refused.length === 0) {
+    const how = (u: SensitiveUse): string => (allowed(u.feature) ? 'allowed' : `reviewed: ${rule.requireTag}=${review}`);
+    return [true, `sensitive features allowed: ${list(uses.map((u) => `${u.feature} (${how(u)})`))}`];
+  }
+  const fix = rule.requireTag === null ? 'add them to sensitive_features.allow' : `add them to sensitive_features.allow, or set the version tag ${rule.requireTag} after a privacy review`;
+  return [false, `trained on sensitive features not allowed: ${refused.map(describe).join('; ')}. To allow them, ${fix}`];
 }
 
 function round(v: number): string {

@@ -42,6 +42,7 @@ deployment: { pattern: code }   # another part's section passes through
       inputExample: false,
       datasetLineage: true,
       environment: true,
+      sensitiveFeatures: null,
     });
     expect(c.validation.mode).toBe('enabled');
     expect(c.validation.thresholds).toEqual({
@@ -57,6 +58,16 @@ deployment: { pattern: code }   # another part's section passes through
     expect(parseProjectConfig('')).toEqual(d);
     expect(d.validation).toEqual({ mode: 'dry_run', thresholds: {}, baseline: true, mlflowCompat: false });
     expect(d.compliance.signature && d.compliance.description && d.compliance.environment).toBe(true);
+  });
+
+  it('sensitive_features is off by default; true allows none; an object allows some', () => {
+    expect(defaultProjectConfig().compliance.sensitiveFeatures).toBeNull();
+    expect(parseProjectConfig('compliance: { sensitive_features: false }').compliance.sensitiveFeatures).toBeNull();
+    expect(parseProjectConfig('compliance: { sensitive_features: true }').compliance.sensitiveFeatures).toEqual({ allow: [], requireTag: null });
+    expect(parseProjectConfig('compliance: { sensitive_features: { allow: ["customers:*", orders:email], require_tag: privacy_review } }').compliance.sensitiveFeatures).toEqual({
+      allow: ['customers:*', 'orders:email'],
+      requireTag: 'privacy_review',
+    });
   });
 
   it('errors name the field and the file', () => {
@@ -80,6 +91,14 @@ deployment: { pattern: code }   # another part's section passes through
 
     e = parseError('validation: { thresholds: { auc: { greater_is_better: true } } }');
     expect(e.message).toContain('at least one of threshold');
+
+    e = parseError('compliance: { sensitive_features: { allow: [customers] } }');
+    expect(e.field).toBe('compliance.sensitive_features.allow.0');
+    expect(e.message).toContain('must be a feature reference table:feature or table:*');
+    expect(parseError('compliance: { sensitive_features: { alow: [a:b] } }').field).toBe('compliance.sensitive_features.alow');
+    e = parseError('compliance: { sensitive_features: yes }');
+    expect(e.field).toBe('compliance.sensitive_features');
+    expect(e.message).toContain('must be true, false or { allow: [table:feature, …], require_tag: TAG }');
 
     expect(parseError('compliance: [\n').message).toContain('not valid YAML or JSON');
     expect(parseError('- a\n- b\n').message).toContain('the top level must be a mapping');

@@ -16,12 +16,16 @@ import { MetricThresholdSchema, thresholdFromInput, type MetricThreshold } from 
  *   required_tags: [owner, use_case]
  *   required_metrics: [roc_auc]
  *   description: true        # every boolean rule defaults to true; set false to switch it off
+ *   sensitive_features: { allow: [customers:age], require_tag: privacy_review }   # off unless set
  * validation:
  *   mode: enabled            # disabled | dry_run | enabled (default dry_run, MLOps Stacks' job default)
  *   thresholds:
  *     roc_auc: { threshold: 0.6, min_relative_change: 0.01, greater_is_better: true }
  * ```
  */
+
+/** `table:feature` or `table:*`, as feature services name features. */
+const FEATURE_REF = /^[A-Za-z_][A-Za-z0-9_]*:([A-Za-z_][A-Za-z0-9_]*|\*)$/;
 
 export const VALIDATION_MODES = ['disabled', 'dry_run', 'enabled'] as const;
 export type ValidationMode = (typeof VALIDATION_MODES)[number];
@@ -35,6 +39,18 @@ const ComplianceSchema = z
     input_example: z.boolean().default(true),
     dataset_lineage: z.boolean().default(true),
     environment: z.boolean().default(true),
+    /** Off unless set: `true` allows no sensitive feature; an object allows some (docs/validation.md). */
+    sensitive_features: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            allow: z.array(z.string().regex(FEATURE_REF, 'must be a feature reference table:feature or table:*')).default([]),
+            require_tag: z.string().min(1).optional(),
+          })
+          .strict(),
+      ], { error: 'must be true, false or { allow: [table:feature, …], require_tag: TAG }' })
+      .default(false),
   })
   .strict();
 
@@ -71,6 +87,20 @@ export interface ComplianceRules {
   datasetLineage: boolean;
   /** The package must capture its execution environment (runtime, lockfile digest, code commit). */
   environment: boolean;
+  /**
+   * Which sensitive features (src/data/features/sensitive.ts) a version may be trained on, or
+   * null when the rule is off (the default). A feature passes when `allow` names it (or its
+   * table as `table:*`), or when `requireTag` is set and the version carries that tag.
+   */
+  sensitiveFeatures: SensitiveFeaturesRule | null;
+}
+
+/** The `sensitive_features` compliance rule's settings. */
+export interface SensitiveFeaturesRule {
+  /** Feature references allowed without review: `table:feature` or `table:*`. */
+  allow: string[];
+  /** A version tag that, when present and non-empty, allows every sensitive feature (e.g. `privacy_review`); null when not used. */
+  requireTag: string | null;
 }
 
 /** The validation gate's settings. */
@@ -142,6 +172,8 @@ function complianceRules(c: z.infer<typeof ComplianceSchema>): ComplianceRules {
     inputExample: c.input_example,
     datasetLineage: c.dataset_lineage,
     environment: c.environment,
+    sensitiveFeatures:
+      c.sensitive_features === false ? null : c.sensitive_features === true ? { allow: [], requireTag: null } : { allow: c.sensitive_features.allow, requireTag: c.sensitive_features.require_tag ?? null },
   };
 }
 

@@ -25,6 +25,7 @@ export {
   PROJECT_FILE_NAMES,
   VALIDATION_MODES,
   type ComplianceRules,
+  type SensitiveFeaturesRule,
   type GateSettings,
   type ProjectConfig,
   type ValidationMode,
@@ -40,9 +41,12 @@ export {
   type ComplianceRule,
   type ComplianceSubject,
   type EnvironmentFacts,
+  type FeatureLineageFacts,
+  type SensitiveUse,
+  sensitiveUses,
   type PackageFacts,
 } from './compliance.js';
-export { loadComplianceSubject, packageFactsFromMLmodel, recordComplianceReport } from './subject.js';
+export { loadComplianceSubject, packageFactsFromMLmodel, featureLineageFromSpec, recordComplianceReport } from './subject.js';
 export {
   assertPromotable,
   checkPromotion,

@@ -1,7 +1,8 @@
 import { HangarError, isHangarError } from '../core/errors.js';
 import type { HangarClient, ModelVersion, Run } from '../client/index.js';
+import { FEATURE_SPEC_FILE, parseFeatureSpec } from '../data/index.js';
 import { mlmodelToObject, parseMLmodel } from '../models/index.js';
-import type { ComplianceReport, ComplianceSubject, EnvironmentFacts, PackageFacts } from './compliance.js';
+import type { ComplianceReport, ComplianceSubject, EnvironmentFacts, FeatureLineageFacts, PackageFacts } from './compliance.js';
 
 /**
  * Gathering what the compliance rules look at, through the SDK only (so `hangar validate` works
@@ -70,8 +71,18 @@ export function packageFactsFromMLmodel(mlmodel: unknown, files: string[] = []):
   };
 }
 
+/** The feature lineage `feature_spec.yaml` records (what `hangar train --training-set` puts in the package). */
+export function featureLineageFromSpec(text: string): FeatureLineageFacts {
+  const spec = parseFeatureSpec(text);
+  return {
+    trainingSetId: spec.trainingSetId ?? null,
+    tables: (spec.lineage ?? []).map((l) => ({ table: String(l.table), version: Number(l.version), ...(Array.isArray(l.sensitive) ? { sensitive: l.sensitive } : {}) })),
+  };
+}
+
 /**
- * Resolve `modelUri` to a registered version and collect its run and package facts. The URI
+ * Resolve `modelUri` to a registered version and collect its run and package facts (with the
+ * feature lineage of `feature_spec.yaml`, when the package has one). The URI
  * must name a registered version (`models:/NAME/VERSION`, `/STAGE`, `/latest` or `@ALIAS`).
  */
 export async function loadComplianceSubject(client: HangarClient, modelUri: string): Promise<ComplianceSubject> {
@@ -92,6 +103,8 @@ export async function loadComplianceSubject(client: HangarClient, modelUri: stri
   }
   let pkg: PackageFacts | null = null;
   let pkgError: string | undefined;
+  let featureLineage: FeatureLineageFacts | null = null;
+  let featureLineageError: string | undefined;
   try {
     const files = (await client.listArtifacts(resolved.artifactUri)).map((f) => f.path.split('/').pop()!);
     if (!files.includes('MLmodel')) {
@@ -100,6 +113,13 @@ export async function loadComplianceSubject(client: HangarClient, modelUri: stri
       // The package reader parses it (as MLflow's PyYAML does) and refuses a file without flavors.
       const mlmodel = parseMLmodel((await client.readArtifact(resolved.artifactUri, 'MLmodel')).toString('utf8'));
       pkg = packageFactsFromMLmodel(mlmodelToObject(mlmodel), files);
+      if (files.includes(FEATURE_SPEC_FILE)) {
+        try {
+          featureLineage = featureLineageFromSpec((await client.readArtifact(resolved.artifactUri, FEATURE_SPEC_FILE)).toString('utf8'));
+        } catch (e) {
+          featureLineageError = e instanceof Error ? e.message : String(e);
+        }
+      }
     }
   } catch (e) {
     pkgError = e instanceof Error ? e.message : String(e);
@@ -109,7 +129,7 @@ export async function loadComplianceSubject(client: HangarClient, modelUri: stri
   if (pkg !== null && pkg.environment.codeCommit === undefined && commit !== undefined && commit !== '') {
     pkg = { ...pkg, environment: { ...pkg.environment, codeCommit: commit } };
   }
-  return { version, run, pkg, ...(pkgError === undefined ? {} : { pkgError }) };
+  return { version, run, pkg, featureLineage, ...(pkgError === undefined ? {} : { pkgError }), ...(featureLineageError === undefined ? {} : { featureLineageError }) };
 }
 
 /** Longest tag value MLflow accepts on a model version. */

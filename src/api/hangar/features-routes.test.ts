@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeaturesClient, HangarClient } from '../../client/index.js';
+import { FeaturesClient, HangarClient, type FeatureTableDefinition } from '../../client/index.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { apiError } from '../../../test/support/api-error.js';
 
@@ -87,14 +87,14 @@ describe('feature tables over REST and the SDK', () => {
 
   it('answers each table with its sensitive features, and a training set records the sensitive columns it holds', async () => {
     writeFileSync(join(dir, 'buyers.csv'), 'sku,at,email,age,segment\nA,2024-01-01 00:00:00,a@x.org,41,gold\nB,2024-01-01 00:00:00,b@x.org,35,silver\n');
-    const buyers = {
+    const buyers: FeatureTableDefinition = {
       name: 'buyers',
       keys: ['sku'],
       timestampKey: 'at',
       features: [
-        { name: 'email', type: 'string' as const, tags: { pii: 'true' } },
-        { name: 'age', type: 'long' as const, tags: { classification: 'restricted' } },
-        { name: 'segment', type: 'string' as const, tags: { pii: 'false' } },
+        { name: 'email', type: 'string', tags: { pii: 'true' } },
+        { name: 'age', type: 'long', tags: { classification: 'restricted' } },
+        { name: 'segment', type: 'string', tags: { pii: 'false' } },
       ],
       source: `select * from read_csv('${join(dir, 'buyers.csv')}', header = true)`,
       ttl: '0',

@@ -83,6 +83,7 @@ describe('POST /api/2.0/hangar/validation/compliance/run', () => {
       'required_metrics:PASS',
       'dataset_lineage:PASS',
       'environment:SKIP',
+      'sensitive_features:SKIP',
     ]);
     expect(report.checks[0]!.reason).toBe('missing version tags: use_case');
     const tags = Object.fromEntries((await admin.getModelVersion(MODEL, 2)).tags.map((t) => [t.key, t.value]));

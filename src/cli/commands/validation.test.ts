@@ -58,8 +58,8 @@ describe('hangar validate', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const lines = r.out.trim().split('\n');
-    expect(lines).toHaveLength(8);
-    expect(lines.slice(0, 7).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+    expect(lines).toHaveLength(9);
+    expect(lines.slice(0, 8).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual([
       'PASS required_tags',
       'PASS description',
       'PASS signature',
@@ -67,8 +67,9 @@ describe('hangar validate', () => {
       'PASS required_metrics',
       'PASS dataset_lineage',
       'PASS environment',
+      'SKIP sensitive_features',
     ]);
-    expect(lines[7]).toBe(`Compliance checks passed for models:/${name}/1.`);
+    expect(lines[8]).toBe(`Compliance checks passed for models:/${name}/1.`);
     const tags = Object.fromEntries((await live.client.getModelVersion(name, 1)).tags.map((t) => [t.key, t.value]));
     expect(tags.compliance_status).toBe('passed');
     expect(tags['compliance.environment']).toBe('PASS: node 20.1.0, dependencies abc, no code commit');
@@ -84,8 +85,8 @@ describe('hangar validate', () => {
     const r = await cli(['validate', `models:/${name}/1`, '--config', cfg]);
     expect(r.code).toBe(1);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/^FAIL {2}required_tags {5}missing version tags: owner$/m);
-    expect(r.out).toMatch(/^FAIL {2}description {7}the version has no description$/m);
+    expect(r.out).toMatch(/^FAIL {2}required_tags {7}missing version tags: owner$/m);
+    expect(r.out).toMatch(/^FAIL {2}description {9}the version has no description$/m);
     expect(r.out).toContain('2 rules failed; promotion to Staging and Production is blocked.');
     expect((await live.client.getModelVersion(name, 1)).tags.find((t) => t.key === 'compliance_status')?.value).toBe('failed');
 

@@ -54,7 +54,8 @@ export function registerValidationCommands(ctx: CommandContext, evaluatorFactory
       'after',
       `
 Rules (project file, section compliance): required_tags, description, signature, input_example,
-required_metrics, dataset_lineage, environment. Every boolean rule is on unless set to false.
+required_metrics, dataset_lineage, environment, sensitive_features. Every boolean rule is on unless
+set to false; sensitive_features is off unless set (docs/validation.md).
 The verdict is recorded as version tags compliance_status and compliance.<rule>; a failure blocks
 promotion to Staging and Production. Exits 1 when a rule fails. The server runs the checks
 (POST /api/2.0/hangar/validation/compliance/run); against a server without that route (MLflow's
@@ -217,6 +218,7 @@ function rulesToInput(r: ComplianceRules): Record<string, unknown> {
     input_example: r.inputExample,
     dataset_lineage: r.datasetLineage,
     environment: r.environment,
+    sensitive_features: r.sensitiveFeatures === null ? false : { allow: r.sensitiveFeatures.allow, ...(r.sensitiveFeatures.requireTag === null ? {} : { require_tag: r.sensitiveFeatures.requireTag }) },
   };
 }
 
