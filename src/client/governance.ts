@@ -457,10 +457,25 @@ export class GovernanceClient {
 export class AuditClient {
   constructor(private readonly http: Transport) {}
 
-  /** One page of audit rows, newest first, optionally for one entity type and id. */
+  /**
+   * One page of audit rows, newest first, of the rows matching every filter given (entity,
+   * principal, action, time range, outcome). A bad time is INVALID_PARAMETER_VALUE naming
+   * `from` or `to`.
+   */
   async list(opts: AuditListOptions = {}): Promise<Page<AuditEntry>> {
+    const time = (t: number | string | Date | undefined) => (t instanceof Date ? t.getTime() : t);
     const r = await this.http.json<{ entries?: Wire[]; next_page_token?: string }>('GET', `${HANGAR}/audit/list`, {
-      query: { entity_type: opts.entityType, entity_id: opts.entityId, max_results: opts.maxResults, page_token: opts.pageToken },
+      query: {
+        entity_type: opts.entityType,
+        entity_id: opts.entityId,
+        principal: opts.principal,
+        action: opts.action,
+        from: time(opts.from),
+        to: time(opts.to),
+        status: opts.status,
+        max_results: opts.maxResults,
+        page_token: opts.pageToken,
+      },
       idempotent: true,
     });
     const items = (r.entries ?? []).map(

@@ -145,6 +145,41 @@ for (const engine of ENGINES) {
         expect(next.entries[0].id).toBeLessThan(listed.entries[0].id);
         expect((await call('GET', `${H}/audit/list`, {}, 'alice')).status).toBe(403);
       });
+
+      it('filters the audit trail by principal, action, time range and outcome on the server, and names a bad field', async () => {
+        const update = 'PATCH /api/2.0/mlflow/registered-models/update';
+        const since = Date.now();
+        const name = await modelWith(0, 'carol');
+        await ok(call('PATCH', `${M}/registered-models/update`, { name, description: 'one' }, 'carol'));
+        await ok(call('PATCH', `${M}/registered-models/update`, { name, description: 'two' }, 'carol'));
+        expect((await call('PATCH', `${M}/registered-models/update`, { name, description: 'not yours' }, 'bob')).status).toBe(403);
+        // A refused request records no entity: this test's rows are told apart by time.
+        const list = async (q: Record<string, string>) => (await ok(call('GET', `${H}/audit/list`, { from: String(since), ...q }))).entries as Array<Record<string, any>>;
+
+        expect((await list({ principal: 'carol', action: update })).map((e) => e.after.description)).toEqual(['two', 'one']);
+        expect(await list({ principal: 'bob', status: 'failed' })).toEqual([expect.objectContaining({ principal: 'bob', action: update, status: 403 })]);
+        expect((await list({ status: 'succeeded' })).map((e) => e.status)).toEqual([200, 200, 200]);
+        expect(await list({ principal: 'bob', status: 'succeeded' })).toEqual([]);
+        // ISO-8601 and epoch ms; `to` is exclusive.
+        expect(await list({ from: new Date(since).toISOString() })).toHaveLength(4);
+        expect(await list({ entity_id: name, from: '0', to: String(since) })).toEqual([]);
+        const newest = (await list({}))[0]!;
+        expect((await list({ from: String(newest.timestamp), to: String(newest.timestamp + 1) })).map((e) => e.id)).toContain(newest.id);
+
+        for (const [q, field] of [
+          [{ from: 'yesterday' }, 'from'],
+          [{ to: '2026-02-30' }, 'to'],
+          [{ from: '2026-11-02', to: '2026-11-01' }, 'to'],
+        ] as const) {
+          const r = await call('GET', `${H}/audit/list`, q);
+          expect(r.status).toBe(400);
+          expect(r.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+          expect(r.body.message).toMatch(new RegExp(`^${field} must`));
+        }
+        const bad = await call('GET', `${H}/audit/list`, { status: 'maybe' });
+        expect(bad.status).toBe(400);
+        expect(bad.body.message).toContain('status');
+      });
     });
 
     describe('permission levels', () => {

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HangarError } from '../../core/errors.js';
 import { REGISTRY_EVENTS, parseLevel } from '../../governance/index.js';
+import { parseEventTime } from '../../serving/index.js';
 import type { ApiContext, Handler } from '../context.js';
 import { intLike, parseInput } from '../input.js';
 import { parseVersion } from '../mlflow/registry.js';
@@ -85,13 +86,33 @@ export function registerHangarRoutes(ctx: ApiContext): void {
       z.object({
         entity_type: z.string().min(1).optional(),
         entity_id: z.string().min(1).optional(),
+        principal: z.string().min(1).optional(),
+        action: z.string().min(1).optional(),
+        from: z.string().min(1).optional(),
+        to: z.string().min(1).optional(),
+        status: z.enum(['succeeded', 'failed']).optional(),
         max_results: intLike.pipe(z.number().int().min(1).max(10_000)).optional(),
         page_token: z.string().optional(),
       }),
       req.json,
     );
+    const from = q.from === undefined ? undefined : parseEventTime(q.from, 'from');
+    const to = q.to === undefined ? undefined : parseEventTime(q.to, 'to');
+    if (from !== undefined && to !== undefined && from >= to) {
+      throw new HangarError('INVALID_PARAMETER_VALUE', `to must be after from (rows at or after from and before to); got from=${q.from}, to=${q.to}.`, { field: 'to' });
+    }
     gov().requireAdmin(principalOf(req), 'read the audit trail');
-    const page = await ctx.store.listAudit({ maxResults: q.max_results ?? 100, pageToken: q.page_token, entityType: q.entity_type, entityId: q.entity_id });
+    const page = await ctx.store.listAudit({
+      maxResults: q.max_results ?? 100,
+      pageToken: q.page_token,
+      entityType: q.entity_type,
+      entityId: q.entity_id,
+      principal: q.principal,
+      action: q.action,
+      fromTimestamp: from,
+      toTimestamp: to,
+      outcome: q.status,
+    });
     return {
       entries: page.items.map((e) => ({
         id: e.id,

@@ -41,6 +41,42 @@ describe('hangar audit list', () => {
     expect((JSON.parse(rest.out) as { entries: unknown[] }).entries).toHaveLength(1);
   });
 
+  it('filters by principal, action, time range and outcome on the server', async () => {
+    const since = Date.now();
+    const name = `filtered-${since}`;
+    await live.client.createRegisteredModel(name);
+    await live.client.updateRegisteredModel(name, 'kept');
+    await expect(live.client.updateRegisteredModel(`${name}-missing`, 'lost')).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+    const list = async (...args: string[]) => {
+      const r = await runCliAgainst(live.url, ['audit', 'list', '--from', new Date(since).toISOString(), ...args, '--json']);
+      expect(r.err).toBe('');
+      return (JSON.parse(r.out) as { entries: Array<{ principal: string; action: string; status: number; entity_id: string | null }> }).entries;
+    };
+    const update = 'PATCH /api/2.0/mlflow/registered-models/update';
+    expect((await list('--action', update)).map((e) => e.status)).toEqual([404, 200]);
+    expect(await list('--action', update, '--status', 'failed')).toEqual([expect.objectContaining({ status: 404, action: update })]);
+    expect((await list('--status', 'succeeded', '--principal', 'anonymous')).map((e) => e.action)).toEqual([update, 'POST /api/2.0/mlflow/registered-models/create']);
+    expect(await list('--principal', 'nobody')).toEqual([]);
+    const before = await runCliAgainst(live.url, ['audit', 'list', '--entity-id', name, '--to', String(since), '--json']);
+    expect(JSON.parse(before.out)).toEqual({ entries: [] });
+
+    const table = await runCliAgainst(live.url, ['audit', 'list', '--from', String(since), '--status', 'failed']);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/anonymous\s+PATCH \/api\/2\.0\/mlflow\/registered-models\/update\s+.*404/);
+  });
+
+  it('names the option of a bad time or outcome', async () => {
+    const from = await runCliAgainst(live.url, ['audit', 'list', '--from', 'last week']);
+    expect(from.code).toBe(1);
+    expect(from.err).toMatch(/^INVALID_PARAMETER_VALUE: --from must be epoch milliseconds or an ISO-8601 date-time/);
+    const order = await runCliAgainst(live.url, ['audit', 'list', '--from', '2026-11-02', '--to', '2026-11-01']);
+    expect(order.code).toBe(1);
+    expect(order.err).toContain('--to must be after --from');
+    const status = await runCliAgainst(live.url, ['audit', 'list', '--status', 'ok']);
+    expect(status.code).not.toBe(0);
+    expect(status.err).toContain("'ok' is invalid");
+  });
+
   it('refuses a max-results that is not a number, naming the option', async () => {
     const r = await runCliAgainst(live.url, ['audit', 'list', '--max-results', 'lots']);
     expect(r.code).toBe(1);
