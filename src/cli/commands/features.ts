@@ -397,12 +397,14 @@ Example:
 
 /**
  * What `hangar train --training-set ID|FILE` adds to a training run: a `hangar.training_set`
- * tag, and `feature_spec.yaml` next to `MLmodel` in the model package so `hangar score` can look
- * the features up again. `ID` is fetched from the server (REST `training-sets/get`); `FILE` is a
- * `feature_spec.yaml` already written.
+ * tag, a `hangar.sensitive_features` tag (comma-separated `table:feature` references, from the
+ * training set's lineage; only when there are any), and `feature_spec.yaml` next to `MLmodel` in
+ * the model package so `hangar score` can look the features up again. The tags also go on the
+ * logged model and the registered version. `ID` is fetched from the server (REST
+ * `training-sets/get`); `FILE` is a `feature_spec.yaml` already written.
  */
 export async function trainingSetHook(io: CliIo, trackingUri: string, arg: string): Promise<{ tags: Record<string, string>; files: Record<string, string> }> {
-  const { featureSpecYaml, parseFeatureSpec, FEATURE_SPEC_FILE } = await dataModule();
+  const { featureSpecYaml, parseFeatureSpec, FEATURE_SPEC_FILE, SENSITIVE_FEATURES_TAG } = await dataModule();
   const { FeaturesClient } = await import('../../client/index.js');
   let text: string;
   if (existsSync(arg)) {
@@ -412,5 +414,8 @@ export async function trainingSetHook(io: CliIo, trackingUri: string, arg: strin
     text = featureSpecYaml({ id: ts.id, spec: ts.request, lineage: ts.lineage });
   }
   const spec = parseFeatureSpec(text);
-  return { tags: { 'hangar.training_set': spec.trainingSetId ?? arg }, files: { [FEATURE_SPEC_FILE]: text } };
+  const sensitive = [...new Set((spec.lineage ?? []).flatMap((l) => (l.sensitive ?? []).map((s) => s.feature)))];
+  const tags: Record<string, string> = { 'hangar.training_set': spec.trainingSetId ?? arg };
+  if (sensitive.length > 0) tags[SENSITIVE_FEATURES_TAG] = sensitive.join(',');
+  return { tags, files: { [FEATURE_SPEC_FILE]: text } };
 }

@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import type { HangarClient } from '../../client/index.js';
 import type { CommandContext } from './context.js';
 import { clientFor, clientOptions, idList, intOption, repeatable, type CliIo } from '../options.js';
 import { formatNumber, formatTable } from '../table.js';
@@ -101,6 +102,7 @@ Examples:
       };
       if (o.search) {
         const r = await search({ ...common, mode: o.search, space, fixed, trials: o.trials, seed: o.seed });
+        if (hook !== undefined) await tagTrainedModel(client, hook.tags, r.best.result.loggedModelId, r.registered);
                 if (o.json) {
           io.out(
             `${JSON.stringify(
@@ -131,6 +133,7 @@ Examples:
         return;
       }
       const r = await train({ ...common, params: fixed });
+      if (hook !== undefined) await tagTrainedModel(client, hook.tags, r.loggedModelId, r.registered);
       if (o.json) {
         io.out(
           `${JSON.stringify(
@@ -157,6 +160,17 @@ Examples:
       io.out(formatTable(['metric', r.evaluatedOn === 'holdout' ? `holdout (${r.rows.holdout} rows)` : 'training rows (no --holdout)'], Object.entries(r.metrics).map(([k, v]) => [k, formatNumber(v)])));
       if (r.registered) io.out(`Registered ${r.registered.name} version ${r.registered.version}\n`);
     });
+}
+
+/**
+ * The training-set tags (`hangar.training_set`, `hangar.sensitive_features`) go on the logged
+ * model and the registered version too, so the version carries its lineage by itself (the
+ * `sensitive_features` compliance rule reads them there).
+ */
+async function tagTrainedModel(client: HangarClient, tags: Record<string, string>, loggedModelId: string | undefined, registered: { name: string; version: string } | undefined): Promise<void> {
+  if (loggedModelId !== undefined) await client.setLoggedModelTags(loggedModelId, tags);
+  if (registered === undefined) return;
+  for (const [key, value] of Object.entries(tags)) await client.setModelVersionTag(registered.name, registered.version, key, value);
 }
 
 /** Progress lines on stderr: phases, the first iteration and every tenth. */

@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tabularModelFromJSON } from '../../models/learners/index.js';
-import { runCliAgainst } from '../test-support/cli.js';
+import { runCliAgainst, testIo } from '../test-support/cli.js';
 import { startLiveServer, type LiveServer } from '../test-support/live-server.js';
 
 /** `hangar train` end to end against an in-process server with a temp home. */
@@ -198,4 +198,64 @@ describe('hangar train', () => {
     const file = await cli(['train', '--data', join(dir, 'missing.parquet'), '--target', 'late']);
     expect(file.err).toMatch(/RESOURCE_DOES_NOT_EXIST: No such data file/);
   });
+});
+
+describe('hangar train --training-set with sensitive features', () => {
+  const local = async (args: string[]) => {
+    const { runCli } = await import('../program.js');
+    const t = testIo();
+    const code = await runCli([...args, '--home', live.home], t.io);
+    return { code, out: t.out(), err: t.err() };
+  };
+
+  it('tags the run, the logged model and the version with them, and hangar validate checks them', async () => {
+    const defs = join(dir, 'features.yaml');
+    await writeFile(
+      defs,
+      `tables:
+  - name: train_feats
+    keys: [{name: i, type: long}]
+    timestamp_key: ts
+    features:
+      - {name: score, type: double, tags: {pii: "true"}}
+      - {name: shade, type: string, tags: {pii: "false"}}
+    source: "select i, ts, x * 2 as score, colour as shade from '${trainFile}'"
+    ttl: 0
+`,
+    );
+    expect((await local(['features', 'apply', defs])).code).toBe(0);
+    expect((await local(['features', 'compute', 'train_feats', '--end', '2001-02-01'])).code).toBe(0);
+    const out = join(dir, 'sensitive-train.parquet');
+    const built = await local(['features', 'training-set', '--labels', `select i, ts, late from '${trainFile}'`, '--lookup', 'train_feats', '--timestamp-column', 'ts', '--out', out, '--json']);
+    expect(built.err).toBe('');
+    const ts = JSON.parse(built.out) as { training_set_id: string; lineage: Array<{ sensitive: unknown }> };
+    expect(ts.lineage[0]!.sensitive).toEqual([{ column: 'score', feature: 'train_feats:score', tag: 'pii', value: 'true', on: 'feature' }]);
+
+    const r = await cli(['train', '--data', out, '--target', 'late', '--exclude', 'i,ts', '--learner', 'linear', '--training-set', ts.training_set_id, '--experiment', 'train-sensitive', '--register', 'late-sensitive', '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const trained = JSON.parse(r.out) as { run_id: string; model_id: string };
+    const expected = { 'hangar.training_set': ts.training_set_id, 'hangar.sensitive_features': 'train_feats:score' };
+    const runTags = Object.fromEntries((await live.client.getRun(trained.run_id)).data.tags.map((t) => [t.key, t.value]));
+    expect(runTags).toMatchObject(expected);
+    const version = await live.client.getModelVersion('late-sensitive', 1);
+    expect(Object.fromEntries(version.tags.map((t) => [t.key, t.value]))).toMatchObject(expected);
+    const logged = await live.client.getLoggedModel(trained.model_id);
+    expect(Object.fromEntries(logged.tags.map((t) => [t.key, t.value]))).toMatchObject(expected);
+
+    // The compliance rule reads the lineage from the version: refused until allowed.
+    const rules = 'description: false, required_tags: [], environment: false';
+    const strict = join(dir, 'strict.yaml');
+    await writeFile(strict, `compliance: { ${rules}, sensitive_features: { require_tag: privacy_review } }\n`);
+    const refused = await cli(['validate', 'models:/late-sensitive/1', '--config', strict]);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(
+      new RegExp(`^FAIL {2}sensitive_features {2}trained on sensitive features not allowed: train_feats:score \\(tag pii=true on the feature; column score of training set ${ts.training_set_id} \\(train_feats v1\\)\\)\\. To allow them, add them to sensitive_features.allow, or set the version tag privacy_review after a privacy review$`, 'm'),
+    );
+    expect((await live.client.getModelVersion('late-sensitive', 1)).tags.find((t) => t.key === 'compliance.sensitive_features')?.value).toMatch(/^FAIL: trained on sensitive features not allowed: train_feats:score /);
+    await live.client.setModelVersionTag('late-sensitive', 1, 'privacy_review', 'DPO-7');
+    const reviewed = await cli(['validate', 'models:/late-sensitive/1', '--config', strict]);
+    expect(reviewed.out).toMatch(/^PASS {2}sensitive_features {2}sensitive features allowed: train_feats:score \(reviewed: privacy_review=DPO-7\)$/m);
+    expect(reviewed.code).toBe(0);
+  }, 60_000);
 });
