@@ -30,7 +30,7 @@ export interface RedisMigration {
   converted: number;
   /** Hash rows dropped because the string row stored under the same key was as new or newer. */
   superseded: number;
-  /** Keys under `<prefix>r:` that are not rows of the older layout (no `#ts`/`#c`); left alone. */
+  /** Keys under `<prefix>r:` that are not rows of the older layout (not a hash, or no `#ts`/`#c`); left alone. */
   skipped: number;
   /** Tables that had hash rows. */
   tables: string[];
@@ -46,7 +46,8 @@ export interface RedisMigrateOptions {
 }
 
 // KEYS = hash row, string row, hash row, string row, …; ARGV = the table's features in spec
-// order. Returns {converted, superseded, skipped}. The guard is the write guard of
+// order. Returns {converted, superseded, skipped}. A key of another type where the string row
+// goes is replaced, as a write would. The guard is the write guard of
 // redis-online.ts's UPSERT with the hash as the incoming row, except that a tie keeps the
 // string: it was written by a newer Hangar, after the hash.
 const CONVERT = `
@@ -61,8 +62,11 @@ local function q(name)
   return s
 end
 for k = 1, #KEYS, 2 do
-  local h = redis.call('HGETALL', KEYS[k])
-  if #h > 0 then
+  -- pcall: a key of another type under r: is not a row; it must not stop the pass.
+  local h = redis.pcall('HGETALL', KEYS[k])
+  if h.err then
+    skipped = skipped + 1
+  elseif #h > 0 then
     local f = {}
     for i = 1, #h, 2 do f[h[i]] = h[i + 1] end
     local ts, c = f['#ts'], f['#c']
@@ -89,8 +93,8 @@ for k = 1, #KEYS, 2 do
         end
       end
       local keep = false
-      local cur = redis.call('GET', KEYS[k + 1])
-      if cur then
+      local cur = redis.pcall('GET', KEYS[k + 1])
+      if type(cur) == 'string' then
         local cts, cc = string.match(cur, '^(%-?[%d.e+]+) (%-?[%d.e+]+) ')
         cts, cc = tonumber(cts), tonumber(cc)
         if cts ~= nil and cc ~= nil and (nts < cts or (nts == cts and nc <= cc)) then keep = true end

@@ -122,15 +122,16 @@ describe.skipIf(redisUrl === null)(`Redis online store rows${redisUrl === null ?
     await r.set(`${prefix}j:wide:"old_wins"`, '200 1 {"rate":2}');
     await r.set(`${prefix}j:wide:"tie"`, '200 200 {"rate":2}');
     await r.set(`${prefix}j:wide:"created_breaks_tie"`, '200 200 {"rate":2}');
-    // Not a row (no #ts): left alone and reported.
+    // Not rows (no #ts; not a hash): left alone and reported.
     await r.hset(`${prefix}r:wide:"junk"`, 'rate', '1');
+    await r.set(`${prefix}r:wide:"text"`, '1 1 {"rate":1}');
 
     const { store, migration, lines } = await open();
-    expect(migration).toEqual({ alreadyDone: false, converted: 2, superseded: 2, skipped: 1, tables: ['wide'] });
-    expect(lines[0]).toMatch(/converted 2 rows .*; 2 older than the row already stored were dropped; 1 key under .* left alone\.$/);
-    const got = await store.read('wide', ['"new_wins"', '"old_wins"', '"tie"', '"created_breaks_tie"', '"junk"'], ['rate']);
-    expect(got).toEqual([{ eventTs: 200, values: [2] }, { eventTs: 300, values: [1] }, { eventTs: 200, values: [2] }, { eventTs: 200, values: [1] }, undefined]);
-    expect(await r.keys(`${prefix}r:*`)).toEqual([`${prefix}r:wide:"junk"`]);
+    expect(migration).toEqual({ alreadyDone: false, converted: 2, superseded: 2, skipped: 2, tables: ['wide'] });
+    expect(lines[0]).toMatch(/converted 2 rows .*; 2 older than the row already stored were dropped; 2 keys under .* left alone\.$/);
+    const got = await store.read('wide', ['"new_wins"', '"old_wins"', '"tie"', '"created_breaks_tie"', '"junk"', '"text"'], ['rate']);
+    expect(got).toEqual([{ eventTs: 200, values: [2] }, { eventTs: 300, values: [1] }, { eventTs: 200, values: [2] }, { eventTs: 200, values: [1] }, undefined, undefined]);
+    expect((await r.keys(`${prefix}r:*`)).sort()).toEqual([`${prefix}r:wide:"junk"`, `${prefix}r:wide:"text"`]);
   });
 
   it('converges when interrupted, run twice at once, and racing a materialisation', async () => {
