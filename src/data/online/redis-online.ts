@@ -166,8 +166,9 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   async deleteTable(name: string): Promise<void> {
-    // Rows of both layouts: JSON strings (`j:`) and the hashes older versions wrote (`r:`).
-    for (const match of [`${escapeGlob(this.rowPrefix(name))}*`, `${escapeGlob(`${this.prefix}r:${name}:`)}*`]) {
+    // Rows of both layouts: the hashes older versions wrote (`r:`), then JSON strings (`j:`), in
+    // that order, so that a hash another process converts meanwhile is removed as a string.
+    for (const match of [`${escapeGlob(`${this.prefix}r:${name}:`)}*`, `${escapeGlob(this.rowPrefix(name))}*`]) {
       let cursor = '0';
       do {
         const [next, keys] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
