@@ -5,6 +5,7 @@ import { Link } from './components/Link.tsx';
 import { ExperimentsPage } from './pages/ExperimentsPage.tsx';
 import { ExperimentRunsPage } from './pages/ExperimentRunsPage.tsx';
 import { RunPage } from './pages/RunPage.tsx';
+import { CompareRunsPage } from './pages/CompareRunsPage.tsx';
 import { ModelsPage } from './pages/ModelsPage.tsx';
 import { ModelPage } from './pages/ModelPage.tsx';
 import { ModelVersionPage } from './pages/ModelVersionPage.tsx';
@@ -26,6 +27,8 @@ const ROUTES: Array<[string, (p: Params, query: URLSearchParams) => ReactNode]> 
   ['/experiments/:id', (p, q) => <ExperimentRunsPage key={p.id} experimentId={p.id as string} query={q} />],
   ['/experiments/:id/runs/:runId', (p) => <RunPage key={p.runId} runId={p.runId as string} />],
   ['/runs/:runId', (p) => <RunPage key={p.runId} runId={p.runId as string} />],
+  ['/compare', (_p, q) => <CompareRunsPage key={q.get('runs') ?? ''} query={q} />],
+  ['/compare-runs', (_p, q) => <CompareRunsPage key={q.get('runs') ?? ''} query={q} />],
   ['/models', (_p, q) => <ModelsPage query={q} />],
   ['/models/:name', (p) => <ModelPage key={p.name} name={p.name as string} />],
   ['/models/:name/versions/:version', (p) => <ModelVersionPage key={`${p.name}/${p.version}`} name={p.name as string} version={p.version as string} />],

@@ -11,6 +11,7 @@ import { Link } from '../components/Link.tsx';
 import { Pager } from '../components/Pager.tsx';
 import { SearchBox } from '../components/SearchBox.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
+import '../components/compare.css';
 
 const PAGE_SIZES = [25, 50, 100, 500];
 const DEFAULT_ORDER = 'attributes.start_time DESC';
@@ -66,7 +67,27 @@ function parseOrder(order: string): { key: string; desc: boolean } {
   return m === null ? { key: order.trim(), desc: false } : { key: m[1] as string, desc: (m[2] as string).toUpperCase() === 'DESC' };
 }
 
-function RunsTable({ experimentId, filter, order, size, setQuery }: { experimentId: string; filter: string; order: string; size: number; setQuery(q: Record<string, string | undefined>): void }) {
+/** The ticked runs, and a way to tick or untick some; kept in the address, so paging and sorting keep them. */
+interface Selection {
+  ids: string[];
+  set(ids: string[], on: boolean): void;
+}
+
+function RunsTable({
+  experimentId,
+  filter,
+  order,
+  size,
+  setQuery,
+  selection,
+}: {
+  experimentId: string;
+  filter: string;
+  order: string;
+  size: number;
+  setQuery(q: Record<string, string | undefined>): void;
+  selection: Selection;
+}) {
   const pages = usePageTokens();
   const { data, error, loading } = useLoad(
     () =>
@@ -81,6 +102,10 @@ function RunsTable({ experimentId, filter, order, size, setQuery }: { experiment
   );
   const runs = data?.runs ?? [];
   const columns = columnsFor(runs);
+  const ticked = new Set(selection.ids);
+  const pageIds = runs.map((r) => r.info.run_id);
+  const allTicked = pageIds.length > 0 && pageIds.every((id) => ticked.has(id));
+  const someTicked = pageIds.some((id) => ticked.has(id));
   const current = parseOrder(order);
   const groups = [
     { name: '', span: columns.filter((c) => c.group === undefined).length },
@@ -114,6 +139,18 @@ function RunsTable({ experimentId, filter, order, size, setQuery }: { experiment
                   const active = c.orderKey !== undefined && current.key === c.orderKey;
                   return (
                     <th key={c.id} className={c.numeric ? 'num' : undefined} aria-sort={active ? (current.desc ? 'descending' : 'ascending') : undefined}>
+                      {c.id === 'name' && (
+                        <input
+                          type="checkbox"
+                          className="pick"
+                          aria-label="Select the runs on this page"
+                          checked={allTicked}
+                          ref={(el) => {
+                            if (el !== null) el.indeterminate = someTicked && !allTicked;
+                          }}
+                          onChange={(e) => selection.set(pageIds, e.target.checked)}
+                        />
+                      )}
                       {c.orderKey === undefined ? (
                         c.header
                       ) : (
@@ -129,9 +166,18 @@ function RunsTable({ experimentId, filter, order, size, setQuery }: { experiment
             </thead>
             <tbody>
               {runs.map((r) => (
-                <tr key={r.info.run_id}>
+                <tr key={r.info.run_id} className={ticked.has(r.info.run_id) ? 'selected' : undefined}>
                   {columns.map((c) => (
                     <td key={c.id} className={c.numeric ? 'num' : undefined}>
+                      {c.id === 'name' && (
+                        <input
+                          type="checkbox"
+                          className="pick"
+                          aria-label={`Select ${r.info.run_name || r.info.run_id}`}
+                          checked={ticked.has(r.info.run_id)}
+                          onChange={(e) => selection.set([r.info.run_id], e.target.checked)}
+                        />
+                      )}
                       {c.cell(r)}
                     </td>
                   ))}
@@ -157,8 +203,17 @@ export function ExperimentRunsPage({ experimentId, query }: { experimentId: stri
   const size = Number.isInteger(sizeParam) && sizeParam >= 1 && sizeParam <= 1000 ? sizeParam : 100;
   const sizes = PAGE_SIZES.includes(size) ? PAGE_SIZES : [...PAGE_SIZES, size].sort((a, b) => a - b);
   const path = `/experiments/${encodeURIComponent(experimentId)}`;
-  const setQuery = (q: Record<string, string | undefined>) =>
-    navigate(withQuery(path, { filter, order: order === DEFAULT_ORDER ? undefined : order, size: size === 100 ? undefined : String(size), ...q }));
+  const selected = (query.get('selected') ?? '').split(',').filter((id) => id !== '');
+  const base = { filter, order: order === DEFAULT_ORDER ? undefined : order, size: size === 100 ? undefined : String(size), selected: selected.join(',') };
+  const setQuery = (q: Record<string, string | undefined>) => navigate(withQuery(path, { ...base, ...q }));
+  // Ticking a box replaces the address rather than adding a history entry per click.
+  const selection: Selection = {
+    ids: selected,
+    set: (ids, on) => {
+      const next = on ? [...new Set([...selected, ...ids])] : selected.filter((id) => !ids.includes(id));
+      navigate(withQuery(path, { ...base, selected: next.join(',') }), { replace: true });
+    },
+  };
   const exp = experiment.data?.experiment;
   useTitle(exp?.name ?? `Experiment ${experimentId}`);
 
@@ -198,8 +253,18 @@ export function ExperimentRunsPage({ experimentId, query }: { experimentId: stri
             ))}
           </select>
         </label>
+        <div className="selection">
+          <button type="button" disabled={selected.length < 2} onClick={() => navigate(withQuery('/compare', { runs: selected.join(',') }))} title="Compare the ticked runs side by side">
+            Compare ({selected.length})
+          </button>
+          {selected.length > 0 && (
+            <button type="button" className="link" onClick={() => selection.set(selected, false)}>
+              Clear selection
+            </button>
+          )}
+        </div>
       </div>
-      <RunsTable key={`${filter}\n${order}\n${size}`} experimentId={experimentId} filter={filter} order={order} size={size} setQuery={setQuery} />
+      <RunsTable key={`${filter}\n${order}\n${size}`} experimentId={experimentId} filter={filter} order={order} size={size} setQuery={setQuery} selection={selection} />
     </section>
   );
 }
