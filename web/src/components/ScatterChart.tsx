@@ -100,6 +100,13 @@ export function ScatterChart({ points, xLabel, yLabel }: { points: ScatterPoint[
           </g>
         )}
       </svg>
+      <div className="legend">
+        {points.map((p, i) => (
+          <span key={i}>
+            <span className="swatch" style={{ background: p.colour }} /> {p.label}
+          </span>
+        ))}
+      </div>
     </figure>
   );
 }
