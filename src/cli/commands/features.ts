@@ -121,10 +121,11 @@ Examples:
   });
 
   dataOptions(features.command('show').argument('<name>', 'feature table name').description('show a feature table: definition and versions')).action(async (name: string, o: Flags) => {
-    const { getFeatureTable, featureStoreOf, formatTtl } = await dataModule();
+    const { getFeatureTable, featureStoreOf, formatTtl, sensitiveFeatures, sensitiveFeatureToWire } = await dataModule();
     const { table, versions } = await withDataContext(io, o, async (c) => ({ table: await getFeatureTable(c, name), versions: await featureStoreOf(c).listVersions(name) }));
+    const sensitive = sensitiveFeatures(table.spec).map(sensitiveFeatureToWire);
     if (o.json === true) {
-      io.out(json({ spec: table.spec, record: table.record, versions }));
+      io.out(json({ spec: table.spec, record: table.record, versions, sensitive_features: sensitive }));
       return;
     }
     const s = table.spec;
@@ -139,6 +140,7 @@ Examples:
         ['description', s.description ?? ''],
         ['owner', s.owner ?? ''],
         ['tags', Object.entries(s.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(', ')],
+        ['sensitive', sensitive.length === 0 ? 'none' : sensitive.map((f) => `${f.feature} (${f.reason})`).join(', ')],
       ]),
     );
     io.out(`\n${formatTable(['FEATURE', 'TYPE', 'TAGS', 'DESCRIPTION'], s.features.map((f) => [f.name, f.type, Object.entries(f.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(', '), f.description ?? '']))}`);

@@ -225,6 +225,7 @@ describe('hangar train --training-set with sensitive features', () => {
     );
     expect((await local(['features', 'apply', defs])).code).toBe(0);
     expect((await local(['features', 'compute', 'train_feats', '--end', '2001-02-01'])).code).toBe(0);
+    expect((await local(['features', 'show', 'train_feats'])).out).toMatch(/^sensitive\s+train_feats:score \(tag pii=true on the feature\)$/m);
     const out = join(dir, 'sensitive-train.parquet');
     const built = await local(['features', 'training-set', '--labels', `select i, ts, late from '${trainFile}'`, '--lookup', 'train_feats', '--timestamp-column', 'ts', '--out', out, '--json']);
     expect(built.err).toBe('');
