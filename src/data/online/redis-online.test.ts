@@ -73,8 +73,12 @@ describe.skipIf(redisUrl === null)(`Redis online store rows${redisUrl === null ?
     expect(await store.write('origin_stats', [{ key: encodeEntityKey(['SFO']), eventTs: -5, createdTs: 8, values: { rate: 2 } }])).toBe(1);
     expect(await store.read('origin_stats', [encodeEntityKey(['SFO'])], ['rate'])).toEqual([{ eventTs: -5, values: [2] }]);
     await r.hset(`${prefix}r:origin_stats:"LAX"`, '#ts', '1', '#c', '1', 'rate', '0.1');
+    await store.registerTable({ ...spec, name: 'other' }, 0);
     await store.deleteTable('origin_stats');
-    expect(await r.keys(`${prefix}*`)).toEqual([`${prefix}layout`]);
+    expect((await r.keys(`${prefix}*`)).sort()).toEqual([`${prefix}layout`, `${prefix}m:other`, `${prefix}tables`]);
+    // The last table gone, nothing is left under the prefix, not even the layout marker.
+    await store.deleteTable('other');
+    expect(await r.keys(`${prefix}*`)).toEqual([]);
   });
 
   it('reads rows the older layout wrote after opening converts them, once', async () => {

@@ -48,6 +48,13 @@ end
 redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
 return 1`;
 
+// KEYS = the table's state, the set of tables, the layout marker; ARGV[1] = the table's name.
+const DROP_TABLE = `
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+if redis.call('SCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[3]) end
+return 1`;
+
 /** Keys per MGET: bounds how long one command holds Redis. */
 const READ_KEYS_PER_CALL = 500;
 
@@ -176,7 +183,9 @@ class RedisOnlineStore implements OnlineStore {
         if (keys.length > 0) await this.redis.unlink(...keys);
       } while (cursor !== '0');
     }
-    await this.redis.multi().del(`${this.prefix}m:${name}`).srem(`${this.prefix}tables`, name).exec();
+    // The last table gone, the layout marker goes too, so an emptied prefix holds no key (the
+    // next open marks it again without a scan, as there are no tables).
+    await this.redis.eval(DROP_TABLE, 3, `${this.prefix}m:${name}`, `${this.prefix}tables`, `${this.prefix}layout`, name);
   }
 
   async close(): Promise<void> {
