@@ -62,6 +62,8 @@ export interface FeatureServiceInfo {
   tags: Record<string, string>;
   /** 1 when created; one more each time its content changed. */
   version: number;
+  /** The sensitive features among `features`, marked as on their tables (from the tables' current tags). */
+  sensitiveFeatures: SensitiveFeatureInfo[];
   creationTimestamp: number;
   lastUpdatedTimestamp: number;
 }
@@ -174,6 +176,7 @@ function serviceFrom(w: Wire): FeatureServiceInfo {
     owner: (w.owner as string | null | undefined) ?? null,
     tags: (w.tags ?? {}) as Record<string, string>,
     version: num(w.version),
+    sensitiveFeatures: (w.sensitive_features ?? []) as SensitiveFeatureInfo[],
     creationTimestamp: num(w.creation_timestamp),
     lastUpdatedTimestamp: num(w.last_updated_timestamp),
   };

@@ -126,5 +126,10 @@ describe('feature tables over REST and the SDK', () => {
     ]);
     // Stored with the training set: read back the same.
     expect((await features.getTrainingSet(ts.id)).lineage).toEqual(ts.lineage);
+
+    // A service lists the sensitive features among its references.
+    await features.applyAll({ services: [{ name: 'buyers_v1', features: ['buyers:*', 'prices:price', 'vault:note'] }] });
+    expect((await features.getService('buyers_v1')).sensitiveFeatures.map((s) => s.feature)).toEqual(['buyers:email', 'buyers:age', 'vault:note']);
+    expect((await features.listServices()).find((s) => s.name === 'buyers_v1')?.sensitiveFeatures[2]).toEqual({ feature: 'vault:note', tag: 'gdpr', value: 'yes', on: 'table', reason: 'tag gdpr=yes on the table' });
   });
 });

@@ -60,6 +60,15 @@ export function featureTableToWire(t: FeatureTableInfo): Record<string, unknown>
   };
 }
 
+/**
+ * Services as they go over the wire, each with the sensitive features among its references
+ * (`sensitive_features`, as on tables), from the registered tables' current tags.
+ */
+async function servicesToWire(data: DataContext, services: Parameters<typeof featureServiceToWire>[0][]): Promise<Array<Record<string, unknown>>> {
+  const marks = new Map((await listFeatureTables(data)).flatMap((t) => sensitiveFeatures(t.spec).map((s) => [s.ref, sensitiveFeatureToWire(s)] as const)));
+  return services.map((s) => ({ ...featureServiceToWire(s), sensitive_features: s.spec.features.flatMap((ref) => marks.get(ref) ?? []) }));
+}
+
 /** A computed version as it goes over the wire. */
 export function featureVersionToWire(v: FeatureTableVersionRecord): Record<string, unknown> {
   return {
@@ -125,11 +134,11 @@ export function registerFeatureRoutes(ctx: ApiContext): void {
     return { results, services: serviceResults, dry_run: dryRun };
   });
 
-  hangarRoute(ctx, 'GET', '/features/services/list', async () => ({ feature_services: (await listFeatureServices(data)).map(featureServiceToWire) }));
+  hangarRoute(ctx, 'GET', '/features/services/list', async () => ({ feature_services: await servicesToWire(data, await listFeatureServices(data)) }));
 
   hangarRoute(ctx, 'GET', '/features/services/get', async (req) => {
     const q = parseInput(z.object({ name: z.string().min(1) }), req.json);
-    return { feature_service: featureServiceToWire(await getFeatureService(data, q.name)) };
+    return { feature_service: (await servicesToWire(data, [await getFeatureService(data, q.name)]))[0] };
   });
 
   hangarRoute(ctx, 'POST', '/features/services/delete', async (req) => {

@@ -15,7 +15,7 @@ export interface FeatureSpec {
   type: FeatureType;
   /** Free text shown in the catalogue. */
   description?: string;
-  /** Tags, e.g. `{pii: 'true'}`; sensitive-data tags are reported by governance checks. */
+  /** Tags, e.g. `{pii: 'true'}`; which tags mark sensitive data is decided in `sensitive.ts`. */
   tags?: Record<string, string>;
 }
 
