@@ -64,7 +64,7 @@ type UpsertClient = RedisClient & { hangarOnlineUpsert(key: string, ...args: str
 export async function openRedisOnlineStore(options: RedisOnlineOptions): Promise<OnlineStore> {
   const { Redis } = await import('ioredis');
   // No auto-pipelining: it wraps every command in a new Pipeline object that copies each
-  // command and script of the client onto itself, which cost a 1-entity look-up ≈12 µs of CPU
+  // command and script of the client onto itself, which cost a 1-entity look-up ≈15 µs of CPU
   // and most of its garbage. A look-up is one MGET; writes use explicit pipelines.
   const client = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: false }) as UpsertClient;
   client.on('error', () => {
