@@ -40,8 +40,8 @@ describe('hangar demo', () => {
     expect(out1).toMatch(/data {8}[\d,]+ training rows × 9 features \(origin, destination, distance, hour, weekday, origin_delay_rate_7d, origin_flights_7d, route_delay_rate_7d, route_flights_7d\)/);
     expect(out1).toMatch(/train {7}Baseline logistic regression: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v1\n/);
     expect(out1).toMatch(/train {7}Gradient-boosted trees: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v2\n/);
-    expect(out1).toContain('compliance  v1: 7/7 rules pass');
-    expect(out1).toContain('compliance  v2: 7/7 rules pass');
+    expect(out1).toContain('compliance  v1: 8/8 rules pass');
+    expect(out1).toContain('compliance  v2: 8/8 rules pass');
     expect(out1).toContain('deploy      v1 (baseline) passed the gate with no champion to compare → champion, Production');
     expect(out1).toMatch(/gate {8}v2: roc_auc 0\.\d{4} vs champion v1 0\.\d{4} → approved, alias challenger\n/);
     expect(out1).toContain('request     dana asks to move v2 to Production');
@@ -78,7 +78,7 @@ describe('hangar demo', () => {
     }
     expect(out1).toMatch(/retrain {5}training set ts_[0-9a-f]+…: [\d,]+ flights through 2001-0[56]-\d\d \(1 in 20\); gate data: [\d,]+ other flights/);
     expect(out1).toMatch(/train {7}Gradient-boosted trees retrained after the alert: run [0-9a-f]{8}…, holdout AUC 0\.\d{4}, log loss 0\.\d{4} → flight-delays v3\n/);
-    expect(out1).toContain('compliance  v3: 7/7 rules pass');
+    expect(out1).toContain('compliance  v3: 8/8 rules pass');
     expect(out1).toMatch(/gate {8}v3: roc_auc 0\.\d{4} vs champion v2 0\.\d{4} → (approved|rejected|failed)/);
     // A retrained version became champion, serving followed the alias the next morning, and the windows after it show it serving.
     const swap = /^ {14}(2001-0[56]-\d\d) .*swap v(\d+) → v(\d+)$/m.exec(out1);
@@ -117,6 +117,8 @@ describe('hangar demo', () => {
       const v3 = await client.getModelVersion('flight-delays', 3);
       const tags = Object.fromEntries(v3.tags.map((t) => [t.key, t.value]));
       expect(tags).toMatchObject({ compliance_status: 'passed', owner: 'dana' });
+      // The project's sensitive_features rule read the retraining set's lineage: no sensitive feature.
+      expect(tags['compliance.sensitive_features']).toMatch(/^PASS: no sensitive features in training set ts_[0-9a-f]+ \(origin_delays_7d v\d+, route_delays_7d v\d+\)$/);
       expect(tags.validation_status).toMatch(/^(approved|rejected|failed)$/);
       const monitors = new MonitorsClient(server.url);
       const alerts = await monitors.alerts({ name: 'flight-delays-daily' });

@@ -32,6 +32,7 @@ import {
 export const DEMO_PROJECT_YAML = `compliance:
   required_tags: [owner, use_case]
   required_metrics: [auc, log_loss]
+  sensitive_features: { require_tag: privacy_review }   # the flights features carry no sensitive-data tags
 validation:
   mode: enabled
   thresholds:
