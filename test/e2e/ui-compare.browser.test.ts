@@ -143,6 +143,15 @@ describe.skipIf(skipReason !== '')(`run comparison in Chromium${skipReason === '
     const url = new URL(page.url());
     expect(url.pathname).toBe('/compare');
     expect(url.searchParams.get('runs')?.split(',')).toEqual([runs.base, runs.lone, runs.wide]);
+
+    // Back in the runs table the ticks are still there, until cleared.
+    await page.goBack();
+    await poll(runNames).toEqual(['wide-run', 'other-run']);
+    expect(await compare.innerText()).toBe('Compare (3)');
+    await page.getByRole('button', { name: 'Clear selection' }).click();
+    await poll(() => compare.innerText()).toBe('Compare (0)');
+    expect(await tick('wide-run').isChecked()).toBe(false);
+    expect(new URL(page.url()).searchParams.has('selected')).toBe(false);
   });
 
   it('shows the runs side by side, marks the differing rows, and hides the equal ones on request', async () => {

@@ -203,7 +203,7 @@ export function ExperimentRunsPage({ experimentId, query }: { experimentId: stri
   const size = Number.isInteger(sizeParam) && sizeParam >= 1 && sizeParam <= 1000 ? sizeParam : 100;
   const sizes = PAGE_SIZES.includes(size) ? PAGE_SIZES : [...PAGE_SIZES, size].sort((a, b) => a - b);
   const path = `/experiments/${encodeURIComponent(experimentId)}`;
-  const selected = (query.get('selected') ?? '').split(',').filter((id) => id !== '');
+  const selected = [...new Set((query.get('selected') ?? '').split(',').filter((id) => id !== ''))];
   const base = { filter, order: order === DEFAULT_ORDER ? undefined : order, size: size === 100 ? undefined : String(size), selected: selected.join(',') };
   const setQuery = (q: Record<string, string | undefined>) => navigate(withQuery(path, { ...base, ...q }));
   // Ticking a box replaces the address rather than adding a history entry per click.
