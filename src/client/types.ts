@@ -562,7 +562,10 @@ export interface AuditListOptions {
   entityId?: string;
   /** Exactly this principal (who). */
   principal?: string;
-  /** Exactly this action (what), `METHOD /route/pattern`, e.g. `POST /api/2.0/mlflow/transition-requests/approve`. */
+  /**
+   * Exactly this action (what), `METHOD /route/pattern`, e.g. `POST /api/2.0/mlflow/transition-requests/approve`;
+   * an MLflow route matches under both of its prefixes (`/api/2.0/mlflow` and the web UI's `/ajax-api/2.0/mlflow`).
+   */
   action?: string;
   /** Rows at or after this time: epoch ms, a Date, or ISO-8601 (a time without a zone is UTC). */
   from?: number | string | Date;

@@ -118,7 +118,9 @@ describe('audit trail filters', () => {
       expect(await all({})).toEqual(expected(() => true));
       expect(await all({ principal: 'alice' })).toEqual(expected((i) => i % 2 === 0));
       expect(await all({ principal: 'ali' })).toEqual([]);
-      expect(await all({ action: approve })).toEqual(expected((i) => i % 3 === 0));
+      expect(await all({ actions: [approve] })).toEqual(expected((i) => i % 3 === 0));
+      expect(await all({ actions: [approve, update] })).toEqual(expected(() => true));
+      expect(await all({ actions: [] })).toEqual([]);
       expect(await all({ outcome: 'failed' })).toEqual(expected((i) => i % 4 === 3));
       expect(await all({ outcome: 'succeeded' })).toEqual(expected((i) => i % 4 !== 3));
       // From is inclusive, to exclusive.
@@ -126,7 +128,7 @@ describe('audit trail filters', () => {
       expect(await all({ fromTimestamp: t0 + 20 * 3_600_000 })).toEqual([23, 22, 21, 20]);
       expect(await all({ toTimestamp: t0 + 2 * 3_600_000 })).toEqual([1, 0]);
       // Everything at once, paged two rows at a time.
-      const combined = { principal: 'bob', action: update, outcome: 'succeeded' as const, fromTimestamp: t0 + 3_600_000, toTimestamp: t0 + 22 * 3_600_000, entityId: 'm1' };
+      const combined = { principal: 'bob', actions: [update], outcome: 'succeeded' as const, fromTimestamp: t0 + 3_600_000, toTimestamp: t0 + 22 * 3_600_000, entityId: 'm1' };
       const want = expected((i) => i % 2 === 1 && i % 3 !== 0 && i % 4 !== 3 && i >= 1 && i < 22);
       expect(want).toEqual([17, 13, 5, 1]);
       expect(await all(combined, 2)).toEqual(want);

@@ -1404,13 +1404,14 @@ export class KyselyStore implements Store {
 
   async listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
     const before = decodeKeysetToken(query.pageToken);
+    if (query.actions?.length === 0) return { items: [] };
     return this.#read(async (trx) => {
       let q = trx.selectFrom('audit_log').selectAll();
       if (before !== null) q = q.where('id', '<', before);
       if (query.entityType !== undefined) q = q.where('entity_type', '=', query.entityType);
       if (query.entityId !== undefined) q = q.where('entity_id', '=', query.entityId);
       if (query.principal !== undefined) q = q.where('principal', '=', query.principal);
-      if (query.action !== undefined) q = q.where('action', '=', query.action);
+      if (query.actions !== undefined) q = q.where('action', 'in', [...query.actions]);
       if (query.fromTimestamp !== undefined) q = q.where('timestamp', '>=', query.fromTimestamp);
       if (query.toTimestamp !== undefined) q = q.where('timestamp', '<', query.toTimestamp);
       // Literal 400, not a parameter: only then may SQLite and PostgreSQL use the partial index of failures.

@@ -174,8 +174,8 @@ export interface AuditQuery {
   entityId?: string;
   /** Exactly this principal. */
   principal?: string;
-  /** Exactly this action, `METHOD /route/pattern`. */
-  action?: string;
+  /** Any of these actions, each exactly, `METHOD /route/pattern`. */
+  actions?: readonly string[];
   /** Epoch ms; rows at or after it. */
   fromTimestamp?: number;
   /** Epoch ms; rows before it. */

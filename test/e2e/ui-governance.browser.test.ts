@@ -228,6 +228,56 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
     await expect.poll(() => page.locator('h1').innerText()).toContain(`${MODEL} version 1`);
   });
 
+  it('filters the audit trail by action, principal, outcome and time on the server, kept in the address', async () => {
+    const create = 'POST /api/2.0/mlflow/registered-models/create';
+    const audit = (q: string) => api<{ entries: Array<{ id: number; action: string; status: number }> }>('GET', `/api/2.0/hangar/audit/list?${q}`);
+    const { entries: creates } = await audit(`action=${encodeURIComponent(create)}`);
+    const { entries: newest } = await audit('max_results=5');
+    // The models were created before everything else: only a server-side filter puts them on the first page of five.
+    expect(creates.length).toBeGreaterThan(0);
+    expect(newest.map((e) => e.id)).not.toContain(creates[0]!.id);
+
+    await page.goto(`${server.url}/audit?size=5`);
+    const table = page.getByRole('table', { name: 'Audit entries' });
+    const actions = () => table.locator('tbody tr td:nth-child(3)').allInnerTexts();
+    await expect.poll(actions).toEqual(newest.map((e) => e.action));
+    await page.getByRole('combobox', { name: 'Action' }).fill(create);
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect.poll(actions).toEqual(creates.slice(0, 5).map((e) => e.action));
+    expect(new URL(page.url()).searchParams.get('action')).toBe(create);
+    // The page approved through /ajax-api, the UI's prefix: the filter matches a route under either.
+    await page.getByRole('combobox', { name: 'Action' }).fill('POST /api/2.0/mlflow/transition-requests/approve');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect.poll(actions).toEqual(['POST /ajax-api/2.0/mlflow/transition-requests/approve']);
+
+    // Failed requests (the duplicate transition request refused earlier), then clicking a principal adds it to the filters.
+    const { entries: failed } = await audit('status=failed');
+    expect(failed.map((e) => e.action)).toContain('POST /ajax-api/2.0/mlflow/transition-requests/create');
+    await page.goto(`${server.url}/audit?status=failed`);
+    await expect.poll(actions).toEqual(failed.map((e) => e.action));
+    expect(await page.getByRole('combobox', { name: 'Outcome' }).inputValue()).toBe('failed');
+    await table.getByRole('button', { name: 'anonymous' }).first().click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('principal')).toBe('anonymous');
+    expect(new URL(page.url()).searchParams.get('status')).toBe('failed');
+    await expect.poll(actions).toEqual(failed.map((e) => e.action));
+    await page.getByRole('textbox', { name: 'Principal' }).fill('nobody');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect.poll(() => page.getByText('No audit entries match the filters.').count()).toBe(1);
+
+    // A time range: nothing after 2099; a range that ends before it starts is the server's error, naming `to`.
+    await page.goto(`${server.url}/audit?from=2099-01-01T00:00`);
+    expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe('2099-01-01T00:00');
+    await expect.poll(() => page.getByText('No audit entries match the filters.').count()).toBe(1);
+    await page.getByLabel('To', { exact: true }).fill('2000-01-01T00:00');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').locator('.error-code').innerText()).toBe('INVALID_PARAMETER_VALUE');
+    expect(await page.getByRole('alert').locator('.error-message').innerText()).toMatch(/^to must be after from/);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => table.locator('tbody tr').count()).toBeGreaterThan(5);
+    expect(new URL(page.url()).search).toBe('');
+    await shot('audit-filtered');
+  });
+
   it('pages through the audit trail with the page tokens of the server', async () => {
     const { entries } = await api<{ entries: Array<{ action: string; timestamp: number }> }>('GET', '/api/2.0/hangar/audit/list?max_results=10');
     expect(entries).toHaveLength(10);
@@ -420,6 +470,71 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
       await expect.poll(() => authPage.getByLabel('Current stage').innerText()).toBe('Staging');
       expect(await stage()).toBe('Staging');
       await expect.poll(() => authPage.getByRole('table', { name: 'Activities' }).innerText()).toMatch(/APPROVED_REQUEST\s+gov-admin\s+None → Staging\s+ok by the admin/);
+    } finally {
+      await authPage.close();
+      await secured.stop();
+      rmSync(authHome, { recursive: true, force: true });
+    }
+  });
+
+  it('on an --auth server that refuses anonymous reads, opens a monitor report fetched with the token', async () => {
+    const authHome = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui2-report-'));
+    const token = (user: string) => JSON.parse(execFileSync(process.execPath, [bin, 'tokens', 'create', '--home', authHome, '--user', user, '--admin', '--json'], { encoding: 'utf8' })) as { token: string; tokenId: string };
+    const admin = token('report-admin').token;
+    const revoked = token('report-leaver');
+    const secured = await startServerProcess(['--home', authHome, '--auth', '--default-permission', 'NO_PERMISSIONS']);
+    const authPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    authPage.on('pageerror', (e) => problems.push(e.message));
+    const call = async (path: string, body: unknown) => {
+      const res = await fetch(`${secured.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify(body) });
+      const text = await res.text();
+      expect(res.status, text).toBe(200);
+      return JSON.parse(text) as { run: { run_id: string; status: string } };
+    };
+    try {
+      await call('/api/2.0/mlflow/registered-models/create', { name: 'secured-monitored' });
+      const day = join(authHome, 'artifacts', 'inference-log', 'secured-monitored', 'date=2026-05-01');
+      mkdirSync(day, { recursive: true });
+      await writeLogFixture(join(day, '1-0.parquet'), { start: '2026-05-01', days: 3, rowsPerDay: 20 });
+      await call('/api/2.0/hangar/monitors/create', {
+        name: 'secured-quality',
+        source: { inference_log: { model: 'secured-monitored' } },
+        profile: { type: 'InferenceLog', granularities: ['1 day'], problem_type: 'PROBLEM_TYPE_CLASSIFICATION' },
+      });
+      const { run } = await call('/api/2.0/hangar/monitors/run', { name: 'secured-quality' });
+      expect(run.status).toBe('SUCCEEDED');
+      // What a plain link gets: the server refuses the report without a token.
+      const reportPath = `/api/2.0/hangar/monitors/runs/report?run_id=${encodeURIComponent(run.run_id)}`;
+      expect((await fetch(`${secured.url}${reportPath}`)).status).toBe(401);
+
+      await authPage.goto(`${secured.url}/monitors/secured-quality`);
+      await authPage.getByRole('textbox', { name: 'API token' }).fill(admin);
+      await authPage.getByRole('button', { name: 'Use' }).click();
+      const link = authPage.getByRole('table', { name: 'Monitor runs' }).getByRole('link', { name: 'HTML report' });
+      await expect.poll(() => link.count()).toBe(1);
+      expect(await link.getAttribute('href')).toBe(reportPath);
+      const opened = authPage.context().waitForEvent('page');
+      await link.click();
+      const tab = await opened;
+      await tab.waitForURL(/^blob:/);
+      await expect.poll(() => tab.locator('h1').innerText()).toBe('Monitor secured-quality');
+      expect(await tab.title()).toBe(`Monitor secured-quality, run ${run.run_id}`);
+      if (shots !== undefined) await tab.screenshot({ path: join(shots, 'ui2-auth-report.png'), fullPage: true });
+      await tab.close();
+      expect(await authPage.getByRole('alert').count()).toBe(0);
+
+      // A token revoked after the page loaded: the refusal shows under the link, and no tab stays open.
+      await authPage.getByRole('button', { name: 'Sign out' }).click();
+      await authPage.getByRole('textbox', { name: 'API token' }).fill(revoked.token);
+      await authPage.getByRole('button', { name: 'Use' }).click();
+      await expect.poll(() => link.count()).toBe(1);
+      await call('/api/2.0/hangar/tokens/revoke', { token_id: revoked.tokenId });
+      await link.click();
+      const refusal = authPage.getByRole('table', { name: 'Monitor runs' }).getByRole('alert');
+      await expect.poll(() => refusal.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
+      await expect.poll(() => authPage.context().pages().length).toBe(1);
+      expect(problems).toEqual([]);
     } finally {
       await authPage.close();
       await secured.stop();

@@ -151,12 +151,19 @@ for (const engine of ENGINES) {
         const since = Date.now();
         const name = await modelWith(0, 'carol');
         await ok(call('PATCH', `${M}/registered-models/update`, { name, description: 'one' }, 'carol'));
-        await ok(call('PATCH', `${M}/registered-models/update`, { name, description: 'two' }, 'carol'));
+        // The web UI's prefix: the same action under /ajax-api.
+        await ok(call('PATCH', `/ajax-api/2.0/mlflow/registered-models/update`, { name, description: 'two' }, 'carol'));
         expect((await call('PATCH', `${M}/registered-models/update`, { name, description: 'not yours' }, 'bob')).status).toBe(403);
         // A refused request records no entity: this test's rows are told apart by time.
         const list = async (q: Record<string, string>) => (await ok(call('GET', `${H}/audit/list`, { from: String(since), ...q }))).entries as Array<Record<string, any>>;
 
-        expect((await list({ principal: 'carol', action: update })).map((e) => e.after.description)).toEqual(['two', 'one']);
+        const carols = await list({ principal: 'carol', action: update });
+        expect(carols.map((e) => [e.action, e.after.description])).toEqual([
+          ['PATCH /ajax-api/2.0/mlflow/registered-models/update', 'two'],
+          [update, 'one'],
+        ]);
+        expect(await list({ principal: 'carol', action: 'PATCH /ajax-api/2.0/mlflow/registered-models/update' })).toEqual(carols);
+        expect(await list({ principal: 'carol', action: 'PATCH /api/2.0/mlflow/registered-models' })).toEqual([]);
         expect(await list({ principal: 'bob', status: 'failed' })).toEqual([expect.objectContaining({ principal: 'bob', action: update, status: 403 })]);
         expect((await list({ status: 'succeeded' })).map((e) => e.status)).toEqual([200, 200, 200]);
         expect(await list({ principal: 'bob', status: 'succeeded' })).toEqual([]);

@@ -17,6 +17,20 @@ import { activityToWire, deliveryToWire, permissionToWire, tokenToWire, webhookT
 
 export const HANGAR_API = '/api/2.0/hangar';
 
+const MLFLOW_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'] as const;
+
+/**
+ * An audited action and its twin: MLflow's routes answer under `/api/2.0/mlflow` and, for the
+ * web UI, `/ajax-api/2.0/mlflow`, so the same change is recorded under either prefix.
+ */
+function sameRoute(action: string): string[] {
+  const space = action.indexOf(' ');
+  const path = action.slice(space + 1);
+  const prefix = MLFLOW_PREFIXES.find((p) => path.startsWith(p));
+  if (space < 0 || prefix === undefined) return [action];
+  return MLFLOW_PREFIXES.map((p) => `${action.slice(0, space)} ${p}${path.slice(prefix.length)}`);
+}
+
 /** JSON input as the MLflow routes read it: the query for GET, the JSON body otherwise. */
 function jsonOf(req: FastifyRequest): unknown {
   if (req.method === 'GET') return req.query ?? {};
@@ -108,7 +122,7 @@ export function registerHangarRoutes(ctx: ApiContext): void {
       entityType: q.entity_type,
       entityId: q.entity_id,
       principal: q.principal,
-      action: q.action,
+      actions: q.action === undefined ? undefined : sameRoute(q.action),
       fromTimestamp: from,
       toTimestamp: to,
       outcome: q.status,

@@ -304,7 +304,7 @@ export const hangar = {
   modelHistory: (name: string) => call<{ history?: Activity[] }>('GET', `${H}/models/history`, { name }),
   activities: (name: string, version: string) => call<{ activities?: Activity[] }>('GET', `${H}/activities/list`, { name, version }),
   validationResults: (name: string, version: string) => call<{ results: ValidationResults }>('GET', `${H}/validation/results/get`, { name, version }),
-  audit: (q: { entity_type?: string; entity_id?: string; max_results?: number; page_token?: string }) =>
+  audit: (q: { entity_type?: string; entity_id?: string; principal?: string; action?: string; from?: number | string; to?: number | string; status?: string; max_results?: number; page_token?: string }) =>
     call<{ entries?: AuditEntry[]; next_page_token?: string }>('GET', `${H}/audit/list`, q),
 
   // Monitors.

@@ -36,59 +36,103 @@ function short(v: unknown): string {
   return s.length > 160 ? `${s.slice(0, 157)}…` : s;
 }
 
+/** A `datetime-local` value (the browser's time zone, as the table shows times) as epoch ms; the raw text when it is not one, so the server names the field. */
+function timeParam(value: string): number | string | undefined {
+  if (value === '') return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? new Date(value).getTime() : Number.NaN;
+  return Number.isFinite(ms) ? ms : value;
+}
+
+const FILTERS = ['entity_type', 'entity_id', 'principal', 'action', 'from', 'to', 'status'] as const;
+type Filters = Record<(typeof FILTERS)[number], string>;
+
 /**
- * `/audit`: the audit trail (admins), newest first. The route filters by entity type and id on
- * the server, and pages with tokens; principal and action narrow the rows of the page shown.
+ * `/audit`: the audit trail (admins), newest first. Every filter (entity type and id, principal,
+ * action, time range, outcome) is applied by the server, kept in the address, and paged with the
+ * server's tokens.
  */
 export function AuditPage({ query }: { query: URLSearchParams }) {
   useTitle('Audit trail');
-  const entityType = query.get('entity_type') ?? '';
-  const entityId = query.get('entity_id') ?? '';
-  const principal = query.get('principal') ?? '';
-  const action = query.get('action') ?? '';
+  const filters = Object.fromEntries(FILTERS.map((k) => [k, query.get(k) ?? ''])) as Filters;
   const size = Number(query.get('size') ?? '50') || 50;
   const pages = usePageTokens();
-  const [draft, setDraft] = useState({ entityType, entityId, principal, action });
+  const [draft, setDraft] = useState<Filters>(filters);
   const audit = useLoad(
-    () => hangar.audit({ entity_type: entityType || undefined, entity_id: entityId || undefined, max_results: size, page_token: pages.token }),
-    [entityType, entityId, size, pages.token],
+    () =>
+      hangar.audit({
+        entity_type: filters.entity_type || undefined,
+        entity_id: filters.entity_id || undefined,
+        principal: filters.principal || undefined,
+        action: filters.action || undefined,
+        from: timeParam(filters.from),
+        to: timeParam(filters.to),
+        status: filters.status || undefined,
+        max_results: size,
+        page_token: pages.token,
+      }),
+    [...FILTERS.map((k) => filters[k]), size, pages.token],
   );
-  const all = audit.data?.entries ?? [];
-  const rows = all.filter((e) => (principal === '' || e.principal.includes(principal)) && (action === '' || e.action.toLowerCase().includes(action.toLowerCase())));
-  const go = (q: Record<string, string | undefined>) => {
+  const rows = audit.data?.entries ?? [];
+  const filtered = FILTERS.some((k) => filters[k] !== '');
+  const actions = [...new Set(rows.map((e) => e.action))].sort();
+  const go = (q: Partial<Filters>, rowsPerPage = size) => {
     pages.reset();
-    navigate(withQuery('/audit', { entity_type: entityType, entity_id: entityId, principal, action, size: size === 50 ? undefined : String(size), ...q }));
+    const next: Filters = { ...filters, ...q };
+    setDraft(next);
+    navigate(withQuery('/audit', { ...next, size: rowsPerPage === 50 ? undefined : String(rowsPerPage) }));
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    go({ entity_type: draft.entityType.trim(), entity_id: draft.entityId.trim(), principal: draft.principal.trim(), action: draft.action.trim() });
+    go(Object.fromEntries(FILTERS.map((k) => [k, draft[k].trim()])) as Filters);
   };
+  const text = (key: 'entity_type' | 'entity_id' | 'principal' | 'action', label: string, placeholder: string) => (
+    <label>
+      {label}
+      <input
+        type="text"
+        aria-label={label}
+        placeholder={placeholder}
+        value={draft[key]}
+        onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
+        {...(key === 'action' ? { list: 'audit-actions' } : {})}
+      />
+    </label>
+  );
 
   return (
     <section>
       <h1>Audit trail</h1>
       <p className="muted small">Every mutating request, newest first: who, what, on which entity, with the HTTP status. Reading it needs an admin token.</p>
       <form className="filters" onSubmit={submit} aria-label="Audit filters">
+        {text('entity_type', 'Entity type', 'model_version')}
+        {text('entity_id', 'Entity ID', 'churn/3')}
+        {text('principal', 'Principal', 'alice')}
+        {text('action', 'Action', 'POST /api/2.0/mlflow/transition-requests/approve')}
+        <datalist id="audit-actions">
+          {actions.map((a) => (
+            <option key={a} value={a} />
+          ))}
+        </datalist>
         <label>
-          Entity type
-          <input type="text" aria-label="Entity type" placeholder="model_version" value={draft.entityType} onChange={(e) => setDraft({ ...draft, entityType: e.target.value })} />
+          From
+          <input type="datetime-local" step="1" aria-label="From" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
         </label>
         <label>
-          Entity ID
-          <input type="text" aria-label="Entity ID" placeholder="churn/3" value={draft.entityId} onChange={(e) => setDraft({ ...draft, entityId: e.target.value })} />
+          To
+          <input type="datetime-local" step="1" aria-label="To" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
         </label>
         <label>
-          Principal
-          <input type="text" aria-label="Principal" placeholder="alice" value={draft.principal} onChange={(e) => setDraft({ ...draft, principal: e.target.value })} />
-        </label>
-        <label>
-          Action
-          <input type="text" aria-label="Action" placeholder="transition-requests" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })} />
+          Outcome{' '}
+          <select aria-label="Outcome" value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.target.value })}>
+            <option value="">any</option>
+            <option value="succeeded">succeeded</option>
+            <option value="failed">failed</option>
+          </select>
         </label>
         <button type="submit">Filter</button>
         <label>
           Rows{' '}
-          <select aria-label="Rows per page" value={size} onChange={(e) => go({ size: e.target.value === '50' ? undefined : e.target.value })}>
+          <select aria-label="Rows per page" value={size} onChange={(e) => go({}, Number(e.target.value))}>
             {SIZES.map((s) => (
               <option key={s} value={s}>
                 {s}
@@ -97,10 +141,17 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
           </select>
         </label>
       </form>
-      {(principal !== '' || action !== '') && <p className="muted small">Principal and action are matched within each page the server returns (the route filters by entity only).</p>}
+      {filtered && (
+        <p className="muted small">
+          Exact matches, combined; the time range starts at From and stops before To, in this browser&apos;s time zone.{' '}
+          <button type="button" className="link" onClick={() => go(Object.fromEntries(FILTERS.map((k) => [k, ''])) as Filters)}>
+            Clear filters
+          </button>
+        </p>
+      )}
       <ErrorBox error={audit.error} />
       {audit.loading && audit.data === undefined && <p className="loading muted">Loading…</p>}
-      {audit.data !== undefined && rows.length === 0 && <p className="muted">No audit entries{all.length > 0 ? ' on this page match the filters' : ''}.</p>}
+      {audit.data !== undefined && rows.length === 0 && <p className="muted">No audit entries{filtered ? ' match the filters' : ''}.</p>}
       {rows.length > 0 && (
         <div className="table-scroll">
           <table className="grid" aria-label="Audit entries">
@@ -125,7 +176,11 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
                         {e.principal}
                       </button>
                     </td>
-                    <td className="mono">{e.action}</td>
+                    <td className="mono">
+                      <button type="button" className="link" onClick={() => go({ action: e.action })} title="Show only this action">
+                        {e.action}
+                      </button>
+                    </td>
                     <td>
                       {e.entity_type !== null && (
                         <button type="button" className="link entity-type" onClick={() => go({ entity_type: e.entity_type ?? '', entity_id: '' })} title="Show only this entity type">

@@ -1,3 +1,5 @@
+import { useState, type MouseEvent, type ReactNode } from 'react';
+import { fetchBytes } from '../lib/api.ts';
 import { formatDuration, formatTime, formatValue } from '../lib/format.ts';
 import { hangar, type AlertRule, type Monitor, type ProfileRow } from '../lib/hangar-api.ts';
 import { monitorReportUrl } from '../lib/hangar-helpers.ts';
@@ -61,6 +63,42 @@ function seriesOf(rows: ProfileRow[], metric: string, granularity: string | unde
   }
   for (const s of byModel.values()) s.points.sort((a, b) => a.x - b.x);
   return [...byModel.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/**
+ * A link to a run's HTML report that fetches it with the API token: a plain link sends none,
+ * so a server started with --auth refuses it when anonymous callers may not read the monitor.
+ * The report opens from a blob URL in a new tab (opened during the click, so popup blockers let
+ * it through); a refusal shows under the link.
+ */
+function ReportLink({ runId, children }: { runId: string; children: ReactNode }) {
+  const [error, setError] = useState<unknown>(undefined);
+  const href = monitorReportUrl(runId);
+  const open = async (e: MouseEvent<HTMLAnchorElement>) => {
+    if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    setError(undefined);
+    const tab = window.open('', '_blank');
+    if (tab !== null) tab.opener = null;
+    try {
+      const url = URL.createObjectURL(new Blob([await fetchBytes(href)], { type: 'text/html;charset=utf-8' }));
+      if (tab === null) window.location.assign(url);
+      else tab.location.href = url;
+      // The tab has loaded the report long before this; a reload of it after that finds nothing.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (err) {
+      tab?.close();
+      setError(err);
+    }
+  };
+  return (
+    <>
+      <a href={href} target="_blank" rel="noreferrer" onClick={(e) => void open(e)}>
+        {children}
+      </a>
+      <ErrorBox error={error} />
+    </>
+  );
 }
 
 /**
@@ -220,9 +258,7 @@ export function MonitorPage({ name }: { name: string }) {
                   <td>{num(a.detail?.violations) === undefined ? '' : `${num(a.detail?.violations)} of ${num(a.detail?.evaluated) ?? '?'} windows`}</td>
                   <td className="mono">{a.retrain_run_id ? <Link to={`/runs/${encodeURIComponent(a.retrain_run_id)}`}>{a.retrain_run_id.slice(0, 8)}</Link> : ''}</td>
                   <td>
-                    <a href={monitorReportUrl(a.run_id)} target="_blank" rel="noreferrer">
-                      report
-                    </a>
+                    <ReportLink runId={a.run_id}>report</ReportLink>
                   </td>
                 </tr>
               ))}
@@ -262,9 +298,7 @@ export function MonitorPage({ name }: { name: string }) {
                   <td className="num">{formatValue(num(r.summary?.windows))}</td>
                   <td>
                     {r.status === 'SUCCEEDED' && (
-                      <a href={monitorReportUrl(r.run_id)} target="_blank" rel="noreferrer">
-                        HTML report
-                      </a>
+                      <ReportLink runId={r.run_id}>HTML report</ReportLink>
                     )}
                   </td>
                   <td className="text">{r.error_message ?? ''}</td>
