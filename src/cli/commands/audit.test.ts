@@ -60,6 +60,11 @@ describe('hangar audit list', () => {
     const before = await runCliAgainst(live.url, ['audit', 'list', '--entity-id', name, '--to', String(since), '--json']);
     expect(JSON.parse(before.out)).toEqual({ entries: [] });
 
+    // The SDK takes a Date too.
+    const sdk = await live.client.audit.list({ from: new Date(since), to: new Date(Date.now() + 1000), status: 'failed', action: update });
+    expect(sdk.items.map((e) => [e.status, e.entityId])).toEqual([[404, `${name}-missing`]]);
+    await expect(live.client.audit.list({ from: 'soon' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+
     const table = await runCliAgainst(live.url, ['audit', 'list', '--from', String(since), '--status', 'failed']);
     expect(table.code).toBe(0);
     expect(table.out).toMatch(/anonymous\s+PATCH \/api\/2\.0\/mlflow\/registered-models\/update\s+.*404/);
