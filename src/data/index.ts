@@ -4,6 +4,7 @@
  */
 export {
   readTable,
+  readTableOn,
   getColumn,
   tableSchema,
   tableDigest,
@@ -19,6 +20,7 @@ export {
   type StringColumn,
   type ReadTableOptions,
 } from './table.js';
+export { withSharedDuckDB } from './duckdb-shared.js';
 export {
   toFeatureFrame,
   tableFeatures,

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import type * as DuckDB from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { HangarError, invalidParam, notFound } from '../core/errors.js';
+import { withSharedDuckDB } from './duckdb-shared.js';
 
 /**
  * Tabular data as typed arrays, read through DuckDB. DuckDB does the parsing, filtering,
@@ -92,11 +93,6 @@ export function fileRelation(path: string): string {
   throw invalidParam(`Cannot read '${path}': known data formats are .parquet and .csv`, 'data');
 }
 
-type DuckModule = typeof DuckDB;
-let duckdb: Promise<DuckModule> | undefined;
-// The native driver loads on first use, so commands that never read data start without it.
-const loadDuckDB = (): Promise<DuckModule> => (duckdb ??= import('@duckdb/node-api'));
-
 type Kind = Column['type'] | 'other';
 
 function kindOf(sqlType: string): Kind {
@@ -117,6 +113,17 @@ function kindOf(sqlType: string): Kind {
  * format or a query DuckDB rejects (with DuckDB's message).
  */
 export async function readTable(source: string, options: ReadTableOptions = {}): Promise<Table> {
+  // The process's shared instance: a new one per call cost more than many reads do.
+  return withSharedDuckDB((con) => readTableOn(con, source, options));
+}
+
+let scratch = 0;
+
+/**
+ * `readTable` on a connection the caller holds, so a query can read the caller's temp tables
+ * instead of computing its rows again. Leaves no table behind on the connection.
+ */
+export async function readTableOn(con: DuckDBConnection, source: string, options: ReadTableOptions = {}): Promise<Table> {
   const base = isQuery(source) ? `(${source})` : fileRelation(source);
   const select = options.columns && options.columns.length > 0 ? options.columns.map(sqlIdent).join(', ') : '*';
   let sql = `select ${select} from ${base} as src`;
@@ -124,17 +131,15 @@ export async function readTable(source: string, options: ReadTableOptions = {}):
   if (options.orderBy) sql += ` order by ${options.orderBy}`;
   if (options.limit !== undefined) sql += ` limit ${Math.max(0, Math.floor(options.limit))}`;
 
-  const { DuckDBInstance } = await loadDuckDB();
-  const instance = await DuckDBInstance.create(':memory:');
-  const con = await instance.connect();
+  const temp = `__hangar_read_${++scratch}`;
   try {
     // Two passes read the rows: one for the string dictionaries, one to copy. A Parquet file
     // without sort or limit is cheap to scan twice; anything else (a query, a sort, CSV parsing)
     // is materialised once in a temp table so it runs a single time.
     const direct = !isQuery(source) && /\.(parquet|pq)$/i.test(source) && options.orderBy === undefined && options.limit === undefined;
-    let rel = 't';
+    let rel = temp;
     if (direct) rel = `(${sql}) as t`;
-    else await run(con, `create temp table t as ${sql}`, source);
+    else await run(con, `create temp table ${temp} as ${sql}`, source);
     let described: Array<{ column_name: string; column_type: string }>;
     try {
       described = (await con.runAndReadAll(`describe select * from ${rel}`)).getRowObjectsJS() as typeof described;
@@ -186,8 +191,7 @@ export async function readTable(source: string, options: ReadTableOptions = {}):
     });
     return { rows, columns, source };
   } finally {
-    con.closeSync();
-    instance.closeSync();
+    await con.run(`drop table if exists ${temp}`).catch(() => undefined);
   }
 }
 

@@ -10,6 +10,8 @@
  * 30) again, so that labels that arrived late update the quality of recent windows. A recomputed window's rows
  * replace the earlier run's (readers keep the newest run's row per key).
  */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { invalidParam } from '../../core/errors.js';
 import { readTable, type Column, type Table } from '../../data/index.js';
 import { regressionMetrics, rocAuc } from '../../models/index.js';
@@ -203,13 +205,25 @@ export async function computeMonitor(input: ComputeInput): Promise<ComputeResult
     await runData(duck, `create temp table src as select ${select.join(', ')} from ${rel}${where}`, 'slicing_exprs');
     const [{ n: rows } = { n: 0 }] = await duck.rows<{ n: number }>('select count(*) as n from src');
     let baseColumns: ColumnInfo[] = [];
-    if (baseRel !== null) {
+    // What earlier runs learnt from the same baseline file; the file is read only for what is missing.
+    const baseline = baseRel === null ? null : baselineEntry(def.baseline!, sliceExprs);
+    let baseTable = false;
+    const needBase = async (): Promise<void> => {
+      if (baseTable) return;
       const bselect = ['*', ...sliceExprs.map((e, i) => `(${e})::VARCHAR as __s${i}`)];
       await runData(duck, `create temp table base as select ${bselect.join(', ')} from ${baseRel}`, 'baseline');
-      const btypes = new Map((await duck.rows<{ column_name: string; column_type: string }>('describe base')).map((d) => [d.column_name, d.column_type]));
+      baseTable = true;
+    };
+    if (baseline !== null) {
+      if (baseline.types === null) {
+        await needBase();
+        baseline.types = new Map((await duck.rows<{ column_name: string; column_type: string }>('describe base')).map((d) => [d.column_name, d.column_type]));
+      }
+      const btypes = baseline.types;
       // Columns the baseline lacks (predictions, request ids…) get no BASELINE comparison.
       baseColumns = columns.filter((c) => btypes.has(c.name) && kindOf(btypes.get(c.name)!) === c.kind);
     }
+    const baseKey = JSON.stringify(baseColumns.map((c) => [c.name, c.kind]));
 
     const meta = { monitor_version: input.monitorVersion, monitor_run_id: input.runId, computed_at: input.computedAt };
     const profile: ProfileRow[] = [];
@@ -235,13 +249,23 @@ export async function computeMonitor(input: ComputeInput): Promise<ComputeResult
         }
       }
     }
-    if (baseRel !== null) {
-      for (const s of sliceOptions) {
-        const found = await profileQuery(duck, { relation: `(select *, null::BIGINT as __w, ${s.col ?? 'null::VARCHAR'} as __sv, '*' as __model from base)`, columns: baseColumns, perModel: false, operational: false, frequentItems: def.frequent_items });
-        for (const x of found) {
+    if (baseline !== null) {
+      // The groups depend on the columns' names and kinds and on frequent_items; the rows' types and run ids are added here.
+      const groupsKey = JSON.stringify([baseKey, def.frequent_items]);
+      let groups = baseline.profiles.get(groupsKey);
+      if (groups === undefined) {
+        await needBase();
+        groups = [];
+        for (const s of sliceOptions) {
+          groups.push(await profileQuery(duck, { relation: `(select *, null::BIGINT as __w, ${s.col ?? 'null::VARCHAR'} as __sv, '*' as __model from base)`, columns: baseColumns, perModel: false, operational: false, frequentItems: def.frequent_items }));
+        }
+        remember(baseline.profiles, groupsKey, groups);
+      }
+      sliceOptions.forEach((s, i) => {
+        for (const x of groups[i]!) {
           profile.push(...toProfileRows(x, { ...meta, window_start: null, window_end: null, granularity: null, slice_key: s.key, log_type: 'BASELINE' }, baseColumns, null, false));
         }
-      }
+      });
     }
 
     // --- model quality and drift need the values themselves
@@ -250,10 +274,16 @@ export async function computeMonitor(input: ComputeInput): Promise<ComputeResult
     if (needValues && rows > 0) {
       const valueCols = [...new Set([...columns.map((c) => c.name), ...[r.prediction, label, proba].filter((x): x is string => x !== null)])];
       const wCols = grids.map((g, i) => (g.granularity === null ? `0::DOUBLE as __w${i}` : `epoch_ms(time_bucket(interval '${g.granularity}', __ts))::DOUBLE as __w${i}`));
-      const cur = await readTable(
-        `select ${[...valueCols.map(ident), ...wCols, '__model', ...sliceExprs.map((_e, i) => `__s${i}`), tsExpr === null ? '0::DOUBLE as __t' : 'epoch_ms(__ts)::DOUBLE as __t'].join(', ')} from (select ${select.join(', ')} from ${rel}${where})`,
-      );
-      const base = baseRel === null || baseColumns.length === 0 ? null : await readTable(`select ${[...baseColumns.map((c) => ident(c.name)), ...sliceExprs.map((_e, i) => `__s${i}`)].join(', ')} from (select *, ${sliceExprs.map((e, i) => `(${e})::VARCHAR as __s${i}`).concat('1 as __one').join(', ')} from ${baseRel})`);
+      // From the rows materialised above, not the source files again.
+      const cur = await duck.table(`select ${[...valueCols.map(ident), ...wCols, '__model', ...sliceExprs.map((_e, i) => `__s${i}`), tsExpr === null ? '0::DOUBLE as __t' : 'epoch_ms(__ts)::DOUBLE as __t'].join(', ')} from src`);
+      let base: BaselineValues | null = null;
+      if (baseline !== null && baseColumns.length > 0) {
+        base = baseline.values.get(baseKey) ?? null;
+        if (base === null) {
+          const table = await readTable(`select ${[...baseColumns.map((c) => ident(c.name)), ...sliceExprs.map((_e, i) => `__s${i}`)].join(', ')} from (select *, ${sliceExprs.map((e, i) => `(${e})::VARCHAR as __s${i}`).concat('1 as __one').join(', ')} from ${baseRel})`);
+          base = remember(baseline.values, baseKey, baselineValues(table, sliceOptions, baseColumns));
+        }
+      }
       const index = new Map(profile.map((p) => [profileKey(p), p]));
       if (label !== null && r.prediction !== null && def.profile.type === 'InferenceLog') {
         addQuality(cur, grids, sliceOptions, index, { prediction: r.prediction, label, proba, problem: def.profile.problem_type, perModel, minTs: grids });
@@ -676,9 +706,73 @@ class Samples {
   }
 }
 
+// --- the baseline, kept between runs -----------------------------------------------------------------
+
+/** A baseline's values, its rows per slice value and the samples prepared from them so far. */
+interface BaselineValues {
+  table: Table;
+  /** Row indices per `[slice key, slice value]`. */
+  groups: Map<string, number[]>;
+  samples: Samples;
+}
+
+/** What runs learn from one baseline file (with one list of slicing expressions). */
+interface BaselineEntry {
+  /** The columns' DuckDB types, slice columns included; null until read. */
+  types: Map<string, string> | null;
+  /** Profile groups per slice option, by the profiled columns and frequent_items. */
+  profiles: Map<string, Group[][]>;
+  /** Values by the columns read. */
+  values: Map<string, BaselineValues>;
+}
+
+/** Baselines kept; a monitor's baseline rarely changes and a server has few. */
+const BASELINES = 4;
+const baselines = new Map<string, BaselineEntry>();
+
+/** Put `value` under `key`, newest last, dropping the oldest beyond `BASELINES`. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > BASELINES) map.delete(map.keys().next().value as K);
+  return value;
+}
+
+/**
+ * The entry of a baseline file, kept by path, size and modification time (a file written again
+ * gets a new entry); a glob or a file that cannot be examined gets an entry used by this run only.
+ */
+function baselineEntry(path: string, sliceExprs: readonly string[]): BaselineEntry {
+  const fresh = (): BaselineEntry => ({ types: null, profiles: new Map(), values: new Map() });
+  if (/[*?[]/.test(path)) return fresh();
+  let key: string;
+  try {
+    const abs = resolve(path);
+    const st = statSync(abs);
+    key = JSON.stringify([abs, st.size, st.mtimeMs, sliceExprs]);
+  } catch {
+    return fresh();
+  }
+  return baselines.get(key) ?? remember(baselines, key, fresh());
+}
+
+function baselineValues(table: Table, slices: ReadonlyArray<{ key: string | null; col: string | null }>, columns: ColumnInfo[]): BaselineValues {
+  const groups = new Map<string, number[]>();
+  for (const s of slices) {
+    const sc = s.col === null ? null : col(table, s.col);
+    for (let i = 0; i < table.rows; i++) {
+      const k = JSON.stringify([s.key, sc === null ? null : text(sc, i)]);
+      let list = groups.get(k);
+      if (list === undefined) groups.set(k, (list = []));
+      list.push(i);
+    }
+  }
+  return { table, groups, samples: new Samples(table, new Map(columns.map((c) => [c.name, c.kind]))) };
+}
+
 function computeDrift(
   cur: Table,
-  base: Table | null,
+  base: BaselineValues | null,
   grids: Grid[],
   slices: Array<{ key: string | null; col: string | null }>,
   columns: ColumnInfo[],
@@ -689,20 +783,8 @@ function computeDrift(
   const out: DriftRow[] = [];
   const kinds = new Map(columns.map((c) => [c.name, c.kind]));
   const curSamples = new Samples(cur, kinds);
-  const baseSamples = base === null ? null : new Samples(base, kinds);
-  // Baseline rows per slice value.
-  const baseGroups = new Map<string, number[]>();
-  if (base !== null) {
-    for (const s of slices) {
-      const sc = s.col === null ? null : col(base, s.col);
-      for (let i = 0; i < base.rows; i++) {
-        const k = JSON.stringify([s.key, sc === null ? null : text(sc, i)]);
-        let list = baseGroups.get(k);
-        if (list === undefined) baseGroups.set(k, (list = []));
-        list.push(i);
-      }
-    }
-  }
+  const baseSamples = base?.samples ?? null;
+  const baseGroups = base?.groups ?? new Map<string, number[]>();
   grids.forEach((grid, gi) => {
     for (const s of slices) {
       // Drift is computed for all models together (model_id `*`).
@@ -813,7 +895,8 @@ function compare(
       });
       if (c.kind === 'numeric' && prepared.sorted) {
         const { ref: a, cur: b } = prepared.sorted;
-        const ks = ksTwoSampleSorted(a, b);
+        // When Evidently's choice is KS, the verdict holds this very test (its exact p-value costs most of a comparison).
+        const ks = verdict.method === 'ks' && verdict.statistic !== null && verdict.pvalue !== null ? { statistic: verdict.statistic, pvalue: verdict.pvalue } : ksTwoSampleSorted(a, b, prepared.walk);
         const counts = binnedCounts(prepared);
         Object.assign(row, {
           ks_test: { statistic: ks.statistic, pvalue: ks.pvalue },
