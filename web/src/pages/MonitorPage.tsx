@@ -66,6 +66,31 @@ function seriesOf(rows: ProfileRow[], metric: string, granularity: string | unde
 }
 
 /**
+ * A blob tab keeps the UI's content security policy, which refuses the report's inline
+ * `<style>`; a constructed stylesheet is not inline markup, so once the report has loaded its
+ * own styles are applied that way (its scripts, had it any, stay refused).
+ */
+function restyle(tab: Window, url: string): void {
+  const started = Date.now();
+  const timer = setInterval(() => {
+    try {
+      if (tab.closed || Date.now() - started > 10_000) return clearInterval(timer);
+      const doc = tab.document;
+      if (tab.location.href !== url || doc.readyState !== 'complete') return;
+      clearInterval(timer);
+      const css = [...doc.querySelectorAll('style')].map((el) => el.textContent ?? '').join('\n');
+      if (css === '') return;
+      const sheet = new (tab as Window & typeof globalThis).CSSStyleSheet();
+      sheet.replaceSync(css);
+      doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
+    } catch {
+      // The tab went elsewhere (another origin): leave it alone.
+      clearInterval(timer);
+    }
+  }, 50);
+}
+
+/**
  * A link to a run's HTML report that fetches it with the API token: a plain link sends none,
  * so a server started with --auth refuses it when anonymous callers may not read the monitor.
  * The report opens from a blob URL in a new tab (opened during the click, so popup blockers let
@@ -83,7 +108,10 @@ function ReportLink({ runId, children }: { runId: string; children: ReactNode })
     try {
       const url = URL.createObjectURL(new Blob([await fetchBytes(href)], { type: 'text/html;charset=utf-8' }));
       if (tab === null) window.location.assign(url);
-      else tab.location.href = url;
+      else {
+        tab.location.href = url;
+        restyle(tab, url);
+      }
       // The tab has loaded the report long before this; a reload of it after that finds nothing.
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
     } catch (err) {
