@@ -521,7 +521,7 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
       await expect.poll(() => tab.locator('h1').innerText()).toBe('Monitor secured-quality');
       expect(await tab.title()).toBe(`Monitor secured-quality, run ${run.run_id}`);
       // The report's own stylesheet applies, though the tab keeps the UI's content security policy.
-      await expect.poll(() => tab.evaluate(() => getComputedStyle(document.body).marginLeft)).toBe('24px');
+      await expect.poll(() => tab.evaluate('getComputedStyle(document.body).marginLeft')).toBe('24px');
       if (shots !== undefined) await tab.screenshot({ path: join(shots, 'ui2-auth-report.png'), fullPage: true });
       await tab.close();
       expect(await authPage.getByRole('alert').count()).toBe(0);
