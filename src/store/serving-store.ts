@@ -123,6 +123,14 @@ export class ServingStore {
     });
   }
 
+  /** The indexed file at exactly `path` (an absolute local path or an artifact URI), or undefined. */
+  fileByPath(path: string): Promise<InferenceLogFile | undefined> {
+    return inTransaction(this.#e, 'read', async (trx) => {
+      const row = await (trx as unknown as Kysely<Database>).selectFrom('inference_log_files').selectAll().where('path', '=', path).executeTakeFirst();
+      return row === undefined ? undefined : toFile(row);
+    });
+  }
+
   /** Remove index rows by id (the caller deletes the files); returns how many were removed. */
   deleteFiles(fileIds: readonly string[]): Promise<number> {
     if (fileIds.length === 0) return Promise.resolve(0);

@@ -14,6 +14,7 @@ import {
 import { HangarError, invalidParam } from '../../core/errors.js';
 import type { ApiContext } from '../context.js';
 import { intLike, parseInput, readJsonBody } from '../input.js';
+import { indexedError, isIndexed, requirePathWriter, requireSameContent } from './artifact-guard.js';
 
 /**
  * MLflow's artifact proxy (`mlflow-artifacts`): upload, list, download and delete files in the
@@ -135,6 +136,7 @@ export function registerArtifactRoutes(ctx: ApiContext): void {
         handler: async (req, reply) => {
           const path = dirPath(wildcard(req), 'path');
           req.audit = { entityType: 'artifact', entityId: path };
+          await requirePathWriter(ctx, req, path, 'delete');
           await ctx.artifacts.delete(path);
           return sendJson(reply, {});
         },
@@ -150,6 +152,9 @@ export function registerArtifactRoutes(ctx: ApiContext): void {
           const body = parseInput(createSchema, readJsonBody(req));
           const target = uploadTarget(req, body.path);
           req.audit = { entityType: 'artifact', entityId: target };
+          await requirePathWriter(ctx, req, target, 'put');
+          // Parts cannot be compared before they are all there: an indexed file takes no multipart upload at all.
+          if (await isIndexed(ctx, target)) throw indexedError(target);
           const uploadId = await multipartOf(ctx).create(target);
           // Part URLs lead back here, on the host and scheme the client used to reach us.
           const base = `${req.protocol}://${req.host}${prefixOf(req)}/mpu/part/${target.split('/').map(encodeURIComponent).join('/')}`;
@@ -167,6 +172,9 @@ export function registerArtifactRoutes(ctx: ApiContext): void {
           const body = parseInput(completeSchema, readJsonBody(req));
           const target = uploadTarget(req, body.path);
           req.audit = { entityType: 'artifact', entityId: target };
+          await requirePathWriter(ctx, req, target, 'put');
+          // The file may have been indexed since the upload was created.
+          if (await isIndexed(ctx, target)) throw indexedError(target);
           await multipartOf(ctx).complete(
             target,
             body.upload_id,
@@ -182,6 +190,7 @@ export function registerArtifactRoutes(ctx: ApiContext): void {
           const body = parseInput(abortSchema, readJsonBody(req));
           const target = uploadTarget(req, body.path);
           req.audit = { entityType: 'artifact', entityId: target };
+          await requirePathWriter(ctx, req, target, 'put');
           await multipartOf(ctx).abort(target, body.upload_id);
           return sendJson(reply, {});
         },
@@ -203,8 +212,15 @@ export function registerArtifactRoutes(ctx: ApiContext): void {
         handler: async (req, reply) => {
           const path = checkArtifactPath(wildcard(req));
           req.audit = { entityType: 'artifact', entityId: path };
+          await requirePathWriter(ctx, req, path, 'put');
           // No body at all (an empty file) skips the parser.
-          await ctx.artifacts.put(path, (req.body as Readable | undefined) ?? Buffer.alloc(0));
+          const body = (req.body as Readable | undefined) ?? Buffer.alloc(0);
+          if (await isIndexed(ctx, path)) {
+            // A writer retrying an upload whose answer was lost sends the same bytes: nothing to do.
+            await requireSameContent(ctx, path, body);
+            return sendJson(reply, {});
+          }
+          await ctx.artifacts.put(path, body);
           return sendJson(reply, {});
         },
       });
@@ -216,6 +232,7 @@ export function registerArtifactRoutes(ctx: ApiContext): void {
           const path = checkArtifactPath(wildcard(req));
           const q = parseInput(partQuery, req.query);
           req.audit = { entityType: 'artifact', entityId: path };
+          await requirePathWriter(ctx, req, path, 'put');
           const etag = await multipartOf(ctx).uploadPart(path, q.upload_id, q.part_number, (req.body as Readable | undefined) ?? Buffer.alloc(0));
           // MLflow's client reads the ETag header and hands it back on completion.
           return sendJson(reply.header('etag', etag), {});

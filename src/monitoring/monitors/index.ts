@@ -10,4 +10,4 @@ export { parseSchedule, nextRun, cronMatches, type Schedule } from './schedule.j
 export { evaluateRule, ruleQuery, type RuleEvaluation, type EvaluatedWindow } from './alerts.js';
 export { computeMonitor, FIRST_RUN_DAYS, type ComputeInput, type ComputeResult } from './compute.js';
 export { PROFILE_METRICS, DRIFT_METRICS, QUANTILES, type ProfileRow, type DriftRow } from './tables.js';
-export type { MetricsQuery, MetricsTable } from './results.js';
+export { monitorDir, type MetricsQuery, type MetricsTable } from './results.js';
