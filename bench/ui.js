@@ -21,6 +21,7 @@
 // Every line carries `load_1m`, the machine's 1-minute load average when it was printed.
 // Without Chromium (HANGAR_BENCH_CHROMIUM, default /usr/bin/chromium) it says so on stderr and
 // prints nothing.
+/* global document, window, requestAnimationFrame -- watch() and the waitForFunction callbacks run in the page */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
