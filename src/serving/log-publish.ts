@@ -3,8 +3,10 @@
  * whose artifact root is remote (`s3://…`) keeps its inference log under
  * `<artifact root>/inference-log/`. The writer (a serving process, or the tracking server for
  * labels) writes each Parquet file locally first, publishes it through one of these, and only
- * then indexes it under the URI the publisher returns. Publishing the same file again replaces
- * the same object, so a retry after a lost answer is harmless.
+ * then indexes it under the URI the publisher returns. Publishing the same file again writes
+ * the same object, so a retry after a lost answer is harmless; once the file is indexed the
+ * server keeps the object and answers a re-upload of the same bytes as a success (other bytes
+ * are RESOURCE_ALREADY_EXISTS), so a restarted writer's retry still succeeds.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
