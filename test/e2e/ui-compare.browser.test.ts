@@ -1,11 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumSkipReason } from '../support/services.js';
-import { startServerProcess, type ServerProcess } from '../support/process.js';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiClient, collectPageProblems, describeInChromium, launchChromium, newPage, poll, screenshot, startUiServer, type ApiCall, type UiServer } from '../support/browser.js';
+import type { ServerProcess } from '../support/process.js';
 
 /**
  * Comparing runs in a real browser against a `hangar server` process: tick runs in the runs
@@ -13,34 +9,18 @@ import { startServerProcess, type ServerProcess } from '../support/process.js';
  * equal rows, and check the overlaid history charts and the scatter plot. Set
  * HANGAR_UI_SCREENSHOTS=<dir> to keep screenshots (ui3-*.png).
  */
-const chromiumPath = process.env.HANGAR_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const skipReason = chromiumSkipReason || (existsSync(chromiumPath) ? '' : `${chromiumPath} not found (apt-get install -y chromium)`);
-const webIndex = fileURLToPath(new URL('../../dist/web/index.html', import.meta.url));
-const shots = process.env.HANGAR_UI_SCREENSHOTS;
-/** Wait for the page to settle: generous, since `npm test` runs many suites on two cores at once. */
-const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 50 });
 /** The browser's getComputedStyle, for code run in the page (the tests compile without the DOM types). */
 type Styles = { getComputedStyle(el: unknown): { backgroundColor: string; stroke: string } };
 
-describe.skipIf(skipReason !== '')(`run comparison in Chromium${skipReason === '' ? '' : ` (skipped: ${skipReason})`}`, () => {
+describeInChromium('run comparison', () => {
+  let ui: UiServer | undefined;
   let server: ServerProcess;
-  let home: string;
+  let mlflow: ApiCall;
   let browser: Browser;
   let page: Page;
   let experimentId: string;
   const runs: Record<string, string> = {};
   const pageProblems: string[] = [];
-
-  async function mlflow<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${server.url}/api/2.0/mlflow/${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
 
   async function createRun(name: string, start: number, params: Record<string, string>, metrics: Record<string, number[]>): Promise<string> {
     const { run } = await mlflow<{ run: { info: { run_id: string } } }>('POST', 'runs/create', { experiment_id: experimentId, run_name: name, start_time: start });
@@ -51,11 +31,7 @@ describe.skipIf(skipReason !== '')(`run comparison in Chromium${skipReason === '
     return runId;
   }
 
-  async function shot(name: string): Promise<void> {
-    if (shots === undefined) return;
-    mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: join(shots, `ui3-${name}.png`), fullPage: true });
-  }
+  const shot = (name: string) => screenshot(page, `ui3-${name}`);
 
   const runsTable = () => page.getByRole('table', { name: 'Runs' });
   const compareTable = () => page.getByRole('table', { name: 'Run comparison' });
@@ -71,9 +47,9 @@ describe.skipIf(skipReason !== '')(`run comparison in Chromium${skipReason === '
   }
 
   beforeAll(async () => {
-    if (!existsSync(webIndex)) throw new Error('dist/web/index.html is missing: run `npm run build` (npm test does it first)');
-    home = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui-compare-'));
-    server = await startServerProcess(['--home', home]);
+    ui = await startUiServer('hangar-e2e-ui-compare-');
+    server = ui.server;
+    mlflow = apiClient(server.url);
     experimentId = (await mlflow<{ experiment_id: string }>('POST', 'experiments/create', { name: 'ui-compare-e2e' })).experiment_id;
     const t0 = Date.now() - 600_000;
     runs.base = await createRun('base-run', t0, { lr: '0.1', model: 'tree', seed: '42' }, { loss: [1.0, 0.6, 0.4, 0.3], acc: [0.5, 0.7, 0.8], epochs: [5] });
@@ -81,18 +57,14 @@ describe.skipIf(skipReason !== '')(`run comparison in Chromium${skipReason === '
     runs.other = await createRun('other-run', t0 + 2000, { lr: '0.2', model: 'tree', seed: '7' }, { loss: [0.9, 0.1] });
     runs.wide = await createRun('wide-run', t0 + 3000, { lr: '0.01', model: 'tree', seed: '42' }, { loss: [1.2, 0.9, 0.5, 0.35, 0.2], acc: [0.4, 0.6], epochs: [5] });
 
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageProblems.push(`console: ${m.text()}`);
-    });
+    browser = await launchChromium();
+    page = await newPage(browser);
+    collectPageProblems(page, pageProblems);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
-    if (home !== undefined) rmSync(home, { recursive: true, force: true });
+    await ui?.close();
   });
 
   it('keeps ticked runs across pages, sorts and a reload, and opens the comparison', async () => {

@@ -1,13 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeLogFixture } from '../../src/monitoring/monitors/test-data.js';
-import { chromiumSkipReason } from '../support/services.js';
-import { startServerProcess, type ServerProcess } from '../support/process.js';
+import { apiClient, collectPageProblems, createToken, describeInChromium, launchChromium, newPage, screenshot, startUiServer, type ApiCall, type UiServer } from '../support/browser.js';
+import type { ServerProcess } from '../support/process.js';
 
 /**
  * The governance, monitoring and data pages of the web UI in Chromium against a `hangar server`
@@ -17,16 +15,13 @@ import { startServerProcess, type ServerProcess } from '../support/process.js';
  * and a feature table with a sensitive feature, its services and its online state.
  * Screenshots go to HANGAR_UI_SCREENSHOTS=<dir> when set.
  */
-const chromiumPath = process.env.HANGAR_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const skipReason = chromiumSkipReason || (existsSync(chromiumPath) ? '' : `${chromiumPath} not found (apt-get install -y chromium)`);
-const webIndex = fileURLToPath(new URL('../../dist/web/index.html', import.meta.url));
-const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
-const shots = process.env.HANGAR_UI_SCREENSHOTS;
 const MODEL = 'ui-gov-model';
 
-describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages in Chromium${skipReason === '' ? '' : ` (skipped: ${skipReason})`}`, () => {
+describeInChromium('web UI governance, monitoring and data pages', () => {
+  let ui: UiServer | undefined;
   let server: ServerProcess;
   let home: string;
+  let api: ApiCall;
   let dir: string;
   let browser: Browser;
   let page: Page;
@@ -34,32 +29,16 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
   let trainingSetId: string;
   const pageProblems: string[] = [];
 
-  async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = path.startsWith('/') ? `${server.url}${path}` : `${server.url}/api/2.0/mlflow/${path}`;
-    const res = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
-
   const stageOf = async (version: string) =>
     (await api<{ model_version: { current_stage: string } }>('GET', `model-versions/get?name=${MODEL}&version=${version}`)).model_version.current_stage;
 
-  async function shot(name: string): Promise<void> {
-    if (shots === undefined) return;
-    mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: join(shots, `ui2-${name}.png`), fullPage: true });
-  }
+  const shot = (name: string) => screenshot(page, `ui2-${name}`);
 
   beforeAll(async () => {
-    if (!existsSync(webIndex)) throw new Error('dist/web/index.html is missing: run `npm run build` (npm test does it first)');
-    home = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui2-'));
+    ui = await startUiServer('hangar-e2e-ui2-');
+    ({ server, home } = ui);
+    api = apiClient(server.url);
     dir = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui2-data-'));
-    server = await startServerProcess(['--home', home]);
 
     // A model with two versions; version 1 has an open request to Staging, version 2 one to Production.
     const { experiment_id: exp } = await api<{ experiment_id: string }>('POST', 'experiments/create', { name: 'ui2-training' });
@@ -121,18 +100,14 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
     const { run } = await api<{ run: { status: string } }>('POST', '/api/2.0/hangar/monitors/run', { name: 'ui2-quality' });
     expect(run.status).toBe('SUCCEEDED');
 
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageProblems.push(`console: ${m.text()}`);
-    });
+    browser = await launchChromium();
+    page = await newPage(browser);
+    collectPageProblems(page, pageProblems);
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
-    if (home !== undefined) rmSync(home, { recursive: true, force: true });
+    await ui?.close();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -417,28 +392,22 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
   });
 
   it('on an --auth server, shows the refusal of an approval without the right token, and approves with one', async () => {
-    const authHome = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui2-auth-'));
-    const token = (user: string, admin: boolean) =>
-      (JSON.parse(execFileSync(process.execPath, [bin, 'tokens', 'create', '--home', authHome, '--user', user, ...(admin ? ['--admin'] : []), '--json'], { encoding: 'utf8' })) as { token: string }).token;
-    const admin = token('gov-admin', true);
-    const reader = token('gov-reader', false);
-    const secured = await startServerProcess(['--home', authHome, '--auth']);
-    const authPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const call = async (path: string, body: unknown) => {
-      const res = await fetch(`${secured.url}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify(body) });
-      expect(res.status).toBe(200);
-    };
-    const stage = async () => {
-      const res = await fetch(`${secured.url}/api/2.0/mlflow/model-versions/get?name=secured-model&version=1`, { headers: { authorization: `Bearer ${admin}` } });
-      return ((await res.json()) as { model_version: { current_stage: string } }).model_version.current_stage;
-    };
+    let admin = '';
+    let reader = '';
+    const secured = await startUiServer('hangar-e2e-ui2-auth-', ['--auth'], (authHome) => {
+      admin = createToken(authHome, 'gov-admin', true).token;
+      reader = createToken(authHome, 'gov-reader', false).token;
+    });
+    const authPage = await newPage(browser);
+    const call = apiClient(secured.server.url, admin);
+    const stage = async () => (await call<{ model_version: { current_stage: string } }>('GET', 'model-versions/get?name=secured-model&version=1')).model_version.current_stage;
     try {
-      await call('registered-models/create', { name: 'secured-model' });
-      await call('model-versions/create', { name: 'secured-model', source: '/tmp/nowhere' });
-      await call('transition-requests/create', { name: 'secured-model', version: '1', stage: 'Staging', comment: 'please' });
+      await call('POST', 'registered-models/create', { name: 'secured-model' });
+      await call('POST', 'model-versions/create', { name: 'secured-model', source: '/tmp/nowhere' });
+      await call('POST', 'transition-requests/create', { name: 'secured-model', version: '1', stage: 'Staging', comment: 'please' });
 
       // Anonymous callers may read (the --auth default) but not approve.
-      await authPage.goto(`${secured.url}/models/secured-model/versions/1`);
+      await authPage.goto(`${secured.server.url}/models/secured-model/versions/1`);
       const requests = authPage.getByRole('table', { name: 'Transition requests' });
       await expect.poll(() => requests.locator('tbody tr').count()).toBe(1);
       await requests.getByRole('button', { name: 'Approve' }).click();
@@ -457,7 +426,7 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
       // The hint tells a valid token without the permission from a token the server does not know.
       expect(await requests.getByRole('alert').innerText()).toContain('valid but lacks the permission');
       expect(await stage()).toBe('None');
-      if (shots !== undefined) await authPage.screenshot({ path: join(shots, 'ui2-auth-refused.png'), fullPage: true });
+      await screenshot(authPage, 'ui2-auth-refused');
 
       // An admin's token approves.
       await authPage.getByRole('button', { name: 'Sign out' }).click();
@@ -472,29 +441,25 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
       await expect.poll(() => authPage.getByRole('table', { name: 'Activities' }).innerText()).toMatch(/APPROVED_REQUEST\s+gov-admin\s+None → Staging\s+ok by the admin/);
     } finally {
       await authPage.close();
-      await secured.stop();
-      rmSync(authHome, { recursive: true, force: true });
+      await secured.close();
     }
   });
 
   it('on an --auth server that refuses anonymous reads, opens a monitor report fetched with the token', async () => {
-    const authHome = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui2-report-'));
-    const token = (user: string) => JSON.parse(execFileSync(process.execPath, [bin, 'tokens', 'create', '--home', authHome, '--user', user, '--admin', '--json'], { encoding: 'utf8' })) as { token: string; tokenId: string };
-    const admin = token('report-admin').token;
-    const revoked = token('report-leaver');
-    const secured = await startServerProcess(['--home', authHome, '--auth', '--default-permission', 'NO_PERMISSIONS']);
-    const authPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    let admin = '';
+    let revoked = { token: '', tokenId: '' };
+    const secured = await startUiServer('hangar-e2e-ui2-report-', ['--auth', '--default-permission', 'NO_PERMISSIONS'], (authHome) => {
+      admin = createToken(authHome, 'report-admin', true).token;
+      revoked = createToken(authHome, 'report-leaver', true);
+    });
+    const authPage = await newPage(browser);
     const problems: string[] = [];
     authPage.on('pageerror', (e) => problems.push(e.message));
-    const call = async (path: string, body: unknown) => {
-      const res = await fetch(`${secured.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify(body) });
-      const text = await res.text();
-      expect(res.status, text).toBe(200);
-      return JSON.parse(text) as { run: { run_id: string; status: string } };
-    };
+    const api = apiClient(secured.server.url, admin);
+    const call = (path: string, body: unknown) => api<{ run: { run_id: string; status: string } }>('POST', path, body);
     try {
       await call('/api/2.0/mlflow/registered-models/create', { name: 'secured-monitored' });
-      const day = join(authHome, 'artifacts', 'inference-log', 'secured-monitored', 'date=2026-05-01');
+      const day = join(secured.home, 'artifacts', 'inference-log', 'secured-monitored', 'date=2026-05-01');
       mkdirSync(day, { recursive: true });
       await writeLogFixture(join(day, '1-0.parquet'), { start: '2026-05-01', days: 3, rowsPerDay: 20 });
       await call('/api/2.0/hangar/monitors/create', {
@@ -506,9 +471,9 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
       expect(run.status).toBe('SUCCEEDED');
       // What a plain link gets: the server refuses the report without a token.
       const reportPath = `/api/2.0/hangar/monitors/runs/report?run_id=${encodeURIComponent(run.run_id)}`;
-      expect((await fetch(`${secured.url}${reportPath}`)).status).toBe(401);
+      expect((await fetch(`${secured.server.url}${reportPath}`)).status).toBe(401);
 
-      await authPage.goto(`${secured.url}/monitors/secured-quality`);
+      await authPage.goto(`${secured.server.url}/monitors/secured-quality`);
       await authPage.getByRole('textbox', { name: 'API token' }).fill(admin);
       await authPage.getByRole('button', { name: 'Use' }).click();
       const link = authPage.getByRole('table', { name: 'Monitor runs' }).getByRole('link', { name: 'HTML report' });
@@ -522,7 +487,7 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
       expect(await tab.title()).toBe(`Monitor secured-quality, run ${run.run_id}`);
       // The report's own stylesheet applies, though the tab keeps the UI's content security policy.
       await expect.poll(() => tab.evaluate('getComputedStyle(document.body).marginLeft')).toBe('24px');
-      if (shots !== undefined) await tab.screenshot({ path: join(shots, 'ui2-auth-report.png'), fullPage: true });
+      await screenshot(tab, 'ui2-auth-report');
       await tab.close();
       expect(await authPage.getByRole('alert').count()).toBe(0);
 
@@ -539,8 +504,7 @@ describe.skipIf(skipReason !== '')(`web UI governance, monitoring and data pages
       expect(problems).toEqual([]);
     } finally {
       await authPage.close();
-      await secured.stop();
-      rmSync(authHome, { recursive: true, force: true });
+      await secured.close();
     }
   });
 });

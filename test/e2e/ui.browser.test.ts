@@ -1,12 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumSkipReason } from '../support/services.js';
-import { startServerProcess, type ServerProcess } from '../support/process.js';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiClient, collectPageProblems, createToken, describeInChromium, launchChromium, newPage, poll, screenshot, startUiServer, type ApiCall, type UiServer } from '../support/browser.js';
+import type { ServerProcess } from '../support/process.js';
 
 /**
  * The web UI in a real browser (Debian's Chromium driven by playwright-core) against a
@@ -14,33 +9,15 @@ import { startServerProcess, type ServerProcess } from '../support/process.js';
  * chart, params, tags, datasets, artifacts) → registered models → model page, plus error
  * display and the API token. Set HANGAR_UI_SCREENSHOTS=<dir> to keep a screenshot of each page.
  */
-const chromiumPath = process.env.HANGAR_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const skipReason = chromiumSkipReason || (existsSync(chromiumPath) ? '' : `${chromiumPath} not found (apt-get install -y chromium)`);
-const webIndex = fileURLToPath(new URL('../../dist/web/index.html', import.meta.url));
-const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
-const shots = process.env.HANGAR_UI_SCREENSHOTS;
-/** Wait for the page to settle: generous, since `npm test` runs many suites on two cores at once. */
-const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 50 });
-
-describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' : ` (skipped: ${skipReason})`}`, () => {
+describeInChromium('web UI', () => {
+  let ui: UiServer | undefined;
   let server: ServerProcess;
-  let home: string;
+  let mlflow: ApiCall;
   let browser: Browser;
   let page: Page;
   let experimentId: string;
   const runs: Record<string, string> = {};
   const pageProblems: string[] = [];
-
-  async function mlflow<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${server.url}/api/2.0/mlflow/${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
 
   async function createRun(name: string, params: Record<string, string>, metrics: Record<string, number[]>, finish: boolean): Promise<string> {
     const start = Date.now() - 60_000;
@@ -57,11 +34,7 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     return runId;
   }
 
-  async function shot(name: string): Promise<void> {
-    if (shots === undefined) return;
-    mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: join(shots, `ui-${name}.png`), fullPage: true });
-  }
+  const shot = (name: string) => screenshot(page, `ui-${name}`);
 
   /** The texts of one column of the runs table, by its header text. */
   async function runsColumn(header: string): Promise<string[]> {
@@ -73,9 +46,9 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
   }
 
   beforeAll(async () => {
-    if (!existsSync(webIndex)) throw new Error('dist/web/index.html is missing: run `npm run build` (npm test does it first)');
-    home = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui-'));
-    server = await startServerProcess(['--home', home]);
+    ui = await startUiServer('hangar-e2e-ui-');
+    server = ui.server;
+    mlflow = apiClient(server.url);
     experimentId = (await mlflow<{ experiment_id: string }>('POST', 'experiments/create', { name: 'ui-e2e-vision' })).experiment_id;
     await mlflow('POST', 'experiments/create', { name: 'ui-e2e-other' });
     runs.alpha = await createRun('alpha-run', { lr: '0.1', model: 'tree' }, { rmse: [0.9, 0.7, 0.5, 0.45, 0.41], accuracy: [0.6, 0.7, 0.75] }, true);
@@ -97,19 +70,15 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
     await mlflow('POST', 'registered-models/alias', { name: 'ui-e2e-model', alias: 'candidate', version: '2' });
     await mlflow('POST', 'model-versions/set-tag', { name: 'ui-e2e-model', version: '2', key: 'validated', value: 'yes' });
 
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    browser = await launchChromium();
+    page = await newPage(browser);
     // Script errors and refused loads (the page's content security policy) fail the suite at the end.
-    page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageProblems.push(`console: ${m.text()}`);
-    });
+    collectPageProblems(page, pageProblems);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
-    if (home !== undefined) rmSync(home, { recursive: true, force: true });
+    await ui?.close();
   });
 
   it('lists experiments and opens one on its runs table', async () => {
@@ -288,20 +257,13 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
   });
 
   it('reads a model on an --auth server only with a valid token entered in the header', async () => {
-    const authHome = mkdtempSync(join(tmpdir(), 'hangar-e2e-ui-auth-'));
-    const created = execFileSync(process.execPath, [bin, 'tokens', 'create', '--home', authHome, '--user', 'ui-admin', '--admin', '--json'], { encoding: 'utf8' });
-    const token = (JSON.parse(created) as { token: string }).token;
-    const secured = await startServerProcess(['--home', authHome, '--auth', '--default-permission', 'NO_PERMISSIONS']);
-    const authPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    let token = '';
+    const secured = await startUiServer('hangar-e2e-ui-auth-', ['--auth', '--default-permission', 'NO_PERMISSIONS'], (home) => (token = createToken(home, 'ui-admin', true).token));
+    const authPage = await newPage(browser);
     try {
-      const res = await fetch(`${secured.url}/api/2.0/mlflow/registered-models/create`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ name: 'ui-e2e-secret-model', description: 'only for token holders' }),
-      });
-      expect(res.status).toBe(200);
+      await apiClient(secured.server.url, token)('POST', 'registered-models/create', { name: 'ui-e2e-secret-model', description: 'only for token holders' });
 
-      await authPage.goto(`${secured.url}/models/ui-e2e-secret-model`);
+      await authPage.goto(`${secured.server.url}/models/ui-e2e-secret-model`);
       const alert = authPage.getByRole('alert').first();
       await poll(() => alert.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
       expect(await alert.innerText()).toContain('enter one in the token field');
@@ -312,8 +274,7 @@ describe.skipIf(skipReason !== '')(`web UI in Chromium${skipReason === '' ? '' :
       expect(await authPage.getByRole('alert').count()).toBe(0);
     } finally {
       await authPage.close();
-      await secured.stop();
-      rmSync(authHome, { recursive: true, force: true });
+      await secured.close();
     }
   });
 });
