@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { formatTime, formatValue } from '../lib/format.ts';
 import { hangar, type Activity, type TransitionRequest } from '../lib/hangar-api.ts';
+import { useAction } from '../lib/use-action.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
@@ -18,39 +19,23 @@ function Verdict({ value }: { value: string | boolean | undefined }) {
   return <span className={`badge ${kind}`}>{text}</span>;
 }
 
-/** An action's error, forgotten when the API token changes (the next try may be allowed). */
-function useActionError() {
-  const [error, setError] = useState<unknown>(undefined);
-  useEffect(() => {
-    const clear = () => setError(undefined);
-    window.addEventListener('hangar-token', clear);
-    return () => window.removeEventListener('hangar-token', clear);
-  }, []);
-  return [error, setError] as const;
-}
+/** `comment` trimmed, as the optional field of a request or decision; nothing when it is blank. */
+const optionalComment = (comment: string) => (comment.trim() === '' ? {} : { comment: comment.trim() });
 
 /** One open transition request with its decision form: a comment, Approve and Reject. */
 function RequestRow({ r, onDone }: { r: TransitionRequest; onDone(): void }) {
   const [comment, setComment] = useState('');
   const [archive, setArchive] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useActionError();
+  const { busy, error, run } = useAction();
   const open = r.status === 'OPEN';
-  const decide = async (approve: boolean) => {
-    setBusy(true);
-    setError(undefined);
-    const base = { name: r.name, version: r.version, stage: r.to_stage, ...(comment.trim() === '' ? {} : { comment: comment.trim() }) };
-    try {
+  const decide = (approve: boolean) =>
+    run(async () => {
+      const base = { name: r.name, version: r.version, stage: r.to_stage, ...optionalComment(comment) };
       if (approve) await hangar.approveRequest({ ...base, archive_existing_versions: archive });
       else await hangar.rejectRequest(base);
       setComment('');
       onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <tr>
       <td className="mono">{r.id}</td>
@@ -92,21 +77,14 @@ function RequestRow({ r, onDone }: { r: TransitionRequest; onDone(): void }) {
 function RequestForm({ name, version, onDone }: { name: string; version: string; onDone(): void }) {
   const [stage, setStage] = useState('Staging');
   const [comment, setComment] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useActionError();
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await hangar.createRequest({ name, version, stage, ...(comment.trim() === '' ? {} : { comment: comment.trim() }) });
+    return run(async () => {
+      await hangar.createRequest({ name, version, stage, ...optionalComment(comment) });
       setComment('');
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="inline-form" onSubmit={(e) => void submit(e)} aria-label="Request a transition">
@@ -130,21 +108,14 @@ function RequestForm({ name, version, onDone }: { name: string; version: string;
 /** The form that adds a comment to the version's activity log. */
 function CommentForm({ name, version, onDone }: { name: string; version: string; onDone(): void }) {
   const [comment, setComment] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useActionError();
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    return run(async () => {
       await hangar.createComment({ name, version, comment: comment.trim() });
       setComment('');
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="inline-form" onSubmit={(e) => void submit(e)} aria-label="Add a comment">
