@@ -395,4 +395,52 @@ describe.each([localSubject(), s3Subject()])('artifact store on $name', (subject
       await mpu.abort('p.bin', id);
     });
   });
+
+  describe('sweeping abandoned uploads', () => {
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('aborts uploads idle since before the cutoff, keeps younger ones and every committed file', async () => {
+      const mpu = store.multipart!;
+      await store.put('1/run/artifacts/kept.txt', Buffer.from('committed'));
+      const old = await mpu.create('1/run/artifacts/old.bin');
+      await mpu.uploadPart('1/run/artifacts/old.bin', old, 1, Buffer.from('stale part'));
+      // Timestamps come from the filesystem or the S3 server; leave a clear gap either side.
+      await pause(60);
+      const cutoff = Date.now();
+      await pause(60);
+      const young = await mpu.create('1/run/artifacts/young.bin');
+      const youngEtag = await mpu.uploadPart('1/run/artifacts/young.bin', young, 1, Buffer.from('fresh part'));
+
+      const listed = await store.sweepLeftovers!({ before: cutoff, dryRun: true });
+      expect(listed.map((l) => [l.kind, l.path, l.uploadId])).toEqual([['upload', '1/run/artifacts/old.bin', old]]);
+      expect(listed[0]!.lastModified).toBeLessThan(cutoff);
+
+      // The dry run removed nothing, so the real sweep finds the same upload.
+      const swept = await store.sweepLeftovers!({ before: cutoff });
+      expect(swept.map((l) => [l.kind, l.path, l.uploadId])).toEqual([['upload', '1/run/artifacts/old.bin', old]]);
+      await expectCode(mpu.uploadPart('1/run/artifacts/old.bin', old, 2, Buffer.from('late')), 'RESOURCE_DOES_NOT_EXIST');
+      expect(await store.sweepLeftovers!({ before: cutoff })).toEqual([]);
+
+      await mpu.complete('1/run/artifacts/young.bin', young, [{ partNumber: 1, etag: youngEtag }]);
+      expect((await readAll(await store.get('1/run/artifacts/young.bin'))).toString()).toBe('fresh part');
+      expect((await readAll(await store.get('1/run/artifacts/kept.txt'))).toString()).toBe('committed');
+      expect(await store.list('1/run/artifacts')).toEqual([
+        { path: 'kept.txt', isDir: false, fileSize: 9 },
+        { path: 'young.bin', isDir: false, fileSize: 10 },
+      ]);
+    });
+
+    it('never touches an upload younger than the cutoff, which then completes', async () => {
+      const mpu = store.multipart!;
+      const id = await mpu.create('y.bin');
+      const etag = await mpu.uploadPart('y.bin', id, 1, Buffer.from('young'));
+      const cutoff = Date.now() - 60_000;
+      expect(await store.sweepLeftovers!({ before: cutoff })).toEqual([]);
+      await mpu.complete('y.bin', id, [{ partNumber: 1, etag }]);
+      expect((await readAll(await store.get('y.bin'))).toString()).toBe('young');
+      // A completed upload is no leftover, and sweeping everything leaves its file alone.
+      expect(await store.sweepLeftovers!({ before: Date.now() + 60_000 })).toEqual([]);
+      expect((await readAll(await store.get('y.bin'))).toString()).toBe('young');
+    });
+  });
 });

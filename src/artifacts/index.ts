@@ -1,4 +1,4 @@
-export type { ArtifactEntry, ArtifactStore, MultipartUploads, UploadedPart } from './port.js';
+export type { ArtifactEntry, ArtifactStore, Leftover, MultipartUploads, UploadedPart } from './port.js';
 export { openArtifactStore, s3OptionsFromEnv, KNOWN_ARTIFACT_SCHEMES, type OpenArtifactStoreOptions } from './open.js';
 export { LocalArtifactStore, openLocalArtifactStore } from './local-store.js';
 export { S3ArtifactStore, openS3ArtifactStore, parseS3Uri, type S3ArtifactOptions } from './s3-store.js';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,11 +8,13 @@ import { pathToFileURL } from 'node:url';
 import { HangarError, invalidParam, notFound } from '../core/errors.js';
 import { RESERVED_PREFIX, checkArtifactPath, compareBytes } from './paths.js';
 import { checkPartNumber, sortParts } from './multipart.js';
-import type { ArtifactEntry, ArtifactStore, MultipartUploads, UploadedPart } from './port.js';
+import type { ArtifactEntry, ArtifactStore, Leftover, MultipartUploads, UploadedPart } from './port.js';
 
 /** Staged multipart uploads live here, under the root, hidden by the reserved prefix. */
 const UPLOADS_DIR = `${RESERVED_PREFIX}uploads`;
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
+/** Temp files of `writeAtomically`; nothing else has this name (callers may not use the prefix). */
+const TEMP_FILE = new RegExp(`^${RESERVED_PREFIX.replace(/[.-]/g, '\\$&')}tmp-[0-9a-f]{16}$`);
 
 function errnoCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
@@ -174,7 +176,77 @@ export class LocalArtifactStore implements ArtifactStore {
     const target = this.abs(path);
     await rm(target, { recursive: true, force: true });
     // Prune parents that are now empty, as S3 forgets a prefix with no keys under it.
-    let dir = dirname(target);
+    await this.pruneEmptyParents(target);
+  }
+
+  /**
+   * Staged uploads under `.hangar-uploads/` whose last change (the directory or any file in it)
+   * is before `before`, and temp files of atomic writes (`.hangar-tmp-*`, anywhere under the
+   * root) last written before it. Each is checked again just before it goes, so an upload that
+   * took a part in the meantime stays. Symbolic links are never followed.
+   */
+  async sweepLeftovers(options: { before: number; dryRun?: boolean }): Promise<Leftover[]> {
+    const { before, dryRun = false } = options;
+    const found: Leftover[] = [];
+    const uploadsRoot = join(this.root, UPLOADS_DIR);
+    for (const id of await namesIn(uploadsRoot)) {
+      if (!UPLOAD_ID.test(id)) continue;
+      const upload = await uploadActivity(join(uploadsRoot, id));
+      if (upload === null || upload.lastModified >= before) continue;
+      const target = await readFile(join(uploadsRoot, id, 'target'), 'utf8').catch(() => '');
+      found.push({ kind: 'upload', path: target, uploadId: id, lastModified: upload.lastModified, bytes: upload.bytes });
+    }
+    await this.findTempFiles('', before, found);
+    found.sort((a, b) => a.lastModified - b.lastModified);
+    if (dryRun) return found;
+    const removed: Leftover[] = [];
+    for (const item of found) {
+      if (item.kind === 'upload') {
+        const dir = join(uploadsRoot, item.uploadId!);
+        const upload = await uploadActivity(dir);
+        if (upload === null || upload.lastModified >= before) continue;
+        await rm(dir, { recursive: true, force: true });
+      } else {
+        const file = this.abs(item.path);
+        const info = await lstat(file).catch(() => null);
+        if (info === null || !info.isFile() || info.mtimeMs >= before) continue;
+        await unlink(file).catch((e: unknown) => {
+          if (errnoCode(e) !== 'ENOENT') throw e;
+        });
+        await this.pruneEmptyParents(file);
+      }
+      removed.push(item);
+    }
+    return removed;
+  }
+
+  /** Collect `.hangar-tmp-*` files under the directory `path` (`''` is the root) older than `before`. */
+  private async findTempFiles(path: string, before: number, found: Leftover[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(this.abs(path), { withFileTypes: true });
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw e;
+    }
+    for (const d of entries) {
+      const child = path === '' ? d.name : `${path}/${d.name}`;
+      if (d.isDirectory()) {
+        if (path === '' && d.name === UPLOADS_DIR) continue;
+        await this.findTempFiles(child, before, found);
+      } else if (d.isFile() && TEMP_FILE.test(d.name)) {
+        const info = await lstat(this.abs(child)).catch(() => null);
+        if (info !== null && info.isFile() && info.mtimeMs < before) {
+          found.push({ kind: 'temp', path: child, lastModified: Math.floor(info.mtimeMs), bytes: info.size });
+        }
+      }
+    }
+  }
+
+  /** Remove the directories above `file` that are now empty, up to (not including) the root. */
+  private async pruneEmptyParents(file: string): Promise<void> {
+    let dir = dirname(file);
     while (dir !== this.root && dir.startsWith(this.root)) {
       try {
         await rmdir(dir);
@@ -186,6 +258,34 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Names in a directory; none when it does not exist. */
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/**
+ * When a staged upload last changed (its directory or any file in it: `create` writes the
+ * target, each part its ETag and data) and how many bytes it holds; null when it is gone.
+ */
+async function uploadActivity(dir: string): Promise<{ lastModified: number; bytes: number } | null> {
+  const info = await lstat(dir).catch(() => null);
+  if (info === null || !info.isDirectory()) return null;
+  let last = info.mtimeMs;
+  let bytes = 0;
+  for (const name of await namesIn(dir)) {
+    const f = await lstat(join(dir, name)).catch(() => null);
+    if (f === null) continue;
+    last = Math.max(last, f.mtimeMs);
+    if (f.isFile()) bytes += f.size;
+  }
+  return { lastModified: Math.floor(last), bytes };
 }
 
 /**

@@ -47,6 +47,27 @@ export interface MultipartUploads {
   abort(path: string, uploadId: string): Promise<void>;
 }
 
+/** Something an interrupted write left behind, found (and removed) by `sweepLeftovers`. */
+export interface Leftover {
+  /**
+   * `upload`: a multipart upload that was never completed or aborted, with its staged parts.
+   * `temp`: the temp file of an atomic write that never reached its rename (local disk only).
+   */
+  kind: 'upload' | 'temp';
+  /** For an upload, the store path it was for; for a temp file, its own path under the root. */
+  path: string;
+  /** The upload's id; absent for temp files. */
+  uploadId?: string;
+  /**
+   * Epoch ms the age is measured from: the last change to the upload or temp file on local
+   * disk; on S3, when the upload was started (S3 lists no later time, and its own lifecycle
+   * rule for incomplete uploads counts from there too).
+   */
+  lastModified: number;
+  /** Bytes staged, where the backend says without extra calls (local disk). */
+  bytes?: number;
+}
+
 /**
  * The artifact store port. Paths are relative to the store's root, use `/` separators, and
  * never start with `/` or contain `..` segments (adapters reject such paths with
@@ -83,6 +104,13 @@ export interface ArtifactStore {
    * answers `mpu/create` with NOT_IMPLEMENTED so MLflow clients fall back to one PUT.
    */
   readonly multipart?: MultipartUploads;
+  /**
+   * Find what interrupted writes left behind and last changed before `before` (epoch ms), and
+   * remove it unless `dryRun`. Committed files are never touched, nor anything younger. Returns
+   * what was (or, with `dryRun`, would be) removed, oldest first. Absent on stores that leave
+   * nothing behind.
+   */
+  sweepLeftovers?(options: { before: number; dryRun?: boolean }): Promise<Leftover[]>;
   /** Close clients and release resources. */
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { HangarError, invalidParam, notFound } from '../core/errors.js';
 import { checkArtifactPath, compareBytes } from './paths.js';
 import { checkPartNumber, sortParts } from './multipart.js';
-import type { ArtifactEntry, ArtifactStore, MultipartUploads, UploadedPart } from './port.js';
+import type { ArtifactEntry, ArtifactStore, Leftover, MultipartUploads, UploadedPart } from './port.js';
 
 /**
  * Options of the S3 adapter. The adapter never reads the environment; the CLI builds these
@@ -249,6 +249,50 @@ export class S3ArtifactStore implements ArtifactStore {
       }
       ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (ContinuationToken !== undefined);
+  }
+
+  /**
+   * Incomplete multipart uploads under the store's prefix (never elsewhere in the bucket) that
+   * were started before `before`, aborted unless `dryRun`; S3 then frees their parts. Objects
+   * are written whole, so there are no temp files. Uploads are aged by their start, the only
+   * time ListMultipartUploads gives (as S3's AbortIncompleteMultipartUpload lifecycle rule does).
+   */
+  async sweepLeftovers(options: { before: number; dryRun?: boolean }): Promise<Leftover[]> {
+    const { before, dryRun = false } = options;
+    const { sdk, bucket: Bucket } = this;
+    const Prefix = this.dirPrefix('');
+    const found: Leftover[] = [];
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    do {
+      const page = await this.send(
+        (c) => c.send(new sdk.ListMultipartUploadsCommand({ Bucket, Prefix, KeyMarker, UploadIdMarker })),
+        'multipart uploads',
+      );
+      for (const u of page.Uploads ?? []) {
+        if (u.Key === undefined || u.UploadId === undefined || u.Initiated === undefined) continue;
+        if (!u.Key.startsWith(Prefix)) continue;
+        const started = u.Initiated.getTime();
+        if (started >= before) continue;
+        found.push({ kind: 'upload', path: u.Key.slice(Prefix.length), uploadId: u.UploadId, lastModified: started });
+      }
+      const more = page.IsTruncated === true;
+      KeyMarker = more ? page.NextKeyMarker : undefined;
+      UploadIdMarker = more ? page.NextUploadIdMarker : undefined;
+    } while (KeyMarker !== undefined);
+    found.sort((a, b) => a.lastModified - b.lastModified);
+    if (dryRun) return found;
+    const aborted: Leftover[] = [];
+    for (const u of found) {
+      try {
+        await this.send((c) => c.send(new sdk.AbortMultipartUploadCommand({ Bucket, Key: Prefix + u.path, UploadId: u.uploadId })), u.path);
+        aborted.push(u);
+      } catch (e) {
+        // Completed or aborted by someone else since the listing: nothing left to sweep.
+        if (!(e instanceof HangarError && e.code === 'RESOURCE_DOES_NOT_EXIST')) throw e;
+      }
+    }
+    return aborted;
   }
 
   async close(): Promise<void> {

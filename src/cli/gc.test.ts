@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HangarClient, Run } from '../client/index.js';
@@ -47,7 +47,7 @@ describe('collectGarbage', () => {
 
     // Deleted just now: not old enough for a one-day minimum.
     const none = await collectGarbage(live.server.store, live.server.artifacts, { olderThanMs: DAY });
-    expect(none).toEqual({ runs: [], experiments: [], skippedArtifacts: [] });
+    expect(none).toEqual({ runs: [], experiments: [], skippedArtifacts: [], leftovers: [] });
 
     const result = await collectGarbage(live.server.store, live.server.artifacts, { olderThanMs: DAY, now: Date.now() + 2 * DAY });
     expect(result.runs).toEqual([dropped.info.runId]);
@@ -102,7 +102,103 @@ describe('collectGarbage', () => {
   });
 });
 
+/** Move a path's (and, for a folder, its files') times `ms` into the past. */
+function backdate(path: string, ms: number): void {
+  const t = (Date.now() - ms) / 1000;
+  for (const f of existsSync(path) && !path.includes('.hangar-tmp-') ? readdirSync(path).map((n) => join(path, n)) : []) utimesSync(f, t, t);
+  utimesSync(path, t, t);
+}
+
+/** An upload a client started and abandoned `age` ms ago, plus a temp file a crashed write left as old. */
+async function abandoned(age: number): Promise<{ uploadId: string; upload: string; temp: string }> {
+  const exp = await client.createExperiment(`abandoned-${Math.random().toString(36).slice(2)}`);
+  const run = await client.createRun(exp);
+  const path = `${exp}/${run.info.runId}/artifacts/big.bin`;
+  const uploadId = await live.server.artifacts.multipart!.create(path);
+  await live.server.artifacts.multipart!.uploadPart(path, uploadId, 1, Buffer.from('part'));
+  const upload = onDisk('.hangar-uploads', uploadId);
+  backdate(upload, age);
+  const dir = onDisk(exp, run.info.runId, 'artifacts');
+  mkdirSync(dir, { recursive: true });
+  const temp = join(dir, '.hangar-tmp-0123456789abcdef');
+  writeFileSync(temp, 'half');
+  backdate(temp, age);
+  return { uploadId, upload, temp };
+}
+
+describe('collectGarbage and abandoned uploads', () => {
+  it('removes uploads and temp files idle for a day by default, and keeps younger ones', async () => {
+    const old = await abandoned(25 * 3_600_000);
+    const young = await abandoned(23 * 3_600_000);
+    const r = await collectGarbage(live.server.store, live.server.artifacts, { olderThanMs: DAY });
+    expect(r.leftovers.map((l) => l.kind).sort()).toEqual(['temp', 'upload']);
+    expect(r.leftovers.find((l) => l.kind === 'upload')?.uploadId).toBe(old.uploadId);
+    expect(existsSync(old.upload) || existsSync(old.temp)).toBe(false);
+    expect(existsSync(young.upload) && existsSync(young.temp)).toBe(true);
+  });
+
+  it('takes another threshold, and sweeps nothing when runs or experiments are named', async () => {
+    const a = await abandoned(2 * 3_600_000);
+    const exp = await client.createExperiment('named-only');
+    const run = await runWithFile(exp);
+    await client.deleteRun(run.info.runId);
+    const named = await collectGarbage(live.server.store, live.server.artifacts, { olderThanMs: 0, runIds: [run.info.runId], uploadsOlderThanMs: 3_600_000 });
+    expect(named.leftovers).toEqual([]);
+    expect(existsSync(a.upload)).toBe(true);
+    const r = await collectGarbage(live.server.store, live.server.artifacts, { olderThanMs: DAY, uploadsOlderThanMs: 3_600_000 });
+    expect(r.leftovers).toHaveLength(2);
+    expect(existsSync(a.upload) || existsSync(a.temp)).toBe(false);
+  });
+
+  it('removes nothing on a dry run, runs included, and reports the same', async () => {
+    const a = await abandoned(2 * DAY);
+    const exp = await client.createExperiment('dry');
+    const run = await runWithFile(exp);
+    await client.deleteRun(run.info.runId);
+    const dry = await collectGarbage(live.server.store, live.server.artifacts, { olderThanMs: 0, dryRun: true });
+    expect(dry.runs).toEqual([run.info.runId]);
+    expect(dry.leftovers).toHaveLength(2);
+    expect(existsSync(a.upload) && existsSync(a.temp)).toBe(true);
+    expect((await client.getRun(run.info.runId)).info.lifecycleStage).toBe('deleted');
+    expect(existsSync(onDisk(exp, run.info.runId, 'artifacts', 'model', 'weights.bin'))).toBe(true);
+    const real = await collectGarbage(live.server.store, live.server.artifacts, { olderThanMs: 0 });
+    expect(real).toEqual(dry);
+  });
+
+  it('refuses a negative uploads age', async () => {
+    await expect(collectGarbage(live.server.store, live.server.artifacts, { olderThanMs: 0, uploadsOlderThanMs: -1 })).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+    });
+  });
+});
+
 describe('hangar gc', () => {
+  it('prints what it removed, as JSON too, and --dry-run removes nothing', async () => {
+    const a = await abandoned(2 * DAY);
+    const dry = testIo();
+    expect(await runCli(['gc', '--home', live.home, '--dry-run'], dry.io)).toBe(0);
+    expect(dry.out()).toContain('Would remove 1 abandoned upload and 1 temp file untouched since');
+    expect(dry.out()).toContain(`  upload ${a.uploadId} for `);
+    expect(existsSync(a.upload) && existsSync(a.temp)).toBe(true);
+
+    const t = testIo();
+    expect(await runCli(['gc', '--home', live.home, '--json', '--uploads-older-than', '1d'], t.io)).toBe(0);
+    const out = JSON.parse(t.out()) as { dry_run: boolean; leftovers: Array<{ kind: string; upload_id?: string; path: string }>; runs: string[] };
+    expect(out.dry_run).toBe(false);
+    expect(out.runs).toEqual([]);
+    expect(out.leftovers.map((l) => l.kind).sort()).toEqual(['temp', 'upload']);
+    expect(out.leftovers.find((l) => l.kind === 'upload')?.upload_id).toBe(a.uploadId);
+    expect(existsSync(a.upload) || existsSync(a.temp)).toBe(false);
+  });
+
+  it('rejects a malformed --uploads-older-than before touching anything', async () => {
+    const a = await abandoned(2 * DAY);
+    const t = testIo();
+    expect(await runCli(['gc', '--home', live.home, '--uploads-older-than', 'soon'], t.io)).toBe(1);
+    expect(t.err()).toMatch(/^INVALID_PARAMETER_VALUE: Invalid duration 'soon' for --uploads-older-than/);
+    expect(existsSync(a.upload)).toBe(true);
+  });
+
   it('purges through the CLI with --older-than and reports what went', async () => {
     const exp = await client.createExperiment('cli-gc');
     const run = await runWithFile(exp);
@@ -110,7 +206,7 @@ describe('hangar gc', () => {
 
     const young = testIo();
     expect(await runCli(['gc', '--home', live.home], young.io)).toBe(0);
-    expect(young.out()).toMatch(/^Purged 0 runs and 0 experiments deleted before/);
+    expect(young.out()).toMatch(/^Purged 0 runs and 0 experiments deleted before .*\nRemoved 0 abandoned uploads and 0 temp files untouched since /);
 
     const t = testIo();
     expect(await runCli(['gc', '--home', live.home, '--older-than', '0'], t.io)).toBe(0);

@@ -6,7 +6,6 @@ import { HangarClient } from '../client/index.js';
 import type { CopyReport } from '../store/index.js';
 import { parseDuration } from './duration.js';
 import { experimentsList, modelsList, modelsResolve, modelsShow, runsSearch } from './read-commands.js';
-import { formatTime } from './table.js';
 import { redact } from './redact.js';
 import { registerCommandModules } from './commands/index.js';
 import {
@@ -135,25 +134,28 @@ Examples:
     .description('permanently remove deleted runs and experiments, with their artifacts')
     .option('--older-than <age>', 'only what was deleted at least this long ago: 30d, 12h, 1d2h30m, 0 for all', '30d')
     .option('--run-ids <ids>', 'only these deleted runs (comma-separated)', idList)
-    .option('--experiment-ids <ids>', 'only these deleted experiments (comma-separated)', idList);
+    .option('--experiment-ids <ids>', 'only these deleted experiments (comma-separated)', idList)
+    .option('--uploads-older-than <age>', 'also remove abandoned multipart uploads and temp files untouched this long', '24h')
+    .option('--dry-run', 'list what would go, remove nothing')
+    .option('--json', 'print the result as JSON');
   storeOptions(gc, true)
-    .addHelpText('after', '\nExamples:\n  hangar gc                      purge what was deleted over 30 days ago\n  hangar gc --older-than 0       purge everything deleted\n  hangar gc --run-ids 3f2a…,9bc1…')
-    .action(async (o: StoreFlags & { olderThan: string; runIds?: string[]; experimentIds?: string[] }) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hangar gc                      purge what was deleted over 30 days ago, and uploads abandoned over a day ago\n  hangar gc --older-than 0       purge everything deleted\n  hangar gc --dry-run --json     list what would go\n  hangar gc --run-ids 3f2a…,9bc1…  (only these; uploads are not swept)',
+    )
+    .action(async (o: StoreFlags & { olderThan: string; uploadsOlderThan: string; dryRun?: boolean; json?: boolean; runIds?: string[]; experimentIds?: string[] }) => {
       const olderThanMs = parseDuration(o.olderThan);
+      const uploadsOlderThanMs = parseDuration(o.uploadsOlderThan, 'uploads-older-than');
       const config = configFrom(io, o);
-      const { openCheckedStore, openArtifactStore, s3OptionsFromEnv, collectGarbage } = await serverSide();
+      const { openCheckedStore, openArtifactStore, s3OptionsFromEnv, collectGarbage, gcReport } = await serverSide();
       const store = await openCheckedStore(config.backendStoreUri);
       try {
         const artifacts = await openArtifactStore(config.artifactsDestination, { s3: s3OptionsFromEnv(io.env) });
         try {
           const now = Date.now();
-          const r = await collectGarbage(store, artifacts, { olderThanMs, runIds: o.runIds, experimentIds: o.experimentIds, now });
-          io.out(
-            `Purged ${plural(r.runs.length, 'run')} and ${plural(r.experiments.length, 'experiment')} deleted before ${formatTime(now - olderThanMs)} UTC.\n`,
-          );
-          for (const id of r.runs) io.out(`  run ${id}\n`);
-          for (const id of r.experiments) io.out(`  experiment ${id}\n`);
-          for (const uri of r.skippedArtifacts) io.out(`  kept artifacts outside the artifact store: ${uri}\n`);
+          const dryRun = o.dryRun === true;
+          const r = await collectGarbage(store, artifacts, { olderThanMs, uploadsOlderThanMs, dryRun, runIds: o.runIds, experimentIds: o.experimentIds, now });
+          io.out(gcReport(r, { now, olderThanMs, uploadsOlderThanMs, dryRun, json: o.json === true }));
         } finally {
           await artifacts.close();
         }

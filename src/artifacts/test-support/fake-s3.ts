@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,11 @@ export interface FakeS3 {
   bucket: string;
   /** Options for the S3 adapter that reach this server. */
   options: S3ArtifactOptions;
+  /**
+   * The directory of a staged multipart upload (s3rver keeps its key in `key` there); the front
+   * dates the upload's `Initiated` by that file's mtime, which tests may move back.
+   */
+  uploadDir(uploadId: string): string;
   /** Stop the server and remove its directory. */
   close(): Promise<void>;
 }
@@ -25,8 +30,10 @@ export interface FakeS3 {
  * of another key, gets 404 NoSuchUpload, and DELETE ?uploadId removes the staged parts (204).
  * Its ListObjectsV2 misses common prefixes deeper than one level and cannot page on Node 20
  * (its continuation tokens use a cipher OpenSSL 3 dropped), so the front answers ListObjectsV2
- * itself from s3rver's flat key list. s3rver also writes objects in place, so writes of one key
- * are queued to end as S3's atomic replacement does. Everything else goes to s3rver untouched.
+ * itself from s3rver's flat key list. s3rver has no ListMultipartUploads either; the front
+ * answers it from the staged uploads (one page, `Initiated` from the mtime of each upload's
+ * `key` file). s3rver also writes objects in place, so writes of one key are queued to end as
+ * S3's atomic replacement does. Everything else goes to s3rver untouched.
  */
 export async function startFakeS3(bucket = 'hangar-test'): Promise<FakeS3> {
   const directory = mkdtempSync(join(tmpdir(), 'hangar-s3rver-'));
@@ -56,6 +63,11 @@ export async function startFakeS3(bucket = 'hangar-test'): Promise<FakeS3> {
         res.writeHead(204).end();
         return;
       }
+    }
+    if (req.method === 'GET' && url.searchParams.has('uploads') && /^\/[^/]+\/?$/.test(url.pathname)) {
+      const name = decodeURIComponent(url.pathname.split('/')[1]!);
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(listMultipartUploads(join(directory, name, '._S3rver_uploads'), name, url.searchParams.get('prefix') ?? ''));
+      return;
     }
     if (req.method === 'GET' && url.searchParams.get('list-type') === '2' && /^\/[^/]+\/?$/.test(url.pathname)) {
       listObjectsV2(s3rver, decodeURIComponent(url.pathname.split('/')[1]!), url.searchParams).then(
@@ -100,6 +112,7 @@ export async function startFakeS3(bucket = 'hangar-test'): Promise<FakeS3> {
       forcePathStyle: true,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     },
+    uploadDir: (uploadId) => join(directory, bucket, '._S3rver_uploads', uploadId),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -159,5 +172,29 @@ async function listObjectsV2(s3rver: S3rver, bucket: string, q: URLSearchParams)
     contents.join('') +
     prefixes.join('') +
     '</ListBucketResult>'
+  );
+}
+
+/** ListMultipartUploads as S3 documents it, in one page: uploads by key, then by initiation. */
+function listMultipartUploads(staging: string, bucket: string, prefix: string): string {
+  const uploads: Array<{ key: string; id: string; initiated: Date }> = [];
+  for (const id of existsSync(staging) ? readdirSync(staging) : []) {
+    const keyFile = join(staging, id, 'key');
+    if (!existsSync(keyFile)) continue;
+    const key = readFileSync(keyFile, 'utf8');
+    if (key.startsWith(prefix)) uploads.push({ key, id, initiated: statSync(keyFile).mtime });
+  }
+  uploads.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) || a.initiated.getTime() - b.initiated.getTime());
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+    `<Bucket>${xmlEscape(bucket)}</Bucket><Prefix>${xmlEscape(prefix)}</Prefix><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>` +
+    uploads
+      .map(
+        (u) =>
+          `<Upload><Key>${xmlEscape(u.key)}</Key><UploadId>${u.id}</UploadId><StorageClass>STANDARD</StorageClass>` +
+          `<Initiated>${u.initiated.toISOString()}</Initiated></Upload>`,
+      )
+      .join('') +
+    '</ListMultipartUploadsResult>'
   );
 }
