@@ -22,12 +22,14 @@ import {
   jensenShannon,
   ksTwoSampleSorted,
   lInfinity,
+  mergedWalk,
   prepareColumn,
   prepareNumeric,
   psiSorted,
   sortedValues,
   totalVariation,
   wassersteinSorted,
+  type MergedWalk,
 } from '../stats/index.js';
 import type { LogFilesContext } from '../../serving/index.js';
 import type { Store } from '../../store/index.js';
@@ -730,12 +732,29 @@ interface BaselineEntry {
 const BASELINES = 4;
 const baselines = new Map<string, BaselineEntry>();
 
-/** Put `value` under `key`, newest last, dropping the oldest beyond `BASELINES`. */
-function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
+/** Put `value` under `key`, newest last, dropping the oldest beyond `limit`. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V, limit = BASELINES): V {
   map.delete(key);
   map.set(key, value);
-  while (map.size > BASELINES) map.delete(map.keys().next().value as K);
+  while (map.size > limit) map.delete(map.keys().next().value as K);
   return value;
+}
+
+/**
+ * KS results by what they depend on: both sample sizes and the largest ECDF differences. A
+ * window recomputed by the next run (late labels) has the same inputs, and the exact p-value
+ * against a baseline of thousands of rows is the costliest statistic of a comparison.
+ */
+const ksResults = new Map<string, { statistic: number; pvalue: number }>();
+const KS_RESULTS = 1024;
+
+function ksOf(a: Float64Array, b: Float64Array, walk: MergedWalk | undefined): { statistic: number; pvalue: number } {
+  const w = walk ?? mergedWalk(a, b);
+  const key = `${a.length},${b.length},${w.maxDiff},${w.minDiff}`;
+  const known = ksResults.get(key);
+  if (known !== undefined) return known;
+  const r = ksTwoSampleSorted(a, b, w);
+  return remember(ksResults, key, { statistic: r.statistic, pvalue: r.pvalue }, KS_RESULTS);
 }
 
 /**
@@ -896,7 +915,7 @@ function compare(
       if (c.kind === 'numeric' && prepared.sorted) {
         const { ref: a, cur: b } = prepared.sorted;
         // When Evidently's choice is KS, the verdict holds this very test (its exact p-value costs most of a comparison).
-        const ks = verdict.method === 'ks' && verdict.statistic !== null && verdict.pvalue !== null ? { statistic: verdict.statistic, pvalue: verdict.pvalue } : ksTwoSampleSorted(a, b, prepared.walk);
+        const ks = verdict.method === 'ks' && verdict.statistic !== null && verdict.pvalue !== null ? { statistic: verdict.statistic, pvalue: verdict.pvalue } : ksOf(a, b, prepared.walk);
         const counts = binnedCounts(prepared);
         Object.assign(row, {
           ks_test: { statistic: ks.statistic, pvalue: ks.pvalue },

@@ -34,13 +34,24 @@ export async function withDuck<T>(fn: (duck: Duck) => Promise<T>): Promise<T> {
   );
 }
 
-/** DuckDB's JS values made JSON-friendly: BIGINT → number, TIMESTAMP (Date) → epoch ms, recursively. */
+/**
+ * DuckDB's JS values made JSON-friendly: BIGINT → number, TIMESTAMP (Date) → epoch ms,
+ * recursively. The driver's rows, lists and structs are fresh plain objects and arrays, so they
+ * are converted in place (copying them cost as much as reading the rows).
+ */
 function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
+  if (v === null || typeof v !== 'object') return v;
   if (v instanceof Date) return v.getTime();
-  if (Array.isArray(v)) return v.map(plain);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = plain(v[i]);
+    return v;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) o[k] = plain(o[k]);
+  return o;
 }
 
 /** Wrap a DuckDB failure about user data as INVALID_PARAMETER_VALUE naming `field`. */

@@ -121,11 +121,11 @@ describe('monitor runs read a bounded number of metric files', () => {
       expect(summary.evaluations.map((e) => e.evaluated)).toEqual([Math.min(2, d + 1), Math.min(2, d + 1), 0]);
     }
     // Each run merges the previous run's recent files with its own files into its recent files
-    // (the report's 3 windows), and reads its rules and report from those: 2 + 2 to build, one
-    // pass per report table, one for the drift rule (the count rule shares the report's pass).
-    expect(filesRead.slice(1)).toEqual([7, 7, 7, 7, 7, 7, 7, 7]);
-    // Downloaded: the previous recent files, this run's own and its recent files.
-    expect(downloads).toEqual([4, 6, 6, 6, 6, 6, 6, 6, 6]);
+    // (the report's 3 windows), and answers its report's and rules' reads while merging: 2 + 2
+    // files read, none read back.
+    expect(filesRead.slice(1)).toEqual([4, 4, 4, 4, 4, 4, 4, 4]);
+    // Downloaded: the previous recent files and this run's own.
+    expect(downloads).toEqual([2, 4, 4, 4, 4, 4, 4, 4, 4]);
 
     // Only the newest run's recent files are kept.
     expect(readdirSync(join(dir, 'artifacts', 'monitors', 'daily', 'recent', 'profile'))).toHaveLength(1);
@@ -136,8 +136,8 @@ describe('monitor runs read a bounded number of metric files', () => {
     await writeDay('m1', 9, 1000);
     rmSync(cacheDir, { recursive: true, force: true });
     const rebuilt = await service.run('daily');
-    // 2 tried (the previous recent file is missing), 4 run files, 2 for the drift table, 3 passes.
-    expect((rebuilt.summary as unknown as RunSummary).files_read).toBe(11);
+    // 2 tried (the previous recent file is missing), 4 run files, 2 for the drift table.
+    expect((rebuilt.summary as unknown as RunSummary).files_read).toBe(8);
     expect((rebuilt.summary as unknown as RunSummary).evaluations).toEqual(await fullEvaluations(service, artifacts, 'daily'));
 
     // The copies went to the service's cache folder, none to the temp folder's default cache.

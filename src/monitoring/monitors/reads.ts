@@ -75,6 +75,27 @@ export interface RecentFile {
   from: number | null;
 }
 
+/**
+ * What a pass over the files reads by (`key`, `base`): model, log type and drift type are
+ * filtered from its rows after, and the limit applied after that.
+ */
+export function passOf(q: MetricsQuery): { key: string; base: MetricsQuery } {
+  const { model_id: _m, log_type: _l, drift_type: _d, max_results: _n, ...base } = q;
+  return { key: JSON.stringify(Object.entries(base).sort(([a], [b]) => a.localeCompare(b))), base };
+}
+
+/** The query a pass over a recent file runs. */
+export function recentQuery(base: MetricsQuery, recent: { from: number | null }): MetricsQuery {
+  return { ...base, ...(recent.from === null ? {} : { from: recent.from }), max_results: Number.MAX_SAFE_INTEGER };
+}
+
+/** Rows of a pass over a recent file, answered when the file was built (see `mergeTables`). */
+export interface RecentPass {
+  /** `passOf(query).key`. */
+  key: string;
+  rows: Row[];
+}
+
 interface Pass {
   table: MetricsTable;
   key: string;
@@ -98,11 +119,23 @@ export class MetricReads {
   /** Files read so far (a file read by two passes counts twice). */
   filesRead = 0;
 
-  constructor(artifacts: ArtifactStore, files: Record<MetricsTable, RunFile[]>, cacheDir?: string, recent: Partial<Record<MetricsTable, RecentFile>> = {}) {
+  constructor(
+    artifacts: ArtifactStore,
+    files: Record<MetricsTable, RunFile[]>,
+    cacheDir?: string,
+    recent: Partial<Record<MetricsTable, RecentFile>> = {},
+    answered: Partial<Record<MetricsTable, readonly RecentPass[]>> = {},
+  ) {
     this.#artifacts = artifacts;
     this.#files = files;
     this.#cacheDir = cacheDir;
     this.#recent = recent;
+    // Passes over a recent file answered while it was built: no file is read for them.
+    for (const table of ['profile', 'drift'] as const) {
+      const file = recent[table];
+      if (file === undefined) continue;
+      for (const p of answered[table] ?? []) this.#passes.push({ table, key: p.key, from: file.from, rows: Promise.resolve(p.rows) });
+    }
   }
 
   /** Count files read outside this object (building the recent files). */
@@ -121,8 +154,8 @@ export class MetricReads {
    * file was read without a window filter.
    */
   async since(table: MetricsTable, q: MetricsQuery, from: number | undefined): Promise<{ rows: Row[]; complete: boolean }> {
-    const { model_id, log_type, drift_type, max_results, ...base } = q;
-    const key = JSON.stringify(Object.entries(base).sort(([a], [b]) => a.localeCompare(b)));
+    const { model_id, log_type, drift_type, max_results } = q;
+    const { key, base } = passOf(q);
     const files = this.#files[table];
     const included = from === undefined ? files : files.filter((f) => f.bound >= from);
     const passFrom = included.length === files.length ? null : from!;
@@ -131,7 +164,7 @@ export class MetricReads {
     if (pass === undefined && recent !== undefined && (recent.from === null || (from !== undefined && recent.from <= from))) {
       // The recent file holds the merged rows of these windows: one file instead of the runs'.
       this.filesRead += 1;
-      const rows = readTable(this.#artifacts, table, [recent.path], { ...base, ...(recent.from === null ? {} : { from: recent.from }), max_results: Number.MAX_SAFE_INTEGER }, this.#cacheDir);
+      const rows = readTable(this.#artifacts, table, [recent.path], recentQuery(base, recent), this.#cacheDir);
       pass = { table, key, from: recent.from, rows };
       this.#passes.push(pass);
     }

@@ -170,6 +170,13 @@ export async function readTable(artifacts: ArtifactStore, table: MetricsTable, p
   if (paths.length === 0) return [];
   const local = await localTableFiles(artifacts, paths, cacheDir);
   if (local.length === 0) return [];
+  const sql = querySql(table, `read_parquet([${local.map(lit).join(', ')}], union_by_name = true)`, q);
+  const rows = await withDuck((duck) => duck.rows(sql));
+  return rows.reverse();
+}
+
+/** The query `readTable` runs over `relation` (newest run per key, filtered, newest windows first). */
+function querySql(table: MetricsTable, relation: string, q: MetricsQuery): string {
   const key = (table === 'profile' ? PROFILE_KEY : DRIFT_KEY).map((k) => (k === 'window_start' ? '"window"."start"' : ident(k)));
   const where: string[] = [];
   const eq = (col: string, v: string | undefined) => {
@@ -186,23 +193,32 @@ export async function readTable(artifacts: ArtifactStore, table: MetricsTable, p
   if (q.from !== undefined) where.push(`"window"."start" >= ${ts(String(Math.trunc(q.from)))}`);
   if (q.to !== undefined) where.push(`"window"."start" < ${ts(String(Math.trunc(q.to)))}`);
   const limit = q.max_results ?? 10_000;
-  const sql =
+  return (
     `select * exclude (rn) from (select *, row_number() over (partition by ${key.join(', ')} order by computed_at desc, monitor_run_id desc) as rn ` +
-    `from read_parquet([${local.map(lit).join(', ')}], union_by_name = true)${where.length > 0 ? ` where ${where.join(' and ')}` : ''}) where rn = 1 ` +
-    `order by "window"."start" desc nulls last, granularity, slice_key nulls first, slice_value nulls first, column_name, model_id limit ${limit}`;
-  const rows = await withDuck((duck) => duck.rows(sql));
-  return rows.reverse();
+    `from ${relation}${where.length > 0 ? ` where ${where.join(' and ')}` : ''}) where rn = 1 ` +
+    `order by "window"."start" desc nulls last, granularity, slice_key nulls first, slice_value nulls first, column_name, model_id limit ${limit}`
+  );
 }
 
 /**
  * Write the merged rows (newest run per key) of the given run files, for the windows starting
- * at or after `from` (null: every row), as one file at `dest`. Returns false, writing nothing,
- * when there are no files or one of them is missing: a merge must never leave rows out silently.
+ * at or after `from` (null: every row), as one file at `dest`, and answer `queries` over those
+ * rows as `readTable` over that file would (in the same step, so the file need not be read
+ * back). Returns null, writing nothing, when there are no files or one of them is missing: a
+ * merge must never leave rows out silently.
  */
-export async function mergeTables(artifacts: ArtifactStore, table: MetricsTable, paths: readonly string[], from: number | null, dest: string, cacheDir?: string): Promise<boolean> {
-  if (paths.length === 0) return false;
+export async function mergeTables(
+  artifacts: ArtifactStore,
+  table: MetricsTable,
+  paths: readonly string[],
+  from: number | null,
+  dest: string,
+  cacheDir?: string,
+  queries: readonly MetricsQuery[] = [],
+): Promise<Array<Array<Record<string, unknown>>> | null> {
+  if (paths.length === 0) return null;
   const local = await localTableFiles(artifacts, paths, cacheDir);
-  if (local.length < paths.length) return false;
+  if (local.length < paths.length) return null;
   const key = (table === 'profile' ? PROFILE_KEY : DRIFT_KEY).map((k) => (k === 'window_start' ? '"window"."start"' : ident(k)));
   const staging = cacheDir === undefined ? tmpdir() : join(cacheDir, 'staging');
   await mkdir(staging, { recursive: true });
@@ -213,9 +229,15 @@ export async function mergeTables(artifacts: ArtifactStore, table: MetricsTable,
     const rows =
       `(select * exclude (rn) from (select *, row_number() over (partition by ${key.join(', ')} order by computed_at desc, monitor_run_id desc) as rn ` +
       `from read_parquet([${local.map(lit).join(', ')}], union_by_name = true)${where}) where rn = 1)`;
-    await withDuck((duck) => duck.run(`copy ${rows} to ${lit(parquet)} (format parquet)`));
+    const answers = await withDuck(async (duck) => {
+      await duck.run(`create temp table merged as ${rows}`);
+      await duck.run(`copy merged to ${lit(parquet)} (format parquet)`);
+      const out: Array<Array<Record<string, unknown>>> = [];
+      for (const q of queries) out.push((await duck.rows(querySql(table, 'merged', q))).reverse());
+      return out;
+    });
     await artifacts.put(dest, createReadStream(parquet));
-    return true;
+    return answers;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

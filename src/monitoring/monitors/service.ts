@@ -18,7 +18,7 @@ import { MonitoringStore, type AlertRecord, type MonitorRecord, type MonitorRunR
 import { evaluateRule, ruleQuery, type RuleEvaluation } from './alerts.js';
 import { computeMonitor } from './compute.js';
 import { renderReport } from './report.js';
-import { lookbackStart, MetricReads, newestWindows, runFiles, type RecentFile, type RunFile } from './reads.js';
+import { lookbackStart, MetricReads, newestWindows, passOf, recentQuery, runFiles, type RecentFile, type RecentPass, type RunFile } from './reads.js';
 import { mergeTables, readTable, monitorDir, writeTable, type MetricsQuery, type MetricsTable } from './results.js';
 import { launchRetraining } from './retrain.js';
 import { nextRun, parseSchedule } from './schedule.js';
@@ -124,6 +124,8 @@ export class MonitorService {
    * This run's recent files: per table, the merged rows of the windows the report charts, from
    * the previous run's recent file and this run's own file when the previous one covers every
    * earlier run (and reaches back far enough), else from the run files that can hold them.
+   * The passes of `queries` over each recent file are answered as it is built, so the report
+   * and the rules need not read it back.
    */
   async #recentFiles(
     name: string,
@@ -132,29 +134,36 @@ export class MonitorService {
     own: Record<MetricsTable, string | null>,
     granularity: string | null,
     earlier: readonly MonitorRunRecord[],
-  ): Promise<{ files: Partial<Record<MetricsTable, RecentFile>>; read: number }> {
+    queries: Record<MetricsTable, readonly MetricsQuery[]>,
+  ): Promise<{ files: Partial<Record<MetricsTable, RecentFile>>; answered: Partial<Record<MetricsTable, RecentPass[]>>; read: number }> {
     const last = (earlier.at(-1)?.summary as Partial<RunSummary> | null | undefined)?.recent;
     const chain = last !== undefined && last.runs === earlier.length ? last : undefined;
     const out: Partial<Record<MetricsTable, RecentFile>> = {};
+    const answered: Partial<Record<MetricsTable, RecentPass[]>> = {};
     let read = 0;
     for (const table of ['profile', 'drift'] as const) {
       const from = lookbackStart(files[table], granularity, this.#reportWindows) ?? null;
       const dest = `${monitorDir(name)}/recent/${table}/${runId}.parquet`;
+      const passes = [...new Map(queries[table].map((q) => passOf(q)).map((p) => [p.key, p])).values()];
+      const merge = (inputs: string[]) => mergeTables(this.#artifacts, table, inputs, from, dest, this.#cacheDir, passes.map((p) => recentQuery(p.base, { from })));
       const prev = chain?.[table];
-      let ok = false;
+      let rows: Awaited<ReturnType<typeof merge>> = null;
       if (prev && (prev.from === null || (from !== null && prev.from <= from))) {
         const inputs = [prev.path, ...(own[table] === null ? [] : [own[table]])];
         read += inputs.length;
-        ok = await mergeTables(this.#artifacts, table, inputs, from, dest, this.#cacheDir);
+        rows = await merge(inputs);
       }
-      if (!ok) {
+      if (rows === null) {
         const inputs = (from === null ? files[table] : files[table].filter((f) => f.bound >= from)).map((f) => f.path);
         read += inputs.length;
-        ok = await mergeTables(this.#artifacts, table, inputs, from, dest, this.#cacheDir);
+        rows = await merge(inputs);
       }
-      if (ok) out[table] = { path: dest, from };
+      if (rows !== null) {
+        out[table] = { path: dest, from };
+        answered[table] = passes.map((p, i) => ({ key: p.key, rows: rows[i]! }));
+      }
     }
-    return { files: out, read };
+    return { files: out, answered, read };
   }
 
   /** The owner recorded on this service's runs. */
@@ -286,15 +295,22 @@ export class MonitorService {
       const own = (path: string | null): RunFile[] => (path === null ? [] : [{ path, bound: result.newest ?? run.startTimestamp }]);
       const files = { profile: [...runFiles(earlier, 'profile'), ...own(ownFiles.profile)], drift: [...runFiles(earlier, 'drift'), ...own(ownFiles.drift)] };
       const granularity = def.profile.type === 'Snapshot' ? null : def.profile.granularities[0]!;
-      const recent = await this.#recentFiles(name, run.runId, files, ownFiles, granularity, earlier);
-      const reads = new MetricReads(this.#artifacts, files, this.#cacheDir, recent.files);
+      // The report's queries and the rules': their passes over the recent files are answered as those are built.
+      const whole: MetricsQuery = { slice_key: null, model_id: '*', ...(granularity === null ? {} : { granularity }) };
+      const reportQueries = { profile: { ...whole, column_name: ':table', log_type: 'INPUT', max_results: 100_000 }, drift: { ...whole, max_results: 100_000 } };
+      const queries: Record<MetricsTable, MetricsQuery[]> = { profile: [reportQueries.profile], drift: [reportQueries.drift] };
+      for (const rule of def.alert_rules) {
+        const { exclude_all_models: _x, ...q } = ruleQuery(rule, def);
+        queries[rule.table].push(q);
+      }
+      const recent = await this.#recentFiles(name, run.runId, files, ownFiles, granularity, earlier, queries);
+      const reads = new MetricReads(this.#artifacts, files, this.#cacheDir, recent.files, recent.answered);
       reads.count(recent.read);
 
       // The report's rows first: the rules' reads can mostly be served by the same passes.
-      const whole: MetricsQuery = { slice_key: null, model_id: '*', ...(granularity === null ? {} : { granularity }) };
       const reportFrom = (table: MetricsTable) => lookbackStart(reads.files(table), granularity, this.#reportWindows);
-      const reportProfile = newestWindows((await reads.since('profile', { ...whole, column_name: ':table', log_type: 'INPUT', max_results: 100_000 }, reportFrom('profile'))).rows, this.#reportWindows);
-      const reportDrift = newestWindows((await reads.since('drift', { ...whole, max_results: 100_000 }, reportFrom('drift'))).rows, this.#reportWindows);
+      const reportProfile = newestWindows((await reads.since('profile', reportQueries.profile, reportFrom('profile'))).rows, this.#reportWindows);
+      const reportDrift = newestWindows((await reads.since('drift', reportQueries.drift, reportFrom('drift'))).rows, this.#reportWindows);
 
       const evaluations: RuleEvaluation[] = [];
       const fired: string[] = [];
