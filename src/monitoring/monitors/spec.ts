@@ -14,6 +14,9 @@ export type Granularity = (typeof GRANULARITIES)[number];
 
 export const PROBLEM_TYPES = ['PROBLEM_TYPE_CLASSIFICATION', 'PROBLEM_TYPE_REGRESSION'] as const;
 
+/** The `model_id` of metric rows over every model together (the only drift rows). */
+const ALL_MODELS = '*';
+
 const name = z
   .string()
   .min(1)
@@ -74,7 +77,11 @@ const alertRule = z
     granularity: z.enum(GRANULARITIES).nullish(),
     slice_key: z.string().nullish(),
     slice_value: z.string().nullish(),
-    /** `*` = all models; omitted = per-model rows (`model_id != '*'`, as MLOps Stacks queries) for InferenceLog, `*` otherwise. */
+    /**
+     * `*` = all models; omitted = per-model rows (`model_id != '*'`, as MLOps Stacks queries) for
+     * InferenceLog profile rules, `*` otherwise. A drift rule of an InferenceLog monitor must be `*`
+     * (omitted becomes `*`): drift is computed for all models together.
+     */
     model_id: z.string().nullish(),
     /** Drift rules: which comparison. Default BASELINE when the monitor has a baseline, else CONSECUTIVE. */
     drift_type: z.enum(['CONSECUTIVE', 'BASELINE']).nullish(),
@@ -128,8 +135,23 @@ export const MonitorDefinitionSchema = z
     d.alert_rules.forEach((r, i) => {
       if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['alert_rules', i, 'name'], message: `repeats the rule name '${r.name}'` });
       names.add(r.name);
+      // Drift rows exist only for all models together: a rule naming one model would read no window and never fire.
+      if (d.profile.type === 'InferenceLog' && r.table === 'drift' && r.model_id !== undefined && r.model_id !== null && r.model_id !== ALL_MODELS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alert_rules', i, 'model_id'],
+          message: `is '${r.model_id}', but drift is computed for all models together (model_id '${ALL_MODELS}'), so this rule could never fire: write model_id: '${ALL_MODELS}' or leave it out`,
+        });
+      }
     });
-  });
+  })
+  // A drift rule of an InferenceLog monitor without model_id reads the all-models rows: the
+  // per-model default of profile rules would find no drift row at all.
+  .transform((d) =>
+    d.profile.type !== 'InferenceLog'
+      ? d
+      : { ...d, alert_rules: d.alert_rules.map((r) => (r.table === 'drift' && (r.model_id === undefined || r.model_id === null) ? { ...r, model_id: ALL_MODELS } : r)) },
+  );
 
 /** A validated monitor definition (defaults applied). */
 export type MonitorDefinition = z.infer<typeof MonitorDefinitionSchema>;
