@@ -20,7 +20,7 @@
 // sends for the page's scripts and styles to a browser that accepts gzip.
 // Every line carries `load_1m`, the machine's 1-minute load average when it was printed.
 // Without Chromium (HANGAR_BENCH_CHROMIUM, default /usr/bin/chromium) it says so on stderr and
-// prints nothing.
+// prints nothing. BENCH_UI_ONLY=name,name (without `_ms`) measures only those pages.
 /* global document, window, requestAnimationFrame -- watch() and the waitForFunction callbacks run in the page */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
