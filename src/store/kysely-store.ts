@@ -1228,10 +1228,11 @@ export class KyselyStore implements Store {
           .selectFrom('logged_model_metrics')
           .selectAll()
           .where('model_id', 'in', part)
-          .orderBy('key')
+          // Byte order, as SQLite sorts: PostgreSQL's default collation would follow the locale.
+          .orderBy(sql`key${this.#e.binaryCollation}`)
           .orderBy('step')
           .orderBy('timestamp')
-          .orderBy('run_id')
+          .orderBy(sql`run_id${this.#e.binaryCollation}`)
           .execute()),
       );
     }
