@@ -10,6 +10,7 @@ import { loadConfig } from '../../core/config.js';
 import { governanceFor } from '../../governance/index.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/port.js';
+import { storeEngines, type EngineUnderTest } from '../../../test/support/engines.js';
 import { createServer } from '../server.js';
 import { ownerOf } from './artifact-guard.js';
 
@@ -21,9 +22,10 @@ interface Answer {
   body: { error_code?: string; message?: string } & Record<string, unknown>;
 }
 
-async function open(auth: boolean): Promise<{ dir: string; store: Store; artifacts: ArtifactStore; app: FastifyInstance }> {
+async function open(auth: boolean, engine?: EngineUnderTest): Promise<{ dir: string; store: Store; artifacts: ArtifactStore; app: FastifyInstance }> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-artifact-guard-'));
-  const store = await openStore(`sqlite:///${join(dir, 'hangar.db')}`, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
+  const uri = engine === undefined ? `sqlite:///${join(dir, 'hangar.db')}` : await engine.open(dir);
+  const store = await openStore(uri, { defaultArtifactRoot: 'mlflow-artifacts:', migrate: true });
   const artifacts = await openLocalArtifactStore(join(dir, 'artifacts'));
   const app = await createServer({ config: loadConfig({ home: dir, auth, artifactsDestination: join(dir, 'artifacts') }), store, artifacts });
   return { dir, store, artifacts, app };
@@ -44,7 +46,11 @@ describe('ownerOf', () => {
   });
 });
 
-describe('the artifact proxy guards the inference log and the monitors (--auth)', () => {
+describe.each(storeEngines())('the artifact proxy guards the inference log and the monitors (--auth), metadata $title', (engine) => {
+  if (engine.skip) {
+    it.skip('needs PostgreSQL', () => {});
+    return;
+  }
   let env: Awaited<ReturnType<typeof open>>;
   const tokens: Record<string, string> = {};
 
@@ -56,7 +62,7 @@ describe('the artifact proxy guards the inference log and the monitors (--auth)'
   }
 
   beforeAll(async () => {
-    env = await open(true);
+    env = await open(true, engine);
     const gov = governanceFor(env.store);
     tokens.root = (await gov.createToken({ principal: 'root', isAdmin: true })).token;
     for (const user of ['alice', 'bob']) tokens[user] = (await gov.createToken({ principal: user })).token;
@@ -65,6 +71,7 @@ describe('the artifact proxy guards the inference log and the monitors (--auth)'
     await env?.app.close();
     await env?.artifacts.close();
     await env?.store.close();
+    await engine.close().catch(() => undefined);
     if (env !== undefined) rmSync(env.dir, { recursive: true, force: true });
   });
 
