@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiClient, collectPageProblems, describeInChromium, launchChromium, newPage, poll, screenshot, startUiServer, type ApiCall, type UiServer } from '../support/browser.js';
+import { apiClient, describeInChromium, logRun, openChromium, poll, screenshot, startUiServer, type ApiCall, type UiServer } from '../support/browser.js';
 import type { ServerProcess } from '../support/process.js';
 
 /**
@@ -20,16 +20,9 @@ describeInChromium('run comparison', () => {
   let page: Page;
   let experimentId: string;
   const runs: Record<string, string> = {};
-  const pageProblems: string[] = [];
+  let pageProblems: string[] = [];
 
-  async function createRun(name: string, start: number, params: Record<string, string>, metrics: Record<string, number[]>): Promise<string> {
-    const { run } = await mlflow<{ run: { info: { run_id: string } } }>('POST', 'runs/create', { experiment_id: experimentId, run_name: name, start_time: start });
-    const runId = run.info.run_id;
-    const points = Object.entries(metrics).flatMap(([key, values]) => values.map((value, step) => ({ key, value, step, timestamp: start + step * 1000 })));
-    await mlflow('POST', 'runs/log-batch', { run_id: runId, params: Object.entries(params).map(([key, value]) => ({ key, value })), metrics: points });
-    await mlflow('POST', 'runs/update', { run_id: runId, status: 'FINISHED', end_time: start + 30_000 });
-    return runId;
-  }
+  const createRun = (name: string, start: number, params: Record<string, string>, metrics: Record<string, number[]>) => logRun(mlflow, experimentId, name, { start, params, metrics, end: start + 30_000 });
 
   const shot = (name: string) => screenshot(page, `ui3-${name}`);
 
@@ -57,9 +50,7 @@ describeInChromium('run comparison', () => {
     runs.other = await createRun('other-run', t0 + 2000, { lr: '0.2', model: 'tree', seed: '7' }, { loss: [0.9, 0.1] });
     runs.wide = await createRun('wide-run', t0 + 3000, { lr: '0.01', model: 'tree', seed: '42' }, { loss: [1.2, 0.9, 0.5, 0.35, 0.2], acc: [0.4, 0.6], epochs: [5] });
 
-    browser = await launchChromium();
-    page = await newPage(browser);
-    collectPageProblems(page, pageProblems);
+    ({ browser, page, problems: pageProblems } = await openChromium());
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeLogFixture } from '../../src/monitoring/monitors/test-data.js';
-import { apiClient, collectPageProblems, createToken, describeInChromium, launchChromium, newPage, screenshot, startUiServer, type ApiCall, type UiServer } from '../support/browser.js';
+import { apiClient, createToken, describeInChromium, newPage, openChromium, screenshot, startUiServer, type ApiCall, type UiServer } from '../support/browser.js';
 import type { ServerProcess } from '../support/process.js';
 
 /**
@@ -27,7 +27,7 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
   let page: Page;
   let runId: string;
   let trainingSetId: string;
-  const pageProblems: string[] = [];
+  let pageProblems: string[] = [];
 
   const stageOf = async (version: string) =>
     (await api<{ model_version: { current_stage: string } }>('GET', `model-versions/get?name=${MODEL}&version=${version}`)).model_version.current_stage;
@@ -100,9 +100,7 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
     const { run } = await api<{ run: { status: string } }>('POST', '/api/2.0/hangar/monitors/run', { name: 'ui2-quality' });
     expect(run.status).toBe('SUCCEEDED');
 
-    browser = await launchChromium();
-    page = await newPage(browser);
-    collectPageProblems(page, pageProblems);
+    ({ browser, page, problems: pageProblems } = await openChromium());
   }, 120_000);
 
   afterAll(async () => {

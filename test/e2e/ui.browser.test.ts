@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiClient, collectPageProblems, createToken, describeInChromium, launchChromium, newPage, poll, screenshot, startUiServer, type ApiCall, type UiServer } from '../support/browser.js';
+import { apiClient, createToken, describeInChromium, logRun, newPage, openChromium, poll, screenshot, startUiServer, type ApiCall, type UiServer } from '../support/browser.js';
 import type { ServerProcess } from '../support/process.js';
 
 /**
@@ -17,21 +17,11 @@ describeInChromium('web UI', () => {
   let page: Page;
   let experimentId: string;
   const runs: Record<string, string> = {};
-  const pageProblems: string[] = [];
+  let pageProblems: string[] = [];
 
-  async function createRun(name: string, params: Record<string, string>, metrics: Record<string, number[]>, finish: boolean): Promise<string> {
+  function createRun(name: string, params: Record<string, string>, metrics: Record<string, number[]>, finish: boolean): Promise<string> {
     const start = Date.now() - 60_000;
-    const { run } = await mlflow<{ run: { info: { run_id: string } } }>('POST', 'runs/create', { experiment_id: experimentId, run_name: name, start_time: start });
-    const runId = run.info.run_id;
-    const points = Object.entries(metrics).flatMap(([key, values]) => values.map((value, step) => ({ key, value, step, timestamp: start + step * 1000 })));
-    await mlflow('POST', 'runs/log-batch', {
-      run_id: runId,
-      params: Object.entries(params).map(([key, value]) => ({ key, value })),
-      metrics: points,
-      tags: [{ key: 'team', value: 'vision' }],
-    });
-    if (finish) await mlflow('POST', 'runs/update', { run_id: runId, status: 'FINISHED', end_time: start + 42_000 });
-    return runId;
+    return logRun(mlflow, experimentId, name, { start, params, metrics, tags: [{ key: 'team', value: 'vision' }], ...(finish ? { end: start + 42_000 } : {}) });
   }
 
   const shot = (name: string) => screenshot(page, `ui-${name}`);
@@ -70,10 +60,8 @@ describeInChromium('web UI', () => {
     await mlflow('POST', 'registered-models/alias', { name: 'ui-e2e-model', alias: 'candidate', version: '2' });
     await mlflow('POST', 'model-versions/set-tag', { name: 'ui-e2e-model', version: '2', key: 'validated', value: 'yes' });
 
-    browser = await launchChromium();
-    page = await newPage(browser);
     // Script errors and refused loads (the page's content security policy) fail the suite at the end.
-    collectPageProblems(page, pageProblems);
+    ({ browser, page, problems: pageProblems } = await openChromium());
   });
 
   afterAll(async () => {

@@ -81,6 +81,44 @@ export function apiClient(url: string, token?: string): ApiCall {
   };
 }
 
+/** What `logRun` logs: the run's start, params and metric histories (steps 0, 1, …, a second apart), tags, and its end. */
+export interface RunToLog {
+  start: number;
+  params: Record<string, string>;
+  metrics: Record<string, number[]>;
+  tags?: Array<{ key: string; value: string }>;
+  /** When given, the run ends FINISHED at this time; otherwise it stays RUNNING. */
+  end?: number;
+}
+
+/** Create the run `name` in an experiment through the MLflow API and log `run` to it; returns the run ID. */
+export async function logRun(api: ApiCall, experimentId: string, name: string, run: RunToLog): Promise<string> {
+  const { start, params, metrics, tags, end } = run;
+  const created = await api<{ run: { info: { run_id: string } } }>('POST', 'runs/create', { experiment_id: experimentId, run_name: name, start_time: start });
+  const runId = created.run.info.run_id;
+  const points = Object.entries(metrics).flatMap(([key, values]) => values.map((value, step) => ({ key, value, step, timestamp: start + step * 1000 })));
+  await api('POST', 'runs/log-batch', { run_id: runId, params: Object.entries(params).map(([key, value]) => ({ key, value })), metrics: points, tags });
+  if (end !== undefined) await api('POST', 'runs/update', { run_id: runId, status: 'FINISHED', end_time: end });
+  return runId;
+}
+
+/** A browser with one page whose problems (collectPageProblems) are kept. */
+export interface Chromium {
+  browser: Browser;
+  page: Page;
+  /** The page's script and console errors, in order. */
+  problems: string[];
+}
+
+/** Start Chromium with a 1280×900 page that collects its problems. */
+export async function openChromium(): Promise<Chromium> {
+  const browser = await launchChromium();
+  const page = await newPage(browser);
+  const problems: string[] = [];
+  collectPageProblems(page, problems);
+  return { browser, page, problems };
+}
+
 /** A new API token for `user` in the server home `home` (`hangar tokens create`), with its ID. */
 export function createToken(home: string, user: string, admin: boolean): { token: string; tokenId: string } {
   const out = execFileSync(process.execPath, [bin, 'tokens', 'create', '--home', home, '--user', user, ...(admin ? ['--admin'] : []), '--json'], { encoding: 'utf8' });
@@ -88,7 +126,7 @@ export function createToken(home: string, user: string, admin: boolean): { token
 }
 
 /** Start Chromium (headless, no sandbox, as in a container). */
-export function launchChromium(): Promise<Browser> {
+function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 }
 
@@ -102,7 +140,7 @@ export function newPage(browser: Browser): Promise<Page> {
  * refuses, in `problems` (a test expects it empty at the end). "Failed to load resource" is left
  * out: it is how the console reports an error answer, which some tests ask for on purpose.
  */
-export function collectPageProblems(page: Page, problems: string[]): void {
+function collectPageProblems(page: Page, problems: string[]): void {
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
