@@ -1,11 +1,22 @@
 import { useState } from 'react';
-import { formatValue } from '../lib/format.ts';
+import type { Metric } from '../lib/api.ts';
+import { formatValue, plottable } from '../lib/format.ts';
 import { ChartFrame, HoverGuide, HoverText, chartScale, linePath, nearestPoint, paddedRange, ticksWithin, type ChartBox } from './ChartFrame.tsx';
 
 /** One plotted point. */
 export interface ChartPoint {
   x: number;
   y: number;
+}
+
+/** A metric's history as chart points by step (NaN and ±infinity left out), ordered by step then time. */
+export function historyPoints(history: Metric[]): ChartPoint[] {
+  return [...history]
+    .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)
+    .flatMap((m) => {
+      const y = plottable(m.value);
+      return y === undefined ? [] : [{ x: m.step, y }];
+    });
 }
 
 /** One line of a chart with several: its name (shown in the legend), points sorted by x, and colour. */

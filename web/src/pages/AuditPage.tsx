@@ -5,6 +5,7 @@ import { navigate, withQuery } from '../lib/router.ts';
 import { usePageTokens } from '../lib/paging.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { Pager } from '../components/Pager.tsx';
@@ -153,56 +154,42 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
       {audit.loading && audit.data === undefined && <p className="loading muted">Loading…</p>}
       {audit.data !== undefined && rows.length === 0 && <p className="muted">No audit entries{filtered ? ' match the filters' : ''}.</p>}
       {rows.length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Audit entries">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Principal</th>
-                <th>Action</th>
-                <th>Entity</th>
-                <th>Status</th>
-                <th>After</th>
+        <DataTable label="Audit entries" columns={['When', 'Principal', 'Action', 'Entity', 'Status', 'After']} scroll>
+          {rows.map((e) => {
+            const link = entityLink(e);
+            return (
+              <tr key={String(e.id)}>
+                <td>{formatTime(e.timestamp)}</td>
+                <td>
+                  <button type="button" className="link" onClick={() => go({ principal: e.principal })} title="Show only this principal">
+                    {e.principal}
+                  </button>
+                </td>
+                <td className="mono">
+                  <button type="button" className="link" onClick={() => go({ action: e.action })} title="Show only this action">
+                    {e.action}
+                  </button>
+                </td>
+                <td>
+                  {e.entity_type !== null && (
+                    <button type="button" className="link entity-type" onClick={() => go({ entity_type: e.entity_type ?? '', entity_id: '' })} title="Show only this entity type">
+                      {e.entity_type}
+                    </button>
+                  )}{' '}
+                  {link === undefined ? <span className="mono">{e.entity_id ?? ''}</span> : <Link to={link} className="mono">{e.entity_id}</Link>}
+                </td>
+                <td>
+                  <span className={`badge ${e.status >= 400 ? 'status-failed' : 'status-finished'}`}>{e.status}</span>
+                </td>
+                <td className="mono">
+                  <div className="clip" title={e.after === null ? '' : JSON.stringify(e.after)}>
+                    {short(e.after)}
+                  </div>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {rows.map((e) => {
-                const link = entityLink(e);
-                return (
-                  <tr key={String(e.id)}>
-                    <td>{formatTime(e.timestamp)}</td>
-                    <td>
-                      <button type="button" className="link" onClick={() => go({ principal: e.principal })} title="Show only this principal">
-                        {e.principal}
-                      </button>
-                    </td>
-                    <td className="mono">
-                      <button type="button" className="link" onClick={() => go({ action: e.action })} title="Show only this action">
-                        {e.action}
-                      </button>
-                    </td>
-                    <td>
-                      {e.entity_type !== null && (
-                        <button type="button" className="link entity-type" onClick={() => go({ entity_type: e.entity_type ?? '', entity_id: '' })} title="Show only this entity type">
-                          {e.entity_type}
-                        </button>
-                      )}{' '}
-                      {link === undefined ? <span className="mono">{e.entity_id ?? ''}</span> : <Link to={link} className="mono">{e.entity_id}</Link>}
-                    </td>
-                    <td>
-                      <span className={`badge ${e.status >= 400 ? 'status-failed' : 'status-finished'}`}>{e.status}</span>
-                    </td>
-                    <td className="mono">
-                      <div className="clip" title={e.after === null ? '' : JSON.stringify(e.after)}>
-                        {short(e.after)}
-                      </div>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       <Pager
         page={pages.page}

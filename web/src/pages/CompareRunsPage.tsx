@@ -4,7 +4,7 @@ import { formatDuration, formatTime, formatValue, plottable } from '../lib/forma
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
-import { LineChart, seriesStyle, type ChartPoint, type ChartSeries } from '../components/LineChart.tsx';
+import { LineChart, historyPoints, seriesStyle, type ChartSeries } from '../components/LineChart.tsx';
 import { Link } from '../components/Link.tsx';
 import { ScatterChart, type ScatterPoint } from '../components/ScatterChart.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -217,16 +217,6 @@ function CompareTable({ compared, experiments }: { compared: Compared[]; experim
       </div>
     </>
   );
-}
-
-/** A metric's history as chart points by step (NaN and ±infinity left out), ordered by step then time. */
-function historyPoints(history: Metric[]): ChartPoint[] {
-  return [...history]
-    .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)
-    .flatMap((m) => {
-      const y = plottable(m.value);
-      return y === undefined ? [] : [{ x: m.step, y }];
-    });
 }
 
 /** Each metric's history for every run, one bulk call per metric (and per hundred runs). */

@@ -3,6 +3,7 @@ import { hangar, type ColumnProfile } from '../lib/hangar-api.ts';
 import { datasetsInSql } from '../lib/hangar-helpers.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { KeyValueTable } from '../components/KeyValueTable.tsx';
 import { Link } from '../components/Link.tsx';
@@ -77,40 +78,25 @@ export function DatasetPage({ name, query }: { name: string; query: URLSearchPar
       <ErrorBox error={versions.error} />
       {versions.data !== undefined && list.length === 0 && <p className="muted">No versions.</p>}
       {list.length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Dataset versions">
-            <thead>
-              <tr>
-                <th>Version</th>
-                <th className="num">Rows</th>
-                <th className="num">Columns</th>
-                <th className="num">Size</th>
-                <th>Digest</th>
-                <th>Source</th>
-                <th>Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((x) => (
-                <tr key={x.version} className={x === v ? 'selected' : undefined}>
-                  <td>{x === v ? <strong>v{x.version}</strong> : <Link to={`/datasets/${encodeURIComponent(name)}?version=${x.version}`}>v{x.version}</Link>}</td>
-                  <td className="num">{x.row_count}</td>
-                  <td className="num">{x.schema.length}</td>
-                  <td className="num">{formatBytes(x.size_bytes ?? undefined)}</td>
-                  <td className="mono">{x.digest}</td>
-                  <td className="mono wrap">
-                    {x.source_type}
-                    {x.source ? `: ${x.source}` : ''}
-                  </td>
-                  <td>
-                    {formatTime(x.creation_timestamp)}
-                    {x.created_by ? ` by ${x.created_by}` : ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Dataset versions" columns={['Version', { num: 'Rows' }, { num: 'Columns' }, { num: 'Size' }, 'Digest', 'Source', 'Created']} scroll>
+          {list.map((x) => (
+            <tr key={x.version} className={x === v ? 'selected' : undefined}>
+              <td>{x === v ? <strong>v{x.version}</strong> : <Link to={`/datasets/${encodeURIComponent(name)}?version=${x.version}`}>v{x.version}</Link>}</td>
+              <td className="num">{x.row_count}</td>
+              <td className="num">{x.schema.length}</td>
+              <td className="num">{formatBytes(x.size_bytes ?? undefined)}</td>
+              <td className="mono">{x.digest}</td>
+              <td className="mono wrap">
+                {x.source_type}
+                {x.source ? `: ${x.source}` : ''}
+              </td>
+              <td>
+                {formatTime(x.creation_timestamp)}
+                {x.created_by ? ` by ${x.created_by}` : ''}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
 
       {v !== undefined && (
@@ -126,43 +112,25 @@ export function DatasetPage({ name, query }: { name: string; query: URLSearchPar
             <dt>Expectations</dt>
             <dd>{v.expectations === null || v.expectations === undefined ? <span className="muted">none</span> : <span className="mono">{JSON.stringify(v.expectations).slice(0, 300)}</span>}</dd>
           </dl>
-          <div className="table-scroll">
-            <table className="grid" aria-label="Schema and profile">
-              <thead>
-                <tr>
-                  <th>Column</th>
-                  <th>Type</th>
-                  <th className="num">Non-null</th>
-                  <th className="num">Nulls</th>
-                  <th className="num">Distinct</th>
-                  <th className="num">Min</th>
-                  <th className="num">Max</th>
-                  <th className="num">Mean</th>
-                  <th className="num">Std dev</th>
-                  <th>Distribution</th>
+          <DataTable label="Schema and profile" columns={['Column', 'Type', { num: 'Non-null' }, { num: 'Nulls' }, { num: 'Distinct' }, { num: 'Min' }, { num: 'Max' }, { num: 'Mean' }, { num: 'Std dev' }, 'Distribution']} scroll>
+            {v.schema.map((col) => {
+              const c = profile.get(col.name);
+              return (
+                <tr key={col.name}>
+                  <td className="mono">{col.name}</td>
+                  <td className="mono">{col.type}</td>
+                  <td className="num">{show(c?.count)}</td>
+                  <td className="num">{show(c?.nulls)}</td>
+                  <td className="num">{show(c?.distinct)}</td>
+                  <td className="num">{show(c?.min)}</td>
+                  <td className="num">{show(c?.max)}</td>
+                  <td className="num">{show(c?.mean)}</td>
+                  <td className="num">{show(c?.stddev)}</td>
+                  <td>{c === undefined ? <span className="muted">no profile</span> : <Distribution c={c} />}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {v.schema.map((col) => {
-                  const c = profile.get(col.name);
-                  return (
-                    <tr key={col.name}>
-                      <td className="mono">{col.name}</td>
-                      <td className="mono">{col.type}</td>
-                      <td className="num">{show(c?.count)}</td>
-                      <td className="num">{show(c?.nulls)}</td>
-                      <td className="num">{show(c?.distinct)}</td>
-                      <td className="num">{show(c?.min)}</td>
-                      <td className="num">{show(c?.max)}</td>
-                      <td className="num">{show(c?.mean)}</td>
-                      <td className="num">{show(c?.stddev)}</td>
-                      <td>{c === undefined ? <span className="muted">no profile</span> : <Distribution c={c} />}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
         </>
       )}
     </section>

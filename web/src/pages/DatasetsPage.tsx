@@ -5,6 +5,7 @@ import { usePageTokens } from '../lib/paging.ts';
 import { navigate, withQuery } from '../lib/router.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { Pager } from '../components/Pager.tsx';
@@ -37,36 +38,22 @@ export function DatasetsPage({ query }: { query: URLSearchParams }) {
         <p className="muted">{contains === '' ? <>No datasets yet. Register one with <span className="mono">hangar datasets register NAME --from FILE</span>.</> : 'No dataset matches.'}</p>
       )}
       {datasets.length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Datasets">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Latest version</th>
-                <th>Created by</th>
-                <th>Updated</th>
-                <th>Tags</th>
-                <th>Description</th>
-              </tr>
-            </thead>
-            <tbody>
-              {datasets.map((d) => (
-                <tr key={d.name}>
-                  <td>
-                    <Link to={`/datasets/${encodeURIComponent(d.name)}`}>{d.name}</Link>
-                  </td>
-                  <td>
-                    <Link to={`/datasets/${encodeURIComponent(d.name)}?version=${d.latest_version}`}>v{d.latest_version}</Link>
-                  </td>
-                  <td>{d.created_by ?? ''}</td>
-                  <td>{formatTime(d.last_updated_timestamp)}</td>
-                  <td className="chips">{d.tags.map((t) => <TagChip key={t.key} tag={t} />)}</td>
-                  <td className="text">{d.description ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Datasets" columns={['Name', 'Latest version', 'Created by', 'Updated', 'Tags', 'Description']} scroll>
+          {datasets.map((d) => (
+            <tr key={d.name}>
+              <td>
+                <Link to={`/datasets/${encodeURIComponent(d.name)}`}>{d.name}</Link>
+              </td>
+              <td>
+                <Link to={`/datasets/${encodeURIComponent(d.name)}?version=${d.latest_version}`}>v{d.latest_version}</Link>
+              </td>
+              <td>{d.created_by ?? ''}</td>
+              <td>{formatTime(d.last_updated_timestamp)}</td>
+              <td className="chips">{d.tags.map((t) => <TagChip key={t.key} tag={t} />)}</td>
+              <td className="text">{d.description ?? ''}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <Pager page={pages.page} hasNext={list.data?.next_page_token !== undefined} count={datasets.length} onPrev={pages.prev} onNext={() => list.data?.next_page_token !== undefined && pages.next(list.data.next_page_token)} />
     </section>

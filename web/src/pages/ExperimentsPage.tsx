@@ -5,6 +5,7 @@ import { navigate, withQuery } from '../lib/router.ts';
 import { nameContains } from '../lib/search.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { Pager } from '../components/Pager.tsx';
@@ -22,30 +23,19 @@ function ExperimentTable({ q }: { q: string }) {
       <ErrorBox error={error} />
       {data !== undefined && experiments.length === 0 && <p className="muted">{q === '' ? 'No experiments yet.' : `No experiment name contains “${q}”.`}</p>}
       {experiments.length > 0 && (
-        <table className="grid" aria-label="Experiments">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>ID</th>
-              <th>Created</th>
-              <th>Last updated</th>
-              <th>Artifact location</th>
+        <DataTable label="Experiments" columns={['Name', 'ID', 'Created', 'Last updated', 'Artifact location']}>
+          {experiments.map((e) => (
+            <tr key={e.experiment_id}>
+              <td>
+                <Link to={`/experiments/${encodeURIComponent(e.experiment_id)}`}>{e.name}</Link>
+              </td>
+              <td className="mono">{e.experiment_id}</td>
+              <td>{formatTime(e.creation_time)}</td>
+              <td>{formatTime(e.last_update_time)}</td>
+              <td className="mono muted">{e.artifact_location}</td>
             </tr>
-          </thead>
-          <tbody>
-            {experiments.map((e) => (
-              <tr key={e.experiment_id}>
-                <td>
-                  <Link to={`/experiments/${encodeURIComponent(e.experiment_id)}`}>{e.name}</Link>
-                </td>
-                <td className="mono">{e.experiment_id}</td>
-                <td>{formatTime(e.creation_time)}</td>
-                <td>{formatTime(e.last_update_time)}</td>
-                <td className="mono muted">{e.artifact_location}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
       {loading && <p className="muted loading">Loading…</p>}
       <Pager page={pages.page} count={experiments.length} hasNext={data?.next_page_token !== undefined} onPrev={pages.prev} onNext={() => data?.next_page_token && pages.next(data.next_page_token)} />

@@ -3,6 +3,7 @@ import { hangar } from '../lib/hangar-api.ts';
 import { datasetsInSql, markOfTag, sensitiveMarkOf } from '../lib/hangar-helpers.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { FeatureTag } from './FeaturesPage.tsx';
@@ -74,43 +75,31 @@ export function FeatureTablePage({ name }: { name: string }) {
           </dl>
 
           <h2>Features</h2>
-          <div className="table-scroll">
-            <table className="grid" aria-label="Features">
-              <thead>
-                <tr>
-                  <th>Feature</th>
-                  <th>Type</th>
-                  <th>Tags</th>
-                  <th>Description</th>
+          <DataTable label="Features" columns={['Feature', 'Type', 'Tags', 'Description']} scroll>
+            {t.spec.features.map((f) => {
+              const mark = sensitiveMarkOf(t.sensitive_features, t.name, f.name);
+              const sensitive = mark !== undefined;
+              return (
+                <tr key={f.name} className={sensitive ? 'sensitive-row' : undefined}>
+                  <td className="mono">
+                    {f.name}
+                    {sensitive && (
+                      <span className="badge sensitive" title={`sensitive data: ${mark.reason}`}>
+                        sensitive
+                      </span>
+                    )}
+                  </td>
+                  <td className="mono">{f.type}</td>
+                  <td className="chips">
+                    {Object.entries(f.tags ?? {}).map(([k, v]) => (
+                      <FeatureTag key={k} k={k} v={v} mark={markOfTag(t.sensitive_features, k, t.name, f.name)} />
+                    ))}
+                  </td>
+                  <td className="text">{f.description ?? ''}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {t.spec.features.map((f) => {
-                  const mark = sensitiveMarkOf(t.sensitive_features, t.name, f.name);
-                  const sensitive = mark !== undefined;
-                  return (
-                    <tr key={f.name} className={sensitive ? 'sensitive-row' : undefined}>
-                      <td className="mono">
-                        {f.name}
-                        {sensitive && (
-                          <span className="badge sensitive" title={`sensitive data: ${mark.reason}`}>
-                            sensitive
-                          </span>
-                        )}
-                      </td>
-                      <td className="mono">{f.type}</td>
-                      <td className="chips">
-                        {Object.entries(f.tags ?? {}).map(([k, v]) => (
-                          <FeatureTag key={k} k={k} v={v} mark={markOfTag(t.sensitive_features, k, t.name, f.name)} />
-                        ))}
-                      </td>
-                      <td className="text">{f.description ?? ''}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
 
           <h2>Source</h2>
           {source?.kind === 'sql' && <pre className="mono code">{source.sql}</pre>}
@@ -131,36 +120,20 @@ export function FeatureTablePage({ name }: { name: string }) {
         </p>
       )}
       {versions.length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Feature table versions">
-            <thead>
-              <tr>
-                <th>Version</th>
-                <th>Mode</th>
-                <th>From</th>
-                <th>To</th>
-                <th className="num">Rows added</th>
-                <th className="num">Total rows</th>
-                <th>Digest</th>
-                <th>Computed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {versions.map((v) => (
-                <tr key={v.version}>
-                  <td>v{v.version}</td>
-                  <td>{v.mode}</td>
-                  <td>{formatTime(v.start ?? undefined)}</td>
-                  <td>{formatTime(v.end ?? undefined)}</td>
-                  <td className="num">{v.row_count}</td>
-                  <td className="num">{v.total_rows}</td>
-                  <td className="mono">{v.digest.slice(0, 16)}</td>
-                  <td>{formatTime(v.creation_timestamp)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Feature table versions" columns={['Version', 'Mode', 'From', 'To', { num: 'Rows added' }, { num: 'Total rows' }, 'Digest', 'Computed']} scroll>
+          {versions.map((v) => (
+            <tr key={v.version}>
+              <td>v{v.version}</td>
+              <td>{v.mode}</td>
+              <td>{formatTime(v.start ?? undefined)}</td>
+              <td>{formatTime(v.end ?? undefined)}</td>
+              <td className="num">{v.row_count}</td>
+              <td className="num">{v.total_rows}</td>
+              <td className="mono">{v.digest.slice(0, 16)}</td>
+              <td>{formatTime(v.creation_timestamp)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
 
       <h2>Online store</h2>

@@ -3,6 +3,7 @@ import { hangar } from '../lib/hangar-api.ts';
 import { markOfTag, type SensitiveMark } from '../lib/hangar-helpers.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import '../components/pages-extra.css';
@@ -48,85 +49,55 @@ export function FeaturesPage() {
         </p>
       )}
       {list.length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Feature tables">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Keys</th>
-                <th>Timestamp key</th>
-                <th className="num">Features</th>
-                <th>TTL</th>
-                <th>Owner</th>
-                <th>Latest version</th>
-                <th>Computed up to</th>
-                <th>Tags</th>
+        <DataTable label="Feature tables" columns={['Name', 'Keys', 'Timestamp key', { num: 'Features' }, 'TTL', 'Owner', 'Latest version', 'Computed up to', 'Tags']} scroll>
+          {list.map((t) => {
+            const sensitive = t.sensitive_features?.length ?? 0;
+            return (
+              <tr key={t.name}>
+                <td>
+                  <Link to={`/features/${encodeURIComponent(t.name)}`}>{t.name}</Link>
+                </td>
+                <td className="mono">{t.spec.keys.map((k) => k.name).join(', ')}</td>
+                <td className="mono">{t.spec.timestampKey ?? ''}</td>
+                <td className="num">
+                  {t.spec.features.length}
+                  {sensitive > 0 && ' '}
+                  {sensitive > 0 && <span className="badge sensitive" title="features tagged as sensitive data">{sensitive} sensitive</span>}
+                </td>
+                <td>{t.ttl}</td>
+                <td>{t.owner ?? ''}</td>
+                <td>{t.latest_version === null ? <span className="muted">not computed</span> : `v${t.latest_version}`}</td>
+                <td>{formatTime(t.last_end ?? undefined)}</td>
+                <td className="chips">
+                  {Object.entries(t.spec.tags ?? {}).map(([k, v]) => (
+                    <FeatureTag key={k} k={k} v={v} mark={markOfTag(t.sensitive_features, k, t.name)} />
+                  ))}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.map((t) => {
-                const sensitive = t.sensitive_features?.length ?? 0;
-                return (
-                  <tr key={t.name}>
-                    <td>
-                      <Link to={`/features/${encodeURIComponent(t.name)}`}>{t.name}</Link>
-                    </td>
-                    <td className="mono">{t.spec.keys.map((k) => k.name).join(', ')}</td>
-                    <td className="mono">{t.spec.timestampKey ?? ''}</td>
-                    <td className="num">
-                      {t.spec.features.length}
-                      {sensitive > 0 && ' '}
-                      {sensitive > 0 && <span className="badge sensitive" title="features tagged as sensitive data">{sensitive} sensitive</span>}
-                    </td>
-                    <td>{t.ttl}</td>
-                    <td>{t.owner ?? ''}</td>
-                    <td>{t.latest_version === null ? <span className="muted">not computed</span> : `v${t.latest_version}`}</td>
-                    <td>{formatTime(t.last_end ?? undefined)}</td>
-                    <td className="chips">
-                      {Object.entries(t.spec.tags ?? {}).map(([k, v]) => (
-                        <FeatureTag key={k} k={k} v={v} mark={markOfTag(t.sensitive_features, k, t.name)} />
-                      ))}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
 
       <h2>Feature services</h2>
       <ErrorBox error={services.error} />
       {services.data !== undefined && svcs.length === 0 && <p className="muted">No feature services.</p>}
       {svcs.length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Feature services">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Version</th>
-                <th>Features</th>
-                <th>Owner</th>
-                <th>Description</th>
-              </tr>
-            </thead>
-            <tbody>
-              {svcs.map((s) => (
-                <tr key={s.name}>
-                  <td className="mono">{s.name}</td>
-                  <td>v{s.version}</td>
-                  <td className="chips">
-                    {s.features.map((f) => (
-                      <FeatureRef key={f} reference={f} />
-                    ))}
-                  </td>
-                  <td>{s.owner ?? ''}</td>
-                  <td className="text">{s.description ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Feature services" columns={['Name', 'Version', 'Features', 'Owner', 'Description']} scroll>
+          {svcs.map((s) => (
+            <tr key={s.name}>
+              <td className="mono">{s.name}</td>
+              <td>v{s.version}</td>
+              <td className="chips">
+                {s.features.map((f) => (
+                  <FeatureRef key={f} reference={f} />
+                ))}
+              </td>
+              <td>{s.owner ?? ''}</td>
+              <td className="text">{s.description ?? ''}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

@@ -3,6 +3,7 @@ import { formatTime } from '../lib/format.ts';
 import { quoteValue } from '../lib/search.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { KeyValueTable } from '../components/KeyValueTable.tsx';
 import { Link } from '../components/Link.tsx';
@@ -52,52 +53,35 @@ export function ModelPage({ name }: { name: string }) {
       <ErrorBox error={versions.error} />
       {versions.data !== undefined && list.length === 0 && <p className="muted">No versions yet.</p>}
       {list.length > 0 && (
-        <div className="table-scroll">
-        <table className="grid" aria-label="Model versions">
-          <thead>
-            <tr>
-              <th>Version</th>
-              <th>Stage</th>
-              <th>Aliases</th>
-              <th>Status</th>
-              <th>Created</th>
-              <th>Source run</th>
-              <th>Source</th>
-              <th>Tags</th>
-              <th>Description</th>
+        <DataTable label="Model versions" columns={['Version', 'Stage', 'Aliases', 'Status', 'Created', 'Source run', 'Source', 'Tags', 'Description']} scroll>
+          {list.map((v) => (
+            <tr key={v.version}>
+              <td><Link to={`/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(v.version)}`}>Version {v.version}</Link></td>
+              <td>
+                <StageBadge stage={v.current_stage} />
+              </td>
+              <td>
+                {(aliasesOf.get(v.version) ?? v.aliases ?? []).map((a) => (
+                  <span key={a} className="chip">
+                    @{a}
+                  </span>
+                ))}
+              </td>
+              <td>
+                <StatusBadge status={v.status} />
+              </td>
+              <td>{formatTime(v.creation_timestamp)}</td>
+              <td className="mono">{v.run_id ? <Link to={`/runs/${encodeURIComponent(v.run_id)}`}>{v.run_id.slice(0, 8)}</Link> : ''}</td>
+              <td className="mono wrap">{v.source ?? ''}</td>
+              <td className="chips">{(v.tags ?? []).map((t) => <TagChip key={t.key} tag={t} />)}</td>
+              <td className="text">
+                <div className="clamp" title={v.description ?? ''}>
+                  {v.description ?? ''}
+                </div>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {list.map((v) => (
-              <tr key={v.version}>
-                <td><Link to={`/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(v.version)}`}>Version {v.version}</Link></td>
-                <td>
-                  <StageBadge stage={v.current_stage} />
-                </td>
-                <td>
-                  {(aliasesOf.get(v.version) ?? v.aliases ?? []).map((a) => (
-                    <span key={a} className="chip">
-                      @{a}
-                    </span>
-                  ))}
-                </td>
-                <td>
-                  <StatusBadge status={v.status} />
-                </td>
-                <td>{formatTime(v.creation_timestamp)}</td>
-                <td className="mono">{v.run_id ? <Link to={`/runs/${encodeURIComponent(v.run_id)}`}>{v.run_id.slice(0, 8)}</Link> : ''}</td>
-                <td className="mono wrap">{v.source ?? ''}</td>
-                <td className="chips">{(v.tags ?? []).map((t) => <TagChip key={t.key} tag={t} />)}</td>
-                <td className="text">
-                  <div className="clamp" title={v.description ?? ''}>
-                    {v.description ?? ''}
-                  </div>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        </div>
+          ))}
+        </DataTable>
       )}
     </section>
   );

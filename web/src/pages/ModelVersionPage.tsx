@@ -4,6 +4,7 @@ import { hangar, type Activity, type TransitionRequest } from '../lib/hangar-api
 import { useAction } from '../lib/use-action.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { StageBadge, StatusBadge, TagChip } from '../components/StatusBadge.tsx';
@@ -135,6 +136,29 @@ function describeActivity(a: Activity): string {
 }
 
 /**
+ * A table of activities in the order given. With `of` (for a model's activities across its
+ * versions), a Version column links to the other versions and marks the rows of the one shown.
+ */
+function ActivityTable({ label, rows, of }: { label: string; rows: Activity[]; of?: { name: string; version: string } }) {
+  return (
+    <DataTable label={label} columns={of === undefined ? ['When', 'Activity', 'By', 'Change', 'Comment'] : ['When', 'Version', 'Activity', 'By', 'Change', 'Comment']} scroll>
+      {rows.map((a) => (
+        <tr key={a.id} className={of !== undefined && a.version === of.version ? 'selected' : undefined}>
+          <td>{formatTime(a.creation_timestamp)}</td>
+          {of !== undefined && (
+            <td>{a.version === of.version ? `Version ${a.version}` : <Link to={`/models/${encodeURIComponent(of.name)}/versions/${encodeURIComponent(a.version)}`}>Version {a.version}</Link>}</td>
+          )}
+          <td className="mono">{a.activity_type}</td>
+          <td>{a.user_id}</td>
+          <td>{describeActivity(a)}</td>
+          <td className="text">{a.comment ?? ''}</td>
+        </tr>
+      ))}
+    </DataTable>
+  );
+}
+
+/**
  * `/models/:name/versions/:version`: one model version with its governance: facts and source
  * run, compliance and gate verdicts, open transition requests (approve or reject with a
  * comment, or file a new one) and the version's activity log (stage history and comments).
@@ -199,26 +223,11 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
       {requests.loading && requests.data === undefined && <p className="loading muted">Loading…</p>}
       {requests.data !== undefined && reqs.length === 0 && <p className="muted">No open transition requests.</p>}
       {reqs.length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Transition requests">
-            <thead>
-              <tr>
-                <th>ID</th>
-                <th>To stage</th>
-                <th>Requested by</th>
-                <th>Requested</th>
-                <th>Comment</th>
-                <th>Status</th>
-                <th>Decision</th>
-              </tr>
-            </thead>
-            <tbody>
-              {reqs.map((r) => (
-                <RequestRow key={r.id} r={r} onDone={refresh} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Transition requests" columns={['ID', 'To stage', 'Requested by', 'Requested', 'Comment', 'Status', 'Decision']} scroll>
+          {reqs.map((r) => (
+            <RequestRow key={r.id} r={r} onDone={refresh} />
+          ))}
+        </DataTable>
       )}
       <h2>Request a transition</h2>
       <RequestForm name={name} version={version} onDone={refresh} />
@@ -245,52 +254,32 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
             </dd>
           </dl>
           {res.compliance !== null && res.compliance.checks.length > 0 && (
-            <table className="grid narrow" aria-label="Compliance checks">
-              <thead>
-                <tr>
-                  <th>Rule</th>
-                  <th>Result</th>
-                  <th>Reason</th>
+            <DataTable label="Compliance checks" columns={['Rule', 'Result', 'Reason']} narrow>
+              {res.compliance.checks.map((c) => (
+                <tr key={c.rule}>
+                  <td className="mono">{c.rule}</td>
+                  <td>
+                    <Verdict value={c.status} />
+                  </td>
+                  <td className="text">{c.reason ?? ''}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {res.compliance.checks.map((c) => (
-                  <tr key={c.rule}>
-                    <td className="mono">{c.rule}</td>
-                    <td>
-                      <Verdict value={c.status} />
-                    </td>
-                    <td className="text">{c.reason ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
           {verdicts.length > 0 && (
-            <table className="grid narrow" aria-label="Gate metrics">
-              <thead>
-                <tr>
-                  <th>Metric</th>
-                  <th>Candidate</th>
-                  <th>Baseline</th>
-                  <th>Result</th>
-                  <th>Message</th>
+            <DataTable label="Gate metrics" columns={['Metric', 'Candidate', 'Baseline', 'Result', 'Message']} narrow>
+              {verdicts.map((m) => (
+                <tr key={m.metric}>
+                  <td className="mono">{m.metric}</td>
+                  <td>{formatValue(m.candidate)}</td>
+                  <td>{formatValue(m.baseline)}</td>
+                  <td>
+                    <Verdict value={m.passed} />
+                  </td>
+                  <td className="text">{m.message ?? ''}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {verdicts.map((m) => (
-                  <tr key={m.metric}>
-                    <td className="mono">{m.metric}</td>
-                    <td>{formatValue(m.candidate)}</td>
-                    <td>{formatValue(m.baseline)}</td>
-                    <td>
-                      <Verdict value={m.passed} />
-                    </td>
-                    <td className="text">{m.message ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
         </>
       )}
@@ -300,30 +289,7 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
       {activities.loading && activities.data === undefined && <p className="loading muted">Loading…</p>}
       {activities.data !== undefined && acts.length === 0 && <p className="muted">No activity recorded for this version.</p>}
       {acts.length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Activities">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Activity</th>
-                <th>By</th>
-                <th>Change</th>
-                <th>Comment</th>
-              </tr>
-            </thead>
-            <tbody>
-              {acts.map((a) => (
-                <tr key={a.id}>
-                  <td>{formatTime(a.creation_timestamp)}</td>
-                  <td className="mono">{a.activity_type}</td>
-                  <td>{a.user_id}</td>
-                  <td>{describeActivity(a)}</td>
-                  <td className="text">{a.comment ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ActivityTable label="Activities" rows={acts} />
       )}
       <CommentForm name={name} version={version} onDone={refresh} />
 
@@ -331,32 +297,7 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
       <ErrorBox error={history.error} />
       {history.data !== undefined && promotions.length === 0 && <p className="muted">No stage or alias changes on any version yet.</p>}
       {promotions.length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Promotion history">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Version</th>
-                <th>Activity</th>
-                <th>By</th>
-                <th>Change</th>
-                <th>Comment</th>
-              </tr>
-            </thead>
-            <tbody>
-              {promotions.map((a) => (
-                <tr key={a.id} className={a.version === version ? 'selected' : undefined}>
-                  <td>{formatTime(a.creation_timestamp)}</td>
-                  <td>{a.version === version ? `Version ${a.version}` : <Link to={`/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(a.version)}`}>Version {a.version}</Link>}</td>
-                  <td className="mono">{a.activity_type}</td>
-                  <td>{a.user_id}</td>
-                  <td>{describeActivity(a)}</td>
-                  <td className="text">{a.comment ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ActivityTable label="Promotion history" rows={promotions} of={{ name, version }} />
       )}
     </section>
   );

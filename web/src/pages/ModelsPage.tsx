@@ -5,6 +5,7 @@ import { navigate, withQuery } from '../lib/router.ts';
 import { nameContains } from '../lib/search.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { Pager } from '../components/Pager.tsx';
@@ -27,45 +28,32 @@ function ModelTable({ q }: { q: string }) {
       <ErrorBox error={error} />
       {data !== undefined && models.length === 0 && <p className="muted">{q === '' ? 'No registered models yet.' : `No model name contains “${q}”.`}</p>}
       {models.length > 0 && (
-        <table className="grid" aria-label="Registered models">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Latest version</th>
-              <th>Staging</th>
-              <th>Production</th>
-              <th>Aliases</th>
-              <th>Last modified</th>
-              <th>Tags</th>
-            </tr>
-          </thead>
-          <tbody>
-            {models.map((m) => {
-              const inStage = (stage: string) => m.latest_versions?.find((v) => v.current_stage === stage);
-              const staging = inStage('Staging');
-              const production = inStage('Production');
-              return (
-                <tr key={m.name}>
-                  <td>
-                    <Link to={modelPath(m.name)}>{m.name}</Link>
-                  </td>
-                  <td>{latest(m)}</td>
-                  <td>{staging === undefined ? '' : `Version ${staging.version}`}</td>
-                  <td>{production === undefined ? '' : `Version ${production.version}`}</td>
-                  <td>
-                    {(m.aliases ?? []).map((a) => (
-                      <span key={a.alias} className="chip">
-                        @{a.alias}: v{a.version}
-                      </span>
-                    ))}
-                  </td>
-                  <td>{formatTime(m.last_updated_timestamp)}</td>
-                  <td className="chips">{(m.tags ?? []).map((t) => <TagChip key={t.key} tag={t} />)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <DataTable label="Registered models" columns={['Name', 'Latest version', 'Staging', 'Production', 'Aliases', 'Last modified', 'Tags']}>
+          {models.map((m) => {
+            const inStage = (stage: string) => m.latest_versions?.find((v) => v.current_stage === stage);
+            const staging = inStage('Staging');
+            const production = inStage('Production');
+            return (
+              <tr key={m.name}>
+                <td>
+                  <Link to={modelPath(m.name)}>{m.name}</Link>
+                </td>
+                <td>{latest(m)}</td>
+                <td>{staging === undefined ? '' : `Version ${staging.version}`}</td>
+                <td>{production === undefined ? '' : `Version ${production.version}`}</td>
+                <td>
+                  {(m.aliases ?? []).map((a) => (
+                    <span key={a.alias} className="chip">
+                      @{a.alias}: v{a.version}
+                    </span>
+                  ))}
+                </td>
+                <td>{formatTime(m.last_updated_timestamp)}</td>
+                <td className="chips">{(m.tags ?? []).map((t) => <TagChip key={t.key} tag={t} />)}</td>
+              </tr>
+            );
+          })}
+        </DataTable>
       )}
       {loading && <p className="muted loading">Loading…</p>}
       <Pager page={pages.page} count={models.length} hasNext={data?.next_page_token !== undefined} onPrev={pages.prev} onNext={() => data?.next_page_token && pages.next(data.next_page_token)} />

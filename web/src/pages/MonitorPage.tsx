@@ -5,6 +5,7 @@ import { hangar, type AlertRule, type Monitor, type ProfileRow } from '../lib/ha
 import { monitorReportUrl } from '../lib/hangar-helpers.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import { ThresholdChart, type Series } from '../components/ThresholdChart.tsx';
@@ -257,84 +258,51 @@ export function MonitorPage({ name }: { name: string }) {
       <ErrorBox error={alerts.error} />
       {alerts.data !== undefined && (alerts.data.alerts ?? []).length === 0 && <p className="muted">No alerts have fired.</p>}
       {(alerts.data?.alerts ?? []).length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Alerts">
-            <thead>
-              <tr>
-                <th>Rule</th>
-                <th>Status</th>
-                <th>Fired</th>
-                <th>Resolved</th>
-                <th className="num">Newest value</th>
-                <th>Newest window</th>
-                <th>Violations</th>
-                <th>Retraining run</th>
-                <th>Report</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(alerts.data?.alerts ?? []).map((a) => (
-                <tr key={a.alert_id}>
-                  <td>{a.rule_name}</td>
-                  <td>
-                    <span className={`badge status-${a.status.toLowerCase()}`}>{a.status}</span>
-                  </td>
-                  <td>{formatTime(a.fired_timestamp)}</td>
-                  <td>{formatTime(a.resolved_timestamp ?? undefined)}</td>
-                  <td className="num">{formatValue(num(newestWindow(a.detail)?.value))}</td>
-                  <td>{formatTime(num(newestWindow(a.detail)?.start))}</td>
-                  <td>{num(a.detail?.violations) === undefined ? '' : `${num(a.detail?.violations)} of ${num(a.detail?.evaluated) ?? '?'} windows`}</td>
-                  <td className="mono">{a.retrain_run_id ? <Link to={`/runs/${encodeURIComponent(a.retrain_run_id)}`}>{a.retrain_run_id.slice(0, 8)}</Link> : ''}</td>
-                  <td>
-                    <ReportLink runId={a.run_id}>report</ReportLink>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Alerts" columns={['Rule', 'Status', 'Fired', 'Resolved', { num: 'Newest value' }, 'Newest window', 'Violations', 'Retraining run', 'Report']} scroll>
+          {(alerts.data?.alerts ?? []).map((a) => (
+            <tr key={a.alert_id}>
+              <td>{a.rule_name}</td>
+              <td>
+                <span className={`badge status-${a.status.toLowerCase()}`}>{a.status}</span>
+              </td>
+              <td>{formatTime(a.fired_timestamp)}</td>
+              <td>{formatTime(a.resolved_timestamp ?? undefined)}</td>
+              <td className="num">{formatValue(num(newestWindow(a.detail)?.value))}</td>
+              <td>{formatTime(num(newestWindow(a.detail)?.start))}</td>
+              <td>{num(a.detail?.violations) === undefined ? '' : `${num(a.detail?.violations)} of ${num(a.detail?.evaluated) ?? '?'} windows`}</td>
+              <td className="mono">{a.retrain_run_id ? <Link to={`/runs/${encodeURIComponent(a.retrain_run_id)}`}>{a.retrain_run_id.slice(0, 8)}</Link> : ''}</td>
+              <td>
+                <ReportLink runId={a.run_id}>report</ReportLink>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
 
       <h2>Runs</h2>
       <ErrorBox error={runs.error} />
       {runs.data !== undefined && (runs.data.runs ?? []).length === 0 && <p className="muted">The monitor has not run yet.</p>}
       {(runs.data?.runs ?? []).length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Monitor runs">
-            <thead>
-              <tr>
-                <th>Started</th>
-                <th>Status</th>
-                <th>Trigger</th>
-                <th>Duration</th>
-                <th className="num">Rows</th>
-                <th className="num">Windows</th>
-                <th>Report</th>
-                <th>Error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(runs.data?.runs ?? []).map((r) => (
-                <tr key={r.run_id}>
-                  <td>{formatTime(r.start_timestamp)}</td>
-                  <td>
-                    <span className={`badge status-${r.status.toLowerCase()}`}>{r.status}</span>
-                  </td>
-                  <td>{r.trigger}</td>
-                  <td>{formatDuration(r.start_timestamp, r.end_timestamp ?? undefined)}</td>
-                  <td className="num">{formatValue(num(r.summary?.rows))}</td>
-                  <td className="num">{formatValue(num(r.summary?.windows))}</td>
-                  <td>
-                    {r.status === 'SUCCEEDED' && (
-                      <ReportLink runId={r.run_id}>HTML report</ReportLink>
-                    )}
-                  </td>
-                  <td className="text">{r.error_message ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Monitor runs" columns={['Started', 'Status', 'Trigger', 'Duration', { num: 'Rows' }, { num: 'Windows' }, 'Report', 'Error']} scroll>
+          {(runs.data?.runs ?? []).map((r) => (
+            <tr key={r.run_id}>
+              <td>{formatTime(r.start_timestamp)}</td>
+              <td>
+                <span className={`badge status-${r.status.toLowerCase()}`}>{r.status}</span>
+              </td>
+              <td>{r.trigger}</td>
+              <td>{formatDuration(r.start_timestamp, r.end_timestamp ?? undefined)}</td>
+              <td className="num">{formatValue(num(r.summary?.rows))}</td>
+              <td className="num">{formatValue(num(r.summary?.windows))}</td>
+              <td>
+                {r.status === 'SUCCEEDED' && (
+                  <ReportLink runId={r.run_id}>HTML report</ReportLink>
+                )}
+              </td>
+              <td className="text">{r.error_message ?? ''}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

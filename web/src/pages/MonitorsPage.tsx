@@ -2,6 +2,7 @@ import { formatTime } from '../lib/format.ts';
 import { hangar, type MonitorDefinition } from '../lib/hangar-api.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import '../components/pages-extra.css';
@@ -35,44 +36,27 @@ export function MonitorsPage() {
         </p>
       )}
       {monitors.length > 0 && (
-        <div className="table-scroll">
-          <table className="grid" aria-label="Monitors">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Status</th>
-                <th>Watches</th>
-                <th>Profile</th>
-                <th>Granularities</th>
-                <th>Alert rules</th>
-                <th>Schedule</th>
-                <th>Next run</th>
-                <th>Data up to</th>
-              </tr>
-            </thead>
-            <tbody>
-              {monitors.map((m) => (
-                <tr key={m.name}>
-                  <td>
-                    <Link to={`/monitors/${encodeURIComponent(m.name)}`}>{m.name}</Link>
-                  </td>
-                  <td>
-                    <span className={`badge status-${m.status.toLowerCase()}`}>{m.status}</span>
-                  </td>
-                  <td>
-                    <MonitorSource def={m.definition} />
-                  </td>
-                  <td>{m.definition.profile.type}</td>
-                  <td>{(m.definition.profile.granularities ?? []).join(', ')}</td>
-                  <td>{(m.definition.alert_rules ?? []).map((r) => r.name).join(', ') || <span className="muted">none</span>}</td>
-                  <td className="mono">{m.definition.schedule ?? <span className="muted">on demand</span>}</td>
-                  <td>{formatTime(m.next_run_timestamp ?? undefined)}</td>
-                  <td>{formatTime(m.watermark ?? undefined)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Monitors" columns={['Name', 'Status', 'Watches', 'Profile', 'Granularities', 'Alert rules', 'Schedule', 'Next run', 'Data up to']} scroll>
+          {monitors.map((m) => (
+            <tr key={m.name}>
+              <td>
+                <Link to={`/monitors/${encodeURIComponent(m.name)}`}>{m.name}</Link>
+              </td>
+              <td>
+                <span className={`badge status-${m.status.toLowerCase()}`}>{m.status}</span>
+              </td>
+              <td>
+                <MonitorSource def={m.definition} />
+              </td>
+              <td>{m.definition.profile.type}</td>
+              <td>{(m.definition.profile.granularities ?? []).join(', ')}</td>
+              <td>{(m.definition.alert_rules ?? []).map((r) => r.name).join(', ') || <span className="muted">none</span>}</td>
+              <td className="mono">{m.definition.schedule ?? <span className="muted">on demand</span>}</td>
+              <td>{formatTime(m.next_run_timestamp ?? undefined)}</td>
+              <td>{formatTime(m.watermark ?? undefined)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

@@ -1,25 +1,16 @@
 import { useState } from 'react';
-import { api, artifactDownloadUrl, type Metric, type Run } from '../lib/api.ts';
-import { formatBytes, formatDuration, formatTime, formatValue, plottable } from '../lib/format.ts';
+import { api, artifactDownloadUrl, type Run } from '../lib/api.ts';
+import { formatBytes, formatDuration, formatTime, formatValue } from '../lib/format.ts';
 import { quoteValue } from '../lib/search.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { ArtifactPreview, previewable } from '../components/ArtifactPreview.tsx';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { KeyValueTable } from '../components/KeyValueTable.tsx';
-import { LineChart, type ChartPoint } from '../components/LineChart.tsx';
+import { LineChart, historyPoints } from '../components/LineChart.tsx';
 import { Link } from '../components/Link.tsx';
 import { StageBadge, StatusBadge } from '../components/StatusBadge.tsx';
-
-/** A metric's history as chart points by step (NaN and ±infinity left out), ordered by step then time. */
-function historyPoints(history: Metric[]): ChartPoint[] {
-  return [...history]
-    .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)
-    .flatMap((m) => {
-      const y = plottable(m.value);
-      return y === undefined ? [] : [{ x: m.step, y }];
-    });
-}
 
 function MetricCharts({ runId, keys }: { runId: string; keys: string[] }) {
   const { data, error } = useLoad(async () => Promise.all(keys.map(async (k) => ({ key: k, metrics: (await api.metricHistory(runId, k)).metrics ?? [] }))), [runId, keys.join('\n')]);
@@ -62,53 +53,45 @@ function Artifacts({ run }: { run: Run }) {
       <ErrorBox error={error} />
       {!loading && error === undefined && files.length === 0 && <p className="muted">No artifacts{path === '' ? '' : ' here'}.</p>}
       {(files.length > 0 || path !== '') && (
-        <table className="grid" aria-label="Artifacts">
-          <thead>
+        <DataTable label="Artifacts" columns={['Name', { num: 'Size' }]}>
+          {path !== '' && (
             <tr>
-              <th>Name</th>
-              <th className="num">Size</th>
+              <td>
+                <button type="button" className="link" onClick={() => setPath(parent)}>
+                  ../
+                </button>
+              </td>
+              <td />
             </tr>
-          </thead>
-          <tbody>
-            {path !== '' && (
-              <tr>
+          )}
+          {files.map((f) => {
+            // artifacts/list names entries relative to the run's artifact root.
+            const name = f.path.slice(f.path.lastIndexOf('/') + 1);
+            const href = artifactDownloadUrl(run.info.artifact_uri, f.path);
+            return (
+              <tr key={f.path}>
                 <td>
-                  <button type="button" className="link" onClick={() => setPath(parent)}>
-                    ../
-                  </button>
+                  {f.is_dir ? (
+                    <button type="button" className="link" onClick={() => setPath(f.path)}>
+                      {name}/
+                    </button>
+                  ) : href === undefined ? (
+                    name
+                  ) : previewable(name, f.file_size) ? (
+                    <button type="button" className="link" onClick={() => setShown({ path: f.path, size: f.file_size })} aria-pressed={shown?.path === f.path}>
+                      {name}
+                    </button>
+                  ) : (
+                    <a href={href} target="_blank" rel="noreferrer">
+                      {name}
+                    </a>
+                  )}
                 </td>
-                <td />
+                <td className="num">{f.is_dir ? '' : formatBytes(f.file_size)}</td>
               </tr>
-            )}
-            {files.map((f) => {
-              // artifacts/list names entries relative to the run's artifact root.
-              const name = f.path.slice(f.path.lastIndexOf('/') + 1);
-              const href = artifactDownloadUrl(run.info.artifact_uri, f.path);
-              return (
-                <tr key={f.path}>
-                  <td>
-                    {f.is_dir ? (
-                      <button type="button" className="link" onClick={() => setPath(f.path)}>
-                        {name}/
-                      </button>
-                    ) : href === undefined ? (
-                      name
-                    ) : previewable(name, f.file_size) ? (
-                      <button type="button" className="link" onClick={() => setShown({ path: f.path, size: f.file_size })} aria-pressed={shown?.path === f.path}>
-                        {name}
-                      </button>
-                    ) : (
-                      <a href={href} target="_blank" rel="noreferrer">
-                        {name}
-                      </a>
-                    )}
-                  </td>
-                  <td className="num">{f.is_dir ? '' : formatBytes(f.file_size)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+            );
+          })}
+        </DataTable>
       )}
       {shownHref !== undefined && shown !== undefined && (
         <ArtifactPreview key={shown.path} name={shown.path.slice(shown.path.lastIndexOf('/') + 1)} href={shownHref} size={shown.size} onClose={() => setShown(undefined)} />
@@ -133,30 +116,19 @@ function Datasets({ run }: { run: Run }) {
   const inputs = run.inputs?.dataset_inputs ?? [];
   if (inputs.length === 0) return <p className="muted">No dataset inputs logged.</p>;
   return (
-    <table className="grid" aria-label="Datasets">
-      <thead>
-        <tr>
-          <th>Name</th>
-          <th>Digest</th>
-          <th>Context</th>
-          <th>Source type</th>
-          <th>Source</th>
+    <DataTable label="Datasets" columns={['Name', 'Digest', 'Context', 'Source type', 'Source']}>
+      {inputs.map((d, i) => (
+        <tr key={`${d.dataset.name}-${d.dataset.digest}-${i}`}>
+          <td>
+            <InputName name={d.dataset.name} sourceType={d.dataset.source_type} source={d.dataset.source} />
+          </td>
+          <td className="mono">{d.dataset.digest}</td>
+          <td>{d.tags?.find((t) => t.key === 'mlflow.data.context')?.value ?? ''}</td>
+          <td>{d.dataset.source_type ?? ''}</td>
+          <td className="mono wrap">{sourceText(d.dataset.source)}</td>
         </tr>
-      </thead>
-      <tbody>
-        {inputs.map((d, i) => (
-          <tr key={`${d.dataset.name}-${d.dataset.digest}-${i}`}>
-            <td>
-              <InputName name={d.dataset.name} sourceType={d.dataset.source_type} source={d.dataset.source} />
-            </td>
-            <td className="mono">{d.dataset.digest}</td>
-            <td>{d.tags?.find((t) => t.key === 'mlflow.data.context')?.value ?? ''}</td>
-            <td>{d.dataset.source_type ?? ''}</td>
-            <td className="mono wrap">{sourceText(d.dataset.source)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
 
@@ -181,30 +153,20 @@ function ModelVersions({ runId }: { runId: string }) {
   if (data === undefined) return null;
   if (versions.length === 0) return <p className="muted">No registered model version comes from this run.</p>;
   return (
-    <table className="grid" aria-label="Registered model versions">
-      <thead>
-        <tr>
-          <th>Model</th>
-          <th>Version</th>
-          <th>Stage</th>
-          <th>Created</th>
+    <DataTable label="Registered model versions" columns={['Model', 'Version', 'Stage', 'Created']}>
+      {versions.map((v) => (
+        <tr key={`${v.name}/${v.version}`}>
+          <td>
+            <Link to={`/models/${encodeURIComponent(v.name)}`}>{v.name}</Link>
+          </td>
+          <td>Version {v.version}</td>
+          <td>
+            <StageBadge stage={v.current_stage} />
+          </td>
+          <td>{formatTime(v.creation_timestamp)}</td>
         </tr>
-      </thead>
-      <tbody>
-        {versions.map((v) => (
-          <tr key={`${v.name}/${v.version}`}>
-            <td>
-              <Link to={`/models/${encodeURIComponent(v.name)}`}>{v.name}</Link>
-            </td>
-            <td>Version {v.version}</td>
-            <td>
-              <StageBadge stage={v.current_stage} />
-            </td>
-            <td>{formatTime(v.creation_timestamp)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
 
@@ -260,26 +222,16 @@ export function RunPage({ runId }: { runId: string }) {
       {metrics.length === 0 ? (
         <p className="muted">No metrics logged.</p>
       ) : (
-        <table className="grid" aria-label="Metrics">
-          <thead>
-            <tr>
-              <th>Metric</th>
-              <th className="num">Latest value</th>
-              <th className="num">Step</th>
-              <th>Logged</th>
+        <DataTable label="Metrics" columns={['Metric', { num: 'Latest value' }, { num: 'Step' }, 'Logged']}>
+          {metrics.map((m) => (
+            <tr key={m.key}>
+              <th scope="row">{m.key}</th>
+              <td className="num">{formatValue(m.value)}</td>
+              <td className="num">{m.step}</td>
+              <td>{formatTime(m.timestamp)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {metrics.map((m) => (
-              <tr key={m.key}>
-                <th scope="row">{m.key}</th>
-                <td className="num">{formatValue(m.value)}</td>
-                <td className="num">{m.step}</td>
-                <td>{formatTime(m.timestamp)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
       <MetricCharts runId={info.run_id} keys={metrics.map((m) => m.key)} />
 

@@ -2,6 +2,7 @@ import { formatTime } from '../lib/format.ts';
 import { hangar } from '../lib/hangar-api.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { Link } from '../components/Link.tsx';
 import '../components/pages-extra.css';
@@ -52,46 +53,28 @@ export function TrainingSetPage({ id }: { id: string }) {
           {t.lineage.length === 0 ? (
             <p className="muted">No feature tables.</p>
           ) : (
-            <table className="grid narrow" aria-label="Lineage">
-              <thead>
-                <tr>
-                  <th>Feature table</th>
-                  <th>Version</th>
-                  <th>Features</th>
-                  <th>Digest</th>
-                </tr>
-              </thead>
-              <tbody>
-                {t.lineage.map((l) => (
-                  <tr key={`${l.table}@${l.version}`}>
-                    <td>
-                      <Link to={`/features/${encodeURIComponent(l.table)}`}>{l.table}</Link>
-                    </td>
-                    <td>v{l.version}</td>
-                    <td className="mono">{l.features.join(', ')}</td>
-                    <td className="mono">{l.digest.slice(0, 16)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          <h2>Schema</h2>
-          <table className="grid narrow" aria-label="Training set schema">
-            <thead>
-              <tr>
-                <th>Column</th>
-                <th>Type</th>
-              </tr>
-            </thead>
-            <tbody>
-              {t.schema.map((c) => (
-                <tr key={c.name}>
-                  <td className="mono">{c.name}</td>
-                  <td className="mono">{c.type}</td>
+            <DataTable label="Lineage" columns={['Feature table', 'Version', 'Features', 'Digest']} narrow>
+              {t.lineage.map((l) => (
+                <tr key={`${l.table}@${l.version}`}>
+                  <td>
+                    <Link to={`/features/${encodeURIComponent(l.table)}`}>{l.table}</Link>
+                  </td>
+                  <td>v{l.version}</td>
+                  <td className="mono">{l.features.join(', ')}</td>
+                  <td className="mono">{l.digest.slice(0, 16)}</td>
                 </tr>
               ))}
-            </tbody>
-          </table>
+            </DataTable>
+          )}
+          <h2>Schema</h2>
+          <DataTable label="Training set schema" columns={['Column', 'Type']} narrow>
+            {t.schema.map((c) => (
+              <tr key={c.name}>
+                <td className="mono">{c.name}</td>
+                <td className="mono">{c.type}</td>
+              </tr>
+            ))}
+          </DataTable>
         </>
       )}
     </section>
