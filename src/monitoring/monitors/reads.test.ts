@@ -99,7 +99,7 @@ describe('monitor runs read a bounded number of metric files', () => {
         alert_rules: [
           { name: 'rows', metric: 'count', direction: 'below', threshold: 50, num_evaluation_windows: 2, num_violation_windows: 1 },
           { name: 'x-drift', table: 'drift', metric: 'js_distance', column_name: 'x', model_id: '*', threshold: 0.5, num_evaluation_windows: 2, num_violation_windows: 1 },
-          // Without model_id, an inference-log rule reads per-model rows, and drift rows are for all models: no window, as before.
+          // Without model_id, an inference-log drift rule reads the all-models rows (the only drift rows); 5 windows by default.
           { name: 'x-drift-per-model', table: 'drift', metric: 'js_distance', column_name: 'x', threshold: 0.5 },
         ],
       },
@@ -118,14 +118,16 @@ describe('monitor runs read a bounded number of metric files', () => {
       const summary = run.summary as unknown as RunSummary;
       filesRead.push(summary.files_read);
       expect(summary.evaluations).toEqual(await fullEvaluations(service, artifacts, 'daily'));
-      expect(summary.evaluations.map((e) => e.evaluated)).toEqual([Math.min(2, d + 1), Math.min(2, d + 1), 0]);
+      expect(summary.evaluations.map((e) => e.evaluated)).toEqual([Math.min(2, d + 1), Math.min(2, d + 1), Math.min(5, d + 1)]);
     }
     // Each run merges the previous run's recent files with its own files into its recent files
     // (the report's 3 windows), and answers its report's and rules' reads while merging: 2 + 2
-    // files read, none read back.
-    expect(filesRead.slice(1)).toEqual([4, 4, 4, 4, 4, 4, 4, 4]);
-    // Downloaded: the previous recent files and this run's own.
-    expect(downloads).toEqual([2, 4, 4, 4, 4, 4, 4, 4, 4]);
+    // files read, none read back. The third rule's 5 windows reach past those 3: it reads the
+    // drift files of the runs whose newest row is at most 5 days before this run's (6 from the
+    // sixth run on), however many runs came before.
+    expect(filesRead.slice(1)).toEqual([6, 7, 8, 9, 10, 10, 10, 10]);
+    // Downloaded: the previous recent files, this run's own and the third rule's run files.
+    expect(downloads).toEqual([2, 5, 6, 7, 8, 9, 9, 9, 9]);
 
     // Only the newest run's recent files are kept.
     expect(readdirSync(join(dir, 'artifacts', 'monitors', 'daily', 'recent', 'profile'))).toHaveLength(1);
@@ -136,8 +138,8 @@ describe('monitor runs read a bounded number of metric files', () => {
     await writeDay('m1', 9, 1000);
     rmSync(cacheDir, { recursive: true, force: true });
     const rebuilt = await service.run('daily');
-    // 2 tried (the previous recent file is missing), 4 run files, 2 for the drift table.
-    expect((rebuilt.summary as unknown as RunSummary).files_read).toBe(8);
+    // 2 tried (the previous recent file is missing), 4 run files, 2 for the drift table, 6 for the third rule.
+    expect((rebuilt.summary as unknown as RunSummary).files_read).toBe(14);
     expect((rebuilt.summary as unknown as RunSummary).evaluations).toEqual(await fullEvaluations(service, artifacts, 'daily'));
 
     // The copies went to the service's cache folder, none to the temp folder's default cache.
