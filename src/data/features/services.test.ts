@@ -148,11 +148,11 @@ describe('feature services: apply and resolve', () => {
 
     const old = `sqlite:///${join(dir, 'old.db')}`;
     const oldStore = await suite.open(old);
-    // As a database left at schema 8 looks: the migration row and the table of 0009 gone.
+    // As a database left at schema 8 looks: the migration rows from 0009 on and the table of 0009 gone.
     const { sql } = await import('kysely');
     const { KyselyStore } = await import('../../store/kysely-store.js');
     const db = KyselyStore.engineOf(oldStore)!.db;
-    await sql`delete from hangar_migration where name = '0009-feature-services'`.execute(db);
+    await sql`delete from hangar_migration where name >= '0009'`.execute(db);
     await sql`drop table feature_services`.execute(db);
     const refused = metadataServiceResolver(old);
     try {

@@ -40,6 +40,11 @@ describe('drift rules of InferenceLog monitors', () => {
     expect(e.message).toContain("model_id: '*'");
   });
 
+  it('still loads such a definition stored before the rule existed, so no stored monitor becomes unreadable', () => {
+    const stored = { name: 'm', source: { inference_log: { model: 'churn' } }, profile, alert_rules: [{ ...driftRule, model_id: '3' }] };
+    expect(parseMonitorDefinition(stored, { stored: true }).alert_rules[0]!.model_id).toBe('3');
+  });
+
   it("reads the all-models rows when model_id is left out, and keeps the per-model default of profile rules", () => {
     const def = parseMonitorDefinition({
       name: 'm',

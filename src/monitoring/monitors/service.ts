@@ -88,7 +88,7 @@ function defaultLogRoot(artifacts: ArtifactStore): string | null {
 }
 
 function toMonitor(r: MonitorRecord): Monitor {
-  return { ...r, definition: parseMonitorDefinition(r.definition) };
+  return { ...r, definition: parseMonitorDefinition(r.definition, { stored: true }) };
 }
 
 export class MonitorService {

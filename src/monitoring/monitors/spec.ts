@@ -135,14 +135,6 @@ export const MonitorDefinitionSchema = z
     d.alert_rules.forEach((r, i) => {
       if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['alert_rules', i, 'name'], message: `repeats the rule name '${r.name}'` });
       names.add(r.name);
-      // Drift rows exist only for all models together: a rule naming one model would read no window and never fire.
-      if (d.profile.type === 'InferenceLog' && r.table === 'drift' && r.model_id !== undefined && r.model_id !== null && r.model_id !== ALL_MODELS) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['alert_rules', i, 'model_id'],
-          message: `is '${r.model_id}', but drift is computed for all models together (model_id '${ALL_MODELS}'), so this rule could never fire: write model_id: '${ALL_MODELS}' or leave it out`,
-        });
-      }
     });
   })
   // A drift rule of an InferenceLog monitor without model_id reads the all-models rows: the
@@ -163,12 +155,30 @@ export type Profile = MonitorDefinition['profile'];
  * Validate a monitor definition. INVALID_PARAMETER_VALUE naming the field (dotted path, e.g.
  * `alert_rules.0.threshold`) and the rule it breaks.
  */
-export function parseMonitorDefinition(input: unknown): MonitorDefinition {
+export function parseMonitorDefinition(input: unknown, options: { stored?: boolean } = {}): MonitorDefinition {
   const result = MonitorDefinitionSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.map(String).join('.') || '(body)';
-  throw new HangarError('INVALID_PARAMETER_VALUE', `Invalid monitor definition, field '${field}': ${issue.message}`, { field });
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = issue.path.map(String).join('.') || '(body)';
+    throw new HangarError('INVALID_PARAMETER_VALUE', `Invalid monitor definition, field '${field}': ${issue.message}`, { field });
+  }
+  // Refused for new definitions only: a monitor stored before this rule existed still loads
+  // (its rule finds no window, as it always did), so nothing stored becomes unreadable.
+  if (options.stored !== true) {
+    const d = result.data;
+    d.alert_rules.forEach((r, i) => {
+      // Drift rows exist only for all models together: a rule naming one model would read no window and never fire.
+      if (d.profile.type === 'InferenceLog' && r.table === 'drift' && r.model_id !== undefined && r.model_id !== null && r.model_id !== ALL_MODELS) {
+        const field = `alert_rules.${i}.model_id`;
+        throw new HangarError(
+          'INVALID_PARAMETER_VALUE',
+          `Invalid monitor definition, field '${field}': is '${r.model_id}', but drift is computed for all models together (model_id '${ALL_MODELS}'), so this rule could never fire: write model_id: '${ALL_MODELS}' or leave it out`,
+          { field },
+        );
+      }
+    });
+  }
+  return result.data;
 }
 
 // Slice expressions run inside DuckDB; the grammar allowed is small on purpose: column names,
