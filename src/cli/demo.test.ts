@@ -208,7 +208,7 @@ describe('hangar demo', () => {
     expect(out).toContain(`npx hangar validate models:/flight-delays@champion --config ${rules}`);
     const check = testIo();
     expect(await runCli(['validate', 'models:/flight-delays@champion', '--config', rules, '--tracking-uri', url, '--no-record'], check.io)).toBe(0);
-    expect(check.out()).toMatch(/^PASS {2}required_tags {5}tags present: owner, use_case$/m);
+    expect(check.out()).toMatch(/^PASS {2}required_tags {7}tags present: owner, use_case$/m);
     t.shutdown('SIGINT');
     expect(await done).toBe(0);
     expect(await client.health()).toBe(false);
