@@ -20,7 +20,7 @@
 // (semantics.md §g); not run here, so no ratio.
 // BENCH_SECONDS sets the seconds per load phase (default 10); HANGAR_BENCH_SERVER_NODE_ARGS passes
 // node flags to the server process (`--cpu-prof --cpu-prof-dir=/tmp/prof`, `--trace-gc`).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -122,6 +122,35 @@ function checkAnswer(text) {
   if (body.results?.length !== FEATURES + 1 || body.results[1].statuses[0] !== 'PRESENT') throw new Error(`unexpected answer: ${text.slice(0, 300)}`);
 }
 
+/**
+ * Redis is part of the serving side: when it runs on this machine, keep it on the server's cores
+ * for the Redis phases, away from the spinning load generator, and give its old CPU list back
+ * after. Returns a function that restores it (a no-op when nothing was changed).
+ */
+async function pinLocalRedis(split) {
+  if (split === null || !['127.0.0.1', 'localhost'].includes(new URL(redisUrl).hostname)) return () => {};
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let pid;
+  try {
+    await client.connect();
+    pid = Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
+  } catch {
+    return () => {};
+  } finally {
+    client.disconnect();
+  }
+  if (!Number.isInteger(pid)) return () => {};
+  let before;
+  try {
+    before = execFileSync('taskset', ['-p', '-c', String(pid)], { encoding: 'utf8' }).split(':').pop().trim();
+  } catch {
+    return () => {};
+  }
+  if (!pin(pid, split.server)) return () => {};
+  return () => pin(pid, before);
+}
+
 async function redisUp() {
   const u = new URL(redisUrl);
   return new Promise((resolve) => {
@@ -175,71 +204,76 @@ export async function run(emit) {
     else console.error(`online bench: Redis not answering at ${redisUrl}; Redis figures skipped`);
 
     for (const { suffix, config } of stores) {
-      const storeHome = join(home, `home${suffix || '_sqlite'}`);
-      const store = await openOnlineStore(config, { home: storeHome });
+      const unpinRedis = config.type === 'redis' ? await pinLocalRedis(cpuSplit()) : () => {};
       try {
-        const t0 = performance.now();
-        const r = await materializeFiles(store, bigSpec, [big], { start: null, end: Date.parse('2030-01-01T00:00:00Z') });
-        out(`materialize_s_3m_rows${suffix}`, (performance.now() - t0) / 1000, 's', { rows: r.rows, offline_rows: 3_000_000, load_1m: round(loadavg()[0]) });
-        await materializeFiles(store, spec, [offline], { start: null, end: Date.parse('2030-01-01T00:00:00Z') });
-      } finally {
-        await store.close();
-      }
-
-      const features = spec.features.map((f) => `${spec.name}:${f.name}`);
-      // Request bodies, made before the clock starts (the generator cycles through them).
-      const bodies = (n, entities) => Array.from({ length: n }, (_, i) => JSON.stringify({ features, entities: { entity_id: Array.from({ length: entities }, (_, k) => `e${(i * 7919 + k * 101) % ENTITIES}`) } }));
-      const one = bodies(5000, 1);
-      const hundred = bodies(1000, 100);
-      // The tracking server first, then the feature server, each alone on the machine.
-      for (const [infix, start] of [
-        ['', startServer],
-        ['_feature_server', startFeatureServerChild],
-      ]) {
-        const server = await start(storeHome, config);
+        const storeHome = join(home, `home${suffix || '_sqlite'}`);
+        const store = await openOnlineStore(config, { home: storeHome });
         try {
-          const path = '/api/2.0/hangar/features/online/get';
-          // Warm-up: JIT, statement caches, connections.
-          await constantRate(server.port, path, 200, 2, one, server.generatorCpu);
-          await constantRate(server.port, path, 50, 2, hundred, server.generatorCpu);
-
-          for (const [label, rate, bodyFor, target] of [
-            ['1_entity', 500, one, 2],
-            ['100_entities', 100, hundred, 10],
-          ]) {
-            const cpu0 = await server.cpu();
-            const res = await constantRate(server.port, path, rate, seconds, bodyFor, server.generatorCpu);
-            if (res.firstAnswer !== null) checkAnswer(res.firstAnswer);
-            // The generator sends one unmeasured second of the same load first (bench/_constant-rate.js):
-            // the server's CPU time covers those requests too.
-            const served = res.latencies.length + Math.round(Math.min(1, seconds) * rate);
-            const cpuPerRequest = ((await server.cpu()) - cpu0) / served;
-            const load = round(loadavg()[0]);
-            const name = `${label}${infix}${suffix}`;
-            // CPU time per request barely depends on how busy the machine is, unlike latency.
-            out(`online_server_cpu_us_per_request_${name}`, cpuPerRequest, 'µs', { rate });
-            out(`online_p50_ms_${name}`, percentile(res.latencies, 50), 'ms', { rate, features: FEATURES });
-            out(`online_p99_ms_${name}`, percentile(res.latencies, 99), 'ms', {
-              target,
-              rate: round(res.rate),
-              errors: res.errors,
-              requests: res.latencies.length,
-              load_1m: load,
-              // Where each side ran: pinned to separate cores, or sharing all of them.
-              cpus: res.pinned ? `server ${cpuSplit().server}, generator ${server.generatorCpu}` : 'shared',
-            });
-            // The load generator's own share: how late its requests left (p99), on the same cores.
-            out(`online_send_lateness_p99_ms_${name}`, percentile(res.lateness, 99), 'ms');
-          }
+          const t0 = performance.now();
+          const r = await materializeFiles(store, bigSpec, [big], { start: null, end: Date.parse('2030-01-01T00:00:00Z') });
+          out(`materialize_s_3m_rows${suffix}`, (performance.now() - t0) / 1000, 's', { rows: r.rows, offline_rows: 3_000_000, load_1m: round(loadavg()[0]) });
+          await materializeFiles(store, spec, [offline], { start: null, end: Date.parse('2030-01-01T00:00:00Z') });
         } finally {
-          await server.stop();
+          await store.close();
         }
-      }
-      if (config.type === 'redis') {
-        const cleanup = await openOnlineStore(config, { home: storeHome });
-        await cleanup.deleteTable(spec.name);
-        await cleanup.deleteTable(bigSpec.name);
-        await cleanup.close();
+
+        const features = spec.features.map((f) => `${spec.name}:${f.name}`);
+        // Request bodies, made before the clock starts (the generator cycles through them).
+        const bodies = (n, entities) => Array.from({ length: n }, (_, i) => JSON.stringify({ features, entities: { entity_id: Array.from({ length: entities }, (_, k) => `e${(i * 7919 + k * 101) % ENTITIES}`) } }));
+        const one = bodies(5000, 1);
+        const hundred = bodies(1000, 100);
+        // The tracking server first, then the feature server, each alone on the machine.
+        for (const [infix, start] of [
+          ['', startServer],
+          ['_feature_server', startFeatureServerChild],
+        ]) {
+          const server = await start(storeHome, config);
+          try {
+            const path = '/api/2.0/hangar/features/online/get';
+            // Warm-up: JIT, statement caches, connections.
+            await constantRate(server.port, path, 200, 2, one, server.generatorCpu);
+            await constantRate(server.port, path, 50, 2, hundred, server.generatorCpu);
+
+            for (const [label, rate, bodyFor, target] of [
+              ['1_entity', 500, one, 2],
+              ['100_entities', 100, hundred, 10],
+            ]) {
+              const cpu0 = await server.cpu();
+              const res = await constantRate(server.port, path, rate, seconds, bodyFor, server.generatorCpu);
+              if (res.firstAnswer !== null) checkAnswer(res.firstAnswer);
+              // The generator sends one unmeasured second of the same load first (bench/_constant-rate.js):
+              // the server's CPU time covers those requests too.
+              const served = res.latencies.length + Math.round(Math.min(1, seconds) * rate);
+              const cpuPerRequest = ((await server.cpu()) - cpu0) / served;
+              const load = round(loadavg()[0]);
+              const name = `${label}${infix}${suffix}`;
+              // CPU time per request barely depends on how busy the machine is, unlike latency.
+              out(`online_server_cpu_us_per_request_${name}`, cpuPerRequest, 'µs', { rate });
+              out(`online_p50_ms_${name}`, percentile(res.latencies, 50), 'ms', { rate, features: FEATURES });
+              out(`online_p99_ms_${name}`, percentile(res.latencies, 99), 'ms', {
+                target,
+                rate: round(res.rate),
+                errors: res.errors,
+                requests: res.latencies.length,
+                load_1m: load,
+                // Where each side ran: pinned to separate cores, or sharing all of them.
+                cpus: res.pinned ? `server ${cpuSplit().server}, generator ${server.generatorCpu}` : 'shared',
+              });
+              // The load generator's own share: how late its requests left (p99), on the same cores.
+              out(`online_send_lateness_p99_ms_${name}`, percentile(res.lateness, 99), 'ms');
+            }
+          } finally {
+            await server.stop();
+          }
+        }
+        if (config.type === 'redis') {
+          const cleanup = await openOnlineStore(config, { home: storeHome });
+          await cleanup.deleteTable(spec.name);
+          await cleanup.deleteTable(bigSpec.name);
+          await cleanup.close();
+        }
+      } finally {
+        unpinRedis();
       }
     }
   } finally {
