@@ -45,16 +45,61 @@ interface Loaded {
   compared: Compared[];
   missing: Array<{ id: string; error: unknown }>;
   experiments: Map<string, Experiment>;
+  /** Each metric's history by run, asked for as soon as the runs were known. */
+  histories: Promise<Map<string, Map<string, Metric[]>>>;
+}
+
+/** IDs that can go into a filter's quoted list as they are (MLflow's run IDs are hex). */
+const PLAIN_ID = /^[\w-]+$/;
+
+/**
+ * The runs of `ids`, in order: the first with `runs/get` (for its experiment), the rest of that
+ * experiment with one `runs/search` (`attributes.run_id IN (…)`), and any the search did not
+ * return (another experiment, deleted, unknown) with `runs/get` each, whose error is kept.
+ */
+async function fetchRuns(ids: string[]): Promise<Array<PromiseSettledResult<Run>>> {
+  const byId = new Map<string, PromiseSettledResult<Run>>();
+  const first = ids[0] as string;
+  try {
+    byId.set(first, { status: 'fulfilled', value: (await api.getRun(first)).run });
+  } catch (reason) {
+    byId.set(first, { status: 'rejected', reason });
+  }
+  const firstRun = byId.get(first);
+  const rest = ids.slice(1).filter((id) => PLAIN_ID.test(id));
+  if (firstRun?.status === 'fulfilled' && rest.length > 0) {
+    try {
+      const res = await api.searchRuns({
+        experiment_ids: [firstRun.value.info.experiment_id],
+        filter: `attributes.run_id IN (${rest.map((id) => `'${id}'`).join(', ')})`,
+        max_results: rest.length,
+      });
+      for (const run of res.runs ?? []) byId.set(run.info.run_id, { status: 'fulfilled', value: run });
+    } catch {
+      // The search is only a shortcut: every run it did not give is asked for by itself below.
+    }
+  }
+  const left = ids.filter((id) => !byId.has(id));
+  const got = await Promise.allSettled(left.map((id) => api.getRun(id).then((r) => r.run)));
+  left.forEach((id, i) => byId.set(id, got[i] as PromiseSettledResult<Run>));
+  return ids.map((id) => byId.get(id) as PromiseSettledResult<Run>);
 }
 
 async function loadRuns(ids: string[]): Promise<Loaded> {
-  const answers = await Promise.allSettled(ids.map((id) => api.getRun(id)));
+  const answers = ids.length === 0 ? [] : await fetchRuns(ids);
   const runs: Run[] = [];
   const missing: Loaded['missing'] = [];
   answers.forEach((a, i) => {
-    if (a.status === 'fulfilled') runs.push(a.value.run);
+    if (a.status === 'fulfilled') runs.push(a.value);
     else missing.push({ id: ids[i] as string, error: a.reason });
   });
+  // The histories need only the run IDs and metric keys: they start now, while the experiments load.
+  const histories = loadHistories(
+    runs.map((r) => r.info.run_id),
+    keysOfRuns(runs, (r) => r.data.metrics),
+  );
+  // Its failure is shown by the charts; this only keeps it from counting as unhandled meanwhile.
+  histories.catch(() => undefined);
   // Two runs of the same name are told apart by their ID's start.
   const names = runs.map((r) => r.info.run_name || r.info.run_id.slice(0, 8));
   const compared = runs.map((run, i) => {
@@ -67,7 +112,7 @@ async function loadRuns(ids: string[]): Promise<Loaded> {
   // An experiment that cannot be read only costs its name in the header.
   const found = await Promise.allSettled(experimentIds.map((id) => api.getExperiment(id)));
   for (const f of found) if (f.status === 'fulfilled') experiments.set(f.value.experiment.experiment_id, f.value.experiment);
-  return { compared, missing, experiments };
+  return { compared, missing, experiments, histories };
 }
 
 const runPath = (r: Run) => `/experiments/${encodeURIComponent(r.info.experiment_id)}/runs/${encodeURIComponent(r.info.run_id)}`;
@@ -86,8 +131,15 @@ function rowOf(key: string, values: Array<string | undefined>, show: (v: string)
   return { key, values, cells: values.map((v) => (v === undefined ? <span className="muted">—</span> : show(v))), differs };
 }
 
+function keysOfRuns(runs: Run[], pick: (r: Run) => Array<{ key: string }> | undefined): string[] {
+  return [...new Set(runs.flatMap((r) => (pick(r) ?? []).map((x) => x.key)))].sort();
+}
+
 function keysOf(compared: Compared[], pick: (r: Run) => Array<{ key: string }> | undefined): string[] {
-  return [...new Set(compared.flatMap((c) => (pick(c.run) ?? []).map((x) => x.key)))].sort();
+  return keysOfRuns(
+    compared.map((c) => c.run),
+    pick,
+  );
 }
 
 function Section({ title, rows, onlyDiff, width }: { title: string; rows: Row[]; onlyDiff: boolean; width: number }) {
@@ -245,10 +297,9 @@ async function loadHistories(runIds: string[], keys: string[]): Promise<Map<stri
   return out;
 }
 
-function MetricCharts({ compared }: { compared: Compared[] }) {
-  const runIds = compared.map((c) => c.run.info.run_id);
+function MetricCharts({ compared, histories }: { compared: Compared[]; histories: Loaded['histories'] }) {
   const keys = keysOf(compared, (r) => r.data.metrics);
-  const { data, error } = useLoad(() => loadHistories(runIds, keys), [runIds.join(','), keys.join('\n')]);
+  const { data, error } = useLoad(() => histories, [histories]);
   if (keys.length === 0) return null;
   // As on the run page, a metric logged once in every run is a single number, in the table only.
   const charted = keys.flatMap((key) => {
@@ -394,7 +445,7 @@ export function CompareRunsPage({ query }: { query: URLSearchParams }) {
       {compared.length > 0 && (
         <>
           <CompareTable compared={compared} experiments={data?.experiments ?? new Map()} />
-          <MetricCharts compared={compared} />
+          {data !== undefined && <MetricCharts compared={compared} histories={data.histories} />}
           {compared.length > 1 && <Scatter compared={compared} />}
         </>
       )}
