@@ -176,11 +176,17 @@ async function seed(server) {
  */
 function watch(want) {
   const rows = (label) => [...document.querySelectorAll(`table[aria-label="${label}"] tbody tr`)];
+  // A table that draws only the rows in view says how many it holds in aria-rowcount (header rows included).
+  const held = (label) => {
+    const table = document.querySelector(`table[aria-label="${label}"]`);
+    const count = Number(table?.getAttribute('aria-rowcount') ?? 0);
+    return count > 0 && table.tHead !== null ? count - table.tHead.rows.length : 0;
+  };
   const visible = (el) => el !== undefined && el.getBoundingClientRect().height > 0;
   const drawn = () => [...document.querySelectorAll('svg path')].filter((p) => (p.getAttribute('d') ?? '').length > 1).length;
   const ready = () => {
     const r = rows(want.table);
-    if (r.length < want.rows || !visible(r[0])) return false;
+    if (Math.max(r.length, held(want.table)) < want.rows || !visible(r[0])) return false;
     return drawn() >= (want.paths ?? 0);
   };
   const tick = () => {

@@ -230,6 +230,47 @@ describeInChromium('run comparison', () => {
     expect(await page.locator('p .mono', { hasText: unknown }).count()).toBe(1);
   });
 
+  it('draws only the rows in view of a long runs page, and scrolling and ticking still reach every run', async () => {
+    const longId = (await mlflow<{ experiment_id: string }>('POST', 'experiments/create', { name: 'ui-compare-long' })).experiment_id;
+    const count = 400;
+    const names = Array.from({ length: count }, (_, i) => `long-${String(i).padStart(3, '0')}`);
+    const t0 = Date.now() - 3_600_000;
+    for (let i = 0; i < count; i += 50) {
+      await Promise.all(names.slice(i, i + 50).map((name, j) => mlflow('POST', 'runs/create', { experiment_id: longId, run_name: name, start_time: t0 + (i + j) * 1000 })));
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${server.url}/experiments/${longId}?size=${count}&order=${encodeURIComponent('attributes.run_name ASC')}`);
+    const table = runsTable();
+    await poll(() => table.getAttribute('aria-rowcount')).toBe(String(count + 2));
+    // The table holds all 400 runs, but the DOM only the ones near the view.
+    const drawn = await runNames();
+    expect(drawn[0]).toBe('long-000');
+    expect(drawn.length).toBeGreaterThan(20);
+    expect(drawn.length).toBeLessThan(150);
+    // The page is as tall as all the rows: scrolling to the end shows the last run, in place.
+    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
+    await poll(async () => (await runNames()).at(-1)).toBe('long-399');
+    expect(await table.getByRole('link', { name: 'long-399', exact: true }).isVisible()).toBe(true);
+    const lastDrawn = await runNames();
+    expect(lastDrawn.length).toBeLessThan(150);
+    expect(lastDrawn).not.toContain('long-000');
+    // The rows drawn after a scroll line up with their places: each has its index among all rows.
+    const indexes = await table.locator('tbody tr[aria-rowindex]').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('aria-rowindex'))));
+    expect(indexes.at(-1)).toBe(count + 2);
+    expect(lastDrawn.map((n) => Number(n.slice(5)) + 3)).toEqual(indexes);
+    // A box ticked far down the page stays ticked, and the header box ticks every run of the page.
+    await tick('long-390').check();
+    await poll(() => page.getByRole('button', { name: /^Compare \(/ }).innerText()).toBe('Compare (1)');
+    await page.evaluate('window.scrollTo(0, 0)');
+    await poll(async () => (await runNames())[0]).toBe('long-000');
+    await table.getByRole('checkbox', { name: 'Select the runs on this page' }).check();
+    await poll(() => page.getByRole('button', { name: /^Compare \(/ }).innerText()).toBe(`Compare (${count})`);
+    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
+    await poll(async () => (await runNames()).at(-1)).toBe('long-399');
+    expect(await tick('long-390').isChecked()).toBe(true);
+    await shot('runs-long');
+  });
+
   it('ran every page without script errors or refused loads', () => {
     expect(pageProblems).toEqual([]);
   });

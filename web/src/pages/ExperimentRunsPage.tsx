@@ -4,6 +4,7 @@ import { formatDuration, formatTime, formatValue } from '../lib/format.ts';
 import { usePageTokens } from '../lib/paging.ts';
 import { navigate, withQuery } from '../lib/router.ts';
 import { quoteKey } from '../lib/search.ts';
+import { useRowWindow } from '../lib/row-window.ts';
 import { useLoad } from '../lib/use-load.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { ErrorBox } from '../components/ErrorBox.tsx';
@@ -102,6 +103,14 @@ function RunsTable({
   );
   const runs = data?.runs ?? [];
   const columns = columnsFor(runs);
+  // A long page draws only the rows in view; the table still counts them all (aria-rowcount).
+  const view = useRowWindow(runs.length);
+  const spacer = (height: number) =>
+    height > 0 && (
+      <tr aria-hidden="true" className="spacer">
+        <td colSpan={columns.length} style={{ height, padding: 0, border: 0, position: 'static', boxShadow: 'none' }} />
+      </tr>
+    );
   const ticked = new Set(selection.ids);
   const pageIds = runs.map((r) => r.info.run_id);
   const allTicked = pageIds.length > 0 && pageIds.every((id) => ticked.has(id));
@@ -125,7 +134,7 @@ function RunsTable({
       {data !== undefined && runs.length === 0 && <p className="muted">{filter === '' ? 'No runs in this experiment yet.' : 'No runs match this search.'}</p>}
       {runs.length > 0 && (
         <div className="table-scroll">
-          <table className="grid runs" aria-label="Runs">
+          <table className="grid runs" aria-label="Runs" aria-rowcount={runs.length + 2}>
             <thead>
               <tr className="groups">
                 {groups.map((g) => (
@@ -164,9 +173,10 @@ function RunsTable({
                 })}
               </tr>
             </thead>
-            <tbody>
-              {runs.map((r) => (
-                <tr key={r.info.run_id} className={ticked.has(r.info.run_id) ? 'selected' : undefined}>
+            <tbody ref={view.bodyRef}>
+              {spacer(view.above)}
+              {runs.slice(view.first, view.last).map((r, i) => (
+                <tr key={r.info.run_id} aria-rowindex={view.first + i + 3} className={ticked.has(r.info.run_id) ? 'selected' : undefined}>
                   {columns.map((c) => (
                     <td key={c.id} className={c.numeric ? 'num' : undefined}>
                       {c.id === 'name' && (
@@ -183,6 +193,7 @@ function RunsTable({
                   ))}
                 </tr>
               ))}
+              {spacer(view.below)}
             </tbody>
           </table>
         </div>
