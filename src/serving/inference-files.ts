@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { artifactUriToStorePath, type ArtifactStore } from '../artifacts/index.js';
 import type { Config } from '../core/config.js';
 import { HangarError } from '../core/errors.js';
-import { cacheDirOf, localCopy } from '../data/index.js';
+import { cacheDirOf, localCopy, withSharedDuckDB } from '../data/index.js';
 import { ServingStore, type InferenceFileKind, type InferenceLogFile, type NewInferenceLogFile, type Store } from '../store/index.js';
 import type { InferenceClient } from '../client/index.js';
 import { utcDay, type InferenceIndex } from './inference-log.js';
@@ -127,47 +127,48 @@ export async function writeLabels(
     g.push(l);
   }
   const duck = await import('@duckdb/node-api');
-  const instance = await duck.DuckDBInstance.create(':memory:', { threads: '1' });
-  const con = await instance.connect();
   const written: NewInferenceLogFile[] = [];
   const locals: string[] = [];
   const uploaded: string[] = [];
   try {
-    for (const [day, group] of byDay) {
-      await con.run(`create or replace table labels (request_id VARCHAR, label ${numeric ? 'DOUBLE' : 'VARCHAR'}, ts DOUBLE)`);
-      const appender = await con.createAppender('labels');
-      for (let off = 0; off < group.length; off += 2048) {
-        const slice = group.slice(off, off + 2048);
-        const chunk = duck.DuckDBDataChunk.create([duck.VARCHAR, numeric ? duck.DOUBLE : duck.VARCHAR, duck.DOUBLE], slice.length);
-        chunk.setColumnValues(0, slice.map((l) => l.requestId));
-        chunk.setColumnValues(1, slice.map((l) => (numeric ? Number(l.label) : String(l.label))));
-        chunk.setColumnValues(2, slice.map((l) => l.timestamp ?? now));
-        appender.appendDataChunk(chunk);
+    // A connection of the process's shared DuckDB; `labels` is a temp table, so it is this call's own.
+    await withSharedDuckDB(async (con) => {
+      for (const [day, group] of byDay) {
+        await con.run(`create or replace temp table labels (request_id VARCHAR, label ${numeric ? 'DOUBLE' : 'VARCHAR'}, ts DOUBLE)`);
+        const appender = await con.createAppender('labels');
+        for (let off = 0; off < group.length; off += 2048) {
+          const slice = group.slice(off, off + 2048);
+          const chunk = duck.DuckDBDataChunk.create([duck.VARCHAR, numeric ? duck.DOUBLE : duck.VARCHAR, duck.DOUBLE], slice.length);
+          chunk.setColumnValues(0, slice.map((l) => l.requestId));
+          chunk.setColumnValues(1, slice.map((l) => (numeric ? Number(l.label) : String(l.label))));
+          chunk.setColumnValues(2, slice.map((l) => l.timestamp ?? now));
+          appender.appendDataChunk(chunk);
+        }
+        appender.flushSync();
+        appender.closeSync();
+        const dir = join(root, model, 'labels', `date=${day}`);
+        await mkdir(dir, { recursive: true });
+        const base = `${Date.now()}-${process.pid}${String(seq++).padStart(6, '0')}.parquet`;
+        const path = join(dir, base);
+        const tmp = join(dir, `.${base}.tmp`);
+        await con.run(`copy (select request_id, label, epoch_ms(ts::BIGINT) as "timestamp" from labels) to '${tmp.replaceAll("'", "''")}' (format parquet)`);
+        await rename(tmp, path);
+        locals.push(path);
+        let location = path;
+        if (publisher !== undefined) {
+          location = await publisher.publish(path, uniqueRel(`${model}/labels/date=${day}/${base}`));
+          uploaded.push(location);
+        }
+        let minTs = Infinity;
+        let maxTs = -Infinity;
+        for (const l of group) {
+          const t = l.timestamp ?? now;
+          if (t < minTs) minTs = t;
+          if (t > maxTs) maxTs = t;
+        }
+        written.push({ modelName: model, kind: 'labels', day, minTs, maxTs, rows: group.length, path: location });
       }
-      appender.flushSync();
-      appender.closeSync();
-      const dir = join(root, model, 'labels', `date=${day}`);
-      await mkdir(dir, { recursive: true });
-      const base = `${Date.now()}-${process.pid}${String(seq++).padStart(6, '0')}.parquet`;
-      const path = join(dir, base);
-      const tmp = join(dir, `.${base}.tmp`);
-      await con.run(`copy (select request_id, label, epoch_ms(ts::BIGINT) as "timestamp" from labels) to '${tmp.replaceAll("'", "''")}' (format parquet)`);
-      await rename(tmp, path);
-      locals.push(path);
-      let location = path;
-      if (publisher !== undefined) {
-        location = await publisher.publish(path, uniqueRel(`${model}/labels/date=${day}/${base}`));
-        uploaded.push(location);
-      }
-      let minTs = Infinity;
-      let maxTs = -Infinity;
-      for (const l of group) {
-        const t = l.timestamp ?? now;
-        if (t < minTs) minTs = t;
-        if (t > maxTs) maxTs = t;
-      }
-      written.push({ modelName: model, kind: 'labels', day, minTs, maxTs, rows: group.length, path: location });
-    }
+    });
     const indexed = await ServingStore.for(store).addFiles(written);
     // Remote log: the uploaded copies are the files now.
     if (publisher !== undefined) await Promise.all(locals.map((f) => rm(f, { force: true })));
@@ -176,9 +177,6 @@ export async function writeLabels(
     await Promise.all(locals.map((f) => rm(f, { force: true })));
     await Promise.all(uploaded.map((uri) => publisher?.remove?.(uri).catch(() => undefined)));
     throw e;
-  } finally {
-    con.closeSync();
-    instance.closeSync();
   }
 }
 

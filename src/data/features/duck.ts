@@ -1,14 +1,12 @@
 /**
- * A short-lived in-memory DuckDB for one feature computation or join. DuckDB does the heavy
- * work (scans, ASOF joins, Parquet writing) in native code on every core.
+ * A DuckDB connection for one feature computation or join, on the process's shared in-memory
+ * instance (`withSharedDuckDB`): its temp tables and views and its session time zone are its own.
+ * Callers create temp tables only: a plain `create table` would land in the catalog every caller shares.
+ * DuckDB does the heavy work (scans, ASOF joins, Parquet writing) in native code on every core.
  */
 import type * as DuckDB from '@duckdb/node-api';
 import { HangarError } from '../../core/errors.js';
-
-type DuckModule = typeof DuckDB;
-let duckdb: Promise<DuckModule> | undefined;
-// The native driver loads on first use, so commands that never touch features start without it.
-const loadDuckDB = (): Promise<DuckModule> => (duckdb ??= import('@duckdb/node-api'));
+import { withSharedDuckDB } from '../duckdb-shared.js';
 
 /** One connection: run statements, read rows as JS objects. */
 export interface Duck {
@@ -27,40 +25,47 @@ function wrap(e: unknown, what: string | undefined): HangarError {
   return new HangarError('INVALID_PARAMETER_VALUE', `${what ?? 'Query failed'}: ${(e as Error).message}`, { field: 'source', cause: e });
 }
 
-/** Run `fn` with a fresh in-memory DuckDB (UTC session time zone), closed afterwards. */
-export async function withDuck<T>(fn: (duck: Duck) => Promise<T>): Promise<T> {
-  const { DuckDBInstance } = await loadDuckDB();
-  const instance = await DuckDBInstance.create(':memory:');
-  const con = await instance.connect();
-  const duck: Duck = {
-    connection: con,
-    async run(sql, what) {
-      try {
-        await con.run(sql);
-      } catch (e) {
-        throw wrap(e, what);
-      }
-    },
-    async all<T>(sql: string, what?: string) {
-      try {
-        return (await con.runAndReadAll(sql)).getRowObjectsJS() as T[];
-      } catch (e) {
-        throw wrap(e, what);
-      }
-    },
-    async describe(relation, what) {
-      const rows = await duck.all<{ column_name: string; column_type: string }>(`describe select * from ${relation}`, what);
-      return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
-    },
-  };
-  try {
+/**
+ * Refuse SQL that holds more than one statement: the connection runs every statement it is
+ * given, and a `set global …` after a feature table's query would change the instance every
+ * other caller in the process shares.
+ */
+async function oneStatement(con: DuckDB.DuckDBConnection, sql: string, what: string | undefined): Promise<void> {
+  const count = (await con.extractStatements(sql)).count;
+  if (count > 1) throw new HangarError('INVALID_PARAMETER_VALUE', `${what ?? 'Query failed'}: expected one SQL statement, got ${count}.`, { field: 'source' });
+}
+
+/** Run `fn` on a new connection (UTC session time zone) of the shared DuckDB, closed afterwards with its temp tables. */
+export function withDuck<T>(fn: (duck: Duck) => Promise<T>): Promise<T> {
+  return withSharedDuckDB(async (con) => {
+    const duck: Duck = {
+      connection: con,
+      async run(sql, what) {
+        try {
+          await oneStatement(con, sql, what);
+          await con.run(sql);
+        } catch (e) {
+          throw wrap(e, what);
+        }
+      },
+      async all<T>(sql: string, what?: string) {
+        try {
+          await oneStatement(con, sql, what);
+          return (await con.runAndReadAll(sql)).getRowObjectsJS() as T[];
+        } catch (e) {
+          throw wrap(e, what);
+        }
+      },
+      async describe(relation, what) {
+        const rows = await duck.all<{ column_name: string; column_type: string }>(`describe select * from ${relation}`, what);
+        return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
+      },
+    };
     // TIMESTAMPTZ values cast to TIMESTAMP as UTC wall-clock time, whatever the machine's zone.
-    await con.run(`set TimeZone = 'UTC'`).catch(() => undefined);
-    return await fn(duck);
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
+    // SESSION: this connection only, so other users of the shared instance keep the machine's zone.
+    await con.run(`set session TimeZone = 'UTC'`).catch(() => undefined);
+    return fn(duck);
+  });
 }
 
 /** Whether a DuckDB type name is a timestamp or date. */

@@ -7,7 +7,7 @@ import { pitQuery, type PitLookup } from './pit.js';
 /** Load rows into a DuckDB table; `ts` columns take epoch ms (null for NULL). */
 async function load(duck: Duck, name: string, cols: Record<string, 'VARCHAR' | 'BIGINT' | 'DOUBLE' | 'TIMESTAMP'>, rows: unknown[][]): Promise<void> {
   const names = Object.keys(cols);
-  await duck.run(`create table ${name} (${names.map((n) => `${sqlIdent(n)} ${cols[n]}`).join(', ')})`);
+  await duck.run(`create temp table ${name} (${names.map((n) => `${sqlIdent(n)} ${cols[n]}`).join(', ')})`);
   if (rows.length === 0) return;
   const literal = (v: unknown, t: string): string => {
     if (v === null || v === undefined) return 'NULL';

@@ -8,6 +8,7 @@
 import type * as DuckDB from '@duckdb/node-api';
 import { HangarError, invalidParam } from '../../core/errors.js';
 import type { DataContext } from '../context.js';
+import { withSharedDuckDB } from '../duckdb-shared.js';
 import { listFeatureTables, loadFeatureTable } from '../features/index.js';
 import type { FeatureSpec, FeatureTableSpec } from '../features/spec.js';
 import { sqlIdent, sqlString } from '../table.js';
@@ -44,10 +45,6 @@ export interface MaterializeResult {
   stored: number;
 }
 
-type DuckModule = typeof DuckDB;
-let duckdb: Promise<DuckModule> | undefined;
-const loadDuckDB = (): Promise<DuckModule> => (duckdb ??= import('@duckdb/node-api'));
-
 const TS = '__hangar_ts';
 const CREATED = '__hangar_created';
 const VALUES = '__hangar_values';
@@ -74,10 +71,8 @@ export async function materializeFiles(
   const batchSize = options.batchSize ?? 10_000;
   const result: MaterializeResult = { table: spec.name, start, end, rows: 0, stored: 0 };
   if (files.length > 0) {
-    const { DuckDBInstance } = await loadDuckDB();
-    const instance = await DuckDBInstance.create(':memory:');
-    const con = await instance.connect();
-    try {
+    // A connection of the process's shared DuckDB: the `winners` temp table is its own.
+    await withSharedDuckDB(async (con) => {
       const source = `read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true)`;
       await checkColumns(con, source, spec);
       await exec(con, `create temp table winners as ${winnersSql(spec, source, start, end, now)}`, spec.name);
@@ -109,10 +104,7 @@ export async function materializeFiles(
         if (batch.length >= batchSize) await flush();
       }
       await flush();
-    } finally {
-      con.closeSync();
-      instance.closeSync();
-    }
+    });
   } else {
     await store.registerTable(spec, now);
     options.onProgress?.({ table: spec.name, written: 0, total: 0 });
@@ -223,7 +215,7 @@ function winnersSql(spec: FeatureTableSpec, source: string, start: number | null
   return `select ${spec.keys.map((k) => sqlIdent(`k_${k.name}`)).join(', ')}, w.ts as ${TS}, w.created as ${CREATED}, ${values} as ${VALUES} from (${inner})`;
 }
 
-type Connection = Awaited<ReturnType<Awaited<ReturnType<DuckModule['DuckDBInstance']['create']>>['connect']>>;
+type Connection = DuckDB.DuckDBConnection;
 
 /** Every column the spec names must be in the files; say which one is missing. */
 async function checkColumns(con: Connection, source: string, spec: FeatureTableSpec): Promise<void> {
