@@ -235,8 +235,12 @@ describeInChromium('run comparison', () => {
     const count = 400;
     const names = Array.from({ length: count }, (_, i) => `long-${String(i).padStart(3, '0')}`);
     const t0 = Date.now() - 3_600_000;
+    const longRuns: string[] = [];
     for (let i = 0; i < count; i += 50) {
-      await Promise.all(names.slice(i, i + 50).map((name, j) => mlflow('POST', 'runs/create', { experiment_id: longId, run_name: name, start_time: t0 + (i + j) * 1000 })));
+      const made = await Promise.all(
+        names.slice(i, i + 50).map((name, j) => mlflow<{ run: { info: { run_id: string } } }>('POST', 'runs/create', { experiment_id: longId, run_name: name, start_time: t0 + (i + j) * 1000 })),
+      );
+      longRuns.push(...made.map((m) => m.run.info.run_id));
     }
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto(`${server.url}/experiments/${longId}?size=${count}&order=${encodeURIComponent('attributes.run_name ASC')}`);
@@ -269,6 +273,12 @@ describeInChromium('run comparison', () => {
     await poll(async () => (await runNames()).at(-1)).toBe('long-399');
     expect(await tick('long-390').isChecked()).toBe(true);
     await shot('runs-long');
+
+    // Runs of two experiments: the ones the first run's experiment search misses are read one by one, in the order asked.
+    await page.goto(`${server.url}/compare?runs=${runs.base},${longRuns[5]},${runs.lone}`);
+    await poll(() => compareTable().locator('thead th').allInnerTexts()).toEqual(['Run', 'base-run', 'long-005', 'lone-run']);
+    const experimentRow = compareTable().locator('tbody tr').filter({ has: page.locator('th:text-is("Experiment")') });
+    expect(await experimentRow.locator('td').allInnerTexts()).toEqual(['ui-compare-e2e', 'ui-compare-long', 'ui-compare-e2e']);
   });
 
   it('ran every page without script errors or refused loads', () => {
