@@ -58,7 +58,7 @@ describe('hangar demo', () => {
     // The champion served; May 1 to June 30 replayed with no failed request; a monitor over the inference log.
     expect(out1).toMatch(/serve {7}models:\/flight-delays@champion \(v2\) on http:\/\/127\.0\.0\.1:\d+; each row's departure \(column date\) is its event time/);
     expect(out1).toContain('monitor     flight-delays-daily: the inference log joined with its labels, daily windows by event time');
-    expect(out1).toMatch(/replay {6}61 days \(2001-05-01 … 2001-06-30\), [\d,]+ flights in [\d,]+ requests of ≤ 25 rows, 0 failed/);
+    expect(out1).toMatch(/replay {6}61 days \(2001-05-01 … 2001-06-30\), [\d,]+ flights in [\d,]+ requests of ≤ 25 rows, 0 failed; features looked up by service flights_delay_model_v1; labels posted each evening/);
     // No future leaked into the features served: every looked-up value is from before its flight.
     expect(out1).toContain("feature values looked up from after their flight's departure: 0\n");
     const windows = [...out1.matchAll(/^ {14}(2001-0[56]-\d\d) +(\d+) +(0\.\d{3}) +(v[\dv+]+) +(\d+\.\d{3}).*$/gm)];

@@ -29,6 +29,11 @@ export const INPUT_COLUMNS = [
 
 /** What the models look up online: the features of `MODEL_TABLES`. */
 const LOOKUPS = ['origin_delays_7d:origin_delay_rate_7d', 'origin_delays_7d:origin_flights_7d', 'route_delays_7d:route_delay_rate_7d', 'route_delays_7d:route_flights_7d'];
+/**
+ * The feature service of `examples/flights/features.ts` (applied by the main job before the
+ * replay): exactly `LOOKUPS`, in that order, so the look-ups ask for it by name.
+ */
+const FEATURE_SERVICE = 'flights_delay_model_v1';
 
 /** What the caller did about an alert. */
 export interface AlertOutcome {
@@ -240,7 +245,7 @@ export async function replayTraffic(client: HangarClient, o: ReplayOptions): Pro
           entities.origin.push(valueAt(origin, r) as string);
           entities.destination.push(valueAt(destination, r) as string);
         }
-        const answer = await online.get({ features: LOOKUPS, entities });
+        const answer = await online.get({ featureService: FEATURE_SERVICE, entities });
         const found = online.rows(answer);
         // A value stamped after its flight's departure would be the future leaking into the features
         // (an online store an earlier run filled up to June): it is withheld, and counted.
@@ -319,7 +324,7 @@ export async function replayTraffic(client: HangarClient, o: ReplayOptions): Pro
   const sec = (ms: number): string => (ms / 1000).toFixed(1);
   log(
     `replay      ${days.length} days (${days[0]} … ${days.at(-1)}), ${rows.toLocaleString('en-US')} flights in ${requests.toLocaleString('en-US')} requests of ≤ ${batchRows} rows, ` +
-      `${failed} failed; labels posted each evening (${seconds} s: materialise ${sec(spent.materialise)}, traffic ${sec(spent.traffic)}, ` +
+      `${failed} failed; features looked up by service ${FEATURE_SERVICE}; labels posted each evening (${seconds} s: materialise ${sec(spent.materialise)}, traffic ${sec(spent.traffic)}, ` +
       `log and labels ${sec(spent.labels)}, monitor runs ${sec(spent.monitor)}, retraining ${sec(spent.retrain)})`,
   );
   log(
