@@ -193,7 +193,13 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
     await page.getByRole('textbox', { name: 'Entity type' }).fill('model_version');
     await page.getByRole('textbox', { name: 'Entity ID' }).fill(`${MODEL}/1`);
     await page.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(async () => (await table.locator('tbody tr').allInnerTexts()).every((r) => r.includes(`${MODEL}/1`))).toBe(true);
+    // Not an empty table while the filtered page loads: `every` holds for no rows at all.
+    await expect
+      .poll(async () => {
+        const shown = await table.locator('tbody tr').allInnerTexts();
+        return shown.length > 0 && shown.every((r) => r.includes(`${MODEL}/1`));
+      })
+      .toBe(true);
     const rows = await table.locator('tbody tr').allInnerTexts();
     expect(rows.some((r) => r.includes('transition-requests/approve'))).toBe(true);
     expect(new URL(page.url()).searchParams.get('entity_id')).toBe(`${MODEL}/1`);
