@@ -5,23 +5,13 @@
  * is left behind. One pass: each fixture runs once, on one server. Skipped, with the reason, when `npm test` found no server.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { admin } from '../support/engines.js';
 import { pgSkipReason, pgUrl } from '../support/services.js';
 import { replayContract } from './replay.js';
 
 const database = `hangar_contract_${randomBytes(6).toString('hex')}`;
 let databaseUrl = '';
 let created = false;
-
-async function admin(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 replayContract({
   title: 'on PostgreSQL',

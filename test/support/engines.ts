@@ -21,7 +21,8 @@ export interface EngineUnderTest {
   close(): Promise<void>;
 }
 
-async function admin(url: string, statement: string): Promise<void> {
+/** Run one statement on a PostgreSQL server as its own connection (create or drop a database). */
+export async function admin(url: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -1,33 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MonitorsClient } from '../../client/monitors.js';
-import { writeBaselineFixture, writeLogFixture } from '../../monitoring/monitors/test-data.js';
-import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import type { MonitorsClient } from '../../client/monitors.js';
+import { startMonitorServer, type MonitorServer } from '../../../test/support/monitor-server.js';
 import { apiError } from '../../../test/support/api-error.js';
 
 describe('monitors over REST and the SDK', () => {
-  let server: TestServer;
   let monitors: MonitorsClient;
-  let dir: string;
   let baseline: string;
+  let fixture: MonitorServer;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    monitors = new MonitorsClient({ trackingUri: server.url, maxRetries: 0 });
-    dir = mkdtempSync(join(tmpdir(), 'hangar-mon-rest-'));
-    // The server's default inference-log root: <artifact root>/inference-log.
-    const day = join(server.home, 'artifacts', 'inference-log', 'churn', 'date=2026-05-01');
-    mkdirSync(day, { recursive: true });
-    await writeLogFixture(join(day, '1-0.parquet'), { start: '2026-05-01', days: 8, rowsPerDay: 80, driftFromDay: 6 });
-    baseline = join(dir, 'baseline.parquet');
-    await writeBaselineFixture(baseline, 1200);
+    fixture = await startMonitorServer('hangar-mon-rest-');
+    ({ monitors, baseline } = fixture);
   });
-  afterAll(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   it('creates, runs, lists runs, reads both tables, alerts and the report', async () => {
     const created = await monitors.create({

@@ -3,16 +3,12 @@
  * a drift rule naming one model is refused at create time, naming the field; one without
  * `model_id` reads the all-models rows and fires.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MonitorsClient } from '../../client/monitors.js';
+import type { MonitorsClient } from '../../client/monitors.js';
 import { HangarError } from '../../core/errors.js';
-import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { startMonitorServer, type MonitorServer } from '../../../test/support/monitor-server.js';
 import { ruleQuery } from './alerts.js';
 import { parseMonitorDefinition } from './spec.js';
-import { writeBaselineFixture, writeLogFixture } from './test-data.js';
 
 const profile = { type: 'InferenceLog' as const, granularities: ['1 day'], problem_type: 'PROBLEM_TYPE_CLASSIFICATION' as const };
 const driftRule = { name: 'x-drift', table: 'drift' as const, metric: 'js_distance', column_name: 'x', threshold: 0.1, num_evaluation_windows: 3, num_violation_windows: 2 };
@@ -66,25 +62,15 @@ describe('drift rules of InferenceLog monitors', () => {
 });
 
 describe('drift rules over REST', () => {
-  let server: TestServer;
   let monitors: MonitorsClient;
-  let dir: string;
   let baseline: string;
+  let fixture: MonitorServer;
 
   beforeAll(async () => {
-    server = await startTestServer();
-    monitors = new MonitorsClient({ trackingUri: server.url, maxRetries: 0 });
-    dir = mkdtempSync(join(tmpdir(), 'hangar-drift-rule-'));
-    const day = join(server.home, 'artifacts', 'inference-log', 'churn', 'date=2026-05-01');
-    mkdirSync(day, { recursive: true });
-    await writeLogFixture(join(day, '1-0.parquet'), { start: '2026-05-01', days: 8, rowsPerDay: 80, driftFromDay: 6 });
-    baseline = join(dir, 'baseline.parquet');
-    await writeBaselineFixture(baseline, 1200);
+    fixture = await startMonitorServer('hangar-drift-rule-');
+    ({ monitors, baseline } = fixture);
   });
-  afterAll(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   it('create refuses a rule that could never fire; a drift rule without model_id fires', async () => {
     const base = { source: { inference_log: { model: 'churn' } }, profile, baseline };
