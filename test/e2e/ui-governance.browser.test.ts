@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeLogFixture } from '../../src/monitoring/monitors/test-data.js';
-import { apiClient, createToken, describeInChromium, newPage, openChromium, screenshot, startUiServer, type ApiCall, type UiServer } from '../support/browser.js';
+import { apiClient, createToken, describeInChromium, newPage, openChromium, poll, screenshot, startUiServer, type ApiCall, type UiServer } from '../support/browser.js';
 import type { ServerProcess } from '../support/process.js';
 
 /**
@@ -112,24 +112,24 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
   it('opens a version from the model page and approves its transition request with a comment', async () => {
     await page.goto(`${server.url}/models/${MODEL}`);
     await page.getByRole('table', { name: 'Model versions' }).getByRole('link', { name: 'Version 1' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toContain(`${MODEL} version 1`);
+    await poll(() => page.locator('h1').innerText()).toContain(`${MODEL} version 1`);
     expect(new URL(page.url()).pathname).toBe(`/models/${MODEL}/versions/1`);
     // The source run links to the run page.
     expect(await page.getByRole('link', { name: runId }).getAttribute('href')).toBe(`/runs/${runId}`);
 
     const requests = page.getByRole('table', { name: 'Transition requests' });
-    await expect.poll(() => requests.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/Staging\s+anonymous[\s\S]*offline metrics look good\s+OPEN/)]);
+    await poll(() => requests.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/Staging\s+anonymous[\s\S]*offline metrics look good\s+OPEN/)]);
     const activities = page.getByRole('table', { name: 'Activities' });
-    await expect.poll(() => activities.innerText()).toContain('checked the feature lineage');
+    await poll(() => activities.innerText()).toContain('checked the feature lineage');
     await shot('version-open-request');
 
     expect(await stageOf('1')).toBe('None');
     await requests.getByRole('textbox', { name: /Comment on request/ }).fill('approved after review');
     await requests.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => page.getByLabel('Current stage').innerText()).toBe('Staging');
+    await poll(() => page.getByLabel('Current stage').innerText()).toBe('Staging');
     expect(await stageOf('1')).toBe('Staging');
-    await expect.poll(() => page.getByText('No open transition requests.').count()).toBe(1);
-    await expect.poll(() => activities.locator('tbody tr').allInnerTexts()).toEqual([
+    await poll(() => page.getByText('No open transition requests.').count()).toBe(1);
+    await poll(() => activities.locator('tbody tr').allInnerTexts()).toEqual([
       expect.stringMatching(/APPROVED_REQUEST\s+anonymous\s+None → Staging\s+approved after review/),
       expect.stringMatching(/NEW_COMMENT\s+anonymous\s+checked the feature lineage/),
       expect.stringMatching(/REQUESTED_TRANSITION\s+anonymous\s+None → Staging\s+offline metrics look good/),
@@ -138,34 +138,34 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
     expect(acts.activities.find((a) => a.activity_type === 'APPROVED_REQUEST')?.comment).toBe('approved after review');
     await page.getByRole('textbox', { name: 'New comment' }).fill('watching the first week');
     await page.getByRole('button', { name: 'Comment' }).click();
-    await expect.poll(() => activities.locator('tbody tr').first().innerText()).toMatch(/NEW_COMMENT\s+anonymous\s+watching the first week/);
+    await poll(() => activities.locator('tbody tr').first().innerText()).toMatch(/NEW_COMMENT\s+anonymous\s+watching the first week/);
     const history = page.getByRole('table', { name: 'Promotion history' });
-    await expect.poll(() => history.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/Version 1\s+APPROVED_REQUEST\s+anonymous\s+None → Staging\s+approved after review/)]);
+    await poll(() => history.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/Version 1\s+APPROVED_REQUEST\s+anonymous\s+None → Staging\s+approved after review/)]);
     await shot('version-approved');
   });
 
   it('rejects a request, files a new one, and shows the server error for a refused request', async () => {
     await page.goto(`${server.url}/models/${MODEL}/versions/2`);
     const requests = page.getByRole('table', { name: 'Transition requests' });
-    await expect.poll(() => requests.locator('tbody tr').count()).toBe(1);
+    await poll(() => requests.locator('tbody tr').count()).toBe(1);
     await requests.getByRole('textbox', { name: /Comment on request/ }).fill('go through staging first');
     await requests.getByRole('button', { name: 'Reject' }).click();
-    await expect.poll(() => page.getByText('No open transition requests.').count()).toBe(1);
+    await poll(() => page.getByText('No open transition requests.').count()).toBe(1);
     expect(await stageOf('2')).toBe('None');
-    await expect.poll(() => page.getByRole('table', { name: 'Activities' }).innerText()).toMatch(/REJECTED_REQUEST[\s\S]*go through staging first/);
+    await poll(() => page.getByRole('table', { name: 'Activities' }).innerText()).toMatch(/REJECTED_REQUEST[\s\S]*go through staging first/);
 
     const form = page.getByRole('form', { name: 'Request a transition' });
     await form.getByLabel('Requested stage').selectOption('Staging');
     await form.getByRole('textbox', { name: 'Request comment' }).fill('now via staging');
     await form.getByRole('button', { name: 'Request transition' }).click();
-    await expect.poll(() => requests.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/Staging[\s\S]*now via staging\s+OPEN/)]);
+    await poll(() => requests.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/Staging[\s\S]*now via staging\s+OPEN/)]);
     const open = await api<{ requests: Array<{ to_stage: string; comment?: string }> }>('GET', `transition-requests/list?name=${MODEL}&version=2`);
     expect(open.requests).toEqual([expect.objectContaining({ to_stage: 'Staging', comment: 'now via staging' })]);
 
     // A second request for the same stage by the same principal: the server's answer appears in the form.
     await form.getByRole('button', { name: 'Request transition' }).click();
     const alert = form.getByRole('alert');
-    await expect.poll(() => alert.count()).toBe(1);
+    await poll(() => alert.count()).toBe(1);
     expect(await alert.locator('.error-code').innerText()).toBe('RESOURCE_ALREADY_EXISTS');
     expect(await alert.locator('.error-message').innerText()).toContain('already has an open request');
     await shot('version-request-error');
@@ -175,7 +175,7 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
     await page.goto(`${server.url}/models/${MODEL}/versions/3`);
     const checks = page.getByRole('table', { name: 'Compliance checks' });
     const { results } = await api<{ results: { compliance: { status: string; checks: Array<{ rule: string; status: string }> } } }>('GET', `/api/2.0/hangar/validation/results/get?name=${MODEL}&version=3`);
-    await expect.poll(() => checks.locator('tbody tr').count()).toBe(results.compliance.checks.length);
+    await poll(() => checks.locator('tbody tr').count()).toBe(results.compliance.checks.length);
     const rows = await checks.locator('tbody tr').allInnerTexts();
     expect(rows.map((r) => r.split('\t').slice(0, 2))).toEqual(results.compliance.checks.map((c) => [c.rule, c.status]));
     expect(await page.locator('dl.facts').nth(1).innerText()).toMatch(new RegExp(`Compliance\\s+${results.compliance.status}`));
@@ -186,7 +186,7 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
   it('shows the audit trail, filters it by entity, and links entities to their pages', async () => {
     await page.goto(`${server.url}/audit`);
     const table = page.getByRole('table', { name: 'Audit entries' });
-    await expect.poll(() => table.locator('tbody tr').count()).toBeGreaterThan(5);
+    await poll(() => table.locator('tbody tr').count()).toBeGreaterThan(5);
     await shot('audit');
     expect(await table.getByRole('link', { name: trainingSetId }).getAttribute('href')).toBe(`/training-sets/${trainingSetId}`);
     expect(await table.getByRole('link', { name: 'ui2-quality' }).first().getAttribute('href')).toBe('/monitors/ui2-quality');
@@ -204,7 +204,7 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
     expect(rows.some((r) => r.includes('transition-requests/approve'))).toBe(true);
     expect(new URL(page.url()).searchParams.get('entity_id')).toBe(`${MODEL}/1`);
     await table.getByRole('link', { name: `${MODEL}/1` }).first().click();
-    await expect.poll(() => page.locator('h1').innerText()).toContain(`${MODEL} version 1`);
+    await poll(() => page.locator('h1').innerText()).toContain(`${MODEL} version 1`);
   });
 
   it('filters the audit trail by action, principal, outcome and time on the server, kept in the address', async () => {
@@ -219,40 +219,40 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
     await page.goto(`${server.url}/audit?size=5`);
     const table = page.getByRole('table', { name: 'Audit entries' });
     const actions = () => table.locator('tbody tr td:nth-child(3)').allInnerTexts();
-    await expect.poll(actions).toEqual(newest.map((e) => e.action));
+    await poll(actions).toEqual(newest.map((e) => e.action));
     await page.getByRole('combobox', { name: 'Action' }).fill(create);
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
-    await expect.poll(actions).toEqual(creates.slice(0, 5).map((e) => e.action));
+    await poll(actions).toEqual(creates.slice(0, 5).map((e) => e.action));
     expect(new URL(page.url()).searchParams.get('action')).toBe(create);
     // The page approved through /ajax-api, the UI's prefix: the filter matches a route under either.
     await page.getByRole('combobox', { name: 'Action' }).fill('POST /api/2.0/mlflow/transition-requests/approve');
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
-    await expect.poll(actions).toEqual(['POST /ajax-api/2.0/mlflow/transition-requests/approve']);
+    await poll(actions).toEqual(['POST /ajax-api/2.0/mlflow/transition-requests/approve']);
 
     // Failed requests (the duplicate transition request refused earlier), then clicking a principal adds it to the filters.
     const { entries: failed } = await audit('status=failed');
     expect(failed.map((e) => e.action)).toContain('POST /ajax-api/2.0/mlflow/transition-requests/create');
     await page.goto(`${server.url}/audit?status=failed`);
-    await expect.poll(actions).toEqual(failed.map((e) => e.action));
+    await poll(actions).toEqual(failed.map((e) => e.action));
     expect(await page.getByRole('combobox', { name: 'Outcome' }).inputValue()).toBe('failed');
     await table.getByRole('button', { name: 'anonymous' }).first().click();
-    await expect.poll(() => new URL(page.url()).searchParams.get('principal')).toBe('anonymous');
+    await poll(() => new URL(page.url()).searchParams.get('principal')).toBe('anonymous');
     expect(new URL(page.url()).searchParams.get('status')).toBe('failed');
-    await expect.poll(actions).toEqual(failed.map((e) => e.action));
+    await poll(actions).toEqual(failed.map((e) => e.action));
     await page.getByRole('textbox', { name: 'Principal' }).fill('nobody');
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
-    await expect.poll(() => page.getByText('No audit entries match the filters.').count()).toBe(1);
+    await poll(() => page.getByText('No audit entries match the filters.').count()).toBe(1);
 
     // A time range: nothing after 2099; a range that ends before it starts is the server's error, naming `to`.
     await page.goto(`${server.url}/audit?from=2099-01-01T00:00`);
     expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe('2099-01-01T00:00');
-    await expect.poll(() => page.getByText('No audit entries match the filters.').count()).toBe(1);
+    await poll(() => page.getByText('No audit entries match the filters.').count()).toBe(1);
     await page.getByLabel('To', { exact: true }).fill('2000-01-01T00:00');
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
-    await expect.poll(() => page.getByRole('alert').locator('.error-code').innerText()).toBe('INVALID_PARAMETER_VALUE');
+    await poll(() => page.getByRole('alert').locator('.error-code').innerText()).toBe('INVALID_PARAMETER_VALUE');
     expect(await page.getByRole('alert').locator('.error-message').innerText()).toMatch(/^to must be after from/);
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await expect.poll(() => table.locator('tbody tr').count()).toBeGreaterThan(5);
+    await poll(() => table.locator('tbody tr').count()).toBeGreaterThan(5);
     expect(new URL(page.url()).search).toBe('');
     await shot('audit-filtered');
   });
@@ -263,39 +263,39 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
     await page.goto(`${server.url}/audit?size=5`);
     const table = page.getByRole('table', { name: 'Audit entries' });
     const actions = () => table.locator('tbody tr td:nth-child(3)').allInnerTexts();
-    await expect.poll(actions).toEqual(entries.slice(0, 5).map((e) => e.action));
+    await poll(actions).toEqual(entries.slice(0, 5).map((e) => e.action));
     await page.getByRole('button', { name: /Next/ }).click();
-    await expect.poll(actions).toEqual(entries.slice(5, 10).map((e) => e.action));
+    await poll(actions).toEqual(entries.slice(5, 10).map((e) => e.action));
     expect(await page.getByText('Page 2').count()).toBe(1);
     await page.getByRole('button', { name: /Previous/ }).click();
-    await expect.poll(actions).toEqual(entries.slice(0, 5).map((e) => e.action));
+    await poll(actions).toEqual(entries.slice(0, 5).map((e) => e.action));
   });
 
   it('lists monitors and shows one: chart with threshold, windows per version, alerts and report links', async () => {
     await page.goto(`${server.url}/monitors`);
     const list = page.getByRole('table', { name: 'Monitors' });
-    await expect.poll(() => list.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2-quality\s+ACTIVE\s+model ui-gov-model\s+InferenceLog\s+1 day\s+accuracy/)]);
+    await poll(() => list.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2-quality\s+ACTIVE\s+model ui-gov-model\s+InferenceLog\s+1 day\s+accuracy/)]);
     await shot('monitors');
     await list.getByRole('link', { name: 'ui2-quality' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toContain('ui2-quality');
+    await poll(() => page.locator('h1').innerText()).toContain('ui2-quality');
 
     const chart = page.locator('figure.chart').filter({ hasText: 'accuracy_score' });
     // One line per model version, as the rule reads them; the legend names them.
-    await expect.poll(() => chart.locator('path.line').count()).toBe(2);
+    await poll(() => chart.locator('path.line').count()).toBe(2);
     expect(await chart.locator('.legend').innerText()).toMatch(/version 1\s+version 2/);
     expect(await chart.locator('[data-series="version 1"] circle').count()).toBe(4);
     expect(await chart.locator('[data-series="version 2"] circle.violating').count()).toBe(2);
     expect(await chart.locator('.threshold text').textContent()).toBe('threshold 0.7');
 
     const windows = page.getByRole('table', { name: 'Windows' });
-    await expect.poll(() => windows.locator('tbody tr').count()).toBeGreaterThanOrEqual(8);
+    await poll(() => windows.locator('tbody tr').count()).toBeGreaterThanOrEqual(8);
     const headers = await windows.locator('thead th').allInnerTexts();
     expect(headers).toEqual(expect.arrayContaining(['Window start', 'Model version', 'count', 'accuracy_score']));
     expect(await windows.getByRole('link', { name: '1' }).first().getAttribute('href')).toBe(`/models/${MODEL}/versions/1`);
     expect(await windows.getByRole('link', { name: '2' }).first().getAttribute('href')).toBe(`/models/${MODEL}/versions/2`);
 
     const alerts = page.getByRole('table', { name: 'Alerts' });
-    await expect.poll(() => alerts.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/accuracy\s+FIRED[\s\S]*\s0\s+2026-05-0\d [\d:]+\s+2 of 3 windows/)]);
+    await poll(() => alerts.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/accuracy\s+FIRED[\s\S]*\s0\s+2026-05-0\d [\d:]+\s+2 of 3 windows/)]);
     const report = page.getByRole('table', { name: 'Monitor runs' }).getByRole('link', { name: 'HTML report' });
     const href = (await report.getAttribute('href'))!;
     expect(href).toMatch(/^\/api\/2\.0\/hangar\/monitors\/runs\/report\?run_id=/);
@@ -308,15 +308,15 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
   it('lists datasets and shows one with versions, schema, digest and the column profile', async () => {
     await page.goto(`${server.url}/datasets`);
     const list = page.getByRole('table', { name: 'Datasets' });
-    await expect.poll(() => list.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2-flights\s+v1\s+anonymous/)]);
+    await poll(() => list.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2-flights\s+v1\s+anonymous/)]);
     await shot('datasets');
     await list.getByRole('link', { name: 'ui2-flights' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toBe('ui2-flights');
+    await poll(() => page.locator('h1').innerText()).toBe('ui2-flights');
     const versions = page.getByRole('table', { name: 'Dataset versions' });
     const { dataset_version: v } = await api<{ dataset_version: { digest: string } }>('GET', '/api/2.0/hangar/datasets/versions/get?name=ui2-flights&version=1');
-    await expect.poll(() => versions.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(new RegExp(`v1\\s+40\\s+3\\s+.*${v.digest}`))]);
+    await poll(() => versions.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(new RegExp(`v1\\s+40\\s+3\\s+.*${v.digest}`))]);
     const profile = page.getByRole('table', { name: 'Schema and profile' });
-    await expect.poll(() => profile.locator('tbody tr').count()).toBe(3);
+    await poll(() => profile.locator('tbody tr').count()).toBe(3);
     const origin = profile.locator('tbody tr').filter({ hasText: 'origin' });
     expect(await origin.innerText()).toMatch(/origin\s+VARCHAR\s+40\s+0\s+3/);
     expect(await origin.locator('.bars .bar').count()).toBe(3);
@@ -329,21 +329,21 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
   it('lists feature tables and services, and shows a table with sensitive features and its online state', async () => {
     await page.goto(`${server.url}/features`);
     const tables = page.getByRole('table', { name: 'Feature tables' });
-    await expect.poll(() => tables.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2_origin_daily\s+origin\s+day\s+2 1 sensitive\s+1w\s+data-eng\s+v1\s+2024-02-01/)]);
+    await poll(() => tables.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2_origin_daily\s+origin\s+day\s+2 1 sensitive\s+1w\s+data-eng\s+v1\s+2024-02-01/)]);
     const services = page.getByRole('table', { name: 'Feature services' });
-    await expect.poll(() => services.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2_delay_model_v1\s+v1\s+ui2_origin_daily:avg_delay\s*ui2_origin_daily:flights/)]);
+    await poll(() => services.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2_delay_model_v1\s+v1\s+ui2_origin_daily:avg_delay\s*ui2_origin_daily:flights/)]);
     await shot('features');
 
     await tables.getByRole('link', { name: 'ui2_origin_daily' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toBe('ui2_origin_daily');
+    await poll(() => page.locator('h1').innerText()).toBe('ui2_origin_daily');
     const features = page.getByRole('table', { name: 'Features' });
-    await expect.poll(() => features.locator('tbody tr').count()).toBe(2);
+    await poll(() => features.locator('tbody tr').count()).toBe(2);
     const flights = features.locator('tbody tr').filter({ hasText: 'flights' });
     expect(await flights.locator('.badge.sensitive').innerText()).toBe('sensitive');
     expect(await flights.locator('.chip.sensitive').innerText()).toContain('pii: true');
     expect(await features.locator('tbody tr').filter({ hasText: 'avg_delay' }).locator('.sensitive').count()).toBe(0);
     expect(await page.getByRole('table', { name: 'Feature table versions' }).locator('tbody tr').count()).toBe(1);
-    await expect.poll(() => page.getByLabel('Online store state').innerText()).toMatch(/Materialised\s+up to 2024-02-01/);
+    await poll(() => page.getByLabel('Online store state').innerText()).toMatch(/Materialised\s+up to 2024-02-01/);
     expect(await page.getByRole('link', { name: 'ui2-flights' }).getAttribute('href')).toBe('/datasets/ui2-flights');
     await shot('feature-table');
   });
@@ -351,7 +351,7 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
   it('shows a training set with links to its feature tables, labels run and schema', async () => {
     await page.goto(`${server.url}/training-sets/${trainingSetId}`);
     const lineage = page.getByRole('table', { name: 'Lineage' });
-    await expect.poll(() => lineage.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2_origin_daily\s+v1\s+avg_delay, flights/)]);
+    await poll(() => lineage.locator('tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/ui2_origin_daily\s+v1\s+avg_delay, flights/)]);
     expect(await lineage.getByRole('link', { name: 'ui2_origin_daily' }).getAttribute('href')).toBe('/features/ui2_origin_daily');
     expect(await page.getByRole('link', { name: runId }).getAttribute('href')).toBe(`/runs/${runId}`);
     expect(await page.getByRole('table', { name: 'Training set schema' }).locator('tbody tr td:first-child').allInnerTexts()).toEqual(['origin', 'day', 'late', 'avg_delay', 'flights']);
@@ -366,10 +366,10 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
       [`/models/${MODEL}/versions/99`, 'RESOURCE_DOES_NOT_EXIST'],
     ] as const) {
       await page.goto(`${server.url}${path}`);
-      await expect.poll(() => page.getByRole('alert').first().locator('.error-code').innerText()).toBe(code);
+      await poll(() => page.getByRole('alert').first().locator('.error-code').innerText()).toBe(code);
     }
     await page.goto(`${server.url}/datasets?q=nothing-matches`);
-    await expect.poll(() => page.getByText('No dataset matches.').count()).toBe(1);
+    await poll(() => page.getByText('No dataset matches.').count()).toBe(1);
 
     // A monitor that never ran, and a feature table never computed nor materialised.
     await api('POST', '/api/2.0/hangar/monitors/create', {
@@ -378,15 +378,15 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
       profile: { type: 'InferenceLog', granularities: ['1 day'], problem_type: 'PROBLEM_TYPE_CLASSIFICATION' },
     });
     await page.goto(`${server.url}/monitors/ui2-idle`);
-    await expect.poll(() => page.getByText('The monitor has not run yet.').count()).toBe(1);
-    await expect.poll(() => page.getByText(/^No windows yet/).count()).toBe(1);
+    await poll(() => page.getByText('The monitor has not run yet.').count()).toBe(1);
+    await poll(() => page.getByText(/^No windows yet/).count()).toBe(1);
     expect(await page.getByText('No alerts have fired.').count()).toBe(1);
     expect(await page.getByRole('alert').count()).toBe(0);
 
     await api('POST', '/api/2.0/hangar/features/tables/apply', { tables: [{ name: 'ui2_idle', keys: ['origin'], features: { n: 'long' }, source: 'select 1', ttl: '0' }] });
     await page.goto(`${server.url}/features/ui2_idle`);
-    await expect.poll(() => page.getByText(/^Not computed yet/).count()).toBe(1);
-    await expect.poll(() => page.getByLabel('Online store state').innerText()).toMatch(/Materialised\s+not materialised/);
+    await poll(() => page.getByText(/^Not computed yet/).count()).toBe(1);
+    await poll(() => page.getByLabel('Online store state').innerText()).toMatch(/Materialised\s+not materialised/);
     expect(await page.getByRole('alert').count()).toBe(0);
     await shot('feature-table-idle');
   });
@@ -413,19 +413,19 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
       // Anonymous callers may read (the --auth default) but not approve.
       await authPage.goto(`${secured.server.url}/models/secured-model/versions/1`);
       const requests = authPage.getByRole('table', { name: 'Transition requests' });
-      await expect.poll(() => requests.locator('tbody tr').count()).toBe(1);
+      await poll(() => requests.locator('tbody tr').count()).toBe(1);
       await requests.getByRole('button', { name: 'Approve' }).click();
       const refused = requests.getByRole('alert');
-      await expect.poll(() => refused.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
+      await poll(() => refused.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
       expect(await refused.innerText()).toContain('enter one in the token field');
       expect(await stage()).toBe('None');
 
       // A token without a grant on the model: PERMISSION_DENIED, with the server's message.
       await authPage.getByRole('textbox', { name: 'API token' }).fill(reader);
       await authPage.getByRole('button', { name: 'Use' }).click();
-      await expect.poll(() => requests.getByRole('button', { name: 'Approve' }).count()).toBe(1);
+      await poll(() => requests.getByRole('button', { name: 'Approve' }).count()).toBe(1);
       await requests.getByRole('button', { name: 'Approve' }).click();
-      await expect.poll(() => requests.getByRole('alert').locator('.error-code').innerText()).toBe('PERMISSION_DENIED');
+      await poll(() => requests.getByRole('alert').locator('.error-code').innerText()).toBe('PERMISSION_DENIED');
       expect(await requests.getByRole('alert').locator('.error-message').innerText()).toContain('gov-reader');
       // The hint tells a valid token without the permission from a token the server does not know.
       expect(await requests.getByRole('alert').innerText()).toContain('valid but lacks the permission');
@@ -437,12 +437,12 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
       await authPage.getByRole('textbox', { name: 'API token' }).fill(admin);
       await authPage.getByRole('button', { name: 'Use' }).click();
       // A new token forgets the refusal: the next try may be allowed.
-      await expect.poll(() => requests.getByRole('alert').count()).toBe(0);
+      await poll(() => requests.getByRole('alert').count()).toBe(0);
       await requests.getByRole('textbox', { name: /Comment on request/ }).fill('ok by the admin');
       await requests.getByRole('button', { name: 'Approve' }).click();
-      await expect.poll(() => authPage.getByLabel('Current stage').innerText()).toBe('Staging');
+      await poll(() => authPage.getByLabel('Current stage').innerText()).toBe('Staging');
       expect(await stage()).toBe('Staging');
-      await expect.poll(() => authPage.getByRole('table', { name: 'Activities' }).innerText()).toMatch(/APPROVED_REQUEST\s+gov-admin\s+None → Staging\s+ok by the admin/);
+      await poll(() => authPage.getByRole('table', { name: 'Activities' }).innerText()).toMatch(/APPROVED_REQUEST\s+gov-admin\s+None → Staging\s+ok by the admin/);
     } finally {
       await authPage.close();
       await secured.close();
@@ -481,16 +481,16 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
       await authPage.getByRole('textbox', { name: 'API token' }).fill(admin);
       await authPage.getByRole('button', { name: 'Use' }).click();
       const link = authPage.getByRole('table', { name: 'Monitor runs' }).getByRole('link', { name: 'HTML report' });
-      await expect.poll(() => link.count()).toBe(1);
+      await poll(() => link.count()).toBe(1);
       expect(await link.getAttribute('href')).toBe(reportPath);
       const opened = authPage.context().waitForEvent('page');
       await link.click();
       const tab = await opened;
       await tab.waitForURL(/^blob:/);
-      await expect.poll(() => tab.locator('h1').innerText()).toBe('Monitor secured-quality');
+      await poll(() => tab.locator('h1').innerText()).toBe('Monitor secured-quality');
       expect(await tab.title()).toBe(`Monitor secured-quality, run ${run.run_id}`);
       // The report's own stylesheet applies, though the tab keeps the UI's content security policy.
-      await expect.poll(() => tab.evaluate('getComputedStyle(document.body).marginLeft')).toBe('24px');
+      await poll(() => tab.evaluate('getComputedStyle(document.body).marginLeft')).toBe('24px');
       await screenshot(tab, 'ui2-auth-report');
       await tab.close();
       expect(await authPage.getByRole('alert').count()).toBe(0);
@@ -499,12 +499,12 @@ describeInChromium('web UI governance, monitoring and data pages', () => {
       await authPage.getByRole('button', { name: 'Sign out' }).click();
       await authPage.getByRole('textbox', { name: 'API token' }).fill(revoked.token);
       await authPage.getByRole('button', { name: 'Use' }).click();
-      await expect.poll(() => link.count()).toBe(1);
+      await poll(() => link.count()).toBe(1);
       await call('/api/2.0/hangar/tokens/revoke', { token_id: revoked.tokenId });
       await link.click();
       const refusal = authPage.getByRole('table', { name: 'Monitor runs' }).getByRole('alert');
-      await expect.poll(() => refusal.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
-      await expect.poll(() => authPage.context().pages().length).toBe(1);
+      await poll(() => refusal.locator('.error-code').innerText()).toBe('UNAUTHENTICATED');
+      await poll(() => authPage.context().pages().length).toBe(1);
       expect(problems).toEqual([]);
     } finally {
       await authPage.close();
