@@ -39,12 +39,20 @@ export interface FeatureTableInput {
   tags?: Record<string, string>;
 }
 
-const MARK = Symbol.for('hangar.featureTable');
+const TABLE_MARK = Symbol.for('hangar.featureTable');
+const SERVICE_MARK = Symbol.for('hangar.featureService');
+
+/** Tag a definition object with a hidden mark, so a module's named exports can be told apart. */
+function mark<T extends object>(input: T, symbol: symbol): T {
+  Object.defineProperty(input, symbol, { value: true, enumerable: false });
+  return input;
+}
+
+const marked = (v: unknown, symbol: symbol): boolean => v !== null && typeof v === 'object' && (v as Record<symbol, unknown>)[symbol] === true;
 
 /** Declare one feature table in a module (`export const origin = defineFeatureTable({...})`). Validated when loaded. */
 export function defineFeatureTable(input: FeatureTableInput): FeatureTableInput {
-  Object.defineProperty(input, MARK, { value: true, enumerable: false });
-  return input;
+  return mark(input, TABLE_MARK);
 }
 
 /** Declare several feature tables (`export default defineFeatureTables([...])`). */
@@ -63,15 +71,10 @@ export interface FeatureServiceInput {
   tags?: Record<string, string>;
 }
 
-const SERVICE_MARK = Symbol.for('hangar.featureService');
-
 /** Declare a feature service in a module (`export const v1 = defineFeatureService({...})`). Validated when loaded and again when applied. */
 export function defineFeatureService(input: FeatureServiceInput): FeatureServiceInput {
-  Object.defineProperty(input, SERVICE_MARK, { value: true, enumerable: false });
-  return input;
+  return mark(input, SERVICE_MARK);
 }
-
-const isService = (v: unknown): boolean => v !== null && typeof v === 'object' && (v as Record<symbol, unknown>)[SERVICE_MARK] === true;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -405,10 +408,10 @@ export async function definitionsFromModule(path: string): Promise<Definitions> 
   const mod = await importModule(path);
   const tables: unknown[] = [];
   const services: unknown[] = [];
-  const add = (v: unknown): void => {
-    const list = isService(v) ? services : tables;
+  const pushOnce = (list: unknown[], v: unknown): void => {
     if (!list.includes(v)) list.push(v);
   };
+  const add = (v: unknown): void => pushOnce(marked(v, SERVICE_MARK) ? services : tables, v);
   const d = mod.default;
   if (Array.isArray(d)) (d as unknown[]).forEach(add);
   else if (d !== null && typeof d === 'object') {
@@ -418,13 +421,13 @@ export async function definitionsFromModule(path: string): Promise<Definitions> 
         if (list === undefined) continue;
         if (!Array.isArray(list)) throw invalidParam(`${basename(path)}: the default export's '${key}' must be a list`, key);
         if (key === 'tables') (list as unknown[]).forEach(add);
-        else for (const s of list as unknown[]) if (!services.includes(s)) services.push(s);
+        else for (const s of list as unknown[]) pushOnce(services, s);
       }
     } else add(d);
   }
   for (const [k, v] of Object.entries(mod)) {
     if (k === 'default' || v === null || typeof v !== 'object') continue;
-    if ((v as Record<symbol, unknown>)[MARK] === true || isService(v)) add(v);
+    if (marked(v, TABLE_MARK) || marked(v, SERVICE_MARK)) add(v);
   }
   if (tables.length === 0 && services.length === 0) {
     throw invalidParam(`${basename(path)} exports no feature tables or services (export default defineFeatureTables([...]), {tables, services}, or named defineFeatureTable(...) / defineFeatureService(...) exports)`, 'path');
