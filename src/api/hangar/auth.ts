@@ -32,6 +32,8 @@ export function optionalGovernanceOf(store: Store): Governance | undefined {
 }
 
 const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
+/** The artifact proxy answers under both prefixes too (the web UI uses the ajax one). */
+const ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts/', '/ajax-api/2.0/mlflow-artifacts/'];
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Model-level checks on MLflow's registry routes: the level the caller needs on the model named in the request. */
@@ -118,7 +120,7 @@ export function installGovernance(ctx: ApiContext): Governance | undefined {
     const principal = principalOf(req);
     if (path === undefined) {
       // Artifact uploads and other non-MLflow-REST writes need write access like tracking writes.
-      if (MUTATING.has(req.method) && url.startsWith('/api/2.0/mlflow-artifacts')) governance.requireWriter(principal, 'write artifacts');
+      if (MUTATING.has(req.method) && ARTIFACT_PREFIXES.some((p) => url.startsWith(p))) governance.requireWriter(principal, 'write artifacts');
       return;
     }
     const key = `${req.method} ${path}`;

@@ -15,6 +15,7 @@ import { createServer } from '../server.js';
 import { ownerOf } from './artifact-guard.js';
 
 const A = '/api/2.0/mlflow-artifacts';
+const AJAX = '/ajax-api/2.0/mlflow-artifacts';
 const unique = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 interface Answer {
@@ -123,6 +124,10 @@ describe.each(storeEngines())('the artifact proxy guards the inference log and t
       expect(r.body.message).toMatch(/must be an admin/);
     }
     expect(readFileSync(join(env.dir, 'artifacts', ...file.split('/')), 'utf8')).toBe('rows');
+
+    // The web UI's twin prefix takes the same checks: a token for writes, then the owners.
+    expect((await call('PUT', `${AJAX}/artifacts/0/${model}/anon.txt`, null, 'x')).status).toBe(401);
+    expect((await call('PUT', `${AJAX}/artifacts/monitors/${model}-m/reports/r.html`, 'alice', 'x')).status).toBe(403);
 
     // Ordinary artifacts stay open to every writer, as before.
     expect((await call('PUT', `${A}/artifacts/0/${model}/artifacts/inference-log/notes.txt`, 'bob', 'x')).status).toBe(200);
