@@ -123,7 +123,8 @@ export class MonitorService {
   /**
    * This run's recent files: per table, the merged rows of the windows the report charts, from
    * the previous run's recent file and this run's own file when the previous one covers every
-   * earlier run (and reaches back far enough), else from the run files that can hold them.
+   * earlier run (and reaches back far enough), else from the run files that can hold them
+   * (`earlier`: how many successful runs came before, and the newest one's recent files).
    * The passes of `queries` over each recent file are answered as it is built, so the report
    * and the rules need not read it back.
    */
@@ -133,11 +134,10 @@ export class MonitorService {
     files: Record<MetricsTable, RunFile[]>,
     own: Record<MetricsTable, string | null>,
     granularity: string | null,
-    earlier: readonly MonitorRunRecord[],
+    earlier: { runs: number; last: RunSummary['recent'] | undefined },
     queries: Record<MetricsTable, readonly MetricsQuery[]>,
   ): Promise<{ files: Partial<Record<MetricsTable, RecentFile>>; answered: Partial<Record<MetricsTable, RecentPass[]>>; read: number }> {
-    const last = (earlier.at(-1)?.summary as Partial<RunSummary> | null | undefined)?.recent;
-    const chain = last !== undefined && last.runs === earlier.length ? last : undefined;
+    const chain = earlier.last !== undefined && earlier.last.runs === earlier.runs ? earlier.last : undefined;
     const out: Partial<Record<MetricsTable, RecentFile>> = {};
     const answered: Partial<Record<MetricsTable, RecentPass[]>> = {};
     let read = 0;
@@ -290,6 +290,8 @@ export class MonitorService {
       const profilePath = await writeTable(this.#artifacts, name, 'profile', run.runId, result.profile, this.#cacheDir);
       const driftPath = await writeTable(this.#artifacts, name, 'drift', run.runId, result.drift, this.#cacheDir);
       const earlier = (await this.#ms.listRuns(name, { status: 'SUCCEEDED', maxResults: 100_000 })).reverse();
+      // The previous run's recent files: the base of this run's, removed once this run has its own.
+      const previous = (earlier.at(-1)?.summary as Partial<RunSummary> | null | undefined)?.recent;
       // This run's own files: the newest window they can hold is its newest row (a Snapshot: its start).
       const ownFiles = { profile: result.profile.length === 0 ? null : profilePath, drift: result.drift.length === 0 ? null : driftPath };
       const own = (path: string | null): RunFile[] => (path === null ? [] : [{ path, bound: result.newest ?? run.startTimestamp }]);
@@ -303,7 +305,7 @@ export class MonitorService {
         const { exclude_all_models: _x, ...q } = ruleQuery(rule, def);
         queries[rule.table].push(q);
       }
-      const recent = await this.#recentFiles(name, run.runId, files, ownFiles, granularity, earlier, queries);
+      const recent = await this.#recentFiles(name, run.runId, files, ownFiles, granularity, { runs: earlier.length, last: previous }, queries);
       const reads = new MetricReads(this.#artifacts, files, this.#cacheDir, recent.files, recent.answered);
       reads.count(recent.read);
 
@@ -368,7 +370,6 @@ export class MonitorService {
       };
       const finished = await this.#ms.finishRun(run.runId, { status: 'SUCCEEDED', summary, watermark: result.newest });
       // The previous run's recent files are superseded by this run's.
-      const previous = (earlier.at(-1)?.summary as Partial<RunSummary> | null | undefined)?.recent;
       for (const f of [previous?.profile, previous?.drift]) {
         if (f) await this.#artifacts.delete(f.path).catch((e: unknown) => this.#log(`removing ${f.path} failed`, e));
       }
