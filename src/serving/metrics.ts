@@ -58,7 +58,6 @@ export class ServingMetrics {
     this.#counts.add(route, status);
   }
 
-
   /** The exposition text (Prometheus text format). */
   async text(): Promise<string> {
     this.#counts.flush();
