@@ -76,22 +76,17 @@ for k = 1, #KEYS, 2 do
     else
       f['#ts'], f['#c'] = nil, nil
       local parts, n = {}, 0
-      for i = 1, #ARGV do
-        local v = f[ARGV[i]]
+      local function take(name)
+        local v = f[name]
         if v ~= nil then
           n = n + 1
-          parts[n] = q(ARGV[i]) .. v
-          f[ARGV[i]] = nil
+          parts[n] = q(name) .. v
+          f[name] = nil
         end
       end
-      for i = 1, #h, 2 do
-        local v = f[h[i]]
-        if v ~= nil then
-          n = n + 1
-          parts[n] = q(h[i]) .. v
-          f[h[i]] = nil
-        end
-      end
+      -- Spec order first (ARGV), then any field the spec no longer names.
+      for i = 1, #ARGV do take(ARGV[i]) end
+      for i = 1, #h, 2 do take(h[i]) end
       local keep = false
       local cur = redis.pcall('GET', KEYS[k + 1])
       if type(cur) == 'string' then
