@@ -31,9 +31,6 @@ import { optionalGovernanceOf, principalOf } from '../hangar/auth.js';
 /** The folder of every monitor's files (`monitors/<name>/…`, see `monitorDir`). */
 const MONITORS_PREFIX = monitorDir('m').split('/')[0]!;
 
-/** The owned folders under the artifact root. */
-export const OWNED_PREFIXES: readonly string[] = [INFERENCE_LOG_PREFIX, MONITORS_PREFIX];
-
 /** Who may write a path through the artifact proxy. */
 export type PathOwner =
   /** Anyone who may write artifacts. */
@@ -76,7 +73,7 @@ export async function requirePathWriter(ctx: ApiContext, req: FastifyRequest, pa
     governance.requireAdmin(principal, `${verb(op)} ${shown}, part of ${owner.what}`);
     return;
   }
-  governance.requireWriter(principal, `${verb(op)} ${shown}`);
+  // The preHandler (installGovernance) has already required a writer for every artifact write.
   await governance.require(principal, owner.model, 'CAN_EDIT', `${verb(op)} ${shown} in the inference log of '${owner.model}'`);
 }
 
