@@ -5,6 +5,4 @@
 export { runDrift, type DriftRunOptions, type DriftReport, type DriftInput } from './run-drift.js';
 export { analyseColumn, chartOf, HISTOGRAM_BINS, MAX_BARS, type ColumnAnalysis, type ColumnChart, type HistogramChart, type BarChart } from './column-task.js';
 export { analyseColumns, workersAvailable, defaultThreads, DriftPool } from './pool.js';
-export { loadDriftTables } from './load-tables.js';
-export { scanCsv, type CsvScanSpec, type CsvScanResult, type CsvFieldKind, type ScannedColumn } from './csv-scan.js';
 export { reportRows, REPORT_HEADERS, datasetLine, reportJson, reportHtml, chartSvg, writeReportHtml, formatStat } from './report.js';
