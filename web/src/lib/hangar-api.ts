@@ -85,14 +85,6 @@ export interface AuditEntry {
   request_id: string | null;
 }
 
-export interface Whoami {
-  user: string;
-  is_admin: boolean;
-  authenticated: boolean;
-  auth_required: boolean;
-  default_permission: string;
-}
-
 // ---- monitors ----
 
 export interface AlertRule {
@@ -290,8 +282,6 @@ export interface TrainingSet {
 }
 
 export const hangar = {
-  whoami: () => call<Whoami>('GET', `${H}/whoami`),
-
   modelVersion: (name: string, version: string) => call<{ model_version: ModelVersion }>('GET', '/model-versions/get', { name, version }),
 
   // Transition requests, comments and activities (Databricks' routes on MLflow's prefix).
