@@ -31,7 +31,8 @@ export function optionalGovernanceOf(store: Store): Governance | undefined {
   return optionalGovernanceFor(store);
 }
 
-const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'];
+/** MLflow's REST routes answer under `/api/2.0/mlflow` and, for the web UI, `/ajax-api/2.0/mlflow`. */
+export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
 /** The artifact proxy answers under both prefixes too (the web UI uses the ajax one). */
 const ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts/', '/ajax-api/2.0/mlflow-artifacts/'];
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -70,7 +71,8 @@ const SERVICE_CHECKED = [
   '/webhooks',
 ];
 
-function mlflowPath(url: string): string | undefined {
+/** The route under either MLflow prefix (`/registered-models/update`), or undefined for other URLs. */
+export function mlflowPath(url: string): string | undefined {
   for (const prefix of MLFLOW_PREFIXES) if (url.startsWith(`${prefix}/`)) return url.slice(prefix.length);
   return undefined;
 }

@@ -11,24 +11,21 @@ import { parseEventTime } from '../../serving/index.js';
 import type { ApiContext, Handler } from '../context.js';
 import { intLike, parseInput } from '../input.js';
 import { parseVersion } from '../mlflow/registry.js';
-import { governanceOf, principalOf } from './auth.js';
+import { MLFLOW_PREFIXES, governanceOf, mlflowPath, principalOf } from './auth.js';
 import { registerValidationRoutes } from './validation-routes.js';
 import { activityToWire, deliveryToWire, permissionToWire, tokenToWire, webhookToWire } from './wire.js';
 
 export const HANGAR_API = '/api/2.0/hangar';
 
-const MLFLOW_PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/'] as const;
-
 /**
- * An audited action and its twin: MLflow's routes answer under `/api/2.0/mlflow` and, for the
- * web UI, `/ajax-api/2.0/mlflow`, so the same change is recorded under either prefix.
+ * An audited action and its twin: MLflow's routes answer under both prefixes
+ * (`MLFLOW_PREFIXES`), so the same change is recorded under either.
  */
 function sameRoute(action: string): string[] {
   const space = action.indexOf(' ');
-  const path = action.slice(space + 1);
-  const prefix = MLFLOW_PREFIXES.find((p) => path.startsWith(p));
-  if (space < 0 || prefix === undefined) return [action];
-  return MLFLOW_PREFIXES.map((p) => `${action.slice(0, space)} ${p}${path.slice(prefix.length)}`);
+  const route = space < 0 ? undefined : mlflowPath(action.slice(space + 1));
+  if (route === undefined) return [action];
+  return MLFLOW_PREFIXES.map((p) => `${action.slice(0, space)} ${p}${route}`);
 }
 
 /** JSON input as the MLflow routes read it: the query for GET, the JSON body otherwise. */
