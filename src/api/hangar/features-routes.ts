@@ -12,8 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { invalidParam } from '../../core/errors.js';
 import {
-  applyFeatureServices,
-  applyFeatureTables,
+  applyFeatureDefinitions,
   deleteFeatureService,
   featureServiceToWire,
   getFeatureService,
@@ -126,10 +125,7 @@ export function registerFeatureRoutes(ctx: ApiContext): void {
     const specs = toFeatureTableSpecs(body.tables ?? []);
     const services = toFeatureServiceSpecs(body.services ?? []);
     const dryRun = body.dry_run === true;
-    // Services are checked against the tables of this apply before anything is written.
-    if (!dryRun && services.length > 0) await applyFeatureServices(data, services, { tables: specs, dryRun: true });
-    const results = await applyFeatureTables(data, specs, { dryRun });
-    const serviceResults = await applyFeatureServices(data, services, { tables: specs, dryRun });
+    const { tables: results, services: serviceResults } = await applyFeatureDefinitions(data, specs, services, { dryRun });
     if (!dryRun) req.audit = { entityType: 'feature_table', entityId: [...specs, ...services].map((s) => s.name).join(','), after: { results, services: serviceResults } };
     return { results, services: serviceResults, dry_run: dryRun };
   });

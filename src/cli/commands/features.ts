@@ -83,15 +83,10 @@ Examples:
   hangar features apply defs/features.ts --dry-run`,
     )
     .action(async (path: string, o: Flags & { dryRun?: boolean }) => {
-      const { loadDefinitions, applyFeatureTables, applyFeatureServices } = await dataModule();
+      const { loadDefinitions, applyFeatureDefinitions } = await dataModule();
       const { file, specs, services } = await loadDefinitions(path);
       const dryRun = o.dryRun === true;
-      const { results, serviceResults } = await withDataContext(io, o, async (c) => {
-        // Services are checked against the tables of this apply before anything is written.
-        if (!dryRun && services.length > 0) await applyFeatureServices(c, services, { tables: specs, dryRun: true });
-        const tables = await applyFeatureTables(c, specs, { dryRun });
-        return { results: tables, serviceResults: await applyFeatureServices(c, services, { tables: specs, dryRun }) };
-      });
+      const { tables: results, services: serviceResults } = await withDataContext(io, o, (c) => applyFeatureDefinitions(c, specs, services, { dryRun }));
       if (o.json === true) {
         io.out(json({ file, dry_run: dryRun, results, services: serviceResults }));
         return;

@@ -23,6 +23,7 @@ export {
   type FeatureServiceInput,
 } from './define.js';
 export {
+  applyFeatureDefinitions,
   applyFeatureServices,
   getFeatureService,
   listFeatureServices,

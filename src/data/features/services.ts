@@ -15,7 +15,7 @@ import type { FeatureServiceRecord } from '../../store/features-store.js';
 import type { DataContext } from '../context.js';
 import { canonicalSpecJson, specDigest } from './define.js';
 import type { FeatureServiceSpec, FeatureTableSpec } from './spec.js';
-import { featureStoreOf, parseStoredSpec } from './tables.js';
+import { applyFeatureTables, featureStoreOf, parseStoredSpec, type ApplyOutcome } from './tables.js';
 
 /** What `apply` did to one service. */
 export interface ServiceApplyOutcome {
@@ -88,9 +88,31 @@ export async function resolveServiceSpec(spec: FeatureServiceSpec, tableOf: (nam
  * checked before any is written, so a bad reference registers none of them.
  */
 export async function applyFeatureServices(ctx: DataContext, services: FeatureServiceSpec[], options: { tables?: FeatureTableSpec[]; dryRun?: boolean } = {}): Promise<ServiceApplyOutcome[]> {
+  return writeServices(ctx, await resolveServices(ctx, services, options.tables ?? []), options.dryRun === true);
+}
+
+/**
+ * Apply feature tables and then feature services (`hangar features apply`, `tables/apply`).
+ * The services are checked against the tables of this apply and the registered ones before
+ * anything is written, so a bad reference writes neither tables nor services.
+ */
+export async function applyFeatureDefinitions(
+  ctx: DataContext,
+  tables: FeatureTableSpec[],
+  services: FeatureServiceSpec[],
+  options: { dryRun?: boolean } = {},
+): Promise<{ tables: ApplyOutcome[]; services: ServiceApplyOutcome[] }> {
+  const dryRun = options.dryRun === true;
+  const resolved = await resolveServices(ctx, services, tables);
+  const tableResults = await applyFeatureTables(ctx, tables, { dryRun });
+  return { tables: tableResults, services: await writeServices(ctx, resolved, dryRun) };
+}
+
+/** Each service checked and expanded (`resolveServiceSpec`) against `tables`, then the registry. */
+async function resolveServices(ctx: DataContext, services: FeatureServiceSpec[], tables: FeatureTableSpec[]): Promise<FeatureServiceSpec[]> {
   if (services.length === 0) return [];
   const fs = featureStoreOf(ctx);
-  const inApply = new Map((options.tables ?? []).map((t) => [t.name, t]));
+  const inApply = new Map(tables.map((t) => [t.name, t]));
   const registered = new Map<string, FeatureTableSpec | undefined>();
   const tableOf = async (name: string): Promise<FeatureTableSpec | undefined> => {
     const own = inApply.get(name);
@@ -103,11 +125,17 @@ export async function applyFeatureServices(ctx: DataContext, services: FeatureSe
   };
   const resolved: FeatureServiceSpec[] = [];
   for (const s of services) resolved.push(await resolveServiceSpec(s, tableOf));
+  return resolved;
+}
 
+/** Write services already resolved (with `dryRun`, only say what would happen). */
+async function writeServices(ctx: DataContext, resolved: FeatureServiceSpec[], dryRun: boolean): Promise<ServiceApplyOutcome[]> {
+  if (resolved.length === 0) return [];
+  const fs = featureStoreOf(ctx);
   const out: ServiceApplyOutcome[] = [];
   for (const spec of resolved) {
     const digest = specDigest(spec);
-    if (options.dryRun === true) {
+    if (dryRun) {
       const existing = await fs.findService(spec.name);
       const status = existing === null ? 'created' : existing.specDigest === digest ? 'unchanged' : 'changed';
       out.push({ name: spec.name, status, version: existing === null ? 1 : existing.version + (status === 'changed' ? 1 : 0), features: spec.features });
