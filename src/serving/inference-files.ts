@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { artifactUriToStorePath, type ArtifactStore } from '../artifacts/index.js';
 import type { Config } from '../core/config.js';
@@ -154,11 +154,6 @@ export async function writeLabels(
         await con.run(`copy (select request_id, label, epoch_ms(ts::BIGINT) as "timestamp" from labels) to '${tmp.replaceAll("'", "''")}' (format parquet)`);
         await rename(tmp, path);
         locals.push(path);
-        let location = path;
-        if (publisher !== undefined) {
-          location = await publisher.publish(path, uniqueRel(`${model}/labels/date=${day}/${base}`));
-          uploaded.push(location);
-        }
         let minTs = Infinity;
         let maxTs = -Infinity;
         for (const l of group) {
@@ -166,9 +161,16 @@ export async function writeLabels(
           if (t < minTs) minTs = t;
           if (t > maxTs) maxTs = t;
         }
-        written.push({ modelName: model, kind: 'labels', day, minTs, maxTs, rows: group.length, path: location });
+        written.push({ modelName: model, kind: 'labels', day, minTs, maxTs, rows: group.length, path });
       }
     });
+    // Uploads run after the DuckDB connection is closed: it is not held through network calls.
+    if (publisher !== undefined) {
+      for (const f of written) {
+        f.path = await publisher.publish(f.path, uniqueRel(`${model}/labels/date=${f.day}/${basename(f.path)}`));
+        uploaded.push(f.path);
+      }
+    }
     const indexed = await ServingStore.for(store).addFiles(written);
     // Remote log: the uploaded copies are the files now.
     if (publisher !== undefined) await Promise.all(locals.map((f) => rm(f, { force: true })));
