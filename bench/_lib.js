@@ -53,6 +53,7 @@ export async function startHangar(extraArgs = []) {
     url,
     port,
     home,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

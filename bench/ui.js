@@ -22,7 +22,7 @@
 // Without Chromium (HANGAR_BENCH_CHROMIUM, default /usr/bin/chromium) it says so on stderr and
 // prints nothing. BENCH_UI_ONLY=name,name (without `_ms`) measures only those pages.
 /* global document, window, requestAnimationFrame -- watch() and the waitForFunction callbacks run in the page */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -52,20 +52,6 @@ async function api(port, path, body) {
   const r = await request(port, 'POST', path, body);
   if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
   return r.body;
-}
-
-/** The server's process ID, found by its home in /proc (startHangar does not hand it out). */
-function serverPid(home) {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (cmd.includes('server') && cmd.includes(home)) return Number(entry);
-    } catch {
-      // gone
-    }
-  }
-  return undefined;
 }
 
 /** CPU time (user + system) of a process so far, ms; /proc/<pid>/stat counts in ticks of 1/100 s. */
@@ -236,8 +222,7 @@ try {
   const seedStart = performance.now();
   const seeded = await seed(server);
   console.error(`bench ui: seeded in ${Math.round(performance.now() - seedStart)} ms`);
-  const pid = serverPid(server.home);
-  if (pid === undefined) console.error('bench ui: server process not found in /proc; no server CPU figures');
+  const { pid } = server;
 
   // The bytes of the page's scripts and styles, as the server sends them to a browser that accepts gzip.
   const index = await getRaw(port, '/');
