@@ -56,7 +56,7 @@ const parseService = (record: FeatureServiceRecord): FeatureServiceInfo => ({ sp
  * INVALID_PARAMETER_VALUE naming `<service>.features[i]` for an unknown table or feature, or a
  * feature the list already holds (`origin:*` and `origin:rate` together).
  */
-export async function resolveServiceSpec(spec: FeatureServiceSpec, tableOf: (name: string) => Promise<FeatureTableSpec | undefined>): Promise<FeatureServiceSpec> {
+async function resolveServiceSpec(spec: FeatureServiceSpec, tableOf: (name: string) => Promise<FeatureTableSpec | undefined>): Promise<FeatureServiceSpec> {
   const features: string[] = [];
   const at = new Map<string, number>();
   for (const [i, ref] of spec.features.entries()) {

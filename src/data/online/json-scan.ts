@@ -179,6 +179,6 @@ export function scanObject(text: string, start: number, end: number, matcher: Fi
 }
 
 /** Whether `text[start, end)` is the literal `null`. */
-export function isNullAt(text: string, start: number, end: number): boolean {
+function isNullAt(text: string, start: number, end: number): boolean {
   return end - start === 4 && text.charCodeAt(start) === 0x6e && text.charCodeAt(start + 1) === 0x75 && text.charCodeAt(start + 2) === 0x6c && text.charCodeAt(start + 3) === 0x6c;
 }

@@ -20,7 +20,7 @@ import type { FeatureTableSpec } from '../features/spec.js';
 import { ONLINE_TABLE_NAME } from './port.js';
 
 /** The value of `<prefix>layout` once every row is a string. */
-export const REDIS_ROW_LAYOUT = '2';
+const REDIS_ROW_LAYOUT = '2';
 
 /** What one conversion pass found. */
 export interface RedisMigration {
