@@ -17,13 +17,15 @@ let shared: Promise<DuckDB.DuckDBInstance> | undefined;
 let users = 0;
 let idle: NodeJS.Timeout | undefined;
 
-async function acquire(): Promise<DuckDB.DuckDBInstance> {
+/** The shared instance (opened if need be), and the promise it came from, for `dropIfInvalidated`. */
+async function acquire(): Promise<{ pending: Promise<DuckDB.DuckDBInstance>; instance: DuckDB.DuckDBInstance }> {
   users++;
   clearTimeout(idle);
+  const pending = (shared ??= loadDuckDB().then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:')));
   try {
-    return await (shared ??= loadDuckDB().then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:')));
+    return { pending, instance: await pending };
   } catch (e) {
-    shared = undefined;
+    if (shared === pending) shared = undefined;
     release();
     throw e;
   }
@@ -53,8 +55,7 @@ function dropIfInvalidated(instance: Promise<DuckDB.DuckDBInstance>, e: unknown)
  * with its temp tables. Errors of `fn` pass through unchanged.
  */
 export async function withSharedDuckDB<T>(fn: (con: DuckDB.DuckDBConnection) => Promise<T>): Promise<T> {
-  const instance = await acquire();
-  const current = shared!;
+  const { pending, instance } = await acquire();
   try {
     const con = await instance.connect();
     try {
@@ -63,7 +64,7 @@ export async function withSharedDuckDB<T>(fn: (con: DuckDB.DuckDBConnection) => 
       con.closeSync();
     }
   } catch (e) {
-    dropIfInvalidated(current, e);
+    dropIfInvalidated(pending, e);
     throw e;
   } finally {
     release();
