@@ -26,6 +26,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { emit as libEmit, machine, parallel, request, startHangar } from './_lib.js';
 
 const chromiumPath = process.env.HANGAR_BENCH_CHROMIUM ?? '/usr/bin/chromium';
@@ -226,7 +227,7 @@ try {
 
   // The bytes of the page's scripts and styles, as the server sends them to a browser that accepts gzip.
   const index = await getRaw(port, '/');
-  const html = (index.encoding === 'gzip' ? (await import('node:zlib')).gunzipSync(index.bytes) : index.bytes).toString('utf8');
+  const html = (index.encoding === 'gzip' ? gunzipSync(index.bytes) : index.bytes).toString('utf8');
   const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
   if (assets.length === 0) throw new Error(`no /assets/ scripts or styles in index.html: ${html.slice(0, 300)}`);
   let gz = 0;
@@ -235,7 +236,7 @@ try {
     const r = await getRaw(port, a);
     if (r.status !== 200) throw new Error(`${a}: ${r.status}`);
     gz += r.bytes.length;
-    raw += r.encoding === 'gzip' ? (await import('node:zlib')).gunzipSync(r.bytes).length : r.bytes.length;
+    raw += r.encoding === 'gzip' ? gunzipSync(r.bytes).length : r.bytes.length;
   }
   emit('js_css_gzip_bytes', gz, 'B', { files: assets.length, uncompressed_bytes: raw, machine: machine() });
 
