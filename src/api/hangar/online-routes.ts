@@ -20,6 +20,7 @@ import {
   materializeFiles,
   materializeFilesIncremental,
   FEAST_ONLINE_PATH,
+  HANGAR_ONLINE_GET_PATH,
   lookupRequest,
   OnlineFeatures,
   openOnlineStore,
@@ -30,7 +31,7 @@ import {
 import type { ApiContext } from '../context.js';
 import { parseInput } from '../input.js';
 import { governanceOf, principalOf } from './auth.js';
-import { HANGAR_API, hangarRoute } from './routes.js';
+import { hangarRoute } from './routes.js';
 
 /** A time as epoch milliseconds or an ISO-8601 string. */
 const time = z.union([
@@ -87,7 +88,7 @@ export function registerOnlineRoutes(ctx: ApiContext): void {
     return reply.type('application/json').send(json);
   };
   // `audit: false`: the server's audit hook skips read-only POSTs that say so.
-  for (const url of [`${HANGAR_API}/features/online/get`, FEAST_ONLINE_PATH]) ctx.app.route({ method: 'POST', url, config: { audit: false }, handler: lookup });
+  for (const url of [HANGAR_ONLINE_GET_PATH, FEAST_ONLINE_PATH]) ctx.app.route({ method: 'POST', url, config: { audit: false }, handler: lookup });
 
   // Materialisation runs on the server, so it uses the server's online-store configuration.
   hangarRoute(ctx, 'POST', '/features/online/materialize', async (req) => {
