@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { formatTime, formatValue } from '../lib/format.ts';
-import { niceTicks } from '../lib/ticks.ts';
-import { ChartFrame, HoverGuide, HoverText, chartScale, linePath, paddedRange, nearestPoint, type ChartBox } from './ChartFrame.tsx';
+import { ChartFrame, HoverGuide, HoverText, chartScale, linePath, paddedRange, nearestPoint, ticksWithin, type ChartBox } from './ChartFrame.tsx';
 
 /** One line: a name (a model version) and its points, x in epoch ms. */
 export interface Series {
@@ -16,8 +15,8 @@ const day = (ms: number) => formatTime(ms).slice(0, 10);
 
 /**
  * A line chart of a metric over time windows, one line per series, with the alert threshold
- * as a dashed red line and points past it marked. The chart of the run page (LineChart) draws
- * one series by step and has no threshold, hence this one.
+ * as a dashed red line and points past it marked. LineChart draws its series by step, with no
+ * time axis and no threshold, hence this one.
  */
 export function ThresholdChart({ series, threshold, direction, title }: { series: Series[]; threshold?: number; direction?: 'above' | 'below'; title: string }) {
   const [hover, setHover] = useState<{ s: number; i: number } | undefined>(undefined);
@@ -54,7 +53,7 @@ export function ThresholdChart({ series, threshold, direction, title }: { series
       label={`${title} by window`}
       xTicks={windows.filter((_, i) => i % everyNth === 0)}
       xTickLabel={day}
-      yTicks={niceTicks(y0, y1, 5)}
+      yTicks={ticksWithin(y0, y1, 5)}
       xLabel="window start"
       onHover={onHover}
       legend={series.length > 1 ? series.map((s, si) => ({ name: s.name, colour: COLOURS[si % COLOURS.length] as string })) : undefined}
