@@ -6,7 +6,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HangarError, invalidParam } from '../../core/errors.js';
-import type { OnlineStore } from './port.js';
+import { redactUrl, type OnlineStore } from './port.js';
 
 /** The online store's configuration (the `onlineStore` key of the server configuration). */
 export interface OnlineStoreConfig {
@@ -72,7 +72,7 @@ export function onlineStoreConfigFromUri(uri: string): OnlineStoreConfig {
 export function describeOnlineStore(config: OnlineStoreConfig, defaults: OnlineStoreDefaults): string {
   if (config.type === 'sqlite') return `sqlite ${sqlitePath(config.url, defaults)}`;
   const url = config.url ?? '';
-  return `${config.type} ${url.replace(/\/\/([^@/]*)@/, '//***@')}`;
+  return `${config.type} ${redactUrl(url)}`;
 }
 
 function sqlitePath(url: string | undefined, defaults: OnlineStoreDefaults): string {
@@ -93,7 +93,7 @@ function requireUrl(config: OnlineStoreConfig, schemes: readonly string[]): stri
   const url = config.url;
   if (url === undefined || url === '') throw invalidParam(`The ${config.type} online store needs a URL (onlineStore.url).`, 'onlineStore.url');
   if (!schemes.some((s) => url.toLowerCase().startsWith(s))) {
-    throw invalidParam(`The ${config.type} online store URL must start with ${schemes.join(' or ')}; got '${url.replace(/\/\/([^@/]*)@/, '//***@')}'.`, 'onlineStore.url');
+    throw invalidParam(`The ${config.type} online store URL must start with ${schemes.join(' or ')}; got '${redactUrl(url)}'.`, 'onlineStore.url');
   }
   return url;
 }

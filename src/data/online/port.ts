@@ -147,3 +147,8 @@ function encodePart(p: KeyPart): string {
 
 /** Table names every adapter accepts: they become part of SQL identifiers and Redis keys. */
 export const ONLINE_TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A store URL with any user and password hidden (`redis://***@host:6379`), for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}

@@ -19,7 +19,7 @@ import type { Redis as RedisClient } from 'ioredis';
 import { HangarError, invalidParam, notFound } from '../../core/errors.js';
 import type { FeatureTableSpec } from '../features/spec.js';
 import { matcherFor, scanObject, type FieldMatcher } from './json-scan.js';
-import { emptyRows, hitsOf, ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
+import { emptyRows, hitsOf, ONLINE_TABLE_NAME, redactUrl, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
 import { describeMigration, escapeGlob, migrateRedisHashRows, type RedisMigration } from './redis-migrate.js';
 
 export interface RedisOnlineOptions {
@@ -232,8 +232,4 @@ function unavailable(e: unknown): never {
 
 function toState(spec: string, end: string | null, updated: string | null): OnlineTableState {
   return { spec: JSON.parse(spec) as FeatureTableSpec, materializedEnd: end === null ? null : Number(end), updatedAt: updated === null ? 0 : Number(updated) };
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
