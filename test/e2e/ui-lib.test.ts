@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationMs, formatBytes, formatDuration, formatTime, formatValue, plottable } from '../../web/src/lib/format.js';
+import { formatBytes, formatDuration, formatTime, formatValue, plottable } from '../../web/src/lib/format.js';
 import { nameContains, quoteKey, quoteValue } from '../../web/src/lib/search.js';
 import { niceTicks } from '../../web/src/lib/ticks.js';
 
@@ -39,7 +39,6 @@ describe('web UI helpers', () => {
     expect(formatDuration(0, 245_000)).toBe('4m 05s');
     expect(formatDuration(0, 7_380_000)).toBe('2h 03m');
     expect(formatDuration(1000, undefined)).toBe('');
-    expect(durationMs(1000, 3000)).toBe(2000);
     expect(formatTime(undefined)).toBe('');
     expect(formatTime(Date.UTC(2026, 0, 2, 3, 4, 5))).toMatch(/^2026-01-0[12] \d\d:\d\d:05$/);
     expect(formatBytes(23)).toBe('23 B');

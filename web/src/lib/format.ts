@@ -21,11 +21,6 @@ export function formatDuration(start: number | undefined, end: number | undefine
   return `${Math.floor(m / 60)}h ${pad(m % 60)}m`;
 }
 
-/** The run duration in ms, or undefined while it runs. */
-export function durationMs(start: number | undefined, end: number | undefined): number | undefined {
-  return start === undefined || end === undefined ? undefined : end - start;
-}
-
 /** A metric value: numbers to 5 significant digits; MLflow's "NaN" and ±DBL_MAX as words. */
 export function formatValue(v: number | string | undefined): string {
   if (v === undefined) return '';
