@@ -5,6 +5,7 @@
  * passes the same behaviour suite (`online-store.behaviour.test.ts`).
  */
 import type { FeatureTableSpec } from '../features/spec.js';
+import { scanObject, type FieldMatcher } from './json-scan.js';
 
 /** A feature value as the online store keeps it (timestamps are ISO-8601 strings). */
 export type OnlineValue = number | string | boolean | null;
@@ -54,6 +55,16 @@ export interface OnlineRows {
 /** Rows for `keys` keys and `features` features with nothing found yet. */
 export function emptyRows(keys: number, features: number): OnlineRows {
   return { eventTs: new Array<number>(keys).fill(NaN), texts: new Array<string>(keys).fill(''), spans: new Array<number>(2 * keys * features).fill(-1) };
+}
+
+/**
+ * Put one stored row at key slot `i` of `out`: its event time, the text it is in, and where each
+ * of the `nf` requested features lies in the JSON object that starts at `text[start]`.
+ */
+export function placeRow(out: OnlineRows, i: number, eventTs: number, text: string, start: number, matcher: FieldMatcher, nf: number): void {
+  out.eventTs[i] = eventTs;
+  out.texts[i] = text;
+  scanObject(text, start, text.length, matcher, out.spans, 2 * i * nf);
 }
 
 /** What the online store knows about one materialised table. */

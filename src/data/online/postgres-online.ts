@@ -12,9 +12,9 @@
 import type { Pool } from 'pg';
 import { HangarError, invalidParam, notFound } from '../../core/errors.js';
 import type { FeatureTableSpec } from '../features/spec.js';
-import { matcherFor, scanObject } from './json-scan.js';
+import { matcherFor } from './json-scan.js';
 import { convertJsonbTable, describePostgresMigration, migrateJsonbTables, type PostgresMigration } from './postgres-migrate.js';
-import { emptyRows, hitsOf, ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
+import { emptyRows, hitsOf, ONLINE_TABLE_NAME, placeRow, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
 
 export interface PostgresOnlineOptions {
   /** `postgresql://user@host:port/db`. */
@@ -163,9 +163,7 @@ class PostgresOnlineStore implements OnlineStore {
     for (let i = 0; i < keys.length; i++) {
       const row = byKey.get(keys[i]!);
       if (row === undefined) continue;
-      out.eventTs[i] = row.ts;
-      out.texts[i] = row.v;
-      scanObject(row.v, 0, row.v.length, matcher, out.spans, 2 * i * nf);
+      placeRow(out, i, row.ts, row.v, 0, matcher, nf);
     }
     return out;
   }

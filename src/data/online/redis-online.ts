@@ -18,8 +18,8 @@
 import type { Redis as RedisClient } from 'ioredis';
 import { HangarError, invalidParam, notFound } from '../../core/errors.js';
 import type { FeatureTableSpec } from '../features/spec.js';
-import { matcherFor, scanObject, type FieldMatcher } from './json-scan.js';
-import { emptyRows, hitsOf, ONLINE_TABLE_NAME, redactUrl, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
+import { matcherFor, type FieldMatcher } from './json-scan.js';
+import { emptyRows, hitsOf, ONLINE_TABLE_NAME, placeRow, redactUrl, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
 import { describeMigration, escapeGlob, migrateRedisHashRows, type RedisMigration } from './redis-migrate.js';
 
 export interface RedisOnlineOptions {
@@ -219,9 +219,7 @@ function place(out: OnlineRows, i: number, v: string, matcher: FieldMatcher, nf:
   const a = v.indexOf(' ');
   const b = v.indexOf(' ', a + 1);
   if (a < 0 || b < 0) throw new HangarError('INTERNAL_ERROR', 'A Redis online row is not in the form `<ts> <created> <json>`.');
-  out.eventTs[i] = Number(v.slice(0, a));
-  out.texts[i] = v;
-  scanObject(v, b + 1, v.length, matcher, out.spans, 2 * i * nf);
+  placeRow(out, i, Number(v.slice(0, a)), v, b + 1, matcher, nf);
 }
 
 /** Driver failures (connection lost, timeouts) become TEMPORARILY_UNAVAILABLE; Hangar errors pass. */

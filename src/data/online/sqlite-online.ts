@@ -10,8 +10,8 @@ import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { HangarError, invalidParam, notFound } from '../../core/errors.js';
 import type { FeatureTableSpec } from '../features/spec.js';
-import { matcherFor, scanObject, type FieldMatcher } from './json-scan.js';
-import { emptyRows, hitsOf, ONLINE_TABLE_NAME, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
+import { matcherFor } from './json-scan.js';
+import { emptyRows, hitsOf, ONLINE_TABLE_NAME, placeRow, type OnlineHit, type OnlineRow, type OnlineRows, type OnlineStore, type OnlineTableState } from './port.js';
 
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -115,7 +115,7 @@ class SqliteOnlineStore implements OnlineStore {
     const matcher = matcherFor(features);
     if (keys.length === 1) {
       const row = this.guard(table, () => st.readOne.get(keys[0])) as RawRow | undefined;
-      if (row !== undefined) place(rows, 0, row, matcher, nf);
+      if (row !== undefined) placeRow(rows, 0, row[1], row[2], 0, matcher, nf);
       return rows;
     }
     const byKey = new Map<string, RawRow>();
@@ -136,7 +136,7 @@ class SqliteOnlineStore implements OnlineStore {
     }
     for (let i = 0; i < keys.length; i++) {
       const row = byKey.get(keys[i]!);
-      if (row !== undefined) place(rows, i, row, matcher, nf);
+      if (row !== undefined) placeRow(rows, i, row[1], row[2], 0, matcher, nf);
     }
     return rows;
   }
@@ -202,9 +202,3 @@ function toState(row: [string, number | null, number]): OnlineTableState {
 
 /** A row as read: encoded key, event time, the values' JSON object. */
 type RawRow = [string, number, string];
-
-function place(rows: OnlineRows, i: number, row: RawRow, matcher: FieldMatcher, nf: number): void {
-  rows.eventTs[i] = row[1];
-  rows.texts[i] = row[2];
-  scanObject(row[2], 0, row[2].length, matcher, rows.spans, 2 * i * nf);
-}
