@@ -108,7 +108,7 @@ function RunsTable({
   const spacer = (height: number) =>
     height > 0 && (
       <tr aria-hidden="true" className="spacer">
-        <td colSpan={columns.length} style={{ height, padding: 0, border: 0, position: 'static', boxShadow: 'none' }} />
+        <td colSpan={columns.length} style={{ height }} />
       </tr>
     );
   const ticked = new Set(selection.ids);
