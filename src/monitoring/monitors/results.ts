@@ -79,6 +79,13 @@ function columnIo(name: string, type: string): { declared: string; expr: string 
 const ts = (col: string) => `make_timestamp(${col} * 1000)`;
 const windowStruct = (s: string, e: string, as: string) => `case when ${s} is null then null else {'start': ${ts(s)}, 'end': ${ts(e)}} end as ${as}`;
 
+/** A new folder to stage a file in before it goes to the artifact store: under `cacheDir/staging`, else the temp folder. */
+async function stagingDir(cacheDir: string | undefined): Promise<string> {
+  const staging = cacheDir === undefined ? tmpdir() : join(cacheDir, 'staging');
+  await mkdir(staging, { recursive: true });
+  return mkdtemp(join(staging, 'hangar-monitor-'));
+}
+
 /**
  * Write one run's rows of a table to the artifact store; returns its path. An empty table is
  * still written (with its schema). The file is staged under `cacheDir` (default: the temp folder).
@@ -86,9 +93,7 @@ const windowStruct = (s: string, e: string, as: string) => `case when ${s} is nu
 export async function writeTable(artifacts: ArtifactStore, monitor: string, table: MetricsTable, runId: string, rows: ReadonlyArray<ProfileRow | DriftRow>, cacheDir?: string): Promise<string> {
   const head = table === 'profile' ? HEAD_PROFILE : HEAD_DRIFT;
   const metrics = table === 'profile' ? PROFILE_METRICS : DRIFT_METRICS;
-  const staging = cacheDir === undefined ? tmpdir() : join(cacheDir, 'staging');
-  await mkdir(staging, { recursive: true });
-  const dir = await mkdtemp(join(staging, 'hangar-monitor-'));
+  const dir = await stagingDir(cacheDir);
   try {
     const json = join(dir, 'rows.jsonl');
     await writeFile(json, rows.map((r) => JSON.stringify(r, jsonValue)).join('\n') + '\n');
@@ -177,7 +182,6 @@ export async function readTable(artifacts: ArtifactStore, table: MetricsTable, p
 
 /** The query `readTable` runs over `relation` (newest run per key, filtered, newest windows first). */
 function querySql(table: MetricsTable, relation: string, q: MetricsQuery): string {
-  const key = (table === 'profile' ? PROFILE_KEY : DRIFT_KEY).map((k) => (k === 'window_start' ? '"window"."start"' : ident(k)));
   const where: string[] = [];
   const eq = (col: string, v: string | undefined) => {
     if (v !== undefined) where.push(`${ident(col)} = ${lit(v)}`);
@@ -194,9 +198,17 @@ function querySql(table: MetricsTable, relation: string, q: MetricsQuery): strin
   if (q.to !== undefined) where.push(`"window"."start" < ${ts(String(Math.trunc(q.to)))}`);
   const limit = q.max_results ?? 10_000;
   return (
-    `select * exclude (rn) from (select *, row_number() over (partition by ${key.join(', ')} order by computed_at desc, monitor_run_id desc) as rn ` +
-    `from ${relation}${where.length > 0 ? ` where ${where.join(' and ')}` : ''}) where rn = 1 ` +
+    `${newestPerKey(table, relation, where)} ` +
     `order by "window"."start" desc nulls last, granularity, slice_key nulls first, slice_value nulls first, column_name, model_id limit ${limit}`
+  );
+}
+
+/** The rows of `relation` matching every condition of `where`, the newest run's row per key. */
+function newestPerKey(table: MetricsTable, relation: string, where: readonly string[]): string {
+  const key = (table === 'profile' ? PROFILE_KEY : DRIFT_KEY).map((k) => (k === 'window_start' ? '"window"."start"' : ident(k)));
+  return (
+    `select * exclude (rn) from (select *, row_number() over (partition by ${key.join(', ')} order by computed_at desc, monitor_run_id desc) as rn ` +
+    `from ${relation}${where.length > 0 ? ` where ${where.join(' and ')}` : ''}) where rn = 1`
   );
 }
 
@@ -219,16 +231,11 @@ export async function mergeTables(
   if (paths.length === 0) return null;
   const local = await localTableFiles(artifacts, paths, cacheDir);
   if (local.length < paths.length) return null;
-  const key = (table === 'profile' ? PROFILE_KEY : DRIFT_KEY).map((k) => (k === 'window_start' ? '"window"."start"' : ident(k)));
-  const staging = cacheDir === undefined ? tmpdir() : join(cacheDir, 'staging');
-  await mkdir(staging, { recursive: true });
-  const dir = await mkdtemp(join(staging, 'hangar-monitor-'));
+  const dir = await stagingDir(cacheDir);
   try {
     const parquet = join(dir, 'table.parquet');
-    const where = from === null ? '' : ` where "window"."start" >= ${ts(String(Math.trunc(from)))}`;
-    const rows =
-      `(select * exclude (rn) from (select *, row_number() over (partition by ${key.join(', ')} order by computed_at desc, monitor_run_id desc) as rn ` +
-      `from read_parquet([${local.map(lit).join(', ')}], union_by_name = true)${where}) where rn = 1)`;
+    const where = from === null ? [] : [`"window"."start" >= ${ts(String(Math.trunc(from)))}`];
+    const rows = newestPerKey(table, `read_parquet([${local.map(lit).join(', ')}], union_by_name = true)`, where);
     const answers = await withDuck(async (duck) => {
       await duck.run(`create temp table merged as ${rows}`);
       await duck.run(`copy merged to ${lit(parquet)} (format parquet)`);
