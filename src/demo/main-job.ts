@@ -309,17 +309,16 @@ export async function runMainJob(admin: HangarClient, opts: MainJobOptions = {})
     }
     // The rule's threshold comes from what is known before the replay: the champion's AUC on the
     // April holdout, minus one standard error of the AUC of one day of traffic.
-    // The champion's holdout AUC: from its training run when this job trained it, else as the gate scored it on the holdout.
-    const gateAuc = gate.validation?.metrics.find((m) => m.metric === 'roc_auc');
-    const championAuc =
-      champion === candidate.version ? candidate.metrics.auc : champion === baseline.version ? baseline.metrics.auc : gate.baseline?.version === champion ? gateAuc?.baseline : undefined;
     const trafficEvery = opts.trafficEvery ?? every * 5;
     const holdoutRows = data.holdout?.frame.rows ?? 0;
     const holdoutPositives = data.holdout === undefined ? 0 : data.holdout.labels.reduce((a, y) => a + y, 0) / Math.max(holdoutRows, 1);
     const dailyRows = (holdoutRows * every) / trafficEvery / HOLDOUT_DAYS;
     let threshold = opts.aucThreshold;
     if (threshold === undefined) {
-      const auc = championAuc;
+      // The champion's holdout AUC: from its training run when this job trained it, else as the gate scored it on the holdout.
+      const gateAuc = gate.validation?.metrics.find((m) => m.metric === 'roc_auc');
+      const auc =
+        champion === candidate.version ? candidate.metrics.auc : champion === baseline.version ? baseline.metrics.auc : gate.baseline?.version === champion ? gateAuc?.baseline : undefined;
       if (auc === undefined) throw new HangarError('INVALID_PARAMETER_VALUE', 'The champion has no holdout AUC to derive the retraining threshold from; pass aucThreshold.', { field: 'aucThreshold' });
       const se = aucStandardError(auc, dailyRows * holdoutPositives, dailyRows * (1 - holdoutPositives));
       threshold = Number((auc - AUC_MARGIN_SE * se).toFixed(3));
